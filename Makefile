@@ -1,0 +1,73 @@
+# Family View: `make help` lists every target.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+DEMO_DIR := var/demo-authority
+DEMO_PEOPLE ?= 2000
+DEMO_SEED ?= 2026
+PORT ?= 8000
+
+$(BIN)/familyview: pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+.PHONY: help
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-16s %s\n", $$1, $$2}'
+
+.PHONY: install
+install: $(BIN)/familyview node_modules/.installed ## Create .venv and install the locked dependencies
+
+.PHONY: lock
+lock: ## Re-lock Python dependencies after editing pyproject.toml (needs uv)
+	uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
+
+.PHONY: demo
+demo: install ## Set up a synthetic authority with demo accounts and serve it on http://127.0.0.1:8000
+	$(BIN)/familyview migrate --verbosity 0
+	$(BIN)/familyview synth --people $(DEMO_PEOPLE) --seed $(DEMO_SEED) --out $(DEMO_DIR)
+	$(BIN)/familyview sources load $(DEMO_DIR)/sources.toml
+	@for dir in $(DEMO_DIR)/*/; do \
+	  code=$$(basename $$dir); [ "$$code" = truth ] && continue; \
+	  $(BIN)/familyview ingest --quiet --by demo-setup --source $$code $$dir || exit 1; \
+	done
+	$(BIN)/familyview demo_accounts
+	@echo "Family View is at http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
+	$(BIN)/familyview runserver --noreload 127.0.0.1:$(PORT)
+
+.PHONY: test
+test: install ## Run the whole suite on PostgreSQL and on SQLite
+	@if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || $(BIN)/python -c "import psycopg; psycopg.connect('$(PG_URL)').close()" 2>/dev/null; then \
+	  echo "== Tests on PostgreSQL =="; \
+	  DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -p no:cacheprovider || exit 1; \
+	else \
+	  echo "!!! PostgreSQL is not reachable at $(PG_URL): running on SQLite ONLY. CI must run both. !!!" >&2; \
+	  if [ -n "$$CI" ]; then exit 1; fi; \
+	fi
+	@echo "== Tests on SQLite =="
+	DATABASE_URL=sqlite:///var/test.sqlite3 $(BIN)/pytest -q -p no:cacheprovider
+	$(MAKE) --no-print-directory lint
+
+.PHONY: lint
+lint: install ## Lint, format check and architecture contracts
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	$(BIN)/lint-imports
+
+.PHONY: bench-ingest
+bench-ingest: install ## Synthesise 1,000,000 source records and import them into PostgreSQL and SQLite
+	$(BIN)/python benchmarks/bench_ingest.py --pg-url $(PG_URL)
+
+.PHONY: clean
+clean: ## Remove the virtualenv, node modules and local data
+	rm -rf $(VENV) node_modules var

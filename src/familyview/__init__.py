@@ -1,0 +1,1 @@
+"""Family View: a child's family context, the services around it and who to call."""

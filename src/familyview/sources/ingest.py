@@ -1,0 +1,651 @@
+"""Importing one extract of one source: validate every row, quarantine the bad ones, and
+load the rest atomically.
+
+The import is recorded before any work starts (status "running", in its own transaction)
+so that an interrupted import leaves a trace in the history, while the data itself lands
+in one transaction at the end: a killed import leaves no partial extract behind.
+"""
+
+import hashlib
+import json
+import os
+import re
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from familyview.involvements.categories import category_codes
+from familyview.sources import validation as v
+from familyview.sources.loading import merge_extract
+from familyview.sources.mapping import Mapping, MappingError, load_mapping
+from familyview.sources.models import ExtractImport, PersonRecord, QuarantinedRow, Source
+from familyview.sources.readers import ExtractRejected, RawRow, raw_text, read_rows
+from familyview.sources.records import RecordKind, RowProblem, check_row, record_kinds, row_hash
+
+KIND_FILES = ("people", "involvements", "relationships")
+POSTCODE_AT_END = re.compile(r"[,\s]*\b([A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2})\s*$", re.I)
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class Quarantine:
+    file_name: str
+    record_kind: str
+    row_number: int
+    field: str
+    reason: str
+    raw: object
+
+
+@dataclass
+class CheckedKind:
+    """One kind's rows after every rule: the rows to load and those held back."""
+
+    columns: tuple[str, ...]
+    rows: list[tuple] = field(default_factory=list)
+    keys: list[tuple] = field(default_factory=list)
+    quarantined: list[Quarantine] = field(default_factory=list)
+    held_keys: list[tuple] = field(default_factory=list)
+
+
+@dataclass
+class ExtractMetadata:
+    source: str
+    extracted_at: datetime
+    kind: str = "full"
+    coverage_start: date | None = None
+    coverage_end: date | None = None
+    coverage_area: str = ""
+
+
+def mark_interrupted() -> int:
+    """Mark imports whose process is gone as interrupted. Returns how many."""
+    count = 0
+    for imp in ExtractImport.objects.filter(status=ExtractImport.Status.RUNNING):
+        if imp.pid and _process_alive(imp.pid):
+            continue
+        imp.status = ExtractImport.Status.INTERRUPTED
+        imp.message = "The import stopped before it finished; nothing of it was loaded."
+        imp.save(update_fields=["status", "message"])
+        count += 1
+    return count
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def extract_files(paths: list[Path]) -> list[Path]:
+    """The files of an extract, from folders and files named on the command line."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith(".")))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise ExtractRejected(f"{path} does not exist")
+    if not files:
+        raise ExtractRejected("no files to import")
+    return files
+
+
+def checksum(files: list[Path]) -> str:
+    """One digest over every file of the extract, by name and content."""
+    digest = hashlib.sha256()
+    for path in sorted(files, key=lambda p: p.name):
+        digest.update(path.name.encode() + b"\0")
+        with path.open("rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+def _parse_timestamp(value: object, where: str) -> datetime:
+    if not isinstance(value, str) or not value:
+        raise ExtractRejected(f"{where}: extracted_at is required (ISO 8601 with a time zone)")
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ExtractRejected(f"{where}: extracted_at {value!r} is not an ISO 8601 time") from None
+    if parsed.tzinfo is None:
+        raise ExtractRejected(f"{where}: extracted_at {value!r} has no time zone")
+    return parsed
+
+
+def _parse_optional_date(value: object, name: str, where: str) -> date | None:
+    if value in (None, ""):
+        return None
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise ExtractRejected(f"{where}: {name} {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def read_metadata(path: Path) -> ExtractMetadata:
+    """Read and check extract.json."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError:
+        raise ExtractRejected(f"{path.name} is not UTF-8") from None
+    except json.JSONDecodeError as e:
+        raise ExtractRejected(f"{path.name} is not valid JSON: {e.msg} on line {e.lineno}") from None
+    if not isinstance(data, dict):
+        raise ExtractRejected(f"{path.name} must hold a JSON object")
+    known = {"source", "extracted_at", "kind", "coverage_start", "coverage_end", "coverage_area"}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ExtractRejected(f"{path.name}: unknown field(s) {', '.join(unknown)}")
+    kind = data.get("kind", "full")
+    if kind not in ("full", "delta"):
+        raise ExtractRejected(f"{path.name}: kind must be 'full' or 'delta', not {kind!r}")
+    meta = ExtractMetadata(
+        source=str(data.get("source", "")),
+        extracted_at=_parse_timestamp(data.get("extracted_at"), path.name),
+        kind=kind,
+        coverage_start=_parse_optional_date(data.get("coverage_start"), "coverage_start", path.name),
+        coverage_end=_parse_optional_date(data.get("coverage_end"), "coverage_end", path.name),
+        coverage_area=str(data.get("coverage_area") or "")[:200],
+    )
+    if meta.coverage_start and meta.coverage_end and meta.coverage_end < meta.coverage_start:
+        raise ExtractRejected(f"{path.name}: coverage_end is before coverage_start")
+    return meta
+
+
+def _check_columns(
+    file_name: str, columns: list[str], kind: RecordKind, mapping: Mapping, strict_required: bool
+) -> dict[str, str]:
+    """Map the file's columns to canonical ones; reject missing or unknown columns."""
+    to_canonical = {mapping.source_column(kind.name, c.name): c.name for c in kind.columns}
+    unknown = [c for c in columns if c not in to_canonical and c not in mapping.ignore_columns]
+    if unknown:
+        raise ExtractRejected(
+            f"{file_name}: unknown column(s) {', '.join(unknown)}. Family View loads only the "
+            "columns of the extract format; if these must not be loaded, list them under "
+            "ignore_columns in the source's mapping"
+        )
+    if strict_required:
+        present = set(columns)
+        missing = [
+            mapping.source_column(kind.name, c.name)
+            for c in kind.columns
+            if c.required and mapping.source_column(kind.name, c.name) not in present
+        ]
+        if missing:
+            raise ExtractRejected(f"{file_name}: required column(s) missing: {', '.join(missing)}")
+    return to_canonical
+
+
+def check_kind(
+    kind: RecordKind,
+    file_name: str,
+    rows: Iterator[RawRow],
+    to_canonical: dict[str, str],
+    mapping: Mapping,
+    progress: Progress | None,
+) -> CheckedKind:
+    """Check every row of one kind: valid rows become loadable tuples, the rest quarantine."""
+    result = CheckedKind(columns=(*kind.db_columns, "row_hash"))
+    value_maps = mapping.values.get(kind.name, {})
+    identity = all(k == c for k, c in to_canonical.items())
+    by_key: dict[tuple, list[int]] = defaultdict(list)
+    pending: list[tuple[tuple, tuple, int, object]] = []
+    seen = 0
+    for row_number, values, raw in rows:
+        seen += 1
+        if progress and seen % 5000 == 0:
+            progress(5000)
+        if "__ragged__" in values:
+            result.quarantined.append(
+                Quarantine(file_name, kind.name, row_number, "", str(values["__ragged__"]), raw)
+            )
+            continue
+        if "__invalid__" in values:
+            result.quarantined.append(
+                Quarantine(file_name, kind.name, row_number, "", f"line {values['__invalid__']}", raw)
+            )
+            continue
+        canonical = values if identity else {to_canonical.get(k, k): x for k, x in values.items()}
+        try:
+            clean = check_row(kind, canonical, value_maps)
+        except RowProblem as problem:
+            result.quarantined.append(
+                Quarantine(
+                    file_name,
+                    kind.name,
+                    row_number,
+                    ", ".join(f for f, _ in problem.problems),
+                    str(problem),
+                    raw,
+                )
+            )
+            held = _raw_key(kind, canonical)
+            if held:
+                result.held_keys.append(held)
+            continue
+        key = tuple(clean[k] for k in kind.key_columns)
+        by_key[key].append(row_number)
+        db_row = kind.to_db(clean)
+        pending.append((key, db_row, row_number, raw))
+    if progress:
+        progress(seen % 5000)
+    duplicated = {k for k, numbers in by_key.items() if len(numbers) > 1}
+    for key, db_row, row_number, raw in pending:
+        if key in duplicated:
+            others = ", ".join(str(n) for n in by_key[key] if n != row_number)
+            result.quarantined.append(
+                Quarantine(
+                    file_name,
+                    kind.name,
+                    row_number,
+                    ", ".join(kind.key_columns),
+                    f"{' / '.join(key)} also appears in row(s) {others}; all copies are held back "
+                    "until the source sends one",
+                    raw,
+                )
+            )
+            result.held_keys.append(key)
+            continue
+        result.rows.append((*db_row, row_hash(db_row)))
+        result.keys.append(key)
+    return result
+
+
+def _raw_key(kind: RecordKind, values: dict) -> tuple | None:
+    """The key of a quarantined row, if it can be read: its last good version is kept."""
+    key = tuple(str(values.get(k, "")).strip() for k in kind.key_columns)
+    if not all(key):
+        return None
+    if kind.name == "relationships":
+        key = (key[0], key[1], key[2].lower())
+    return key
+
+
+def _drop_unknown_people(
+    checked: CheckedKind, kind: RecordKind, file_name: str, known: set[str], fields: tuple[int, ...]
+) -> None:
+    """Quarantine rows that point at a person neither in the extract nor already held."""
+    keep_rows, keep_keys = [], []
+    for row, key in zip(checked.rows, checked.keys, strict=True):
+        missing = [row[i] for i in fields if row[i] not in known]
+        if missing:
+            checked.quarantined.append(
+                Quarantine(
+                    file_name,
+                    kind.name,
+                    0,
+                    ", ".join(kind.db_columns[i] for i in fields if row[i] not in known),
+                    f"points at person {', '.join(missing)}, who is not in this extract's people "
+                    "nor held for this source",
+                    json.dumps(dict(zip(kind.db_columns, row, strict=False)), default=str),
+                )
+            )
+            checked.held_keys.append(key)
+            continue
+        keep_rows.append(row)
+        keep_keys.append(key)
+    checked.rows, checked.keys = keep_rows, keep_keys
+
+
+@dataclass
+class IngestOutcome:
+    extract_import: ExtractImport
+
+    @property
+    def ok(self) -> bool:
+        return self.extract_import.status in (
+            ExtractImport.Status.LOADED,
+            ExtractImport.Status.UNCHANGED,
+        )
+
+
+def ingest(
+    source_code: str,
+    paths: list[Path],
+    imported_by: str,
+    progress: Progress | None = None,
+    today: date | None = None,
+) -> IngestOutcome:
+    """Import one extract of a source. Never raises for bad input: the outcome says why."""
+    try:
+        source = Source.objects.get(code=source_code)
+    except Source.DoesNotExist:
+        raise ExtractRejected(
+            f"no source with code {source_code!r}; register it with `familyview sources load`"
+        ) from None
+    mark_interrupted()
+    started = time.monotonic()
+    files = extract_files(paths)
+    imp = ExtractImport.objects.create(
+        source=source,
+        status=ExtractImport.Status.RUNNING,
+        imported_by=imported_by,
+        files=[p.name for p in files],
+        checksum=checksum(files),
+        pid=os.getpid(),
+    )
+    try:
+        _run(imp, source, files, progress, today or timezone.localdate())
+    except ExtractRejected as rejection:
+        imp.status = ExtractImport.Status.REJECTED
+        imp.message = str(rejection)
+        imp.finished_at = timezone.now()
+        imp.duration_ms = int((time.monotonic() - started) * 1000)
+        imp.save()
+    except BaseException:
+        imp.status = ExtractImport.Status.REJECTED
+        imp.message = "The import failed with an internal error; nothing of it was loaded."
+        imp.finished_at = timezone.now()
+        imp.save()
+        raise
+    imp.refresh_from_db()
+    if imp.status == ExtractImport.Status.LOADED:
+        ExtractImport.objects.filter(pk=imp.pk).update(
+            duration_ms=int((time.monotonic() - started) * 1000)
+        )
+        imp.refresh_from_db()
+    return IngestOutcome(imp)
+
+
+def _classify(files: list[Path], mapping: Mapping) -> tuple[Path | None, dict[str, Path]]:
+    meta: Path | None = None
+    by_kind: dict[str, Path] = {}
+    for path in files:
+        stem = path.stem.lower()
+        if path.name.lower() == "extract.json":
+            meta = path
+        elif mapping.layout == "family-context-cdm" and path.suffix.lower() == ".csv":
+            if "row" in by_kind:
+                raise ExtractRejected("a Family Context extract is one CSV file; more than one sent")
+            by_kind["row"] = path
+        elif stem in KIND_FILES and mapping.layout == "canonical":
+            if stem in by_kind:
+                raise ExtractRejected(f"two files hold {stem}: {by_kind[stem].name}, {path.name}")
+            by_kind[stem] = path
+        else:
+            expected = (
+                "one CSV file"
+                if mapping.layout == "family-context-cdm"
+                else "extract.json, people, involvements, relationships (.csv or .jsonl)"
+            )
+            raise ExtractRejected(f"{path.name} is not a file this source sends (expected {expected})")
+    return meta, by_kind
+
+
+def _run(
+    imp: ExtractImport, source: Source, files: list[Path], progress: Progress | None, today: date
+) -> None:
+    try:
+        mapping = load_mapping(source.mapping)
+    except MappingError as e:
+        raise ExtractRejected(str(e)) from None
+    meta_path, by_kind = _classify(files, mapping)
+    kinds = record_kinds(mapping, today, frozenset(category_codes()))
+    if mapping.layout == "family-context-cdm":
+        if "row" not in by_kind:
+            raise ExtractRejected("no CSV file in the extract")
+        meta, checked = _check_family_context(source, by_kind["row"], mapping, kinds, progress)
+    else:
+        if meta_path is None:
+            raise ExtractRejected("extract.json is missing: it says which source and when")
+        meta = read_metadata(meta_path)
+        if meta.kind == "full" and "people" not in by_kind:
+            raise ExtractRejected("a full snapshot needs a people file")
+        checked = {}
+        for kind_name in KIND_FILES:
+            kind = kinds[kind_name]
+            path = by_kind.get(kind_name)
+            if path is None:
+                checked[kind_name] = CheckedKind(columns=(*kind.db_columns, "row_hash"))
+                continue
+            columns, rows = read_rows(path)
+            to_canonical = _check_columns(
+                path.name, columns, kind, mapping, path.suffix.lower() == ".csv"
+            )
+            checked[kind_name] = check_kind(kind, path.name, rows, to_canonical, mapping, progress)
+            # No people at all would end every record the source holds: surely a mistake.
+            # No involvements or relationships can be true.
+            empty = not checked[kind_name].rows and not checked[kind_name].quarantined
+            if kind_name == "people" and empty:
+                raise ExtractRejected(f"{path.name} has a header but no rows")
+    if meta.source != source.code:
+        raise ExtractRejected(
+            f"the extract says it is from source {meta.source!r}, not {source.code!r}"
+        )
+    if meta.extracted_at > timezone.now() + timedelta(hours=1):
+        raise ExtractRejected(f"extracted_at {meta.extracted_at.isoformat()} is in the future")
+    _load(imp, source, meta, checked, kinds)
+
+
+def _load(
+    imp: ExtractImport,
+    source: Source,
+    meta: ExtractMetadata,
+    checked: dict[str, CheckedKind],
+    kinds: dict[str, RecordKind],
+) -> None:
+    with transaction.atomic():
+        # One import of a source at a time; the checks below must see the latest history.
+        Source.objects.select_for_update().filter(pk=source.pk).first()
+        latest = (
+            ExtractImport.objects.filter(source=source, status=ExtractImport.Status.LOADED)
+            .order_by("-extracted_at", "-id")
+            .first()
+        )
+        now = timezone.now()
+        common = {
+            "kind": meta.kind,
+            "extracted_at": meta.extracted_at,
+            "coverage_start": meta.coverage_start,
+            "coverage_end": meta.coverage_end,
+            "coverage_area": meta.coverage_area,
+            "finished_at": now,
+        }
+        if latest and latest.checksum == imp.checksum:
+            ExtractImport.objects.filter(pk=imp.pk).update(
+                status=ExtractImport.Status.UNCHANGED,
+                message=f"The same extract was loaded by import {latest.pk}; nothing changed.",
+                **common,
+            )
+            return
+        if latest and latest.extracted_at and meta.extracted_at <= latest.extracted_at:
+            raise ExtractRejected(
+                f"this extract was taken at {meta.extracted_at.isoformat()}, not after the one "
+                f"already loaded ({latest.extracted_at.isoformat()}, import {latest.pk}); "
+                "an older snapshot cannot replace a newer one"
+            )
+
+        existing = set(
+            PersonRecord.objects.filter(source=source, ended_at__isnull=True).values_list(
+                "source_record_id", flat=True
+            )
+        )
+        people = checked["people"]
+        loaded_people = {k[0] for k in people.keys}
+        held_people = {k[0] for k in people.held_keys}
+        if meta.kind == "full":
+            # Records a full snapshot drops are ended, so only this extract's people, and
+            # the held-back ones whose last good version stays, can be pointed at.
+            known = loaded_people | (held_people & existing)
+        else:
+            known = loaded_people | existing
+        inv_kind, rel_kind = kinds["involvements"], kinds["relationships"]
+        _drop_unknown_people(
+            checked["involvements"], inv_kind, "involvements", known, (1,)
+        )
+        _drop_unknown_people(
+            checked["relationships"], rel_kind, "relationships", known, (0, 1)
+        )
+
+        counts = merge_extract(
+            source_id=source.pk,
+            import_id=imp.pk,
+            full_snapshot=meta.kind == "full",
+            now=now,
+            people=(people.columns, people.rows),
+            involvements=(checked["involvements"].columns, checked["involvements"].rows),
+            relationships=(checked["relationships"].columns, checked["relationships"].rows),
+            keep={k: checked[k].held_keys for k in KIND_FILES},
+        )
+        quarantined = [q for k in KIND_FILES for q in checked[k].quarantined]
+        QuarantinedRow.objects.bulk_create(
+            [
+                QuarantinedRow(
+                    extract_import=imp,
+                    file_name=q.file_name[:255],
+                    record_kind=q.record_kind,
+                    row_number=q.row_number,
+                    field=q.field[:100],
+                    reason=q.reason[:500],
+                    raw=raw_text(q.raw),
+                )
+                for q in quarantined
+            ],
+            batch_size=2000,
+        )
+        ExtractImport.objects.filter(pk=imp.pk).update(
+            status=ExtractImport.Status.LOADED,
+            people_accepted=len(people.rows),
+            involvements_accepted=len(checked["involvements"].rows),
+            relationships_accepted=len(checked["relationships"].rows),
+            rows_quarantined=len(quarantined),
+            records_changed=sum(c.changed for c in counts.values()),
+            records_ended=sum(c.ended for c in counts.values()),
+            message="",
+            **common,
+        )
+
+
+def _check_family_context(
+    source: Source,
+    path: Path,
+    mapping: Mapping,
+    kinds: dict[str, RecordKind],
+    progress: Progress | None,
+) -> tuple[ExtractMetadata, dict[str, CheckedKind]]:
+    """Split the Family Context single-CSV layout into people and involvements."""
+    columns, rows = read_rows(path)
+    col = mapping.columns.get("row", {})
+    to_canonical = {src: canon for canon, src in col.items()}
+    unknown = [c for c in columns if c not in to_canonical and c not in mapping.ignore_columns]
+    if unknown:
+        raise ExtractRejected(
+            f"{path.name}: unknown column(s) {', '.join(unknown)} for the {mapping.name} layout"
+        )
+    missing = [col[c] for c in ("source_id", "status", "extracted_at") if col.get(c) not in columns]
+    if missing:
+        raise ExtractRejected(f"{path.name}: required column(s) missing: {', '.join(missing)}")
+    dates = v.DateParser(mapping.date_formats)
+    people_rows: list[RawRow] = []
+    involvement_rows: list[RawRow] = []
+    seen_people: set[str] = set()
+    extracted: list[date] = []
+    coverage: dict[str, str] = {}
+    for row_number, values, raw in rows:
+        if "__ragged__" in values:
+            people_rows.append((row_number, values, raw))
+            continue
+        c = {to_canonical.get(k, k): x for k, x in values.items()}
+        try:
+            extracted.append(dates.parse(c.get("extracted_at", "")))
+        except v.FieldError:
+            pass
+        for name in ("coverage_start", "coverage_end", "coverage_area"):
+            if c.get(name) and name not in coverage:
+                coverage[name] = c[name]
+        pid = c.get("source_id", "").strip()
+        address = c.get("address", "")
+        match = POSTCODE_AT_END.search(address)
+        postcode, line1 = (match.group(1), address[: match.start()]) if match else ("", address)
+        if pid not in seen_people:
+            seen_people.add(pid)
+            people_rows.append(
+                (
+                    row_number,
+                    {
+                        "source_id": pid,
+                        "given_name": c.get("given_name", ""),
+                        "family_name": c.get("family_name", ""),
+                        "date_of_birth": c.get("date_of_birth", ""),
+                        "sex": c.get("sex", ""),
+                        "address_line1": " ".join(line1.replace("\n", ", ").split()).strip(", "),
+                        "postcode": postcode,
+                    },
+                    raw,
+                )
+            )
+        details = {k: c[k] for k in ("school_name", "admission_type") if c.get(k)}
+        org = c.get("school_name") or c.get("organisation", "")
+        ident = hashlib.sha1(  # noqa: S324 (a stable identifier, not security)
+            f"{pid}\x1f{org}\x1f{c.get('start_date', '')}".encode()
+        ).hexdigest()[:16]
+        involvement_rows.append(
+            (
+                row_number,
+                {
+                    "involvement_id": f"{pid}-{ident}",
+                    "person_source_id": pid,
+                    "service_category": source.service_category,
+                    "status": c.get("status", ""),
+                    "organisation": org,
+                    "start_date": c.get("start_date", ""),
+                    "last_contact_date": c.get("last_contact_date", ""),
+                    "lead_name": c.get("lead_name", ""),
+                    "lead_role": c.get("lead_role", ""),
+                    "lead_phone": c.get("lead_phone", ""),
+                    "lead_email": c.get("lead_email", ""),
+                    "duty_phone": c.get("duty_phone", ""),
+                    "details": json.dumps(details) if details else "",
+                },
+                raw,
+            )
+        )
+    if not people_rows:
+        raise ExtractRejected(f"{path.name} has a header but no rows")
+    if not extracted:
+        raise ExtractRejected(f"{path.name}: no row has a readable 'Date Current As Of'")
+    row_values = mapping.values.get("row", {})
+    people_mapping = Mapping(
+        name=mapping.name, date_formats=mapping.date_formats, values={"people": row_values}
+    )
+    inv_mapping = Mapping(name=mapping.name, date_formats=mapping.date_formats)
+    people_canon = {c.name: c.name for c in kinds["people"].columns}
+    inv_canon = {c.name: c.name for c in kinds["involvements"].columns}
+    checked = {
+        "people": check_kind(
+            kinds["people"], path.name, iter(people_rows), people_canon, people_mapping, progress
+        ),
+        "involvements": check_kind(
+            kinds["involvements"], path.name, iter(involvement_rows), inv_canon, inv_mapping, None
+        ),
+        "relationships": CheckedKind(columns=(*kinds["relationships"].db_columns, "row_hash")),
+    }
+
+    def optional_date(name: str) -> date | None:
+        try:
+            return dates.parse(coverage[name]) if coverage.get(name) else None
+        except v.FieldError:
+            raise ExtractRejected(f"{path.name}: {name} {coverage[name]!r} is not a date") from None
+
+    meta = ExtractMetadata(
+        source=source.code,
+        extracted_at=datetime.combine(max(extracted), datetime.min.time(), tzinfo=UTC),
+        kind="full",
+        coverage_start=optional_date("coverage_start"),
+        coverage_end=optional_date("coverage_end"),
+        coverage_area=coverage.get("coverage_area", "")[:200],
+    )
+    return meta, checked

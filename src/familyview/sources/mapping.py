@@ -1,0 +1,65 @@
+"""Per-source mappings: a source's own column names and values, as data files."""
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+
+BUILT_IN_DIR = Path(__file__).with_name("mappings")
+LAYOUTS = frozenset({"canonical", "family-context-cdm"})
+KINDS = ("people", "involvements", "relationships", "row")
+
+
+class MappingError(ValueError):
+    """A mapping file is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """How one source's files translate into the canonical extract format."""
+
+    name: str
+    layout: str = "canonical"
+    date_formats: tuple[str, ...] = ()
+    # kind -> canonical column -> the source's column
+    columns: dict[str, dict[str, str]] = field(default_factory=dict)
+    # kind -> canonical column -> the source's value -> canonical value
+    values: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
+    ignore_columns: frozenset[str] = frozenset()
+
+    def source_column(self, kind: str, canonical: str) -> str:
+        return self.columns.get(kind, {}).get(canonical, canonical)
+
+
+def load_mapping(name_or_path: str) -> Mapping:
+    """A built-in mapping by name, a council's mapping by name, or a mapping file by path."""
+    candidates = [
+        BUILT_IN_DIR / f"{name_or_path}.toml",
+        Path(settings.FAMILYVIEW_MAPPINGS_DIR) / f"{name_or_path}.toml",
+        Path(name_or_path),
+    ]
+    path = next((p for p in candidates if p.is_file()), None)
+    if path is None:
+        raise MappingError(
+            f"no mapping called {name_or_path!r}: not built in, not in "
+            f"{settings.FAMILYVIEW_MAPPINGS_DIR}, and not a file"
+        )
+    try:
+        with path.open("rb") as f:
+            data = tomllib.load(f)
+    except tomllib.TOMLDecodeError as e:
+        raise MappingError(f"mapping {path} is not valid TOML: {e}") from None
+    layout = data.get("layout", "canonical")
+    if layout not in LAYOUTS:
+        raise MappingError(f"mapping {path}: layout {layout!r} is not one of {sorted(LAYOUTS)}")
+    columns = {k: dict(data[k].get("columns", {})) for k in KINDS if k in data}
+    values = {k: dict(data[k].get("values", {})) for k in KINDS if k in data}
+    return Mapping(
+        name=data.get("name", path.stem),
+        layout=layout,
+        date_formats=tuple(data.get("date_formats", ())),
+        columns=columns,
+        values=values,
+        ignore_columns=frozenset(data.get("ignore_columns", ())),
+    )

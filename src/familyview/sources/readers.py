@@ -1,0 +1,135 @@
+"""Reading extract files: CSV (as Excel and others write it) and JSON Lines, row by row.
+
+A file that cannot be read as a whole raises ExtractRejected naming the file and the
+problem; a readable file yields (row number, values by column, raw text) for each row.
+"""
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+# A row as read: its number as a person would count it (the header is row 1 in a CSV,
+# the first line is row 1 in JSON Lines), its values by column, and its verbatim text.
+RawRow = tuple[int, dict[str, object], str]
+
+csv.field_size_limit(1_000_000)
+
+
+class ExtractRejected(Exception):
+    """The extract, or one of its files, cannot be imported at all. Nothing was loaded."""
+
+
+def read_text(path: Path) -> str:
+    """A file's text: UTF-8 with or without a byte-order mark, or a clear rejection."""
+    data = path.read_bytes()
+    if not data.strip():
+        raise ExtractRejected(f"{path.name} is empty")
+    if data.startswith(b"\xff\xfe") or data.startswith(b"\xfe\xff"):
+        raise ExtractRejected(
+            f"{path.name} is UTF-16, not UTF-8: save it as 'CSV UTF-8' and send it again"
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        raise ExtractRejected(
+            f"{path.name} is not UTF-8: byte 0x{data[e.start]:02X} on line {line} cannot be "
+            "read (it may be Windows-1252 or Latin-1); save it as 'CSV UTF-8' and send it again"
+        ) from None
+
+
+def _csv_raw(values: list[str]) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow(values)
+    return out.getvalue()
+
+
+def read_csv(path: Path, text: str) -> tuple[list[str], Iterator[RawRow]]:
+    """The header and the rows of a CSV file's text."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise ExtractRejected(f"{path.name} is empty") from None
+    except csv.Error as e:
+        raise ExtractRejected(f"{path.name}: the header row cannot be read ({e})") from None
+    header = [h.strip() for h in header]
+    if len(set(header)) != len(header):
+        dupes = sorted({h for h in header if header.count(h) > 1})
+        raise ExtractRejected(f"{path.name}: column {', '.join(dupes)} appears more than once")
+
+    def rows() -> Iterator[RawRow]:
+        width = len(header)
+        row_number = 1
+        try:
+            for values in reader:
+                row_number += 1
+                if not values:
+                    continue
+                if len(values) != width:
+                    # A ragged row: keep it whole so quarantine shows what arrived.
+                    problem = f"has {len(values)} fields where the header has {width}"
+                    yield row_number, {"__ragged__": problem}, _csv_raw(values)
+                    continue
+                yield row_number, dict(zip(header, values, strict=True)), values  # type: ignore[misc]
+        except csv.Error as e:
+            raise ExtractRejected(
+                f"{path.name}: row {row_number + 1} cannot be read as CSV ({e})"
+            ) from None
+
+    return header, rows()
+
+
+def read_jsonl(path: Path, text: str) -> tuple[list[str], Iterator[RawRow]]:
+    """The keys seen and the rows of a JSON Lines file's text."""
+    lines = text.splitlines()
+    keys: dict[str, None] = {}
+    parsed: list[tuple[int, object, str]] = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as e:
+            parsed.append((number, ValueError(f"is not valid JSON ({e.msg})"), line))
+            continue
+        if not isinstance(obj, dict):
+            parsed.append((number, ValueError("is not a JSON object"), line))
+            continue
+        keys.update(dict.fromkeys(obj))
+        parsed.append((number, obj, line))
+    if not parsed:
+        raise ExtractRejected(f"{path.name} is empty")
+
+    def rows() -> Iterator[RawRow]:
+        for number, obj, line in parsed:
+            if isinstance(obj, ValueError):
+                yield number, {"__invalid__": str(obj)}, line
+                continue
+            values = {
+                k: ("" if v is None else v if isinstance(v, dict | list) else str(v))
+                for k, v in obj.items()  # type: ignore[union-attr]
+            }
+            yield number, values, line
+
+    return list(keys), rows()
+
+
+def read_rows(path: Path) -> tuple[list[str], Iterator[RawRow]]:
+    """Columns and rows of a CSV or JSON Lines file, chosen by its extension."""
+    text = read_text(path)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return read_csv(path, text)
+    if suffix in {".jsonl", ".ndjson"}:
+        return read_jsonl(path, text)
+    raise ExtractRejected(f"{path.name}: only .csv and .jsonl files can be imported")
+
+
+def raw_text(raw: object) -> str:
+    """The verbatim text of a row for quarantine."""
+    if isinstance(raw, list):
+        return _csv_raw(raw)
+    return str(raw)
