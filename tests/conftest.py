@@ -1,7 +1,20 @@
 """Shared fixtures. Tests run on the database DATABASE_URL names (PostgreSQL or SQLite)."""
 
+from pathlib import Path
+
 import pytest
+from django.conf import settings
 from django.db import connection
+
+
+def pytest_configure(config):
+    # A SQLite test database is a file (so that real `familyview` processes can share it);
+    # a run that was killed can leave its journal files behind, which SQLite would then
+    # apply to the new database.
+    test_name = settings.DATABASES["default"].get("TEST", {}).get("NAME")
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3") and test_name:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{test_name}{suffix}").unlink(missing_ok=True)
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ if not SECRET_KEY:
     if not DEBUG and os.environ.get("FAMILYVIEW_ENV", "local") == "production":
         raise RuntimeError("FAMILYVIEW_SECRET_KEY must be set in production")
     # Local demo and tests only: a fixed key is harmless where nothing real is held.
-    SECRET_KEY = "local-only-not-for-production-" + "x" * 32  # noqa: S105
+    SECRET_KEY = "local-only-not-for-production-" + "x" * 32
 
 ALLOWED_HOSTS = [
     h.strip()
@@ -89,7 +89,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
     # A file, not memory, so that tests can run real `familyview` processes against it.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-familyview.sqlite3")}
+    # One per test process, so that two runs on one machine never share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-familyview-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 PASSWORD_HASHERS = [
@@ -125,6 +126,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 GOVUK_FRONTEND_DIR = PROJECT_DIR / "node_modules" / "govuk-frontend" / "dist" / "govuk"
 STATICFILES_DIRS = [("govuk", GOVUK_FRONTEND_DIR)]
 # GOV.UK Frontend's compiled CSS asks for its fonts and images under /assets/.

@@ -33,8 +33,12 @@ def big_extract(folder: Path) -> Path:
         folder / "people.csv",
         PEOPLE_COLUMNS,
         [
-            {"source_id": f"P{i}", "given_name": f"Given{i}", "family_name": f"Family{i % 97}",
-             "postcode": "SK1 3XE"}
+            {
+                "source_id": f"P{i}",
+                "given_name": f"Given{i}",
+                "family_name": f"Family{i % 97}",
+                "postcode": "SK1 3XE",
+            }
             for i in range(PEOPLE)
         ],
     )
@@ -84,16 +88,23 @@ def test_sigkill_part_way_leaves_no_partial_extract_and_the_rerun_completes(tmp_
     env = {**os.environ, "DATABASE_URL": db_url}
     log = tmp_path / "ingest.log"
     with log.open("wb") as out:
-        process = subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "familyview.cli", "ingest", "--quiet", "--source", "BIG", folder],
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "familyview.cli",
+                "ingest",
+                "--quiet",
+                "--source",
+                "BIG",
+                folder,
+            ],
             env=env,
             stdout=out,
             stderr=out,
         )
     try:
-        wait_for(
-            lambda: ExtractImport.objects.filter(status="running").exists(), 60, "the import"
-        )
+        wait_for(lambda: ExtractImport.objects.filter(status="running").exists(), 60, "the import")
         # The history row is written first, on its own; the next write is the extract's
         # one transaction. Kill the process inside it.
         wait_for(lambda: in_write_transaction(db_url), 60, "the data transaction")

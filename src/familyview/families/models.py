@@ -24,28 +24,49 @@ class RelationshipType(models.TextChoices):
 
 
 class SourceRelationship(models.Model):
-    """A relationship between two person records of one source, as that source states it."""
+    """A relationship between two person records of one source, as that source states it.
 
-    source = models.ForeignKey("sources.Source", on_delete=models.PROTECT)
+    Written in bulk by sources.loading, whose set-based merge joins only to rows that
+    exist; so its references carry no database constraint (a trigger per loaded row) and
+    Django applies on_delete.
+    """
+
+    source = models.ForeignKey("sources.Source", on_delete=models.PROTECT, db_constraint=False)
     person_record = models.ForeignKey(
-        "sources.PersonRecord", on_delete=models.CASCADE, related_name="relationships"
+        "sources.PersonRecord",
+        on_delete=models.CASCADE,
+        related_name="relationships",
+        db_constraint=False,
     )
     related_record = models.ForeignKey(
-        "sources.PersonRecord", on_delete=models.CASCADE, related_name="+"
+        "sources.PersonRecord", on_delete=models.CASCADE, related_name="+", db_constraint=False
     )
     relationship_type = models.CharField(max_length=20, choices=RelationshipType.choices)
     start_date = models.DateField(null=True)
     end_date = models.DateField(null=True)
     row_hash = models.CharField(max_length=32)
     created_by_import = models.ForeignKey(
-        "sources.ExtractImport", on_delete=models.PROTECT, related_name="+"
+        "sources.ExtractImport",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     changed_by_import = models.ForeignKey(
-        "sources.ExtractImport", on_delete=models.PROTECT, related_name="+"
+        "sources.ExtractImport",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     ended_at = models.DateTimeField(null=True)
     ended_by_import = models.ForeignKey(
-        "sources.ExtractImport", on_delete=models.PROTECT, null=True, related_name="+"
+        "sources.ExtractImport",
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
 
     class Meta:
@@ -55,3 +76,6 @@ class SourceRelationship(models.Model):
                 name="one_relationship_per_pair_and_type",
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.relationship_type} relationship {self.pk}"

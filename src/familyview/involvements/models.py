@@ -24,12 +24,20 @@ class InvolvementStatus(models.TextChoices):
 
 
 class Involvement(models.Model):
-    """One person's involvement with a service, as one source recorded it."""
+    """One person's involvement with a service, as one source recorded it.
 
-    source = models.ForeignKey("sources.Source", on_delete=models.PROTECT)
+    Written in bulk by sources.loading, whose set-based merge joins only to rows that
+    exist; so its references carry no database constraint (a trigger per loaded row) and
+    Django applies on_delete.
+    """
+
+    source = models.ForeignKey("sources.Source", on_delete=models.PROTECT, db_constraint=False)
     source_involvement_id = models.CharField(max_length=64)
     person_record = models.ForeignKey(
-        "sources.PersonRecord", on_delete=models.CASCADE, related_name="involvements"
+        "sources.PersonRecord",
+        on_delete=models.CASCADE,
+        related_name="involvements",
+        db_constraint=False,
     )
     service_category = models.CharField(max_length=40)
     status = models.CharField(max_length=10, choices=InvolvementStatus.choices)
@@ -46,14 +54,27 @@ class Involvement(models.Model):
     details = models.JSONField(null=True)
     row_hash = models.CharField(max_length=32)
     created_by_import = models.ForeignKey(
-        "sources.ExtractImport", on_delete=models.PROTECT, related_name="+"
+        "sources.ExtractImport",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     changed_by_import = models.ForeignKey(
-        "sources.ExtractImport", on_delete=models.PROTECT, related_name="+"
+        "sources.ExtractImport",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     ended_at = models.DateTimeField(null=True)
     ended_by_import = models.ForeignKey(
-        "sources.ExtractImport", on_delete=models.PROTECT, null=True, related_name="+"
+        "sources.ExtractImport",
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
 
     class Meta:

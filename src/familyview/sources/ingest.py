@@ -6,6 +6,7 @@ so that an interrupted import leaves a trace in the history, while the data itse
 in one transaction at the end: a killed import leaves no partial extract behind.
 """
 
+import contextlib
 import hashlib
 import json
 import os
@@ -26,7 +27,7 @@ from familyview.sources.loading import merge_extract
 from familyview.sources.mapping import Mapping, MappingError, load_mapping
 from familyview.sources.models import ExtractImport, PersonRecord, QuarantinedRow, Source
 from familyview.sources.readers import ExtractRejected, RawRow, raw_text, read_rows
-from familyview.sources.records import RecordKind, RowProblem, check_row, record_kinds, row_hash
+from familyview.sources.records import RecordKind, RowProblem, record_kinds, row_checker, row_hash
 
 KIND_FILES = ("people", "involvements", "relationships")
 POSTCODE_AT_END = re.compile(r"[,\s]*\b([A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2})\s*$", re.I)
@@ -93,7 +94,9 @@ def extract_files(paths: list[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith(".")))
+            files.extend(
+                sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
+            )
         elif path.is_file():
             files.append(path)
         else:
@@ -142,7 +145,9 @@ def read_metadata(path: Path) -> ExtractMetadata:
     except UnicodeDecodeError:
         raise ExtractRejected(f"{path.name} is not UTF-8") from None
     except json.JSONDecodeError as e:
-        raise ExtractRejected(f"{path.name} is not valid JSON: {e.msg} on line {e.lineno}") from None
+        raise ExtractRejected(
+            f"{path.name} is not valid JSON: {e.msg} on line {e.lineno}"
+        ) from None
     if not isinstance(data, dict):
         raise ExtractRejected(f"{path.name} must hold a JSON object")
     known = {"source", "extracted_at", "kind", "coverage_start", "coverage_end", "coverage_area"}
@@ -156,7 +161,9 @@ def read_metadata(path: Path) -> ExtractMetadata:
         source=str(data.get("source", "")),
         extracted_at=_parse_timestamp(data.get("extracted_at"), path.name),
         kind=kind,
-        coverage_start=_parse_optional_date(data.get("coverage_start"), "coverage_start", path.name),
+        coverage_start=_parse_optional_date(
+            data.get("coverage_start"), "coverage_start", path.name
+        ),
         coverage_end=_parse_optional_date(data.get("coverage_end"), "coverage_end", path.name),
         coverage_area=str(data.get("coverage_area") or "")[:200],
     )
@@ -192,6 +199,7 @@ def _check_columns(
 def check_kind(
     kind: RecordKind,
     file_name: str,
+    columns: list[str],
     rows: Iterator[RawRow],
     to_canonical: dict[str, str],
     mapping: Mapping,
@@ -199,28 +207,24 @@ def check_kind(
 ) -> CheckedKind:
     """Check every row of one kind: valid rows become loadable tuples, the rest quarantine."""
     result = CheckedKind(columns=(*kind.db_columns, "row_hash"))
-    value_maps = mapping.values.get(kind.name, {})
-    identity = all(k == c for k, c in to_canonical.items())
+    index = {to_canonical[c]: i for i, c in enumerate(columns) if c in to_canonical}
+    check_row = row_checker(kind, mapping.values.get(kind.name, {}), index)
+    to_db = kind.to_db
+    key_columns = kind.key_columns
     by_key: dict[tuple, list[int]] = defaultdict(list)
     pending: list[tuple[tuple, tuple, int, object]] = []
     seen = 0
-    for row_number, values, raw in rows:
+    for row_number, values, unreadable, raw in rows:
         seen += 1
         if progress and seen % 5000 == 0:
             progress(5000)
-        if "__ragged__" in values:
+        if values is None:
             result.quarantined.append(
-                Quarantine(file_name, kind.name, row_number, "", str(values["__ragged__"]), raw)
+                Quarantine(file_name, kind.name, row_number, "", unreadable or "", raw)
             )
             continue
-        if "__invalid__" in values:
-            result.quarantined.append(
-                Quarantine(file_name, kind.name, row_number, "", f"line {values['__invalid__']}", raw)
-            )
-            continue
-        canonical = values if identity else {to_canonical.get(k, k): x for k, x in values.items()}
         try:
-            clean = check_row(kind, canonical, value_maps)
+            clean = check_row(values)
         except RowProblem as problem:
             result.quarantined.append(
                 Quarantine(
@@ -232,14 +236,13 @@ def check_kind(
                     raw,
                 )
             )
-            held = _raw_key(kind, canonical)
+            held = _raw_key(kind, values, index)
             if held:
                 result.held_keys.append(held)
             continue
-        key = tuple(clean[k] for k in kind.key_columns)
+        key = tuple([clean[k] for k in key_columns])
         by_key[key].append(row_number)
-        db_row = kind.to_db(clean)
-        pending.append((key, db_row, row_number, raw))
+        pending.append((key, to_db(clean), row_number, raw))
     if progress:
         progress(seen % 5000)
     duplicated = {k for k, numbers in by_key.items() if len(numbers) > 1}
@@ -264,9 +267,9 @@ def check_kind(
     return result
 
 
-def _raw_key(kind: RecordKind, values: dict) -> tuple | None:
+def _raw_key(kind: RecordKind, values: list, index: dict[str, int]) -> tuple | None:
     """The key of a quarantined row, if it can be read: its last good version is kept."""
-    key = tuple(str(values.get(k, "")).strip() for k in kind.key_columns)
+    key = tuple(str(values[index[k]]).strip() if k in index else "" for k in kind.key_columns)
     if not all(key):
         return None
     if kind.name == "relationships":
@@ -369,7 +372,9 @@ def _classify(files: list[Path], mapping: Mapping) -> tuple[Path | None, dict[st
             meta = path
         elif mapping.layout == "family-context-cdm" and path.suffix.lower() == ".csv":
             if "row" in by_kind:
-                raise ExtractRejected("a Family Context extract is one CSV file; more than one sent")
+                raise ExtractRejected(
+                    "a Family Context extract is one CSV file; more than one sent"
+                )
             by_kind["row"] = path
         elif stem in KIND_FILES and mapping.layout == "canonical":
             if stem in by_kind:
@@ -381,7 +386,9 @@ def _classify(files: list[Path], mapping: Mapping) -> tuple[Path | None, dict[st
                 if mapping.layout == "family-context-cdm"
                 else "extract.json, people, involvements, relationships (.csv or .jsonl)"
             )
-            raise ExtractRejected(f"{path.name} is not a file this source sends (expected {expected})")
+            raise ExtractRejected(
+                f"{path.name} is not a file this source sends (expected {expected})"
+            )
     return meta, by_kind
 
 
@@ -415,7 +422,9 @@ def _run(
             to_canonical = _check_columns(
                 path.name, columns, kind, mapping, path.suffix.lower() == ".csv"
             )
-            checked[kind_name] = check_kind(kind, path.name, rows, to_canonical, mapping, progress)
+            checked[kind_name] = check_kind(
+                kind, path.name, columns, rows, to_canonical, mapping, progress
+            )
             # No people at all would end every record the source holds: surely a mistake.
             # No involvements or relationships can be true.
             empty = not checked[kind_name].rows and not checked[kind_name].quarantined
@@ -483,12 +492,8 @@ def _load(
         else:
             known = loaded_people | existing
         inv_kind, rel_kind = kinds["involvements"], kinds["relationships"]
-        _drop_unknown_people(
-            checked["involvements"], inv_kind, "involvements", known, (1,)
-        )
-        _drop_unknown_people(
-            checked["relationships"], rel_kind, "relationships", known, (0, 1)
-        )
+        _drop_unknown_people(checked["involvements"], inv_kind, "involvements", known, (1,))
+        _drop_unknown_people(checked["relationships"], rel_kind, "relationships", known, (0, 1))
 
         counts = merge_extract(
             source_id=source.pk,
@@ -522,6 +527,7 @@ def _load(
             involvements_accepted=len(checked["involvements"].rows),
             relationships_accepted=len(checked["relationships"].rows),
             rows_quarantined=len(quarantined),
+            records_added=sum(c.added for c in counts.values()),
             records_changed=sum(c.changed for c in counts.values()),
             records_ended=sum(c.ended for c in counts.values()),
             message="",
@@ -549,20 +555,22 @@ def _check_family_context(
     if missing:
         raise ExtractRejected(f"{path.name}: required column(s) missing: {', '.join(missing)}")
     dates = v.DateParser(mapping.date_formats)
+    people_columns = [c.name for c in kinds["people"].columns]
+    inv_columns = [c.name for c in kinds["involvements"].columns]
     people_rows: list[RawRow] = []
     involvement_rows: list[RawRow] = []
     seen_people: set[str] = set()
     extracted: list[date] = []
     coverage: dict[str, str] = {}
-    for row_number, values, raw in rows:
-        if "__ragged__" in values:
-            people_rows.append((row_number, values, raw))
+    for row_number, values, unreadable, raw in rows:
+        if values is None:
+            people_rows.append((row_number, None, unreadable, raw))
             continue
-        c = {to_canonical.get(k, k): x for k, x in values.items()}
-        try:
+        c = {to_canonical.get(k, k): x for k, x in zip(columns, values, strict=True)}
+        # A row without a readable date is still loaded; the extract's date comes from
+        # the rows that have one.
+        with contextlib.suppress(v.FieldError):
             extracted.append(dates.parse(c.get("extracted_at", "")))
-        except v.FieldError:
-            pass
         for name in ("coverage_start", "coverage_end", "coverage_area"):
             if c.get(name) and name not in coverage:
                 coverage[name] = c[name]
@@ -573,8 +581,9 @@ def _check_family_context(
         if pid not in seen_people:
             seen_people.add(pid)
             people_rows.append(
-                (
+                _as_row(
                     row_number,
+                    people_columns,
                     {
                         "source_id": pid,
                         "given_name": c.get("given_name", ""),
@@ -593,8 +602,9 @@ def _check_family_context(
             f"{pid}\x1f{org}\x1f{c.get('start_date', '')}".encode()
         ).hexdigest()[:16]
         involvement_rows.append(
-            (
+            _as_row(
                 row_number,
+                inv_columns,
                 {
                     "involvement_id": f"{pid}-{ident}",
                     "person_source_id": pid,
@@ -622,14 +632,24 @@ def _check_family_context(
         name=mapping.name, date_formats=mapping.date_formats, values={"people": row_values}
     )
     inv_mapping = Mapping(name=mapping.name, date_formats=mapping.date_formats)
-    people_canon = {c.name: c.name for c in kinds["people"].columns}
-    inv_canon = {c.name: c.name for c in kinds["involvements"].columns}
     checked = {
         "people": check_kind(
-            kinds["people"], path.name, iter(people_rows), people_canon, people_mapping, progress
+            kinds["people"],
+            path.name,
+            people_columns,
+            iter(people_rows),
+            {c: c for c in people_columns},
+            people_mapping,
+            progress,
         ),
         "involvements": check_kind(
-            kinds["involvements"], path.name, iter(involvement_rows), inv_canon, inv_mapping, None
+            kinds["involvements"],
+            path.name,
+            inv_columns,
+            iter(involvement_rows),
+            {c: c for c in inv_columns},
+            inv_mapping,
+            None,
         ),
         "relationships": CheckedKind(columns=(*kinds["relationships"].db_columns, "row_hash")),
     }
@@ -649,3 +669,7 @@ def _check_family_context(
         coverage_area=coverage.get("coverage_area", "")[:200],
     )
     return meta, checked
+
+
+def _as_row(row_number: int, columns: list[str], values: dict, raw: object) -> RawRow:
+    return row_number, [values.get(c, "") for c in columns], None, raw

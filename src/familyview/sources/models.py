@@ -65,6 +65,7 @@ class ExtractImport(models.Model):
     involvements_accepted = models.PositiveIntegerField(default=0)
     relationships_accepted = models.PositiveIntegerField(default=0)
     rows_quarantined = models.PositiveIntegerField(default=0)
+    records_added = models.PositiveIntegerField(default=0)
     records_changed = models.PositiveIntegerField(default=0)
     records_ended = models.PositiveIntegerField(default=0)
     message = models.TextField(blank=True)
@@ -97,11 +98,21 @@ class QuarantinedRow(models.Model):
     class Meta:
         ordering = ["extract_import", "file_name", "row_number"]
 
+    def __str__(self) -> str:
+        return f"{self.file_name} row {self.row_number}"
+
 
 class PersonRecord(models.Model):
-    """A person as one source system records them."""
+    """A person as one source system records them.
 
-    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="person_records")
+    Written in bulk by sources.loading, whose set-based merge joins only to rows that
+    exist; so its references carry no database constraint (a trigger per loaded row) and
+    Django applies on_delete.
+    """
+
+    source = models.ForeignKey(
+        Source, on_delete=models.PROTECT, related_name="person_records", db_constraint=False
+    )
     source_record_id = models.CharField(max_length=64)
     given_name = models.CharField(max_length=100, blank=True)
     middle_names = models.CharField(max_length=200, blank=True)
@@ -122,12 +133,31 @@ class PersonRecord(models.Model):
     address_from = models.DateField(null=True)
     date_of_death = models.DateField(null=True)
     restricted = models.BooleanField(default=False)
+    # Which import created, last changed or ended the record. Imports are never deleted,
+    # so these carry no database constraint or index: bulk loads skip a check per row.
     row_hash = models.CharField(max_length=32)
-    created_by_import = models.ForeignKey(ExtractImport, on_delete=models.PROTECT, related_name="+")
-    changed_by_import = models.ForeignKey(ExtractImport, on_delete=models.PROTECT, related_name="+")
+    created_by_import = models.ForeignKey(
+        ExtractImport,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    changed_by_import = models.ForeignKey(
+        ExtractImport,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
     ended_at = models.DateTimeField(null=True)
     ended_by_import = models.ForeignKey(
-        ExtractImport, on_delete=models.PROTECT, null=True, related_name="+"
+        ExtractImport,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
 
     class Meta:

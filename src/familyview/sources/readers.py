@@ -11,8 +11,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 # A row as read: its number as a person would count it (the header is row 1 in a CSV,
-# the first line is row 1 in JSON Lines), its values by column, and its verbatim text.
-RawRow = tuple[int, dict[str, object], str]
+# the first line is row 1 in JSON Lines), its values in the order of the file's columns
+# (None when the row cannot be read as a row at all), what is wrong with it if so, and its
+# verbatim content for quarantine.
+RawRow = tuple[int, list | None, str | None, object]
 
 csv.field_size_limit(1_000_000)
 
@@ -71,9 +73,9 @@ def read_csv(path: Path, text: str) -> tuple[list[str], Iterator[RawRow]]:
                 if len(values) != width:
                     # A ragged row: keep it whole so quarantine shows what arrived.
                     problem = f"has {len(values)} fields where the header has {width}"
-                    yield row_number, {"__ragged__": problem}, _csv_raw(values)
+                    yield row_number, None, problem, values
                     continue
-                yield row_number, dict(zip(header, values, strict=True)), values  # type: ignore[misc]
+                yield row_number, values, None, values
         except csv.Error as e:
             raise ExtractRejected(
                 f"{path.name}: row {row_number + 1} cannot be read as CSV ({e})"
@@ -103,18 +105,27 @@ def read_jsonl(path: Path, text: str) -> tuple[list[str], Iterator[RawRow]]:
     if not parsed:
         raise ExtractRejected(f"{path.name} is empty")
 
+    columns = list(keys)
+
     def rows() -> Iterator[RawRow]:
         for number, obj, line in parsed:
             if isinstance(obj, ValueError):
-                yield number, {"__invalid__": str(obj)}, line
+                yield number, None, f"line {obj}", line
                 continue
-            values = {
-                k: ("" if v is None else v if isinstance(v, dict | list) else str(v))
-                for k, v in obj.items()  # type: ignore[union-attr]
-            }
-            yield number, values, line
+            values = [obj.get(k) for k in columns]  # type: ignore[union-attr]
+            yield number, [_jsonl_value(x) for x in values], None, line
 
-    return list(keys), rows()
+    return columns, rows()
+
+
+def _jsonl_value(value: object) -> object:
+    if value is None:
+        return ""
+    if isinstance(value, dict | list | str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def read_rows(path: Path) -> tuple[list[str], Iterator[RawRow]]:

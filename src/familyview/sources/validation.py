@@ -25,7 +25,8 @@ POSTCODE_RE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
 UPN_RE = re.compile(r"^[A-Z][0-9]{11}[0-9A-Z]$")
 UPRN_RE = re.compile(r"^[0-9]{1,12}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-PHONE_RE = re.compile(r"^\+?[0-9 ()\-]{6,20}$")
+# Digits with the spaces, brackets and dashes people write: at least 6 digits, at most 15.
+PHONE_RE = re.compile(r"^\+?(?:[ ()\-]*[0-9]){6,15}[ ()\-]*$")
 SEXES = frozenset({"female", "male", "other", "unknown"})
 STATUSES = frozenset({"current", "historic"})
 RELATIONSHIP_TYPES = frozenset(RelationshipType.values)
@@ -82,7 +83,7 @@ class DateParser:
                 pass
         for fmt in self.formats:
             try:
-                return datetime.strptime(value, fmt).date()  # noqa: DTZ007 (a date, no zone)
+                return datetime.strptime(value, fmt).date()
             except ValueError:
                 continue
         expected = ", ".join(self.formats) if self.formats else "YYYY-MM-DD"
@@ -172,7 +173,7 @@ def email(value: str) -> str:
 
 def phone(value: str) -> str:
     v = value.strip()
-    if not PHONE_RE.match(v) or sum(c.isdigit() for c in v) < 6:
+    if len(v) > 40 or not PHONE_RE.match(v):
         raise FieldError(f"{value!r} is not a phone number")
     return v
 
@@ -187,17 +188,17 @@ def flag(value: str) -> bool:
 
 
 def details(value: str | dict) -> str:
-    """Category-specific details: a JSON object, stored as its JSON text."""
+    """Category-specific details: a JSON object, stored as JSON text."""
     if isinstance(value, dict):
-        obj = value
+        encoded = json.dumps(value, ensure_ascii=False)
     else:
         try:
             obj = json.loads(value)
         except json.JSONDecodeError as e:
             raise FieldError(f"is not valid JSON ({e.msg} at character {e.pos})") from None
-    if not isinstance(obj, dict):
-        raise FieldError("must be a JSON object")
-    encoded = json.dumps(obj, sort_keys=True, ensure_ascii=False)
+        if not isinstance(obj, dict):
+            raise FieldError("must be a JSON object")
+        encoded = value
     if len(encoded) > 10_000:
         raise FieldError("is over 10,000 characters")
     return encoded

@@ -4,16 +4,22 @@ from django.contrib.messages import get_messages
 from django.middleware.csrf import get_token
 from django.templatetags.static import static
 from django.urls import reverse
-from jinja2 import ChoiceLoader, Environment, PackageLoader
+from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader
+
+from familyview.web import formats
+from familyview.web.signed_in import signed_in_staff
 
 
 def environment(**options) -> Environment:
     """Build the environment Django's Jinja2 backend renders with."""
     loader = options.pop("loader", None)
-    env = Environment(**options)
+    # Django's backend passes autoescape=True; say so here too, so it cannot be lost.
+    env = Environment(autoescape=options.pop("autoescape", True), **options)
+    # The GOV.UK macros import each other as "govuk_frontend_jinja/components/...", so
+    # the package's templates folder is mounted under that prefix.
     env.loader = ChoiceLoader(
-        [l for l in (loader, env.loader) if l is not None]
-        + [PackageLoader("govuk_frontend_jinja", "templates")]
+        [found for found in (loader, env.loader) if found is not None]
+        + [PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")})]
     )
     env.globals.update(
         {
@@ -21,6 +27,15 @@ def environment(**options) -> Environment:
             "url": lambda name, *args, **kwargs: reverse(name, args=args, kwargs=kwargs),
             "csrf_token": get_token,
             "get_messages": get_messages,
+            "signed_in_staff": signed_in_staff,
+        }
+    )
+    env.filters.update(
+        {
+            "govuk_date": formats.govuk_date,
+            "govuk_datetime": formats.govuk_datetime,
+            "duration": formats.duration,
+            "number": formats.number,
         }
     )
     return env

@@ -38,7 +38,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{source}: loaded import {imp.pk} in {imp.duration_ms / 1000:.1f}s: "
             f"{imp.people_accepted} people, {imp.involvements_accepted} involvements, "
-            f"{imp.relationships_accepted} relationships; {imp.records_changed} changed, "
+            f"{imp.relationships_accepted} relationships; {imp.records_added} added, "
+            f"{imp.records_changed} changed, "
             f"{imp.records_ended} ended, {imp.rows_quarantined} rows quarantined"
         )
         if imp.rows_quarantined:

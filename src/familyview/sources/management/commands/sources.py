@@ -29,4 +29,6 @@ class Command(BaseCommand):
             self.stdout.write(f"{len(sources)} sources registered from {path}")
         else:
             for s in Source.objects.select_related("authority"):
-                self.stdout.write(f"{s.code:20} {s.authority.code:16} {s.service_category:24} {s.name}")
+                self.stdout.write(
+                    f"{s.code:20} {s.authority.code:16} {s.service_category:24} {s.name}"
+                )

@@ -1,0 +1,62 @@
+"""Who is signed in, as the layout shows it: name, roles and authorities."""
+
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+
+from familyview.access.models import StaffMembership
+from familyview.sources.queries import IMPORT_ROLES
+
+
+@dataclass(frozen=True)
+class StaffRole:
+    role: str
+    role_name: str
+    authority_name: str
+
+
+@dataclass(frozen=True)
+class SignedInStaff:
+    """The signed-in member of staff, for the header and navigation."""
+
+    name: str
+    roles: tuple[StaffRole, ...]
+
+    @property
+    def description(self) -> str:
+        """'Sam Patel (Data steward, Stockport)'; several roles are separated by ';'."""
+        if not self.roles:
+            return f"{self.name} (no role)"
+        held = "; ".join(f"{r.role_name}, {r.authority_name}" for r in self.roles)
+        return f"{self.name} ({held})"
+
+    @property
+    def organisation_name(self) -> str | None:
+        """The authority's name when all the user's roles are in one authority."""
+        names = {r.authority_name for r in self.roles}
+        return names.pop() if len(names) == 1 else None
+
+    @property
+    def manages_imports(self) -> bool:
+        return any(r.role in IMPORT_ROLES for r in self.roles)
+
+
+def signed_in_staff(request: HttpRequest | None) -> SignedInStaff | None:
+    """The signed-in user's name and roles, read once per request; None when signed out."""
+    if request is None or not request.user.is_authenticated:
+        return None
+    cached = getattr(request, "_familyview_signed_in_staff", None)
+    if cached is not None:
+        return cached
+    user = request.user
+    memberships = (
+        StaffMembership.objects.filter(user=user)
+        .select_related("authority")
+        .order_by("authority__name", "role")
+    )
+    staff = SignedInStaff(
+        name=user.get_full_name() or user.get_username(),
+        roles=tuple(StaffRole(m.role, m.get_role_display(), m.authority.name) for m in memberships),
+    )
+    request._familyview_signed_in_staff = staff
+    return staff
