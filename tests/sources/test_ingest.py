@@ -518,3 +518,22 @@ def test_family_context_school_layout(source, tmp_path):
     assert current.duty_phone == "0161 496 0456"
     assert current.service_category == "education"
     assert imp.extracted_at.date().isoformat() == "2026-11-20"
+
+
+def test_large_files_checked_in_parallel_give_the_same_result(source, tmp_path, monkeypatch):
+    import familyview.sources.ingest as ingest_module
+
+    people = [person(f"P{i}", given_name=f"Name{i}") for i in range(50)]
+    people[7]["date_of_birth"] = "2015-02-30"
+    people.append(person("P3", given_name="Copy"))  # a duplicate in another slice
+    monkeypatch.setattr(ingest_module, "PARALLEL_FROM_ROWS", 10)
+    monkeypatch.setattr(ingest_module, "CHUNK_ROWS", 7)
+    imp = run(write_extract(tmp_path / "x", people=people))
+    assert imp.status == "loaded", imp.message
+    assert imp.people_accepted == 48
+    assert [(q.row_number, q.field) for q in quarantined(imp)] == [
+        (5, "source_id"),
+        (9, "date_of_birth"),
+        (52, "source_id"),
+    ]
+    assert PersonRecord.objects.get(source_record_id="P49").given_name == "Name49"

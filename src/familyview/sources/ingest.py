@@ -9,6 +9,7 @@ in one transaction at the end: a killed import leaves no partial extract behind.
 import contextlib
 import hashlib
 import json
+import multiprocessing
 import os
 import re
 import time
@@ -196,6 +197,77 @@ def _check_columns(
     return to_canonical
 
 
+# Files of at least this many rows are checked by one process per core.
+PARALLEL_FROM_ROWS = 20_000
+CHUNK_ROWS = 5_000
+
+# What a row became: ("ok", position, key, row with hash) or
+# ("bad", position, fields, reason, key or None).
+Outcome = tuple
+
+
+@dataclass(frozen=True)
+class _Checker:
+    """Everything needed to check a slice of one file's rows, in any process."""
+
+    kind: RecordKind
+    check_row: Callable[[list], dict]
+    index: dict[str, int]
+    rows: list[RawRow]
+
+    def __call__(self, bounds: tuple[int, int]) -> list[Outcome]:
+        outcomes: list[Outcome] = []
+        check_row, to_db, key_columns = self.check_row, self.kind.to_db, self.kind.key_columns
+        for position in range(*bounds):
+            _, values, unreadable, _ = self.rows[position]
+            if values is None:
+                outcomes.append(("bad", position, "", unreadable or "", None))
+                continue
+            try:
+                clean = check_row(values)
+            except RowProblem as problem:
+                fields = ", ".join(f for f, _ in problem.problems)
+                held = _raw_key(self.kind, values, self.index)
+                outcomes.append(("bad", position, fields, str(problem), held))
+                continue
+            db_row = to_db(clean)
+            key = tuple([clean[k] for k in key_columns])
+            outcomes.append(("ok", position, key, (*db_row, row_hash(db_row))))
+        return outcomes
+
+
+# Set just before worker processes fork, so that they inherit the rows instead of
+# receiving them through a pipe.
+_FORKED_CHECKER: _Checker | None = None
+
+
+def _check_in_worker(bounds: tuple[int, int]) -> list[Outcome]:
+    assert _FORKED_CHECKER is not None
+    return _FORKED_CHECKER(bounds)
+
+
+def _check_all(checker: _Checker, progress: Progress | None) -> Iterator[list[Outcome]]:
+    global _FORKED_CHECKER
+    total = len(checker.rows)
+    slices = [(i, min(i + CHUNK_ROWS, total)) for i in range(0, total, CHUNK_ROWS)]
+    cores = os.cpu_count() or 1
+    if total < PARALLEL_FROM_ROWS or cores < 2:
+        for bounds in slices:
+            yield checker(bounds)
+            if progress:
+                progress(bounds[1] - bounds[0])
+        return
+    _FORKED_CHECKER = checker
+    try:
+        with multiprocessing.get_context("fork").Pool(cores) as pool:
+            for bounds, outcomes in zip(slices, pool.imap(_check_in_worker, slices), strict=True):
+                yield outcomes
+                if progress:
+                    progress(bounds[1] - bounds[0])
+    finally:
+        _FORKED_CHECKER = None
+
+
 def check_kind(
     kind: RecordKind,
     file_name: str,
@@ -208,46 +280,30 @@ def check_kind(
     """Check every row of one kind: valid rows become loadable tuples, the rest quarantine."""
     result = CheckedKind(columns=(*kind.db_columns, "row_hash"))
     index = {to_canonical[c]: i for i, c in enumerate(columns) if c in to_canonical}
-    check_row = row_checker(kind, mapping.values.get(kind.name, {}), index)
-    to_db = kind.to_db
-    key_columns = kind.key_columns
+    checker = _Checker(
+        kind, row_checker(kind, mapping.values.get(kind.name, {}), index), index, list(rows)
+    )
     by_key: dict[tuple, list[int]] = defaultdict(list)
-    pending: list[tuple[tuple, tuple, int, object]] = []
-    seen = 0
-    for row_number, values, unreadable, raw in rows:
-        seen += 1
-        if progress and seen % 5000 == 0:
-            progress(5000)
-        if values is None:
-            result.quarantined.append(
-                Quarantine(file_name, kind.name, row_number, "", unreadable or "", raw)
-            )
-            continue
-        try:
-            clean = check_row(values)
-        except RowProblem as problem:
-            result.quarantined.append(
-                Quarantine(
-                    file_name,
-                    kind.name,
-                    row_number,
-                    ", ".join(f for f, _ in problem.problems),
-                    str(problem),
-                    raw,
+    valid: list[tuple[int, tuple, tuple]] = []
+    for outcomes in _check_all(checker, progress):
+        for outcome in outcomes:
+            position = outcome[1]
+            row_number, _, _, raw = checker.rows[position]
+            if outcome[0] == "bad":
+                _, _, fields, reason, held = outcome
+                result.quarantined.append(
+                    Quarantine(file_name, kind.name, row_number, fields, reason, raw)
                 )
-            )
-            held = _raw_key(kind, values, index)
-            if held:
-                result.held_keys.append(held)
-            continue
-        key = tuple([clean[k] for k in key_columns])
-        by_key[key].append(row_number)
-        pending.append((key, to_db(clean), row_number, raw))
-    if progress:
-        progress(seen % 5000)
+                if held:
+                    result.held_keys.append(held)
+                continue
+            _, _, key, row = outcome
+            by_key[key].append(row_number)
+            valid.append((position, key, row))
     duplicated = {k for k, numbers in by_key.items() if len(numbers) > 1}
-    for key, db_row, row_number, raw in pending:
+    for position, key, row in valid:
         if key in duplicated:
+            row_number, _, _, raw = checker.rows[position]
             others = ", ".join(str(n) for n in by_key[key] if n != row_number)
             result.quarantined.append(
                 Quarantine(
@@ -262,7 +318,7 @@ def check_kind(
             )
             result.held_keys.append(key)
             continue
-        result.rows.append((*db_row, row_hash(db_row)))
+        result.rows.append(row)
         result.keys.append(key)
     return result
 
