@@ -347,9 +347,13 @@ def test_a_relationship_pointing_at_an_unknown_person_is_quarantined(source, tmp
     )
     imp = run(folder)
     assert imp.relationships_accepted == 1
-    reasons = [q.reason for q in quarantined(imp)]
-    assert any("points at person NOBODY, who is not in this extract" in r for r in reasons)
-    assert any("points at person GHOST" in r for r in reasons)
+    rows = {(q.file_name, q.row_number): q for q in quarantined(imp)}
+    reasons = [q.reason for q in rows.values()]
+    nobody = rows[("relationships.csv", 3)]
+    assert nobody.field == "related_source_id"
+    assert "points at person NOBODY, who is not in this extract" in nobody.reason
+    assert nobody.raw == "P1,NOBODY,father,,"
+    assert "points at person GHOST" in rows[("involvements.csv", 2)].reason
     assert any("is the same person as person_source_id" in r for r in reasons)
     assert any("'cousin' is not a known relationship type" in r for r in reasons)
     assert SourceRelationship.objects.count() == 1

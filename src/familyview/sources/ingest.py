@@ -51,8 +51,11 @@ class CheckedKind:
     """One kind's rows after every rule: the rows to load and those held back."""
 
     columns: tuple[str, ...]
+    file_name: str = ""
     rows: list[tuple] = field(default_factory=list)
     keys: list[tuple] = field(default_factory=list)
+    # Where each loadable row came from: (row number, the row as sent).
+    origins: list[tuple[int, object]] = field(default_factory=list)
     quarantined: list[Quarantine] = field(default_factory=list)
     held_keys: list[tuple] = field(default_factory=list)
 
@@ -278,7 +281,7 @@ def check_kind(
     progress: Progress | None,
 ) -> CheckedKind:
     """Check every row of one kind: valid rows become loadable tuples, the rest quarantine."""
-    result = CheckedKind(columns=(*kind.db_columns, "row_hash"))
+    result = CheckedKind(columns=(*kind.db_columns, "row_hash"), file_name=file_name)
     index = {to_canonical[c]: i for i, c in enumerate(columns) if c in to_canonical}
     checker = _Checker(
         kind, row_checker(kind, mapping.values.get(kind.name, {}), index), index, list(rows)
@@ -302,8 +305,8 @@ def check_kind(
             valid.append((position, key, row))
     duplicated = {k for k, numbers in by_key.items() if len(numbers) > 1}
     for position, key, row in valid:
+        row_number, _, _, raw = checker.rows[position]
         if key in duplicated:
-            row_number, _, _, raw = checker.rows[position]
             others = ", ".join(str(n) for n in by_key[key] if n != row_number)
             result.quarantined.append(
                 Quarantine(
@@ -320,6 +323,7 @@ def check_kind(
             continue
         result.rows.append(row)
         result.keys.append(key)
+        result.origins.append((row_number, raw))
     return result
 
 
@@ -334,29 +338,30 @@ def _raw_key(kind: RecordKind, values: list, index: dict[str, int]) -> tuple | N
 
 
 def _drop_unknown_people(
-    checked: CheckedKind, kind: RecordKind, file_name: str, known: set[str], fields: tuple[int, ...]
+    checked: CheckedKind, kind: RecordKind, known: set[str], fields: tuple[int, ...]
 ) -> None:
     """Quarantine rows that point at a person neither in the extract nor already held."""
-    keep_rows, keep_keys = [], []
-    for row, key in zip(checked.rows, checked.keys, strict=True):
+    keep_rows, keep_keys, keep_origins = [], [], []
+    for row, key, origin in zip(checked.rows, checked.keys, checked.origins, strict=True):
         missing = [row[i] for i in fields if row[i] not in known]
         if missing:
             checked.quarantined.append(
                 Quarantine(
-                    file_name,
+                    checked.file_name,
                     kind.name,
-                    0,
+                    origin[0],
                     ", ".join(kind.db_columns[i] for i in fields if row[i] not in known),
                     f"points at person {', '.join(missing)}, who is not in this extract's people "
                     "nor held for this source",
-                    json.dumps(dict(zip(kind.db_columns, row, strict=False)), default=str),
+                    origin[1],
                 )
             )
             checked.held_keys.append(key)
             continue
         keep_rows.append(row)
         keep_keys.append(key)
-    checked.rows, checked.keys = keep_rows, keep_keys
+        keep_origins.append(origin)
+    checked.rows, checked.keys, checked.origins = keep_rows, keep_keys, keep_origins
 
 
 @dataclass
@@ -548,8 +553,8 @@ def _load(
         else:
             known = loaded_people | existing
         inv_kind, rel_kind = kinds["involvements"], kinds["relationships"]
-        _drop_unknown_people(checked["involvements"], inv_kind, "involvements", known, (1,))
-        _drop_unknown_people(checked["relationships"], rel_kind, "relationships", known, (0, 1))
+        _drop_unknown_people(checked["involvements"], inv_kind, known, (1,))
+        _drop_unknown_people(checked["relationships"], rel_kind, known, (0, 1))
 
         counts = merge_extract(
             source_id=source.pk,
