@@ -15,8 +15,9 @@ from pathlib import Path
 
 import psycopg
 
-# About three person records per synthetic resident: 330,000 residents give ~1,000,000.
-DEFAULT_PEOPLE = 330_000
+# About 1.9 person records per synthetic resident: 526,000 residents give ~1,000,000
+# person records (with ~0.9M involvements and ~0.45M relationships besides).
+DEFAULT_PEOPLE = 526_000
 
 
 def child(database_url: str, extract_dir: Path) -> None:
@@ -80,8 +81,19 @@ def main() -> None:
         print(f"Synthesising {args.people:,} residents (seed {args.seed})...")
         t0 = time.perf_counter()
         subprocess.run(  # noqa: S603
-            [sys.executable, "-m", "familyview.cli", "synth", "--people", str(args.people),
-             "--seed", str(args.seed), "--out", str(out)],
+            [
+                sys.executable,
+                "-m",
+                "familyview.cli",
+                "synth",
+                "--quiet",
+                "--people",
+                str(args.people),
+                "--seed",
+                str(args.seed),
+                "--out",
+                str(out),
+            ],
             check=True,
         )
         print(f"  synthesised in {time.perf_counter() - t0:.1f}s")

@@ -524,20 +524,43 @@ def test_family_context_school_layout(source, tmp_path):
     assert imp.extracted_at.date().isoformat() == "2026-11-20"
 
 
-def test_large_files_checked_in_parallel_give_the_same_result(source, tmp_path, monkeypatch):
+def test_involvements_checked_in_another_process_give_the_same_result(
+    source, tmp_path, monkeypatch
+):
     import familyview.sources.ingest as ingest_module
 
-    people = [person(f"P{i}", given_name=f"Name{i}") for i in range(50)]
-    people[7]["date_of_birth"] = "2015-02-30"
-    people.append(person("P3", given_name="Copy"))  # a duplicate in another slice
-    monkeypatch.setattr(ingest_module, "PARALLEL_FROM_ROWS", 10)
-    monkeypatch.setattr(ingest_module, "CHUNK_ROWS", 7)
-    imp = run(write_extract(tmp_path / "x", people=people))
+    monkeypatch.setattr(ingest_module, "CONCURRENT_FROM_BYTES", 0)
+    folder = write_extract(
+        tmp_path / "x",
+        people=[person("P1"), person("P2")],
+        involvements=[
+            involvement("I1", "P1"),
+            involvement("I2", "GHOST"),
+            involvement("I3", "P2", status="open"),
+        ],
+        relationships=[
+            {"person_source_id": "P1", "related_source_id": "P2", "relationship_type": "sibling"}
+        ],
+    )
+    imp = run(folder)
     assert imp.status == "loaded", imp.message
-    assert imp.people_accepted == 48
-    assert [(q.row_number, q.field) for q in quarantined(imp)] == [
-        (5, "source_id"),
-        (9, "date_of_birth"),
-        (52, "source_id"),
+    assert (imp.involvements_accepted, imp.relationships_accepted) == (1, 1)
+    assert [(q.file_name, q.row_number) for q in quarantined(imp)] == [
+        ("involvements.csv", 3),
+        ("involvements.csv", 4),
     ]
-    assert PersonRecord.objects.get(source_record_id="P49").given_name == "Name49"
+
+
+def test_a_file_rejected_in_another_process_loads_nothing(loaded, tmp_path, monkeypatch):
+    import familyview.sources.ingest as ingest_module
+
+    monkeypatch.setattr(ingest_module, "CONCURRENT_FROM_BYTES", 0)
+    before = database_state()
+    folder = write_extract(
+        tmp_path / "x", people=[person("P9")], extracted_at="2026-11-09T00:00:00Z"
+    )
+    (folder / "involvements.csv").write_text("involvement_id,colour\nI1,red\n")
+    imp = run(folder)
+    assert imp.status == "rejected"
+    assert "involvements.csv: unknown column(s) colour" in imp.message
+    assert database_state() == before

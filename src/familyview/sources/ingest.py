@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from familyview.involvements.categories import category_codes
 from familyview.sources import validation as v
-from familyview.sources.loading import merge_extract
+from familyview.sources.loading import Load
 from familyview.sources.mapping import Mapping, MappingError, load_mapping
 from familyview.sources.models import ExtractImport, PersonRecord, QuarantinedRow, Source
 from familyview.sources.readers import ExtractRejected, RawRow, raw_text, read_rows
@@ -51,6 +51,7 @@ class CheckedKind:
     """One kind's rows after every rule: the rows to load and those held back."""
 
     columns: tuple[str, ...]
+    kind_name: str = ""
     file_name: str = ""
     rows: list[tuple] = field(default_factory=list)
     keys: list[tuple] = field(default_factory=list)
@@ -200,77 +201,6 @@ def _check_columns(
     return to_canonical
 
 
-# Files of at least this many rows are checked by one process per core.
-PARALLEL_FROM_ROWS = 20_000
-CHUNK_ROWS = 5_000
-
-# What a row became: ("ok", position, key, row with hash) or
-# ("bad", position, fields, reason, key or None).
-Outcome = tuple
-
-
-@dataclass(frozen=True)
-class _Checker:
-    """Everything needed to check a slice of one file's rows, in any process."""
-
-    kind: RecordKind
-    check_row: Callable[[list], dict]
-    index: dict[str, int]
-    rows: list[RawRow]
-
-    def __call__(self, bounds: tuple[int, int]) -> list[Outcome]:
-        outcomes: list[Outcome] = []
-        check_row, to_db, key_columns = self.check_row, self.kind.to_db, self.kind.key_columns
-        for position in range(*bounds):
-            _, values, unreadable, _ = self.rows[position]
-            if values is None:
-                outcomes.append(("bad", position, "", unreadable or "", None))
-                continue
-            try:
-                clean = check_row(values)
-            except RowProblem as problem:
-                fields = ", ".join(f for f, _ in problem.problems)
-                held = _raw_key(self.kind, values, self.index)
-                outcomes.append(("bad", position, fields, str(problem), held))
-                continue
-            db_row = to_db(clean)
-            key = tuple([clean[k] for k in key_columns])
-            outcomes.append(("ok", position, key, (*db_row, row_hash(db_row))))
-        return outcomes
-
-
-# Set just before worker processes fork, so that they inherit the rows instead of
-# receiving them through a pipe.
-_FORKED_CHECKER: _Checker | None = None
-
-
-def _check_in_worker(bounds: tuple[int, int]) -> list[Outcome]:
-    assert _FORKED_CHECKER is not None
-    return _FORKED_CHECKER(bounds)
-
-
-def _check_all(checker: _Checker, progress: Progress | None) -> Iterator[list[Outcome]]:
-    global _FORKED_CHECKER
-    total = len(checker.rows)
-    slices = [(i, min(i + CHUNK_ROWS, total)) for i in range(0, total, CHUNK_ROWS)]
-    cores = os.cpu_count() or 1
-    if total < PARALLEL_FROM_ROWS or cores < 2:
-        for bounds in slices:
-            yield checker(bounds)
-            if progress:
-                progress(bounds[1] - bounds[0])
-        return
-    _FORKED_CHECKER = checker
-    try:
-        with multiprocessing.get_context("fork").Pool(cores) as pool:
-            for bounds, outcomes in zip(slices, pool.imap(_check_in_worker, slices), strict=True):
-                yield outcomes
-                if progress:
-                    progress(bounds[1] - bounds[0])
-    finally:
-        _FORKED_CHECKER = None
-
-
 def check_kind(
     kind: RecordKind,
     file_name: str,
@@ -281,31 +211,49 @@ def check_kind(
     progress: Progress | None,
 ) -> CheckedKind:
     """Check every row of one kind: valid rows become loadable tuples, the rest quarantine."""
-    result = CheckedKind(columns=(*kind.db_columns, "row_hash"), file_name=file_name)
-    index = {to_canonical[c]: i for i, c in enumerate(columns) if c in to_canonical}
-    checker = _Checker(
-        kind, row_checker(kind, mapping.values.get(kind.name, {}), index), index, list(rows)
+    result = CheckedKind(
+        columns=(*kind.db_columns, "row_hash"), kind_name=kind.name, file_name=file_name
     )
+    index = {to_canonical[c]: i for i, c in enumerate(columns) if c in to_canonical}
+    check_row = row_checker(kind, mapping.values.get(kind.name, {}), index)
+    to_db, key_columns = kind.to_db, kind.key_columns
     by_key: dict[tuple, list[int]] = defaultdict(list)
-    valid: list[tuple[int, tuple, tuple]] = []
-    for outcomes in _check_all(checker, progress):
-        for outcome in outcomes:
-            position = outcome[1]
-            row_number, _, _, raw = checker.rows[position]
-            if outcome[0] == "bad":
-                _, _, fields, reason, held = outcome
-                result.quarantined.append(
-                    Quarantine(file_name, kind.name, row_number, fields, reason, raw)
+    valid: list[tuple[tuple, tuple, int, object]] = []
+    seen = 0
+    for row_number, values, unreadable, raw in rows:
+        seen += 1
+        if progress and seen % 5000 == 0:
+            progress(5000)
+        if values is None:
+            result.quarantined.append(
+                Quarantine(file_name, kind.name, row_number, "", unreadable or "", raw)
+            )
+            continue
+        try:
+            clean = check_row(values)
+        except RowProblem as problem:
+            result.quarantined.append(
+                Quarantine(
+                    file_name,
+                    kind.name,
+                    row_number,
+                    ", ".join(f for f, _ in problem.problems),
+                    str(problem),
+                    raw,
                 )
-                if held:
-                    result.held_keys.append(held)
-                continue
-            _, _, key, row = outcome
-            by_key[key].append(row_number)
-            valid.append((position, key, row))
+            )
+            held = _raw_key(kind, values, index)
+            if held:
+                result.held_keys.append(held)
+            continue
+        db_row = to_db(clean)
+        key = tuple([clean[k] for k in key_columns])
+        by_key[key].append(row_number)
+        valid.append((key, (*db_row, row_hash(db_row)), row_number, raw))
+    if progress:
+        progress(seen % 5000)
     duplicated = {k for k, numbers in by_key.items() if len(numbers) > 1}
-    for position, key, row in valid:
-        row_number, _, _, raw = checker.rows[position]
+    for key, row, row_number, raw in valid:
         if key in duplicated:
             others = ", ".join(str(n) for n in by_key[key] if n != row_number)
             result.quarantined.append(
@@ -327,6 +275,26 @@ def check_kind(
     return result
 
 
+def check_file(
+    kind_name: str,
+    path: Path,
+    mapping: Mapping,
+    today: date,
+    categories: frozenset[str],
+    progress: Progress | None = None,
+) -> CheckedKind:
+    """Read and check one canonical file of an extract (in this process or a forked one)."""
+    kind = record_kinds(mapping, today, categories)[kind_name]
+    columns, rows = read_rows(path)
+    to_canonical = _check_columns(path.name, columns, kind, mapping, path.suffix.lower() == ".csv")
+    checked = check_kind(kind, path.name, columns, rows, to_canonical, mapping, progress)
+    # No people at all would end every record the source holds: surely a mistake.
+    # No involvements or relationships can be true.
+    if kind_name == "people" and not checked.rows and not checked.quarantined:
+        raise ExtractRejected(f"{path.name} has a header but no rows")
+    return checked
+
+
 def _raw_key(kind: RecordKind, values: list, index: dict[str, int]) -> tuple | None:
     """The key of a quarantined row, if it can be read: its last good version is kept."""
     key = tuple(str(values[index[k]]).strip() if k in index else "" for k in kind.key_columns)
@@ -337,9 +305,7 @@ def _raw_key(kind: RecordKind, values: list, index: dict[str, int]) -> tuple | N
     return key
 
 
-def _drop_unknown_people(
-    checked: CheckedKind, kind: RecordKind, known: set[str], fields: tuple[int, ...]
-) -> None:
+def _drop_unknown_people(checked: CheckedKind, known: set[str], fields: tuple[int, ...]) -> None:
     """Quarantine rows that point at a person neither in the extract nor already held."""
     keep_rows, keep_keys, keep_origins = [], [], []
     for row, key, origin in zip(checked.rows, checked.keys, checked.origins, strict=True):
@@ -348,9 +314,9 @@ def _drop_unknown_people(
             checked.quarantined.append(
                 Quarantine(
                     checked.file_name,
-                    kind.name,
+                    checked.kind_name,
                     origin[0],
-                    ", ".join(kind.db_columns[i] for i in fields if row[i] not in known),
+                    ", ".join(checked.columns[i] for i in fields if row[i] not in known),
                     f"points at person {', '.join(missing)}, who is not in this extract's people "
                     "nor held for this source",
                     origin[1],
@@ -453,6 +419,11 @@ def _classify(files: list[Path], mapping: Mapping) -> tuple[Path | None, dict[st
     return meta, by_kind
 
 
+# Involvement and relationship files at least this big are checked in a second process
+# while this one checks the people and loads them.
+CONCURRENT_FROM_BYTES = 2_000_000
+
+
 def _run(
     imp: ExtractImport, source: Source, files: list[Path], progress: Progress | None, today: date
 ) -> None:
@@ -461,52 +432,75 @@ def _run(
     except MappingError as e:
         raise ExtractRejected(str(e)) from None
     meta_path, by_kind = _classify(files, mapping)
-    kinds = record_kinds(mapping, today, frozenset(category_codes()))
+    categories = frozenset(category_codes())
     if mapping.layout == "family-context-cdm":
         if "row" not in by_kind:
             raise ExtractRejected("no CSV file in the extract")
+        kinds = record_kinds(mapping, today, categories)
         meta, checked = _check_family_context(source, by_kind["row"], mapping, kinds, progress)
-    else:
-        if meta_path is None:
-            raise ExtractRejected("extract.json is missing: it says which source and when")
-        meta = read_metadata(meta_path)
-        if meta.kind == "full" and "people" not in by_kind:
-            raise ExtractRejected("a full snapshot needs a people file")
-        checked = {}
-        for kind_name in KIND_FILES:
-            kind = kinds[kind_name]
-            path = by_kind.get(kind_name)
-            if path is None:
-                checked[kind_name] = CheckedKind(columns=(*kind.db_columns, "row_hash"))
-                continue
-            columns, rows = read_rows(path)
-            to_canonical = _check_columns(
-                path.name, columns, kind, mapping, path.suffix.lower() == ".csv"
-            )
-            checked[kind_name] = check_kind(
-                kind, path.name, columns, rows, to_canonical, mapping, progress
-            )
-            # No people at all would end every record the source holds: surely a mistake.
-            # No involvements or relationships can be true.
-            empty = not checked[kind_name].rows and not checked[kind_name].quarantined
-            if kind_name == "people" and empty:
-                raise ExtractRejected(f"{path.name} has a header but no rows")
+        _check_metadata(meta, source)
+        _load(imp, source, meta, checked["people"], checked.__getitem__)
+        return
+
+    if meta_path is None:
+        raise ExtractRejected("extract.json is missing: it says which source and when")
+    meta = read_metadata(meta_path)
+    _check_metadata(meta, source)
+    if meta.kind == "full" and "people" not in by_kind:
+        raise ExtractRejected("a full snapshot needs a people file")
+
+    def check(kind_name: str, progress: Progress | None = None) -> CheckedKind:
+        if kind_name not in by_kind:
+            kind = record_kinds(mapping, today, categories)[kind_name]
+            return CheckedKind(columns=(*kind.db_columns, "row_hash"))
+        return check_file(kind_name, by_kind[kind_name], mapping, today, categories, progress)
+
+    later = [k for k in ("involvements", "relationships") if k in by_kind]
+    concurrent = (
+        "people" in by_kind
+        and (os.cpu_count() or 1) > 1
+        and sum(by_kind[k].stat().st_size for k in later) >= CONCURRENT_FROM_BYTES
+    )
+    pool = multiprocessing.get_context("fork").Pool(1) if concurrent else None
+    try:
+        pending = {
+            k: pool.apply_async(check_file, (k, by_kind[k], mapping, today, categories))
+            for k in (later if pool else [])
+        }
+
+        def checked_later(kind_name: str) -> CheckedKind:
+            if kind_name in pending:
+                return pending[kind_name].get()
+            return check(kind_name)
+
+        _load(imp, source, meta, check("people", progress), checked_later)
+    finally:
+        if pool:
+            pool.terminate()
+            pool.join()
+
+
+def _check_metadata(meta: ExtractMetadata, source: Source) -> None:
     if meta.source != source.code:
         raise ExtractRejected(
             f"the extract says it is from source {meta.source!r}, not {source.code!r}"
         )
     if meta.extracted_at > timezone.now() + timedelta(hours=1):
         raise ExtractRejected(f"extracted_at {meta.extracted_at.isoformat()} is in the future")
-    _load(imp, source, meta, checked, kinds)
 
 
 def _load(
     imp: ExtractImport,
     source: Source,
     meta: ExtractMetadata,
-    checked: dict[str, CheckedKind],
-    kinds: dict[str, RecordKind],
+    people: CheckedKind,
+    checked_later: Callable[[str], CheckedKind],
 ) -> None:
+    """Load the checked extract in one transaction.
+
+    `checked_later` gives the involvements and relationships once they are checked: they
+    may still be being checked in another process while the people load.
+    """
     with transaction.atomic():
         # One import of a source at a time; the checks below must see the latest history.
         Source.objects.select_for_update().filter(pk=source.pk).first()
@@ -543,7 +537,6 @@ def _load(
                 "source_record_id", flat=True
             )
         )
-        people = checked["people"]
         loaded_people = {k[0] for k in people.keys}
         held_people = {k[0] for k in people.held_keys}
         if meta.kind == "full":
@@ -552,21 +545,25 @@ def _load(
             known = loaded_people | (held_people & existing)
         else:
             known = loaded_people | existing
-        inv_kind, rel_kind = kinds["involvements"], kinds["relationships"]
-        _drop_unknown_people(checked["involvements"], inv_kind, known, (1,))
-        _drop_unknown_people(checked["relationships"], rel_kind, known, (0, 1))
 
-        counts = merge_extract(
-            source_id=source.pk,
-            import_id=imp.pk,
-            full_snapshot=meta.kind == "full",
-            now=now,
-            people=(people.columns, people.rows),
-            involvements=(checked["involvements"].columns, checked["involvements"].rows),
-            relationships=(checked["relationships"].columns, checked["relationships"].rows),
-            keep={k: checked[k].held_keys for k in KIND_FILES},
-        )
-        quarantined = [q for k in KIND_FILES for q in checked[k].quarantined]
+        load = Load(source.pk, imp.pk, meta.kind == "full", now)
+        people_counts, record_id = load.people(people.columns, people.rows, people.held_keys)
+        involvements = checked_later("involvements")
+        relationships = checked_later("relationships")
+        _drop_unknown_people(involvements, known, (1,))
+        _drop_unknown_people(relationships, known, (0, 1))
+        counts = [
+            people_counts,
+            load.involvements(
+                involvements.columns, involvements.rows, involvements.held_keys, record_id
+            ),
+            load.relationships(
+                relationships.columns, relationships.rows, relationships.held_keys, record_id
+            ),
+        ]
+        quarantined = [
+            q for checked in (people, involvements, relationships) for q in checked.quarantined
+        ]
         QuarantinedRow.objects.bulk_create(
             [
                 QuarantinedRow(
@@ -585,12 +582,12 @@ def _load(
         ExtractImport.objects.filter(pk=imp.pk).update(
             status=ExtractImport.Status.LOADED,
             people_accepted=len(people.rows),
-            involvements_accepted=len(checked["involvements"].rows),
-            relationships_accepted=len(checked["relationships"].rows),
+            involvements_accepted=len(involvements.rows),
+            relationships_accepted=len(relationships.rows),
             rows_quarantined=len(quarantined),
-            records_added=sum(c.added for c in counts.values()),
-            records_changed=sum(c.changed for c in counts.values()),
-            records_ended=sum(c.ended for c in counts.values()),
+            records_added=sum(c.added for c in counts),
+            records_changed=sum(c.changed for c in counts),
+            records_ended=sum(c.ended for c in counts),
             message="",
             **common,
         )

@@ -165,74 +165,90 @@ def _record_ids(cursor, source_id: int) -> dict[str, int]:
     return dict(cursor.fetchall())
 
 
-def merge_extract(
-    *,
-    source_id: int,
-    import_id: int,
-    full_snapshot: bool,
-    now: datetime,
-    people: tuple[tuple[str, ...], list[tuple]],
-    involvements: tuple[tuple[str, ...], list[tuple]],
-    relationships: tuple[tuple[str, ...], list[tuple]],
-    keep: dict[str, list[tuple]],
-) -> dict[str, MergeCounts]:
-    """Merge one extract's valid rows into the source's records. Call inside a transaction.
+def _drop_staging(cursor) -> None:
+    prefix = "" if _is_postgres() else "temp."
+    for name in ("stg_changed", "stg_ended"):
+        cursor.execute(f"DROP TABLE IF EXISTS {prefix}{name}")
 
-    Each of people/involvements/relationships is (columns, rows), the last column of each
-    row being its row hash; people and involvements lead with their source identifier,
-    and involvements and relationships name people by their source identifiers. `keep`
-    holds, per kind, the keys that a full snapshot must not end although they are not
-    loaded this time (rows quarantined: their last good version stays).
-    """
-    common = {"source_id": source_id, "import_id": import_id, "now": now}
-    with connection.cursor() as cur:
-        counts = {
-            "people": _merge(
+
+@dataclass(frozen=True)
+class Load:
+    """One import's loading of one source: call inside the import's transaction."""
+
+    source_id: int
+    import_id: int
+    full_snapshot: bool
+    now: datetime
+
+    def people(
+        self, columns: Sequence[str], rows: list[tuple], keep: Iterable[tuple]
+    ) -> tuple[MergeCounts, dict[str, int]]:
+        """Person records, each row leading with its source identifier and ending with its
+        hash. Returns the counts and every record id of the source by source identifier."""
+        with connection.cursor() as cur:
+            counts = self._merge(cur, PEOPLE, columns, rows, set(keep))
+            return counts, _record_ids(cur, self.source_id)
+
+    def involvements(
+        self,
+        columns: Sequence[str],
+        rows: list[tuple],
+        keep: Iterable[tuple],
+        record_id: dict[str, int],
+    ) -> MergeCounts:
+        """Involvements, which name their person by source identifier: stored by record id."""
+        cols = list(columns)
+        at = cols.index("person_source_id")
+        cols[at] = "person_record_id"
+        with connection.cursor() as cur:
+            return self._merge(
                 cur,
-                PEOPLE,
-                columns=people[0],
-                rows=people[1],
-                full_snapshot=full_snapshot,
-                keep=set(keep.get("people", ())),
-                **common,
+                INVOLVEMENTS,
+                cols,
+                ((*row[:at], record_id[row[at]], *row[at + 1 :]) for row in rows),
+                set(keep),
             )
-        }
-        record_id = _record_ids(cur, source_id)
 
-        # Involvements name their person by source identifier: store the record's id.
-        i_cols = list(involvements[0])
-        person_at = i_cols.index("person_source_id")
-        i_cols[person_at] = "person_record_id"
-        counts["involvements"] = _merge(
-            cur,
-            INVOLVEMENTS,
-            columns=i_cols,
-            rows=(
-                (*row[:person_at], record_id[row[person_at]], *row[person_at + 1 :])
-                for row in involvements[1]
-            ),
-            full_snapshot=full_snapshot,
-            keep=set(keep.get("involvements", ())),
-            **common,
-        )
-
-        # Relationships are identified by both records and the type.
-        r_cols = ("person_record_id", "related_record_id", *relationships[0][2:])
-        held_relationships = {
-            (record_id[a], record_id[b], t)
-            for a, b, t in keep.get("relationships", ())
-            if a in record_id and b in record_id
+    def relationships(
+        self,
+        columns: Sequence[str],
+        rows: list[tuple],
+        keep: Iterable[tuple],
+        record_id: dict[str, int],
+    ) -> MergeCounts:
+        """Relationships, identified by both records and the type."""
+        cols = ("person_record_id", "related_record_id", *columns[2:])
+        held = {
+            (record_id[a], record_id[b], t) for a, b, t in keep if a in record_id and b in record_id
         }
-        counts["relationships"] = _merge(
-            cur,
-            RELATIONSHIPS,
-            columns=r_cols,
-            rows=((record_id[r[0]], record_id[r[1]], *r[2:]) for r in relationships[1]),
-            full_snapshot=full_snapshot,
-            keep=held_relationships,
-            **common,
-        )
-        prefix = "" if _is_postgres() else "temp."
-        for name in ("stg_changed", "stg_ended"):
-            cur.execute(f"DROP TABLE IF EXISTS {prefix}{name}")
-    return counts
+        with connection.cursor() as cur:
+            return self._merge(
+                cur,
+                RELATIONSHIPS,
+                cols,
+                ((record_id[r[0]], record_id[r[1]], *r[2:]) for r in rows),
+                held,
+            )
+
+    def _merge(
+        self,
+        cursor,
+        table: Table,
+        columns: Sequence[str],
+        rows: Iterable[tuple],
+        keep: set[tuple],
+    ) -> MergeCounts:
+        try:
+            return _merge(
+                cursor,
+                table,
+                source_id=self.source_id,
+                import_id=self.import_id,
+                now=self.now,
+                columns=columns,
+                rows=rows,
+                full_snapshot=self.full_snapshot,
+                keep=keep,
+            )
+        finally:
+            _drop_staging(cursor)
