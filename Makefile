@@ -60,8 +60,8 @@ test: install ## Run the whole suite on PostgreSQL and on SQLite
 
 .PHONY: lint
 lint: install ## Lint, format check and architecture contracts
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/lint-imports
 
 .PHONY: bench-ingest
