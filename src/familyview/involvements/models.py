@@ -31,7 +31,12 @@ class Involvement(models.Model):
     Django applies on_delete.
     """
 
-    source = models.ForeignKey("sources.Source", on_delete=models.PROTECT, db_constraint=False)
+    source = models.ForeignKey(
+        "sources.Source",
+        on_delete=models.PROTECT,
+        db_constraint=False,
+        db_index=False,  # the unique (source, source_involvement_id) index serves
+    )
     source_involvement_id = models.CharField(max_length=64)
     person_record = models.ForeignKey(
         "sources.PersonRecord",

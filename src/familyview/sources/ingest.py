@@ -7,6 +7,7 @@ in one transaction at the end: a killed import leaves no partial extract behind.
 """
 
 import contextlib
+import gc
 import hashlib
 import json
 import multiprocessing
@@ -368,7 +369,8 @@ def ingest(
         pid=os.getpid(),
     )
     try:
-        _run(imp, source, files, progress, today or timezone.localdate())
+        with _cyclic_gc_paused():
+            _run(imp, source, files, progress, today or timezone.localdate())
     except ExtractRejected as rejection:
         imp.status = ExtractImport.Status.REJECTED
         imp.message = str(rejection)
@@ -388,6 +390,23 @@ def ingest(
         )
         imp.refresh_from_db()
     return IngestOutcome(imp)
+
+
+@contextlib.contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for an import.
+
+    An import allocates millions of small tuples and lists and makes no reference cycles,
+    so reference counting frees everything; the cyclic collector would only rescan the
+    growing heap again and again (measured: it halved the rows checked per second).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _classify(files: list[Path], mapping: Mapping) -> tuple[Path | None, dict[str, Path]]:

@@ -111,7 +111,11 @@ class PersonRecord(models.Model):
     """
 
     source = models.ForeignKey(
-        Source, on_delete=models.PROTECT, related_name="person_records", db_constraint=False
+        Source,
+        on_delete=models.PROTECT,
+        related_name="person_records",
+        db_constraint=False,
+        db_index=False,  # the unique (source, source_record_id) index serves
     )
     source_record_id = models.CharField(max_length=64)
     given_name = models.CharField(max_length=100, blank=True)

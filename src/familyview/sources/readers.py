@@ -113,7 +113,12 @@ def read_jsonl(path: Path, text: str) -> tuple[list[str], Iterator[RawRow]]:
                 yield number, None, f"line {obj}", line
                 continue
             values = [obj.get(k) for k in columns]  # type: ignore[union-attr]
-            yield number, [_jsonl_value(x) for x in values], None, line
+            yield (
+                number,
+                [x if x.__class__ is str else _jsonl_value(x) for x in values],
+                None,
+                line,
+            )
 
     return columns, rows()
 

@@ -38,11 +38,12 @@ def nhs_number_is_valid(digits: str) -> bool:
     """The NHS number modulus 11 check on ten digits."""
     if len(digits) != 10 or not digits.isdigit():
         return False
-    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
-    check = 11 - total % 11
+    d = [c - 48 for c in digits.encode()]  # checked one row at a time: keep it cheap
+    total = 10 * d[0] + 9 * d[1] + 8 * d[2] + 7 * d[3] + 6 * d[4] + 5 * d[5] + 4 * d[6]
+    check = 11 - (total + 3 * d[7] + 2 * d[8]) % 11
     if check == 11:
         check = 0
-    return check != 10 and check == int(digits[9])
+    return check != 10 and check == d[9]
 
 
 def text(max_length: int) -> Rule:

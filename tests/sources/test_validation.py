@@ -1,0 +1,46 @@
+"""The field rules on their own, at their edges."""
+
+import pytest
+
+from familyview.sources import validation as v
+
+
+@pytest.mark.parametrize(
+    ("number", "valid"),
+    [
+        ("9434765919", True),
+        ("4010232137", True),
+        ("9434765918", False),  # wrong check digit
+        ("9434765870", True),  # remainder 0: check digit 0 (11 - 0 = 11 -> 0)
+        ("1000000010", False),  # a check digit of 10 is never valid
+        ("943476591", False),
+        ("94347659190", False),
+        ("943476591X", False),
+    ],
+)
+def test_nhs_number_modulus_11(number, valid):
+    assert v.nhs_number_is_valid(number) is valid
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("sk13xe", "SK1 3XE"),
+        (" M1  1AE ", "M1 1AE"),
+        ("EC1A 1BB", "EC1A 1BB"),
+        ("W1A0AX", "W1A 0AX"),
+    ],
+)
+def test_postcodes_are_normalised(value, expected):
+    assert v.postcode(value) == expected
+
+
+@pytest.mark.parametrize("value", ["0161 496 0123", "+44 (0)161 496 0123", "07700-900123"])
+def test_phone_numbers_as_people_write_them(value):
+    assert v.phone(value) == value
+
+
+@pytest.mark.parametrize("value", ["12345", "call me", "0161 496 0123 ext 4", "1" * 16])
+def test_not_phone_numbers(value):
+    with pytest.raises(v.FieldError):
+        v.phone(value)
