@@ -68,6 +68,10 @@ lint: install ## Lint, format check and architecture contracts
 bench-ingest: install ## Synthesise 1,000,000 source records and import them into PostgreSQL and SQLite
 	$(BIN)/python benchmarks/bench_ingest.py --pg-url $(PG_URL)
 
+.PHONY: eval-linkage
+eval-linkage: install ## Link a synthetic authority and print precision, recall and false merges
+	$(BIN)/python benchmarks/eval_linkage.py --people $(DEMO_PEOPLE)
+
 .PHONY: clean
 clean: ## Remove the virtualenv, node modules and local data
 	rm -rf $(VENV) node_modules var

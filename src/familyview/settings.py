@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "familyview.access",
     "familyview.families",
+    "familyview.identity",
     "familyview.involvements",
     "familyview.sources",
     "familyview.synth",

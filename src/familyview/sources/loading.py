@@ -63,7 +63,8 @@ def _is_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
-def _insert(cursor, table: str, columns: Sequence[str], rows: list[tuple]) -> None:
+def insert_rows(cursor, table: str, columns: Sequence[str], rows: list[tuple]) -> None:
+    """Insert many rows at once: COPY on PostgreSQL, executemany on SQLite."""
     if not rows:
         return
     if _is_postgres():
@@ -83,7 +84,7 @@ def _staging(cursor, name: str, columns: Sequence[str], rows: list[tuple]) -> No
     types = ", ".join(f"{c} {PG_TYPES.get(c, 'text') if pg else ''}".strip() for c in columns)
     cursor.execute(f"DROP TABLE IF EXISTS {'' if pg else 'temp.'}{name}")
     cursor.execute(f"CREATE TEMP TABLE {name} ({types})")
-    _insert(cursor, name, columns, rows)
+    insert_rows(cursor, name, columns, rows)
 
 
 def _existing(cursor, table: Table, source_id: int) -> dict[tuple, tuple[int, str, bool]]:
@@ -125,7 +126,7 @@ def _merge(
             changed_rows.append((held[0], *row))
     counts = MergeCounts(added=len(new_rows), changed=len(changed_rows))
 
-    _insert(
+    insert_rows(
         cursor,
         table.name,
         ("source_id", *columns, "created_by_import_id", "changed_by_import_id"),

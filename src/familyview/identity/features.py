@@ -1,0 +1,89 @@
+"""What the linkage compares: each person record reduced to normalised features.
+
+Names lose their accents, case and punctuation; familiar forms map to one formal form
+(nicknames.csv); double-barrelled and hyphenated surnames and previous surnames become a
+list of surname parts, so that "Smith-Jones" and "Jones" share one.
+"""
+
+import csv
+import re
+import unicodedata
+from functools import cache
+from pathlib import Path
+
+NICKNAMES_FILE = Path(__file__).with_name("nicknames.csv")
+_NOT_LETTERS = re.compile(r"[^a-z]+")
+
+
+def plain(text: str) -> str:
+    """Lower case, no accents, letters only: 'Zoë O'Neil' -> 'zoeoneil'."""
+    if not text:
+        return ""
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    folded = folded.replace("ł", "l").replace("ø", "o").replace("ß", "ss").replace("æ", "ae")
+    return _NOT_LETTERS.sub("", folded.encode("ascii", "ignore").decode())
+
+
+def name_parts(text: str) -> list[str]:
+    """The parts of a name: 'Smith-Jones' and 'Smith Jones' -> ['smith', 'jones']."""
+    return [p for p in (plain(w) for w in re.split(r"[\s\-]+", text or "")) if len(p) > 1]
+
+
+@cache
+def nickname_table() -> dict[str, str]:
+    """Every known form of a given name -> one formal form."""
+    table: dict[str, str] = {}
+    with NICKNAMES_FILE.open(encoding="utf-8") as f:
+        for row in csv.reader(line for line in f if not line.startswith("#")):
+            names = [plain(n) for n in row if n.strip()]
+            if not names:
+                continue
+            formal = names[0]
+            for name in names:
+                # The first line naming a form wins (e.g. "chris" -> christopher), so the
+                # file's order decides the ambiguous cases.
+                table.setdefault(name, formal)
+    return table
+
+
+def canonical_given(given: str) -> str:
+    """The formal form of a given name, or the name itself."""
+    name = plain(given)
+    return nickname_table().get(name, name)
+
+
+def surname_history(family_name: str, previous_names: str) -> list[str] | None:
+    """Every surname part a person has been recorded under (None when there is none)."""
+    parts = name_parts(family_name)
+    for previous in (previous_names or "").split(";"):
+        words = previous.strip().split()
+        if words:
+            parts.extend(name_parts(words[-1]))
+    unique = sorted(set(parts))
+    return unique or None
+
+
+def postcode_key(postcode: str) -> str | None:
+    return postcode.replace(" ", "").upper() or None
+
+
+def features(record: dict) -> dict:
+    """One person record as the linkage model sees it."""
+    year, month, day = record["birth_year"], record["birth_month"], record["birth_day"]
+    given = plain(record["given_name"])
+    return {
+        "unique_id": record["id"],
+        "source": record["source_code"],
+        "given_name": given or None,
+        "given_canonical": canonical_given(given) or None,
+        "family_name": plain(record["family_name"]) or None,
+        "surnames": surname_history(record["family_name"], record["previous_names"]),
+        "birth_year": year,
+        "birth_month": month,
+        "birth_day": day,
+        "dob": f"{year:04d}-{month:02d}-{day:02d}" if year and month and day else None,
+        "sex": record["sex"] if record["sex"] in ("female", "male") else None,
+        "postcode": postcode_key(record["postcode"]),
+        "uprn": record["uprn"] or None,
+        "nhs_number": record["nhs_number"] or None,
+    }

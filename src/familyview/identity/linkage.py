@@ -1,0 +1,379 @@
+"""`familyview link`: build or update the person index from every person record.
+
+A run reads every source record, scores candidate pairs with the Splink model on DuckDB
+(training it first if no model is saved, or when asked), applies the hard rules, clusters,
+keeps person identifiers stable, and writes the index in one transaction. An incremental
+run scores only records not yet in the index: against the index and among themselves.
+"""
+
+import logging
+import tempfile
+import time
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+from django.db import connection, transaction
+from django.utils import timezone
+from splink import DuckDBAPI
+
+from familyview.identity import model as linkage_model
+from familyview.identity.clusters import Edge, assign_persons, cluster
+from familyview.identity.features import features
+from familyview.identity.models import (
+    IdentityChange,
+    LinkageModel,
+    LinkedRecord,
+    LinkRun,
+    Person,
+    ReviewPair,
+    StewardDecision,
+    new_person_id,
+)
+from familyview.identity.rules import deterministic_pairs, must_stay_apart
+from familyview.sources.loading import insert_rows
+from familyview.sources.models import PersonRecord, Source
+
+log = logging.getLogger(__name__)
+THRESHOLDS_FILE = Path(__file__).with_name("thresholds.toml")
+Progress = Callable[[str], None]
+
+SCHEMA = pa.schema(
+    [
+        ("unique_id", pa.int64()),
+        ("source", pa.string()),
+        ("given_name", pa.string()),
+        ("given_canonical", pa.string()),
+        ("family_name", pa.string()),
+        ("surnames", pa.list_(pa.string())),
+        ("birth_year", pa.int64()),
+        ("birth_month", pa.int64()),
+        ("birth_day", pa.int64()),
+        ("dob", pa.string()),
+        ("sex", pa.string()),
+        ("postcode", pa.string()),
+        ("uprn", pa.string()),
+        ("nhs_number", pa.string()),
+    ]
+)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Above `upper` records link by themselves; between the two a steward decides."""
+
+    upper: float
+    lower: float
+
+
+def thresholds(path: Path = THRESHOLDS_FILE) -> Thresholds:
+    with path.open("rb") as f:
+        data = tomllib.load(f)
+    t = Thresholds(float(data["upper"]), float(data["lower"]))
+    if not 0 < t.lower < t.upper <= 1:
+        raise ValueError(f"{path}: need 0 < lower < upper <= 1")
+    return t
+
+
+def load_features(record_ids: list[int] | None = None) -> list[dict]:
+    """Every person record (or the ones named) as the model sees it."""
+    table = PersonRecord._meta.db_table
+    source_table = Source._meta.db_table
+    sql = (
+        f"SELECT r.id, s.code, r.given_name, r.family_name, r.previous_names, r.birth_year, "  # noqa: S608
+        f"r.birth_month, r.birth_day, r.sex, r.postcode, r.uprn, r.nhs_number "
+        f"FROM {table} r JOIN {source_table} s ON s.id = r.source_id"
+    )
+    columns = [
+        "id",
+        "source_code",
+        "given_name",
+        "family_name",
+        "previous_names",
+        "birth_year",
+        "birth_month",
+        "birth_day",
+        "sex",
+        "postcode",
+        "uprn",
+        "nhs_number",
+    ]
+    with connection.cursor() as cur:
+        cur.execute(sql + " ORDER BY r.id")
+        rows = cur.fetchall()
+    wanted = set(record_ids) if record_ids is not None else None
+    return [
+        features(dict(zip(columns, row, strict=True)))
+        for row in rows
+        if wanted is None or row[0] in wanted
+    ]
+
+
+def _duckdb() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute("SET threads = 2")
+    con.execute("SET preserve_insertion_order = false")
+    con.execute(f"SET temp_directory = '{tempfile.gettempdir()}/familyview-duckdb'")
+    return con
+
+
+def _pairs(predictions, lower: float) -> list[Edge]:
+    rows = predictions.query_sql(
+        "SELECT unique_id_l, unique_id_r, match_probability FROM {this} "  # noqa: S608 (a float)
+        f"WHERE match_probability >= {float(lower)}"
+    ).as_pyarrow_table()
+    return list(
+        zip(
+            rows.column(0).to_pylist(),
+            rows.column(1).to_pylist(),
+            rows.column(2).to_pylist(),
+            ["model"] * rows.num_rows,
+            strict=True,
+        )
+    )
+
+
+def _explanations(predictions, pairs: list[tuple[int, int]]) -> dict[tuple[int, int], dict]:
+    """Each comparison's match weight for the pairs a steward will see."""
+    if not pairs:
+        return {}
+    wanted = ", ".join(f"({int(a)}, {int(b)})" for a, b in pairs)
+    records = predictions.query_sql(
+        f"SELECT * FROM {{this}} WHERE (unique_id_l, unique_id_r) IN ({wanted})"  # noqa: S608 (ints)
+    ).as_record_list()
+    out = {}
+    for rec in records:
+        parts = [
+            {
+                "comparison": key[3:],
+                "weight": round(value, 2),
+                "level": rec.get(f"gamma_{key[3:]}"),
+            }
+            for key, value in rec.items()
+            if key.startswith("mw_") and not key.startswith("mw_tf_") and value is not None
+        ]
+        out[(rec["unique_id_l"], rec["unique_id_r"])] = {
+            "match_weight": rec["match_weight"],
+            "comparisons": parts,
+        }
+    return out
+
+
+def link(
+    *, retrain: bool = False, incremental: bool | None = None, progress: Progress | None = None
+) -> LinkRun:
+    """Build or update the person index. Returns the run with its counts."""
+    say = progress or (lambda message: log.info("%s", message))
+    started = time.monotonic()
+    limits = thresholds()
+    previous = dict(LinkedRecord.objects.values_list("person_record_id", "person_id"))
+    saved = LinkageModel.objects.order_by("-version").first()
+    if incremental is None:
+        incremental = bool(previous) and saved is not None and not retrain
+    say("Reading person records")
+    records = load_features()
+    by_id = {r["unique_id"]: r for r in records}
+    new_ids = [r["unique_id"] for r in records if r["unique_id"] not in previous]
+
+    con = _duckdb()
+    db_api = DuckDBAPI(connection=con)
+    everything = db_api.register(
+        pa.Table.from_pylist(records, schema=SCHEMA), dataset_display_name="person_records"
+    )
+    if saved is None or retrain:
+        say(f"Training the linkage model on {len(records):,} records")
+        linker = linkage_model.train(everything, len(records))
+        settings = linker.misc.save_model_to_json()
+        version = (saved.version + 1) if saved else 1
+        saved = LinkageModel.objects.create(
+            version=version, trained_on_records=len(records), splink_settings=settings
+        )
+    else:
+        linker = linkage_model.trained(everything, saved.splink_settings)
+
+    if incremental and new_ids:
+        say(f"Scoring {len(new_ids):,} new records against the index")
+        new_set = set(new_ids)
+        old = db_api.register(
+            pa.Table.from_pylist(
+                [r for r in records if r["unique_id"] not in new_set], schema=SCHEMA
+            ),
+            dataset_display_name="indexed_records",
+        )
+        new = db_api.register(
+            pa.Table.from_pylist([by_id[i] for i in new_ids], schema=SCHEMA),
+            dataset_display_name="new_records",
+        )
+        for column in ("given_name", "family_name", "uprn"):
+            linker.table_management.compute_tf_table(column)
+        between = linker.inference.predict_between(
+            old, new, threshold_match_probability=limits.lower, warning_mode="never"
+        )
+        within = linker.inference.predict_within(
+            new, threshold_match_probability=limits.lower, warning_mode="never"
+        )
+        prediction_sets = [between, within]
+    elif incremental:
+        prediction_sets = []
+    else:
+        say(f"Scoring candidate pairs among {len(records):,} records")
+        prediction_sets = [
+            linker.inference.predict(threshold_match_probability=limits.lower, warning_mode="never")
+        ]
+    edges: list[Edge] = []
+    for predictions in prediction_sets:
+        edges.extend(_pairs(predictions, limits.lower))
+    pairs_scored = len(edges)
+    edges.extend((a, b, 1.0, "deterministic") for a, b in deterministic_pairs(records))
+    if incremental:
+        # The index as it stands holds its persons together; new records join them.
+        edges.extend(_existing_person_edges(previous))
+
+    decisions = StewardDecision.objects.filter(withdrawn_at__isnull=True)
+    same = [(d.record_a_id, d.record_b_id) for d in decisions if d.ruling == "same"]
+    different = {
+        frozenset((d.record_a_id, d.record_b_id)) for d in decisions if d.ruling == "different"
+    }
+
+    def keep_apart(a: int, b: int) -> str | None:
+        if frozenset((a, b)) in different:
+            return "a data steward said these are different people"
+        return must_stay_apart(by_id[a], by_id[b])
+
+    say("Clustering records into persons")
+    clustering = cluster(
+        by_id.keys(), edges, upper=limits.upper, keep_apart=keep_apart, same_person=same
+    )
+    created_order = dict(Person.objects.values_list("id", "created_at"))
+    assignment = assign_persons(
+        clustering, previous, new_person_id, age=lambda pid: (created_order.get(pid), pid)
+    )
+
+    cluster_of = clustering.cluster_of()
+    decided = {frozenset(p) for p in same} | different
+    review = [
+        (a, b, p, reason)
+        for a, b, p, reason in [
+            *((a, b, p, "") for a, b, p, how in edges if how == "model" and p < limits.upper),
+            *clustering.refused,
+        ]
+        if cluster_of[a] != cluster_of[b] and frozenset((a, b)) not in decided
+    ]
+    explanations = {}
+    for predictions in prediction_sets:
+        explanations.update(_explanations(predictions, [(a, b) for a, b, _, _ in review]))
+    con.close()
+
+    say("Writing the person index")
+    with transaction.atomic():
+        run = LinkRun.objects.create(
+            mode=LinkRun.Mode.INCREMENTAL if incremental else LinkRun.Mode.FULL, model=saved
+        )
+        Person.objects.bulk_create(
+            [Person(id=pid, created_by_run=run) for pid in assignment.created], batch_size=5000
+        )
+        _write_links(run, clustering, assignment, previous)
+        Person.objects.filter(id__in=assignment.retired).update(retired_at=timezone.now())
+        changes = [
+            IdentityChange(
+                kind=IdentityChange.Kind.MERGE,
+                person_id=kept,
+                other_persons=others,
+                records=members,
+                reason="records of these persons matched above the linking threshold",
+                run=run,
+            )
+            for kept, others, members in assignment.merges
+        ] + [
+            IdentityChange(
+                kind=IdentityChange.Kind.SPLIT,
+                person_id=pid,
+                other_persons=to,
+                records=moved,
+                reason="these records no longer match the rest of the person's records",
+                run=run,
+            )
+            for pid, to, moved in assignment.splits
+        ]
+        IdentityChange.objects.bulk_create(changes, batch_size=2000)
+        _write_review(run, review, explanations)
+        run.finished_at = timezone.now()
+        run.records = len(records)
+        run.pairs_scored = pairs_scored
+        run.persons = len(clustering.members)
+        run.persons_created = len(assignment.created)
+        run.merges = len(assignment.merges)
+        run.splits = len(assignment.splits)
+        run.review_pairs = len(review)
+        run.seconds = time.monotonic() - started
+        run.save()
+    return run
+
+
+def _existing_person_edges(previous: dict[int, str]) -> list[Edge]:
+    first: dict[str, int] = {}
+    edges: list[Edge] = []
+    for record, pid in sorted(previous.items()):
+        if pid in first:
+            edges.append((first[pid], record, 1.0, "index"))
+        else:
+            first[pid] = record
+    return edges
+
+
+def _write_links(run: LinkRun, clustering, assignment, previous: dict[int, str]) -> None:
+    current = {
+        r: (pid, p, b)
+        for r, pid, p, b in LinkedRecord.objects.values_list(
+            "person_record_id", "person_id", "match_probability", "basis"
+        )
+    }
+    rows = []
+    for record, pid in assignment.person_of.items():
+        basis = clustering.basis[record]
+        if basis == "index" and record in current and current[record][0] == pid:
+            continue  # held in its person by the index as it stood: nothing new to say
+        basis = "model" if basis == "index" else basis
+        p = round(clustering.probability[record], 6)
+        if current.get(record) != (pid, p, basis):
+            rows.append((record, pid, p, basis, run.pk))
+    changed = [r[0] for r in rows if r[0] in current]
+    LinkedRecord.objects.filter(person_record_id__in=changed).delete()
+    with connection.cursor() as cur:
+        insert_rows(
+            cur,
+            LinkedRecord._meta.db_table,
+            ("person_record_id", "person_id", "match_probability", "basis", "linked_by_run_id"),
+            rows,
+        )
+
+
+def _write_review(run: LinkRun, review: list, explanations: dict) -> None:
+    ReviewPair.objects.filter(status=ReviewPair.Status.OPEN).update(status=ReviewPair.Status.GONE)
+    existing = {
+        (a, b): pk for pk, a, b in ReviewPair.objects.values_list("pk", "record_a", "record_b")
+    }
+    unique: dict[tuple[int, int], tuple[float, str]] = {}
+    for a, b, p, reason in review:
+        key = (min(a, b), max(a, b))
+        best = unique.get(key)
+        if best is None or (p, reason) > best:
+            unique[key] = (p, reason)
+    for (a, b), (p, reason) in unique.items():
+        why = explanations.get((a, b)) or explanations.get((b, a)) or {}
+        fields = {
+            "match_probability": p,
+            "match_weight": why.get("match_weight", 0.0),
+            "explanation": why.get("comparisons", []),
+            "why_not_linked": reason[:200],
+            "found_by_run": run,
+        }
+        if (a, b) in existing:
+            ReviewPair.objects.filter(pk=existing[(a, b)]).exclude(
+                status=ReviewPair.Status.DECIDED
+            ).update(status=ReviewPair.Status.OPEN, **fields)
+        else:
+            ReviewPair.objects.create(record_a_id=a, record_b_id=b, **fields)

@@ -1,0 +1,142 @@
+"""The probabilistic linkage model: Splink settings as data, trained without labels.
+
+Comparisons follow how councils' records differ for one person: typos and nicknames in
+given names, double-barrelled, hyphenated and changed surnames, partial dates of birth
+and day-month swaps, old postcodes, NHS numbers mostly missing outside health.
+"""
+
+import logging
+
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+from splink import Linker, SettingsCreator, block_on
+from splink.internals.splink_dataframe import SplinkDataFrame
+
+# Blocking: which pairs are scored at all. Together they must bring every true pair
+# together at least once; each on its own must stay small.
+PREDICTION_BLOCKS = [
+    block_on("nhs_number"),
+    block_on("dob"),
+    block_on("family_name", "birth_year"),
+    block_on("given_canonical", "family_name"),
+    block_on("given_canonical", "postcode"),
+    block_on("given_canonical", "birth_year", "birth_month"),
+    block_on("uprn", "given_canonical"),
+]
+
+
+def _given_name() -> cl.CustomComparison:
+    return cl.CustomComparison(
+        output_column_name="given_name",
+        comparison_levels=[
+            cll.NullLevel("given_name"),
+            cll.ExactMatchLevel("given_name", term_frequency_adjustments=True),
+            cll.ExactMatchLevel("given_canonical").configure(
+                label_for_charts="The same name in another form (e.g. Kate and Catherine)"
+            ),
+            cll.JaroWinklerLevel("given_name", 0.92),
+            cll.JaroWinklerLevel("given_name", 0.8),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def _family_name() -> cl.CustomComparison:
+    return cl.CustomComparison(
+        output_column_name="family_name",
+        comparison_levels=[
+            cll.NullLevel("family_name"),
+            cll.ExactMatchLevel("family_name", term_frequency_adjustments=True),
+            cll.ArrayIntersectLevel("surnames", 1).configure(
+                label_for_charts="Share a surname (double-barrelled, hyphenated or previous)"
+            ),
+            cll.JaroWinklerLevel("family_name", 0.92),
+            cll.JaroWinklerLevel("family_name", 0.8),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def _date_of_birth() -> cl.CustomComparison:
+    return cl.CustomComparison(
+        output_column_name="date_of_birth",
+        comparison_levels=[
+            cll.NullLevel("birth_year"),
+            cll.CustomLevel(
+                "birth_year_l = birth_year_r AND birth_month_l = birth_month_r "
+                "AND birth_day_l = birth_day_r",
+                label_for_charts="The same date of birth",
+            ),
+            cll.CustomLevel(
+                "birth_year_l = birth_year_r AND birth_month_l = birth_day_r "
+                "AND birth_day_l = birth_month_r",
+                label_for_charts="Day and month swapped",
+            ),
+            cll.CustomLevel(
+                "birth_year_l = birth_year_r AND (birth_month_l IS NULL OR birth_month_r IS NULL "
+                "OR (birth_month_l = birth_month_r AND "
+                "(birth_day_l IS NULL OR birth_day_r IS NULL)))",
+                label_for_charts="The same year; the rest not known on one side",
+            ),
+            cll.CustomLevel(
+                "(birth_year_l = birth_year_r AND birth_month_l = birth_month_r) "
+                "OR (birth_month_l = birth_month_r AND birth_day_l = birth_day_r "
+                "AND abs(birth_year_l - birth_year_r) <= 10)",
+                label_for_charts="One part different (a typo)",
+            ),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def _nhs_number() -> cl.CustomComparison:
+    return cl.CustomComparison(
+        output_column_name="nhs_number",
+        comparison_levels=[
+            cll.NullLevel("nhs_number"),
+            cll.ExactMatchLevel("nhs_number"),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def settings() -> SettingsCreator:
+    """The model's settings: comparisons and blocking, before training."""
+    return SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="unique_id",
+        comparisons=[
+            _given_name(),
+            _family_name(),
+            _date_of_birth(),
+            cl.PostcodeComparison("postcode"),
+            cl.ExactMatch("uprn").configure(term_frequency_adjustments=True),
+            cl.ExactMatch("sex"),
+            _nhs_number(),
+        ],
+        blocking_rules_to_generate_predictions=PREDICTION_BLOCKS,
+        retain_intermediate_calculation_columns=True,
+        additional_columns_to_retain=["source", "given_canonical", "surnames"],
+    )
+
+
+def train(table: SplinkDataFrame, records: int) -> Linker:
+    """Train a model without labels: u by random sampling, then m by EM in two sessions
+    whose blocking between them leaves every comparison free at least once."""
+    linker = Linker(table, settings(), log_level=logging.WARNING)
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on("nhs_number"), block_on("given_name", "family_name", "dob")], recall=0.7
+    )
+    linker.training.estimate_u_using_random_sampling(max_pairs=min(5e7, records * 100.0), seed=1)
+    # Sample fewer records for EM as the index grows: a few hundred thousand pairs suffice.
+    sample = min(1.0, 200_000 / max(records, 1))
+    for rule in (block_on("family_name", "dob"), block_on("given_canonical", "postcode")):
+        linker.training.estimate_parameters_using_expectation_maximisation(
+            rule, record_sample_proportion=sample
+        )
+    return linker
+
+
+def trained(table: SplinkDataFrame, splink_settings: dict) -> Linker:
+    """A linker using a model trained before, without training again."""
+    return Linker(table, splink_settings, log_level=logging.WARNING)

@@ -1,0 +1,161 @@
+"""The person index: which source records are the same person, and why.
+
+A Person is Family View's own identifier for a human being, stable across link runs. Each
+source record belongs to exactly one Person, with how sure the index is and how it got
+there. Stewards' decisions (these two are / are not the same person) are kept apart from
+the runs so that every run obeys them.
+"""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+
+
+def new_person_id() -> str:
+    """An opaque identifier: no name, date or number a person could be found by."""
+    return "P" + secrets.token_hex(8).upper()
+
+
+class Person(models.Model):
+    """One human being, as far as the index can tell."""
+
+    id = models.CharField(max_length=20, primary_key=True, default=new_person_id)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by_run = models.ForeignKey(
+        "LinkRun", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    retired_at = models.DateTimeField(null=True)
+
+    def __str__(self) -> str:
+        return self.id
+
+
+class LinkedRecord(models.Model):
+    """A source record's place in the index: the person it belongs to."""
+
+    class Basis(models.TextChoices):
+        ALONE = "alone", "No other record matched"
+        DETERMINISTIC = "deterministic", "The same valid NHS number and date of birth"
+        MODEL = "model", "Probabilistic match"
+        STEWARD = "steward", "A data steward's decision"
+
+    person_record = models.OneToOneField(
+        "sources.PersonRecord", on_delete=models.CASCADE, primary_key=True, related_name="link"
+    )
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="records")
+    # How sure the index is that this record belongs to the person: the strongest match
+    # to another of the person's records (1.0 for a record alone or a steward's decision).
+    match_probability = models.FloatField()
+    basis = models.CharField(max_length=16, choices=Basis.choices)
+    linked_by_run = models.ForeignKey("LinkRun", on_delete=models.PROTECT, related_name="+")
+
+    def __str__(self) -> str:
+        return f"record {self.person_record_id} of {self.person_id}"
+
+
+class StewardDecision(models.Model):
+    """A data steward's ruling on two records; every link run obeys it."""
+
+    class Ruling(models.TextChoices):
+        SAME = "same", "The same person"
+        DIFFERENT = "different", "Different people"
+
+    record_a = models.ForeignKey("sources.PersonRecord", on_delete=models.CASCADE, related_name="+")
+    record_b = models.ForeignKey("sources.PersonRecord", on_delete=models.CASCADE, related_name="+")
+    ruling = models.CharField(max_length=10, choices=Ruling.choices)
+    reason = models.TextField()
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    decided_at = models.DateTimeField(auto_now_add=True)
+    withdrawn_at = models.DateTimeField(null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["record_a", "record_b"])]
+
+    def __str__(self) -> str:
+        return f"{self.ruling}: {self.record_a_id} / {self.record_b_id}"
+
+
+class ReviewPair(models.Model):
+    """Two records the model is unsure about, waiting for a data steward."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Waiting for review"
+        NOT_SURE = "not_sure", "Looked at, not sure"
+        DECIDED = "decided", "Decided"
+        GONE = "gone", "No longer uncertain"
+
+    record_a = models.ForeignKey("sources.PersonRecord", on_delete=models.CASCADE, related_name="+")
+    record_b = models.ForeignKey("sources.PersonRecord", on_delete=models.CASCADE, related_name="+")
+    match_probability = models.FloatField()
+    match_weight = models.FloatField()
+    # Each comparison's contribution, for the side-by-side page: [{comparison, label,
+    # weight, value_a, value_b}...]
+    explanation = models.JSONField()
+    why_not_linked = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    found_by_run = models.ForeignKey("LinkRun", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["record_a", "record_b"], name="one_review_per_pair")
+        ]
+
+    def __str__(self) -> str:
+        return f"review {self.record_a_id} / {self.record_b_id}"
+
+
+class LinkageModel(models.Model):
+    """A trained Splink model, versioned, so that later runs can reuse it."""
+
+    version = models.PositiveIntegerField(unique=True)
+    trained_at = models.DateTimeField(auto_now_add=True)
+    trained_on_records = models.PositiveIntegerField()
+    splink_settings = models.JSONField()
+
+    def __str__(self) -> str:
+        return f"linkage model v{self.version}"
+
+
+class LinkRun(models.Model):
+    """One run of `familyview link`: what it did and how long it took."""
+
+    class Mode(models.TextChoices):
+        FULL = "full", "All records"
+        INCREMENTAL = "incremental", "New records against the index"
+
+    mode = models.CharField(max_length=12, choices=Mode.choices)
+    model = models.ForeignKey(LinkageModel, on_delete=models.PROTECT, null=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True)
+    records = models.PositiveIntegerField(default=0)
+    pairs_scored = models.PositiveIntegerField(default=0)
+    persons = models.PositiveIntegerField(default=0)
+    persons_created = models.PositiveIntegerField(default=0)
+    merges = models.PositiveIntegerField(default=0)
+    splits = models.PositiveIntegerField(default=0)
+    review_pairs = models.PositiveIntegerField(default=0)
+    seconds = models.FloatField(null=True)
+
+    def __str__(self) -> str:
+        return f"link run {self.pk}"
+
+
+class IdentityChange(models.Model):
+    """A merge or split of persons, with its reason: the index's own history."""
+
+    class Kind(models.TextChoices):
+        MERGE = "merge", "Persons merged"
+        SPLIT = "split", "Person split"
+
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    other_persons = models.JSONField()
+    records = models.JSONField()
+    reason = models.TextField()
+    run = models.ForeignKey(LinkRun, on_delete=models.PROTECT, null=True)
+    steward = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.kind} of {self.person_id}"

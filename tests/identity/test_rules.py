@@ -1,0 +1,151 @@
+"""The hard rules: who must stay apart, and what links deterministically."""
+
+from familyview.identity.clusters import assign_persons, cluster
+from familyview.identity.features import canonical_given, plain, surname_history
+from familyview.identity.rules import (
+    dates_compatible,
+    deterministic_pairs,
+    jaro_winkler,
+    must_stay_apart,
+)
+
+
+def rec(uid, source="A", **fields):
+    base = {
+        "unique_id": uid,
+        "source": source,
+        "given_name": "jacob",
+        "given_canonical": "jacob",
+        "family_name": "taylor",
+        "surnames": ["taylor"],
+        "birth_year": 2021,
+        "birth_month": 1,
+        "birth_day": 16,
+        "postcode": "SK24EY",
+        "uprn": "100011017495",
+        "nhs_number": None,
+    }
+    base.update(fields)
+    if "given_name" in fields and "given_canonical" not in fields:
+        base["given_canonical"] = canonical_given(fields["given_name"])
+    return base
+
+
+def test_names_lose_accents_case_and_punctuation():
+    assert plain("Zoë O'Neil") == "zoeoneil"
+    assert plain("Łukasz") == "lukasz"
+    assert canonical_given("Kate") == canonical_given("Catherine") == "catherine"
+    assert canonical_given("Bob") == "robert"
+    assert surname_history("Smith-Jones", "Kate Brown") == ["brown", "jones", "smith"]
+
+
+def test_jaro_winkler():
+    assert jaro_winkler("martha", "marhta") > 0.96
+    assert jaro_winkler("jack", "jake") < 0.9
+    assert jaro_winkler("abc", "xyz") == 0.0
+
+
+def test_twins_with_different_names_stay_apart():
+    assert "twins" in must_stay_apart(rec(1, "A"), rec(2, "B", given_name="muhammad"))
+
+
+def test_twins_stay_apart_even_when_a_surname_has_a_typo():
+    a = rec(1, "A", given_name="jcob", family_name="taylr", surnames=["taylr"])
+    assert must_stay_apart(a, rec(2, "B", given_name="mohamed"))
+
+
+def test_a_parent_and_child_with_one_name_stay_apart():
+    reason = must_stay_apart(rec(1, "A", birth_year=1985), rec(2, "B", birth_year=2012))
+    assert "years apart" in reason
+
+
+def test_a_nickname_or_a_typo_is_not_a_different_name():
+    assert (
+        must_stay_apart(rec(1, "A", given_name="kate"), rec(2, "B", given_name="catherine")) is None
+    )
+    assert (
+        must_stay_apart(rec(1, "A", given_name="jessica"), rec(2, "B", given_name="jesica")) is None
+    )
+
+
+def test_different_valid_nhs_numbers_stay_apart():
+    reason = must_stay_apart(
+        rec(1, "A", nhs_number="9434765919"), rec(2, "B", nhs_number="4010232137")
+    )
+    assert reason == "different NHS numbers"
+
+
+def test_two_records_of_one_source_stay_apart():
+    assert "one source (A)" in must_stay_apart(rec(1, "A"), rec(2, "A"))
+
+
+def test_one_nhs_number_is_one_person_whatever_the_names():
+    a = rec(1, "A", given_name="james", nhs_number="9434765919")
+    b = rec(2, "B", given_name="jqmes", nhs_number="9434765919")
+    assert must_stay_apart(a, b) is None
+
+
+def test_deterministic_pairs_need_compatible_dates_of_birth():
+    a = rec(1, "A", nhs_number="9434765919")
+    b = rec(2, "B", nhs_number="9434765919", birth_month=16, birth_day=1)  # swapped
+    c = rec(3, "C", nhs_number="9434765919", birth_year=1990)
+    d = rec(4, "D", nhs_number="9434765919", birth_month=None, birth_day=None)
+    assert dates_compatible(a, b) and dates_compatible(a, d) and not dates_compatible(a, c)
+    assert sorted(deterministic_pairs([a, b, c, d])) == [(1, 2), (1, 4), (2, 4)]
+
+
+def test_clustering_refuses_a_chain_that_would_join_different_nhs_numbers():
+    records = {
+        1: rec(1, "A", nhs_number="9434765919"),
+        2: rec(2, "B"),
+        3: rec(3, "C", nhs_number="4010232137"),
+    }
+    result = cluster(
+        records,
+        [(1, 2, 0.999, "model"), (2, 3, 0.998, "model")],
+        upper=0.99,
+        keep_apart=lambda a, b: must_stay_apart(records[a], records[b]),
+    )
+    of = result.cluster_of()
+    assert of[1] == of[2] != of[3]
+    assert result.refused == [(2, 3, 0.998, "different NHS numbers")]
+
+
+def test_a_stewards_same_person_overrides_the_rules():
+    records = {1: rec(1, "A"), 2: rec(2, "A")}
+    result = cluster(
+        records,
+        [],
+        upper=0.99,
+        keep_apart=lambda a, b: must_stay_apart(records[a], records[b]),
+        same_person=[(1, 2)],
+    )
+    assert result.cluster_of()[1] == result.cluster_of()[2]
+    assert result.basis[1] == "steward"
+
+
+def test_identifiers_survive_and_merges_and_splits_are_recorded():
+    records = [1, 2, 3, 4, 5]
+    before = {1: "PA", 2: "PA", 3: "PB", 4: "PC", 5: "PC"}
+    # 3 joins 1 and 2 (a merge of PB into PA); 5 leaves 4 (a split of PC).
+    result = cluster(
+        records,
+        [(1, 2, 1.0, "model"), (2, 3, 1.0, "model")],
+        upper=0.9,
+        keep_apart=lambda a, b: None,
+    )
+    counter = iter(["PNEW1", "PNEW2"])
+    assignment = assign_persons(result, before, lambda: next(counter))
+    assert assignment.person_of == {1: "PA", 2: "PA", 3: "PA", 4: "PC", 5: "PNEW1"}
+    assert assignment.merges == [("PA", ["PB"], [1, 2, 3])]
+    assert assignment.splits == [("PC", ["PNEW1"], [5])]
+    assert assignment.retired == ["PB"]
+    assert assignment.created == ["PNEW1"]
+
+
+def test_unchanged_clusters_keep_every_identifier():
+    before = {1: "PA", 2: "PA", 3: "PB"}
+    result = cluster([1, 2, 3], [(1, 2, 1.0, "model")], upper=0.9, keep_apart=lambda a, b: None)
+    assignment = assign_persons(result, before, lambda: "PNEW")
+    assert assignment.person_of == before
+    assert (assignment.created, assignment.merges, assignment.splits) == ([], [], [])
