@@ -34,6 +34,7 @@ from familyview.identity.models import (
     new_person_id,
 )
 from familyview.identity.rules import deterministic_pairs, must_stay_apart
+from familyview.identity.search import refresh_search_entries
 from familyview.sources.loading import insert_rows
 from familyview.sources.models import PersonRecord, Source
 
@@ -300,6 +301,7 @@ def link(
         ]
         IdentityChange.objects.bulk_create(changes, batch_size=2000)
         _write_review(run, review, explanations)
+        refresh_search_entries()
         run.finished_at = timezone.now()
         run.records = len(records)
         run.pairs_scored = pairs_scored

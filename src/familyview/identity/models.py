@@ -159,3 +159,45 @@ class IdentityChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} of {self.person_id}"
+
+
+class SearchEntry(models.Model):
+    """A person record's names, dates and places normalised for searching.
+
+    Rebuilt by each link run for records that are new or changed since.
+    """
+
+    person_record = models.OneToOneField(
+        "sources.PersonRecord",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="search_entry",
+        db_constraint=False,
+    )
+    given = models.CharField(max_length=100, blank=True)
+    given_canonical = models.CharField(max_length=100, blank=True)
+    family = models.CharField(max_length=100, blank=True)
+    family_sound = models.CharField(max_length=4, blank=True)
+    # Every surname part, space-separated with spaces at both ends: " smith jones ".
+    surnames = models.CharField(max_length=300, blank=True)
+    birth_year = models.PositiveSmallIntegerField(null=True)
+    birth_month = models.PositiveSmallIntegerField(null=True)
+    birth_day = models.PositiveSmallIntegerField(null=True)
+    postcode = models.CharField(max_length=8, blank=True)
+    nhs_number = models.CharField(max_length=10, blank=True)
+    source_record_id = models.CharField(max_length=64)
+    row_hash = models.CharField(max_length=32)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["family"]),
+            models.Index(fields=["family_sound", "given_canonical"]),
+            models.Index(fields=["given_canonical", "birth_year"]),
+            models.Index(fields=["birth_year", "birth_month", "birth_day"]),
+            models.Index(fields=["postcode"]),
+            models.Index(fields=["nhs_number"]),
+            models.Index(fields=["source_record_id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"search entry {self.pk}"
