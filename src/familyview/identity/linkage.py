@@ -6,6 +6,7 @@ keeps person identifiers stable, and writes the index in one transaction. An inc
 run scores only records not yet in the index: against the index and among themselves.
 """
 
+import json
 import logging
 import tempfile
 import time
@@ -137,29 +138,39 @@ def _pairs(predictions, lower: float) -> list[Edge]:
     )
 
 
-def _explanations(predictions, pairs: list[tuple[int, int]]) -> dict[tuple[int, int], dict]:
+def _explanations(
+    con: duckdb.DuckDBPyConnection, predictions, pairs: list[tuple[int, int]]
+) -> dict[tuple[int, int], dict]:
     """Each comparison's match weight for the pairs a steward will see."""
     if not pairs:
         return {}
-    wanted = ", ".join(f"({int(a)}, {int(b)})" for a, b in pairs)
-    records = predictions.query_sql(
-        f"SELECT * FROM {{this}} WHERE (unique_id_l, unique_id_r) IN ({wanted})"  # noqa: S608 (ints)
-    ).as_record_list()
+    con.register(
+        "pairs_for_review",
+        pa.table({"l": [a for a, _ in pairs], "r": [b for _, b in pairs]}),
+    )
+    names = predictions.query_sql("SELECT * FROM {this} LIMIT 0").as_pyarrow_table().schema.names
+    weights = [n for n in names if n.startswith("mw_") and not n.startswith("mw_tf_")]
+    levels = [f"gamma_{w[3:]}" for w in weights if f"gamma_{w[3:]}" in names]
+    columns = ["unique_id_l", "unique_id_r", "match_weight", *weights, *levels]
+    table = predictions.query_sql(
+        f"SELECT {', '.join('p.' + c for c in columns)} FROM {{this}} p "  # noqa: S608 (names)
+        "JOIN pairs_for_review w ON p.unique_id_l = w.l AND p.unique_id_r = w.r"
+    ).as_pyarrow_table()
+    data = table.to_pydict()
     out = {}
-    for rec in records:
+    for i in range(table.num_rows):
         parts = [
             {
-                "comparison": key[3:],
-                "weight": round(value, 2),
-                "level": rec.get(f"gamma_{key[3:]}"),
+                "comparison": w[3:],
+                "weight": round(data[w][i], 2),
+                "level": data.get(f"gamma_{w[3:]}", [None] * table.num_rows)[i],
             }
-            for key, value in rec.items()
-            if key.startswith("mw_") and not key.startswith("mw_tf_") and value is not None
+            for w in weights
+            if data[w][i] is not None
         ]
-        out[(rec["unique_id_l"], rec["unique_id_r"])] = {
-            "match_weight": rec["match_weight"],
-            "comparisons": parts,
-        }
+        key = (data["unique_id_l"][i], data["unique_id_r"][i])
+        out[key] = {"match_weight": data["match_weight"][i], "comparisons": parts}
+    con.unregister("pairs_for_review")
     return out
 
 
@@ -265,7 +276,7 @@ def link(
     ]
     explanations = {}
     for predictions in prediction_sets:
-        explanations.update(_explanations(predictions, [(a, b) for a, b, _, _ in review]))
+        explanations.update(_explanations(con, predictions, [(a, b) for a, b, _, _ in review]))
     con.close()
 
     say("Writing the person index")
@@ -273,9 +284,14 @@ def link(
         run = LinkRun.objects.create(
             mode=LinkRun.Mode.INCREMENTAL if incremental else LinkRun.Mode.FULL, model=saved
         )
-        Person.objects.bulk_create(
-            [Person(id=pid, created_by_run=run) for pid in assignment.created], batch_size=5000
-        )
+        now = timezone.now()
+        with connection.cursor() as cur:
+            insert_rows(
+                cur,
+                Person._meta.db_table,
+                ("id", "created_at", "created_by_run_id"),
+                [(pid, now, run.pk) for pid in assignment.created],
+            )
         _write_links(run, clustering, assignment, previous)
         Person.objects.filter(id__in=assignment.retired).update(retired_at=timezone.now())
         changes = [
@@ -354,28 +370,63 @@ def _write_links(run: LinkRun, clustering, assignment, previous: dict[int, str])
 
 
 def _write_review(run: LinkRun, review: list, explanations: dict) -> None:
-    ReviewPair.objects.filter(status=ReviewPair.Status.OPEN).update(status=ReviewPair.Status.GONE)
-    existing = {
-        (a, b): pk for pk, a, b in ReviewPair.objects.values_list("pk", "record_a", "record_b")
-    }
+    """Replace the open review queue with this run's uncertain pairs.
+
+    Pairs a steward decided never come back; pairs marked "not sure" keep that mark.
+    """
     unique: dict[tuple[int, int], tuple[float, str]] = {}
     for a, b, p, reason in review:
         key = (min(a, b), max(a, b))
         best = unique.get(key)
         if best is None or (p, reason) > best:
             unique[key] = (p, reason)
+    earlier = {
+        (a, b): (pk, status)
+        for pk, a, b, status in ReviewPair.objects.values_list(
+            "pk", "record_a", "record_b", "status"
+        )
+    }
+    replaced = [earlier[k][0] for k in unique if k in earlier]
+    for i in range(0, len(replaced), 5000):
+        ReviewPair.objects.filter(pk__in=replaced[i : i + 5000]).exclude(
+            status=ReviewPair.Status.DECIDED
+        ).delete()
+    ReviewPair.objects.filter(
+        status__in=[ReviewPair.Status.OPEN, ReviewPair.Status.NOT_SURE]
+    ).update(status=ReviewPair.Status.GONE)
+    rows = []
     for (a, b), (p, reason) in unique.items():
+        status = earlier.get((a, b), (None, ReviewPair.Status.OPEN))[1]
+        if status == ReviewPair.Status.DECIDED:
+            continue
+        if status != ReviewPair.Status.NOT_SURE:
+            status = ReviewPair.Status.OPEN
         why = explanations.get((a, b)) or explanations.get((b, a)) or {}
-        fields = {
-            "match_probability": p,
-            "match_weight": why.get("match_weight", 0.0),
-            "explanation": why.get("comparisons", []),
-            "why_not_linked": reason[:200],
-            "found_by_run": run,
-        }
-        if (a, b) in existing:
-            ReviewPair.objects.filter(pk=existing[(a, b)]).exclude(
-                status=ReviewPair.Status.DECIDED
-            ).update(status=ReviewPair.Status.OPEN, **fields)
-        else:
-            ReviewPair.objects.create(record_a_id=a, record_b_id=b, **fields)
+        rows.append(
+            (
+                a,
+                b,
+                p,
+                why.get("match_weight", 0.0),
+                json.dumps(why.get("comparisons", [])),
+                reason[:200],
+                status,
+                run.pk,
+            )
+        )
+    with connection.cursor() as cur:
+        insert_rows(
+            cur,
+            ReviewPair._meta.db_table,
+            (
+                "record_a_id",
+                "record_b_id",
+                "match_probability",
+                "match_weight",
+                "explanation",
+                "why_not_linked",
+                "status",
+                "found_by_run_id",
+            ),
+            rows,
+        )
