@@ -68,6 +68,10 @@ lint: install ## Lint, format check and architecture contracts
 bench-ingest: install ## Synthesise 1,000,000 source records and import them into PostgreSQL and SQLite
 	$(BIN)/python benchmarks/bench_ingest.py --pg-url $(PG_URL)
 
+.PHONY: bench-link
+bench-link: install ## Link ~1,000,000 source records from scratch, then ~10,000 new ones incrementally
+	$(BIN)/python benchmarks/bench_link.py --pg-url $(PG_URL)
+
 .PHONY: eval-linkage
 eval-linkage: install ## Link a synthetic authority and print precision, recall and false merges
 	$(BIN)/python benchmarks/eval_linkage.py --people $(DEMO_PEOPLE)

@@ -36,7 +36,7 @@ from familyview.identity.models import (
 )
 from familyview.identity.rules import deterministic_pairs, must_stay_apart
 from familyview.identity.search import refresh_search_entries
-from familyview.sources.loading import insert_rows
+from familyview.sources.loading import cyclic_gc_paused, insert_rows
 from familyview.sources.models import PersonRecord, Source
 
 log = logging.getLogger(__name__)
@@ -178,6 +178,11 @@ def link(
     *, retrain: bool = False, incremental: bool | None = None, progress: Progress | None = None
 ) -> LinkRun:
     """Build or update the person index. Returns the run with its counts."""
+    with cyclic_gc_paused():
+        return _link(retrain, incremental, progress)
+
+
+def _link(retrain: bool, incremental: bool | None, progress: Progress | None) -> LinkRun:
     say = progress or (lambda message: log.info("%s", message))
     started = time.monotonic()
     limits = thresholds()

@@ -16,8 +16,8 @@ from splink.internals.splink_dataframe import SplinkDataFrame
 # together at least once; each on its own must stay small.
 PREDICTION_BLOCKS = [
     block_on("nhs_number"),
-    block_on("dob"),
-    block_on("family_name", "birth_year"),
+    block_on("dob", "substr(given_canonical, 1, 1)"),
+    block_on("family_name", "birth_year", "substr(given_canonical, 1, 1)"),
     block_on("given_canonical", "family_name"),
     block_on("given_canonical", "postcode"),
     block_on("given_canonical", "birth_year", "birth_month"),
@@ -138,5 +138,15 @@ def train(table: SplinkDataFrame, records: int) -> Linker:
 
 
 def trained(table: SplinkDataFrame, splink_settings: dict) -> Linker:
-    """A linker using a model trained before, without training again."""
-    return Linker(table, splink_settings, log_level=logging.WARNING)
+    """A linker using a model trained before, without training again.
+
+    Blocking decides only which pairs are scored, not how: it comes from this module, so
+    a change to it applies to models saved before.
+    """
+    current = {
+        **splink_settings,
+        "blocking_rules_to_generate_predictions": [
+            rule.get_blocking_rule("duckdb").as_dict() for rule in PREDICTION_BLOCKS
+        ],
+    }
+    return Linker(table, current, log_level=logging.WARNING)

@@ -7,7 +7,6 @@ in one transaction at the end: a killed import leaves no partial extract behind.
 """
 
 import contextlib
-import gc
 import hashlib
 import json
 import multiprocessing
@@ -25,7 +24,7 @@ from django.utils import timezone
 
 from familyview.involvements.categories import category_codes
 from familyview.sources import validation as v
-from familyview.sources.loading import Load
+from familyview.sources.loading import Load, cyclic_gc_paused
 from familyview.sources.mapping import Mapping, MappingError, load_mapping
 from familyview.sources.models import ExtractImport, PersonRecord, QuarantinedRow, Source
 from familyview.sources.readers import ExtractRejected, RawRow, raw_text, read_rows
@@ -369,7 +368,7 @@ def ingest(
         pid=os.getpid(),
     )
     try:
-        with _cyclic_gc_paused():
+        with cyclic_gc_paused():
             _run(imp, source, files, progress, today or timezone.localdate())
     except ExtractRejected as rejection:
         imp.status = ExtractImport.Status.REJECTED
@@ -390,23 +389,6 @@ def ingest(
         )
         imp.refresh_from_db()
     return IngestOutcome(imp)
-
-
-@contextlib.contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector for an import.
-
-    An import allocates millions of small tuples and lists and makes no reference cycles,
-    so reference counting frees everything; the cyclic collector would only rescan the
-    growing heap again and again (measured: it halved the rows checked per second).
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _classify(files: list[Path], mapping: Mapping) -> tuple[Path | None, dict[str, Path]]:

@@ -8,7 +8,9 @@ identifier. An unchanged extract writes nothing. Everything runs inside the call
 transaction: all of it lands, or none.
 """
 
-from collections.abc import Iterable, Sequence
+import contextlib
+import gc
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -57,6 +59,23 @@ RELATIONSHIPS = Table(
     SourceRelationship._meta.db_table,
     ("person_record_id", "related_record_id", "relationship_type"),
 )
+
+
+@contextlib.contextmanager
+def cyclic_gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for bulk work (an import, a link run).
+
+    Such work allocates millions of small tuples and lists and makes no reference cycles,
+    so reference counting frees everything; the cyclic collector would only rescan the
+    growing heap again and again (measured: it halved the rows an import checks per second).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _is_postgres() -> bool:

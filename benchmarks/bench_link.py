@@ -1,0 +1,119 @@
+"""Benchmark: link about 1,000,000 source records from scratch on PostgreSQL, then link
+about 10,000 new records incrementally against that index. Prints seconds and peak memory
+of each run. A benchmark prints figures; it asserts nothing.
+
+    make bench-link
+    python benchmarks/bench_link.py --people 50000     # a quick look
+"""
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psycopg
+
+DEFAULT_PEOPLE = 526_000  # about 1,000,000 person records
+NEW_PEOPLE = 5_300  # about 10,000 person records
+
+
+def run(args: list[str], env: dict) -> tuple[float, float, str]:
+    """Run a familyview command; its wall seconds, peak memory in GB, and output."""
+    started = time.perf_counter()
+    with subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "familyview.cli", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    ) as process:
+        output = process.stdout.read() if process.stdout else ""
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode:
+        sys.exit(f"familyview {' '.join(args)} failed:\n{output}")
+    return time.perf_counter() - started, usage.ru_maxrss / 1024 / 1024, output
+
+
+def rename_sources(folder: Path, suffix: str) -> None:
+    """Make a second synthetic authority's sources new ones, so its records are new."""
+    toml = folder / "sources.toml"
+    toml.write_text(re.sub(r'code = "([A-Z_]+)"', rf'code = "\1{suffix}"', toml.read_text()))
+    for sub in folder.iterdir():
+        if sub.is_dir() and sub.name != "truth":
+            meta = sub / "extract.json"
+            if meta.exists():
+                meta.write_text(meta.read_text().replace(f'"{sub.name}"', f'"{sub.name}{suffix}"'))
+            sub.rename(folder / f"{sub.name}{suffix}")
+
+
+def ingest_all(folder: Path, env: dict) -> None:
+    run(["sources", "load", str(folder / "sources.toml")], env)
+    for sub in sorted(p for p in folder.iterdir() if p.is_dir() and p.name != "truth"):
+        run(["ingest", "--quiet", "--source", sub.name, str(sub)], env)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--people", type=int, default=DEFAULT_PEOPLE)
+    parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432/test")
+    args = parser.parse_args()
+    bench_db = "familyview_linkbench"
+    with psycopg.connect(args.pg_url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {bench_db}")
+        conn.execute(f"CREATE DATABASE {bench_db}")
+    env = {**os.environ, "DATABASE_URL": args.pg_url.rsplit("/", 1)[0] + f"/{bench_db}"}
+    try:
+        with tempfile.TemporaryDirectory(prefix="familyview-bench-link-") as tmp:
+            base, extra = Path(tmp) / "base", Path(tmp) / "new"
+            t0 = time.perf_counter()
+            run(["migrate", "--verbosity", "0"], env)
+            run(
+                [
+                    "synth",
+                    "--quiet",
+                    "--people",
+                    str(args.people),
+                    "--seed",
+                    "3",
+                    "--out",
+                    str(base),
+                ],
+                env,
+            )
+            ingest_all(base, env)
+            print(f"Set up {args.people:,} residents in {time.perf_counter() - t0:.0f}s")
+
+            seconds, memory, output = run(["link"], env)
+            print(output.strip().splitlines()[-1])
+            print(f"full link from scratch: {seconds:.1f}s wall, peak memory {memory:.2f} GB")
+
+            run(
+                [
+                    "synth",
+                    "--quiet",
+                    "--people",
+                    str(NEW_PEOPLE),
+                    "--seed",
+                    "4",
+                    "--out",
+                    str(extra),
+                ],
+                env,
+            )
+            rename_sources(extra, "_NEW")
+            ingest_all(extra, env)
+            seconds, memory, output = run(["link"], env)
+            print(output.strip().splitlines()[-1])
+            print(f"incremental link: {seconds:.1f}s wall, peak memory {memory:.2f} GB")
+    finally:
+        with psycopg.connect(args.pg_url, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {bench_db}")
+
+
+if __name__ == "__main__":
+    main()

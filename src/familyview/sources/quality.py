@@ -1,0 +1,267 @@
+"""Data quality per source, for the data steward: how complete, valid, duplicated and
+linked each source's current person records are, and how old its data is.
+
+Each figure is one aggregate query over all the authorities' sources (Count with a
+condition, grouped by source), never a loop over records, so the page costs the same few
+queries for a thousand records or ten million.
+"""
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.utils import timezone
+
+from familyview.identity.models import LinkedRecord, ReviewPair, StewardDecision
+from familyview.sources.models import PersonRecord, QuarantinedRow
+from familyview.sources.queries import SourceOverview, sources_overview
+
+# What "filled in" means for each field the linkage relies on. "unknown" is no sex at all.
+COMPLETENESS = {
+    "given_name": ("Given name", ~Q(given_name="")),
+    "family_name": ("Family name", ~Q(family_name="")),
+    "full_date_of_birth": (
+        "Full date of birth",
+        Q(birth_year__isnull=False, birth_month__isnull=False, birth_day__isnull=False),
+    ),
+    "partial_date_of_birth": (
+        "Partial date of birth",
+        Q(birth_year__isnull=False) & (Q(birth_month__isnull=True) | Q(birth_day__isnull=True)),
+    ),
+    "sex": ("Sex", ~Q(sex="") & ~Q(sex="unknown")),
+    "postcode": ("Postcode", ~Q(postcode="")),
+    "uprn": ("UPRN", ~Q(uprn="")),
+    "nhs_number": ("NHS number", ~Q(nhs_number="")),
+}
+# Fields whose values ingest checks (a failing row is quarantined, not loaded).
+CHECKED = {"postcode": "Postcode", "nhs_number": "NHS number"}
+PEOPLE = "people"
+
+
+def percent(share: float | None) -> str:
+    """'97%'; never '100%' unless every record has it, never '0%' unless none has."""
+    if share is None:
+        return "No records"
+    if 0.995 <= share < 1:
+        return "99%"
+    if 0 < share < 0.005:
+        return "less than 1%"
+    return f"{share * 100:.0f}%"
+
+
+@dataclass(frozen=True)
+class FieldShare:
+    """How many current records have a field, and what share of them that is."""
+
+    field: str
+    name: str
+    count: int
+    total: int
+
+    @property
+    def share(self) -> float | None:
+        return self.count / self.total if self.total else None
+
+    @property
+    def share_text(self) -> str:
+        return percent(self.share)
+
+
+@dataclass(frozen=True)
+class Validity:
+    """Of the values a source sent for a checked field, how many passed the check.
+
+    Passed: current records holding a value (each passed when it was loaded). Failed:
+    rows of the last loaded extract quarantined for this field.
+    """
+
+    field: str
+    name: str
+    passed: int
+    failed: int
+
+    @property
+    def share(self) -> float | None:
+        seen = self.passed + self.failed
+        return self.passed / seen if seen else None
+
+    @property
+    def share_text(self) -> str:
+        return percent(self.share)
+
+
+@dataclass(frozen=True)
+class SourceQuality:
+    """One source's data quality, as the steward's Data quality page shows it."""
+
+    overview: SourceOverview
+    completeness: list[FieldShare]
+    validity: list[Validity]
+    # Rows of people the last loaded extract quarantined, by field ("" for a whole row).
+    quarantined_by_field: dict[str, int]
+    possible_duplicate_pairs: int  # pairs of its records waiting in the review queue
+    confirmed_duplicate_pairs: int  # pairs a steward ruled the same person
+    persons_with_several_records: int
+    linked_elsewhere: FieldShare  # records whose person has a record of another source
+    extract_age_days: int | None
+
+    @property
+    def source(self):
+        return self.overview.source
+
+    @property
+    def current_records(self) -> int:
+        return self.overview.current_people
+
+
+def source_quality(
+    authority_ids: Iterable[int], now: datetime | None = None
+) -> list[SourceQuality]:
+    """Each source of these authorities with its data quality figures."""
+    ids = list(authority_ids)
+    now = now or timezone.now()
+    overviews = sources_overview(ids, now=now)
+    filled = completeness_counts(ids)
+    quarantined = quarantined_people_by_field(
+        [o.last_loaded_import_id for o in overviews if o.last_loaded_import_id]
+    )
+    waiting, confirmed = duplicate_pairs_within_sources(ids)
+    several = persons_with_several_records(ids)
+    elsewhere = records_linked_to_other_sources(ids)
+    out = []
+    for o in overviews:
+        counts = filled.get(o.source.pk, {})
+        total = counts.get("current", 0)
+        by_field = quarantined.get(o.last_loaded_import_id, {})
+        out.append(
+            SourceQuality(
+                overview=o,
+                completeness=[
+                    FieldShare(key, name, counts.get(key, 0), total)
+                    for key, (name, _) in COMPLETENESS.items()
+                ],
+                validity=[
+                    Validity(key, name, counts.get(key, 0), by_field.get(key, 0))
+                    for key, name in CHECKED.items()
+                ],
+                quarantined_by_field=by_field,
+                possible_duplicate_pairs=waiting.get(o.source.pk, 0),
+                confirmed_duplicate_pairs=confirmed.get(o.source.pk, 0),
+                persons_with_several_records=several.get(o.source.pk, 0),
+                linked_elsewhere=FieldShare(
+                    "linked_elsewhere",
+                    "Linked to another source",
+                    elsewhere.get(o.source.pk, 0),
+                    total,
+                ),
+                extract_age_days=(now - o.last_extracted_at).days if o.last_extracted_at else None,
+            )
+        )
+    return out
+
+
+def _current_records(authority_ids: list[int]):
+    return PersonRecord.objects.filter(
+        source__authority_id__in=authority_ids, ended_at__isnull=True
+    )
+
+
+def completeness_counts(authority_ids: Iterable[int]) -> dict[int, dict[str, int]]:
+    """Per source: current person records, and how many have each field filled in."""
+    rows = (
+        _current_records(list(authority_ids))
+        .order_by()
+        .values("source_id")
+        .annotate(
+            current=Count("pk"),
+            **{key: Count("pk", filter=condition) for key, (_, condition) in COMPLETENESS.items()},
+        )
+    )
+    return {row.pop("source_id"): row for row in rows}
+
+
+def quarantined_people_by_field(import_ids: Iterable[int]) -> dict[int, dict[str, int]]:
+    """Per import: its quarantined rows of people, by the field that failed.
+
+    A row failing several fields counts once for each ("postcode, nhs_number").
+    """
+    rows = (
+        QuarantinedRow.objects.filter(extract_import_id__in=list(import_ids), record_kind=PEOPLE)
+        .order_by()
+        .values("extract_import_id", "field")
+        .annotate(n=Count("pk"))
+    )
+    out: dict[int, Counter] = defaultdict(Counter)
+    for row in rows:
+        for name in (row["field"] or "").split(","):
+            out[row["extract_import_id"]][name.strip()] += row["n"]
+    return {imp: dict(counts) for imp, counts in out.items()}
+
+
+def duplicate_pairs_within_sources(
+    authority_ids: Iterable[int],
+) -> tuple[dict[int, int], dict[int, int]]:
+    """Per source: pairs of its own records waiting for review, and pairs a steward ruled
+    to be one person (decisions in force)."""
+    ids = list(authority_ids)
+    waiting = dict(
+        ReviewPair.objects.filter(
+            status__in=(ReviewPair.Status.OPEN, ReviewPair.Status.NOT_SURE),
+            record_a__source__authority_id__in=ids,
+        )
+        .filter(_same_source())
+        .order_by()
+        .values_list("record_a__source_id")
+        .annotate(n=Count("pk"))
+    )
+    confirmed = dict(
+        StewardDecision.objects.filter(
+            ruling=StewardDecision.Ruling.SAME,
+            withdrawn_at__isnull=True,
+            record_a__source__authority_id__in=ids,
+        )
+        .filter(_same_source())
+        .order_by()
+        .values_list("record_a__source_id")
+        .annotate(n=Count("pk"))
+    )
+    return waiting, confirmed
+
+
+def _same_source() -> Q:
+    return Q(record_a__source_id=F("record_b__source_id"))
+
+
+def persons_with_several_records(authority_ids: Iterable[int]) -> dict[int, int]:
+    """Per source: persons in the index holding two or more of its current records."""
+    groups = (
+        LinkedRecord.objects.filter(
+            person_record__source__authority_id__in=list(authority_ids),
+            person_record__ended_at__isnull=True,
+        )
+        .order_by()
+        .values("person_record__source_id", "person_id")
+        .annotate(n=Count("pk"))
+        .filter(n__gte=2)
+        .values_list("person_record__source_id", flat=True)
+    )
+    return dict(Counter(groups))
+
+
+def records_linked_to_other_sources(authority_ids: Iterable[int]) -> dict[int, int]:
+    """Per source: current records whose person also holds a current record of another of
+    the authority's sources."""
+    elsewhere = LinkedRecord.objects.filter(
+        person_id=OuterRef("link__person_id"),
+        person_record__ended_at__isnull=True,
+        person_record__source__authority_id=OuterRef("source__authority_id"),
+    ).exclude(person_record__source_id=OuterRef("source_id"))
+    return dict(
+        _current_records(list(authority_ids))
+        .filter(Exists(elsewhere))
+        .order_by()
+        .values_list("source_id")
+        .annotate(n=Count("pk"))
+    )
