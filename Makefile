@@ -41,6 +41,7 @@ demo: install ## Set up a synthetic authority with demo accounts and serve it on
 	  code=$$(basename $$dir); [ "$$code" = truth ] && continue; \
 	  $(BIN)/familyview ingest --quiet --by demo-setup --source $$code $$dir || exit 1; \
 	done
+	$(BIN)/familyview link
 	$(BIN)/familyview demo_accounts
 	@echo "Family View is at http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
 	$(BIN)/familyview runserver --noreload 127.0.0.1:$(PORT)
