@@ -149,3 +149,10 @@ def test_unchanged_clusters_keep_every_identifier():
     assignment = assign_persons(result, before, lambda: "PNEW")
     assert assignment.person_of == before
     assert (assignment.created, assignment.merges, assignment.splits) == ([], [], [])
+
+
+def test_records_of_different_authorities_stay_apart():
+    a = rec(1, "A", authority=1, nhs_number="9434765919")
+    b = rec(2, "B", authority=2, nhs_number="9434765919")
+    assert must_stay_apart(a, b) == "records of different authorities"
+    assert deterministic_pairs([a, b]) == []

@@ -86,6 +86,7 @@ def features(record: dict) -> dict:
     given = plain(record["given_name"])
     return {
         "unique_id": record["id"],
+        "authority": record.get("authority_id"),
         "source": record["source_code"],
         "given_name": given or None,
         "given_canonical": canonical_given(given) or None,

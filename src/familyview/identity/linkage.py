@@ -46,6 +46,7 @@ Progress = Callable[[str], None]
 SCHEMA = pa.schema(
     [
         ("unique_id", pa.int64()),
+        ("authority", pa.int64()),
         ("source", pa.string()),
         ("given_name", pa.string()),
         ("given_canonical", pa.string()),
@@ -85,12 +86,14 @@ def load_features(record_ids: list[int] | None = None) -> list[dict]:
     table = PersonRecord._meta.db_table
     source_table = Source._meta.db_table
     sql = (
-        f"SELECT r.id, s.code, r.given_name, r.family_name, r.previous_names, r.birth_year, "  # noqa: S608
-        f"r.birth_month, r.birth_day, r.sex, r.postcode, r.uprn, r.nhs_number "
+        f"SELECT r.id, s.authority_id, s.code, r.given_name, r.family_name, "  # noqa: S608
+        f"r.previous_names, r.birth_year, r.birth_month, r.birth_day, r.sex, r.postcode, "
+        f"r.uprn, r.nhs_number "
         f"FROM {table} r JOIN {source_table} s ON s.id = r.source_id"
     )
     columns = [
         "id",
+        "authority_id",
         "source_code",
         "given_name",
         "family_name",
@@ -103,15 +106,16 @@ def load_features(record_ids: list[int] | None = None) -> list[dict]:
         "uprn",
         "nhs_number",
     ]
+    params: list = []
+    if record_ids is not None:
+        if not record_ids:
+            return []
+        sql += f" WHERE r.id IN ({', '.join(['%s'] * len(record_ids))})"
+        params = list(record_ids)
     with connection.cursor() as cur:
-        cur.execute(sql + " ORDER BY r.id")
+        cur.execute(sql + " ORDER BY r.id", params)
         rows = cur.fetchall()
-    wanted = set(record_ids) if record_ids is not None else None
-    return [
-        features(dict(zip(columns, row, strict=True)))
-        for row in rows
-        if wanted is None or row[0] in wanted
-    ]
+    return [features(dict(zip(columns, row, strict=True))) for row in rows]
 
 
 def _duckdb() -> duckdb.DuckDBPyConnection:

@@ -14,14 +14,16 @@ from splink.internals.splink_dataframe import SplinkDataFrame
 
 # Blocking: which pairs are scored at all. Together they must bring every true pair
 # together at least once; each on its own must stay small.
+# Every rule includes the authority: one council's records are never compared with
+# another's.
 PREDICTION_BLOCKS = [
-    block_on("nhs_number"),
-    block_on("dob", "substr(given_canonical, 1, 1)"),
-    block_on("family_name", "birth_year", "substr(given_canonical, 1, 1)"),
-    block_on("given_canonical", "family_name"),
-    block_on("given_canonical", "postcode"),
-    block_on("given_canonical", "birth_year", "birth_month"),
-    block_on("uprn", "given_canonical"),
+    block_on("authority", "nhs_number"),
+    block_on("authority", "dob", "substr(given_canonical, 1, 1)"),
+    block_on("authority", "family_name", "birth_year", "substr(given_canonical, 1, 1)"),
+    block_on("authority", "given_canonical", "family_name"),
+    block_on("authority", "given_canonical", "postcode"),
+    block_on("authority", "given_canonical", "birth_year", "birth_month"),
+    block_on("authority", "uprn", "given_canonical"),
 ]
 
 
@@ -125,12 +127,19 @@ def train(table: SplinkDataFrame, records: int) -> Linker:
     whose blocking between them leaves every comparison free at least once."""
     linker = Linker(table, settings(), log_level=logging.WARNING)
     linker.training.estimate_probability_two_random_records_match(
-        [block_on("nhs_number"), block_on("given_name", "family_name", "dob")], recall=0.7
+        [
+            block_on("authority", "nhs_number"),
+            block_on("authority", "given_name", "family_name", "dob"),
+        ],
+        recall=0.7,
     )
     linker.training.estimate_u_using_random_sampling(max_pairs=min(5e7, records * 100.0), seed=1)
     # Sample fewer records for EM as the index grows: a few hundred thousand pairs suffice.
     sample = min(1.0, 200_000 / max(records, 1))
-    for rule in (block_on("family_name", "dob"), block_on("given_canonical", "postcode")):
+    for rule in (
+        block_on("authority", "family_name", "dob"),
+        block_on("authority", "given_canonical", "postcode"),
+    ):
         linker.training.estimate_parameters_using_expectation_maximisation(
             rule, record_sample_proportion=sample
         )

@@ -54,10 +54,10 @@ def dates_compatible(a: dict, b: dict) -> bool:
 
 def deterministic_pairs(records: list[dict]) -> list[tuple[int, int]]:
     """Records sharing a valid NHS number with compatible dates of birth."""
-    by_number: dict[str, list[dict]] = defaultdict(list)
+    by_number: dict[tuple, list[dict]] = defaultdict(list)
     for r in records:
         if r["nhs_number"]:
-            by_number[r["nhs_number"]].append(r)
+            by_number[(r.get("authority"), r["nhs_number"])].append(r)
     pairs = []
     for group in by_number.values():
         for i, a in enumerate(group):
@@ -81,6 +81,8 @@ def names_differ(a: dict, b: dict) -> bool:
 
 def must_stay_apart(a: dict, b: dict) -> str | None:
     """Why two records can never be one person without a steward saying so, or None."""
+    if a.get("authority") != b.get("authority"):
+        return "records of different authorities"  # each council's index is its own
     if a["nhs_number"] and b["nhs_number"]:
         if a["nhs_number"] != b["nhs_number"]:
             return "different NHS numbers"

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from familyview.identity.models import LinkedRecord, ReviewPair, StewardDecision
@@ -231,7 +231,11 @@ def duplicate_pairs_within_sources(
 
 
 def _same_source() -> Q:
-    return Q(record_a__source_id=F("record_b__source_id"))
+    # Record b's source as a scalar subquery by primary key, so that the database starts
+    # from the pairs (a few thousand) rather than joining every record of a source to
+    # every other record of it.
+    source_of_b = PersonRecord.objects.filter(pk=OuterRef("record_b_id")).values("source_id")[:1]
+    return Q(record_a__source_id=Subquery(source_of_b))
 
 
 def persons_with_several_records(authority_ids: Iterable[int]) -> dict[int, int]:
@@ -252,15 +256,25 @@ def persons_with_several_records(authority_ids: Iterable[int]) -> dict[int, int]
 
 def records_linked_to_other_sources(authority_ids: Iterable[int]) -> dict[int, int]:
     """Per source: current records whose person also holds a current record of another of
-    the authority's sources."""
-    elsewhere = LinkedRecord.objects.filter(
-        person_id=OuterRef("link__person_id"),
-        person_record__ended_at__isnull=True,
-        person_record__source__authority_id=OuterRef("source__authority_id"),
-    ).exclude(person_record__source_id=OuterRef("source_id"))
+    these authorities' sources.
+
+    Persons first (those holding current records of two sources or more), then their
+    records by source: two grouped scans, whatever the planner knows about the tables.
+    """
+    ids = list(authority_ids)
+    several_sources = (
+        LinkedRecord.objects.filter(
+            person_record__source__authority_id__in=ids, person_record__ended_at__isnull=True
+        )
+        .order_by()
+        .values("person_id")
+        .annotate(sources=Count("person_record__source_id", distinct=True))
+        .filter(sources__gte=2)
+        .values("person_id")
+    )
     return dict(
-        _current_records(list(authority_ids))
-        .filter(Exists(elsewhere))
+        _current_records(ids)
+        .filter(link__person_id__in=several_sources)
         .order_by()
         .values_list("source_id")
         .annotate(n=Count("pk"))

@@ -1,0 +1,250 @@
+"""The data steward's identity pages: the review queue, a pair, a person, data quality.
+
+Only data stewards and administrators see them (the Imports pages' roles), and only for
+their own authorities: another authority's pair or person is "not found". URLs carry
+opaque identifiers only (pair numbers, person identifiers), never a name or a date.
+"""
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from familyview.identity import explain, queries, stewardship
+from familyview.identity.models import Person, ReviewPair
+from familyview.sources import quality
+from familyview.web.forms import error_list, field_error
+from familyview.web.pagination import pagination
+
+REASON_MAX_LENGTH = 1000
+REASON_ERRORS = {
+    "required": "Enter the reason for your decision",
+    "max_length": f"The reason must be {REASON_MAX_LENGTH} characters or fewer",
+}
+
+
+class ReviewDecisionForm(forms.Form):
+    """A steward's ruling on a review pair, with the reason every ruling needs."""
+
+    ruling = forms.ChoiceField(
+        choices=[
+            ("same", "The same person"),
+            ("different", "Different people"),
+            ("not_sure", "Not sure"),
+        ],
+        error_messages={
+            "required": "Select whether these records are the same person",
+            "invalid_choice": "Select whether these records are the same person",
+        },
+    )
+    reason = forms.CharField(max_length=REASON_MAX_LENGTH, error_messages=REASON_ERRORS)
+
+
+class MergeForm(forms.Form):
+    other_person = forms.CharField(
+        max_length=20,
+        error_messages={
+            "required": "Enter the identifier of the person to merge into this one",
+            "max_length": "Enter a person identifier like P0003D6B3EF92D87D",
+        },
+    )
+    merge_reason = forms.CharField(max_length=REASON_MAX_LENGTH, error_messages=REASON_ERRORS)
+
+
+class SplitForm(forms.Form):
+    records = forms.TypedMultipleChoiceField(
+        coerce=int,
+        error_messages={
+            "required": "Select the records to split off",
+            "invalid_choice": "Select only records of this person",
+        },
+    )
+    split_reason = forms.CharField(max_length=REASON_MAX_LENGTH, error_messages=REASON_ERRORS)
+
+    def __init__(self, record_ids: list[int], *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["records"].choices = [(str(r), str(r)) for r in record_ids]
+
+
+# The review queue
+
+
+@require_safe
+def review_queue(request: HttpRequest) -> HttpResponse:
+    authority_ids = _steward_authority_ids(request)
+    page = queries.review_queue(authority_ids, request.GET.get("page"))
+    return render(
+        request,
+        "web/steward/review_queue.html",
+        {
+            "pairs": page,
+            "counts": queries.queue_counts(authority_ids),
+            "pagination": pagination(request, page),
+            "probability_words": explain.probability_words,
+        },
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def review_pair(request: HttpRequest, pair_id: int) -> HttpResponse:
+    authority_ids = _steward_authority_ids(request)
+    try:
+        pair = queries.review_pair(pair_id, authority_ids)
+    except ReviewPair.DoesNotExist:
+        raise Http404("No such review pair") from None
+    form = ReviewDecisionForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            outcome = stewardship.decide_pair(
+                pair.pk, form.cleaned_data["ruling"], request.user, form.cleaned_data["reason"]
+            )
+        except stewardship.NotFound:
+            raise Http404("No such review pair") from None
+        except stewardship.StewardshipRefused as refused:
+            form.add_error(None, str(refused))
+        else:
+            _tell(request, f"Pair {pair.pk}: {outcome.effect}", outcome.warnings)
+            next_id = queries.next_open_pair_id(authority_ids)
+            if next_id is not None:
+                return redirect("web:steward-review-pair", next_id)
+            return redirect("web:steward-review")
+    return render(
+        request,
+        "web/steward/review_pair.html",
+        {
+            "pair": pair,
+            "explanation": explain.explain_review_pair(pair),
+            "why_not_linked": explain.why_not_linked(pair),
+            "decision": queries.decision_on_pair(pair),
+            "decidable": pair.status in stewardship.DECIDABLE,
+            "form": form,
+            "error_list": error_list(form),
+            "ruling_error": field_error(form, "ruling"),
+            "reason_error": field_error(form, "reason"),
+        },
+    )
+
+
+# Persons
+
+
+@require_safe
+def person(request: HttpRequest, person_id: str) -> HttpResponse:
+    return _person_page(request, person_id)
+
+
+@require_POST
+def person_merge(request: HttpRequest, person_id: str) -> HttpResponse:
+    authority_ids = _steward_authority_ids(request)
+    _visible_person_or_404(person_id, authority_ids)
+    form = MergeForm(request.POST)
+    if form.is_valid():
+        try:
+            outcome = stewardship.merge_persons(
+                person_id,
+                form.cleaned_data["other_person"],
+                request.user,
+                form.cleaned_data["merge_reason"],
+            )
+        except stewardship.StewardshipRefused as refused:
+            form.add_error("other_person", str(refused))
+        else:
+            _tell(request, outcome.effect, outcome.warnings)
+            return redirect("web:steward-person", person_id)
+    return _person_page(request, person_id, merge_form=form)
+
+
+@require_POST
+def person_split(request: HttpRequest, person_id: str) -> HttpResponse:
+    authority_ids = _steward_authority_ids(request)
+    found = _visible_person_or_404(person_id, authority_ids)
+    form = SplitForm([r.pk for r in found.records], request.POST)
+    if form.is_valid():
+        try:
+            outcome = stewardship.split_records(
+                person_id,
+                form.cleaned_data["records"],
+                request.user,
+                form.cleaned_data["split_reason"],
+            )
+        except stewardship.StewardshipRefused as refused:
+            form.add_error("records", str(refused))
+        else:
+            _tell(request, outcome.effect, outcome.warnings)
+            return redirect("web:steward-person", person_id)
+    return _person_page(request, person_id, split_form=form)
+
+
+def _person_page(
+    request: HttpRequest,
+    person_id: str,
+    merge_form: MergeForm | None = None,
+    split_form: SplitForm | None = None,
+) -> HttpResponse:
+    authority_ids = _steward_authority_ids(request)
+    try:
+        explanation = explain.explain_person(person_id, authority_ids)
+    except Person.DoesNotExist:
+        raise Http404("No such person") from None
+    merge_form = merge_form or MergeForm()
+    split_form = split_form or SplitForm([r.record_id for r in explanation.records])
+    posted = merge_form if merge_form.is_bound else split_form
+    return render(
+        request,
+        "web/steward/person.html",
+        {
+            "explanation": explanation,
+            "person": explanation.person,
+            "history": queries.person_history(person_id),
+            "merge_form": merge_form,
+            "split_form": split_form,
+            "error_list": error_list(posted) if posted.is_bound else [],
+            "errors": {
+                name: field_error(form, name)
+                for form in (merge_form, split_form)
+                for name in form.fields
+            },
+            "selected": {
+                str(r) for r in (split_form.data.getlist("records") if split_form.is_bound else [])
+            },
+        },
+    )
+
+
+def _visible_person_or_404(person_id: str, authority_ids: list[int]) -> queries.PersonRecords:
+    try:
+        return queries.person_records(person_id, authority_ids)
+    except Person.DoesNotExist:
+        raise Http404("No such person") from None
+
+
+# Data quality
+
+
+@require_safe
+def data_quality(request: HttpRequest) -> HttpResponse:
+    authority_ids = _steward_authority_ids(request)
+    return render(
+        request,
+        "web/steward/quality.html",
+        {
+            "sources": quality.source_quality(authority_ids),
+            "fields": [name for name, _ in quality.COMPLETENESS.values()],
+        },
+    )
+
+
+def _steward_authority_ids(request: HttpRequest) -> list[int]:
+    """The authorities whose person index the user looks after; 403 for anyone else."""
+    authority_ids = queries.steward_authority_ids(request.user)
+    if not authority_ids:
+        raise PermissionDenied("Only data stewards and administrators can review identities.")
+    return authority_ids
+
+
+def _tell(request: HttpRequest, effect: str, warnings: list[str]) -> None:
+    messages.success(request, effect)
+    for warning in warnings:
+        messages.warning(request, warning)

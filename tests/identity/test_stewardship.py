@@ -1,0 +1,488 @@
+"""A data steward's rulings: decide a review pair, merge persons, split records; each
+recorded with who and why, refused clearly when it cannot be done, and obeyed by every
+later `familyview link`."""
+
+from pathlib import Path
+
+import pytest
+
+from familyview.access.models import Role
+from familyview.identity import stewardship
+from familyview.identity.linkage import link
+from familyview.identity.models import (
+    IdentityChange,
+    LinkedRecord,
+    LinkRun,
+    Person,
+    ReviewPair,
+    StewardDecision,
+)
+from familyview.identity.queries import next_open_pair_id, review_queue
+from familyview.identity.stewardship import (
+    NotFound,
+    StewardshipRefused,
+    decide_pair,
+    merge_persons,
+    split_records,
+)
+from familyview.sources.factories import create_import, create_person_record, create_source
+from familyview.sources.ingest import ingest
+from familyview.sources.models import PersonRecord
+from familyview.sources.registry import load_sources
+from familyview.synth.generator import generate
+from tests.web.factories import create_authority, create_staff
+
+pytestmark = pytest.mark.django_db
+
+
+# A small index built by hand (the helpers are shared with the steward page tests)
+
+
+def a_source(authority, code: str):
+    return create_import(create_source(authority, code=code))
+
+
+def a_record(extract_import, **fields) -> PersonRecord:
+    defaults = {"given_name": "Ann", "family_name": "Smith", "birth_year": 2012}
+    return create_person_record(extract_import, **{**defaults, **fields})
+
+
+def a_run() -> LinkRun:
+    return LinkRun.objects.create(mode=LinkRun.Mode.FULL)
+
+
+def a_person(run: LinkRun, *records: PersonRecord, basis: str = "model") -> Person:
+    """A person holding these records, as a link run would have left it."""
+    person = Person.objects.create(created_by_run=run)
+    LinkedRecord.objects.bulk_create(
+        LinkedRecord(
+            person_record=r,
+            person=person,
+            match_probability=0.995 if len(records) > 1 else 1.0,
+            basis=basis if len(records) > 1 else "alone",
+            linked_by_run=run,
+        )
+        for r in records
+    )
+    return person
+
+
+def a_review_pair(run: LinkRun, a: PersonRecord, b: PersonRecord, p: float = 0.9, **fields):
+    return ReviewPair.objects.create(
+        record_a=a,
+        record_b=b,
+        match_probability=p,
+        match_weight=fields.pop("match_weight", 3.2),
+        explanation=fields.pop("explanation", []),
+        found_by_run=run,
+        **fields,
+    )
+
+
+def person_of(record: PersonRecord) -> str:
+    return LinkedRecord.objects.get(person_record=record).person_id
+
+
+@pytest.fixture
+def authority():
+    return create_authority("stockport", "Stockport")
+
+
+@pytest.fixture
+def steward(authority):
+    return create_staff(Role.DATA_STEWARD, authority)
+
+
+@pytest.fixture
+def index(authority):
+    """Two sources; person `big` holds three records, `small` one, and a pair to review."""
+    csc, gp = a_source(authority, "CSC"), a_source(authority, "GP")
+    run = a_run()
+    records = {
+        "csc1": a_record(csc, nhs_number=""),
+        "gp1": a_record(gp),
+        "gp2": a_record(gp, given_name="Bob"),
+        "csc2": a_record(csc, given_name="Anne"),
+    }
+    big = a_person(run, records["csc1"], records["gp1"], records["gp2"])
+    small = a_person(run, records["csc2"])
+    pair = a_review_pair(run, records["gp1"], records["csc2"], p=0.93)
+    return {"run": run, "big": big, "small": small, "pair": pair, **records}
+
+
+# Deciding a review pair
+
+
+def test_the_same_person_merges_the_smaller_person_into_the_larger(index, steward):
+    outcome = decide_pair(index["pair"].pk, "same", steward, "  Same GP and school  ")
+
+    decision = StewardDecision.objects.get()
+    assert (decision.record_a, decision.record_b) == (index["gp1"], index["csc2"])
+    assert (decision.ruling, decision.reason, decision.decided_by) == (
+        "same",
+        "Same GP and school",
+        steward,
+    )
+    index["pair"].refresh_from_db()
+    assert index["pair"].status == ReviewPair.Status.DECIDED
+    moved = LinkedRecord.objects.get(person_record=index["csc2"])
+    assert moved.person_id == index["big"].pk
+    assert (moved.basis, moved.match_probability) == ("steward", 1.0)
+    index["small"].refresh_from_db()
+    assert index["small"].retired_at is not None
+    change = IdentityChange.objects.get()
+    assert (change.kind, change.person_id, change.other_persons, change.records) == (
+        "merge",
+        index["big"].pk,
+        [index["small"].pk],
+        [index["csc2"].pk],
+    )
+    assert (change.steward, change.reason, change.run) == (steward, "Same GP and school", None)
+    assert outcome.person_id == index["big"].pk
+    assert index["small"].pk in outcome.effect
+
+
+def test_the_same_person_warns_of_hard_rules_the_next_run_would_apply(index, steward):
+    # The CSC record left in the larger person makes two records of one source.
+    outcome = decide_pair(index["pair"].pk, "same", steward, "checked")
+
+    assert len(outcome.warnings) == 1
+    assert "two different records of one source (CSC)" in outcome.warnings[0]
+
+
+def test_different_people_held_by_one_person_moves_record_b_out(index, steward):
+    pair = a_review_pair(index["run"], index["gp1"], index["gp2"])
+
+    outcome = decide_pair(pair.pk, "different", steward, "Different mothers")
+
+    assert StewardDecision.objects.get().ruling == "different"
+    assert person_of(index["gp1"]) == person_of(index["csc1"]) == index["big"].pk
+    new = person_of(index["gp2"])
+    assert new not in (index["big"].pk, index["small"].pk)
+    assert outcome.new_person_id == new
+    change = IdentityChange.objects.get()
+    assert (change.kind, change.person_id, change.other_persons, change.records) == (
+        "split",
+        index["big"].pk,
+        [new],
+        [index["gp2"].pk],
+    )
+    assert change.steward == steward
+
+
+def test_different_people_in_two_persons_changes_no_person(index, steward):
+    before = dict(LinkedRecord.objects.values_list("person_record_id", "person_id"))
+
+    outcome = decide_pair(index["pair"].pk, "different", steward, "Different dates of birth")
+
+    assert dict(LinkedRecord.objects.values_list("person_record_id", "person_id")) == before
+    assert StewardDecision.objects.get().ruling == "different"
+    assert not IdentityChange.objects.exists()
+    assert "not one person" in outcome.effect
+
+
+def leeds_record_in(person: Person, run: LinkRun) -> PersonRecord:
+    """A record of another authority that a link run put in this person."""
+    record = a_record(create_import(create_source(create_authority("leeds", "Leeds"))))
+    LinkedRecord.objects.create(
+        person_record=record,
+        person=person,
+        match_probability=0.99,
+        basis="model",
+        linked_by_run=run,
+    )
+    return record
+
+
+def test_a_ruling_on_a_person_with_records_this_steward_cannot_see_waits_for_the_run(
+    index, steward
+):
+    leeds_record_in(index["small"], index["run"])
+    inside = a_review_pair(index["run"], index["gp1"], index["gp2"])
+    leeds_record_in(index["big"], index["run"])
+    before = dict(LinkedRecord.objects.values_list("person_record_id", "person_id"))
+
+    joined = decide_pair(index["pair"].pk, "same", steward, "checked")
+    apart = decide_pair(inside.pk, "different", steward, "checked")
+
+    assert joined.effect == stewardship.NEXT_RUN_JOINS
+    assert apart.effect == stewardship.NEXT_RUN_SEPARATES
+    assert dict(LinkedRecord.objects.values_list("person_record_id", "person_id")) == before
+    assert StewardDecision.objects.count() == 2
+    assert not IdentityChange.objects.exists()
+
+
+def test_different_people_joined_by_a_steward_are_separated_by_the_next_run(index, steward):
+    StewardDecision.objects.create(
+        record_a=index["csc1"], record_b=index["gp2"], ruling="same", reason="x", decided_by=steward
+    )
+    inside = a_review_pair(index["run"], index["gp1"], index["gp2"])
+
+    outcome = decide_pair(inside.pk, "different", steward, "checked")
+
+    assert outcome.effect == stewardship.NEXT_RUN_SEPARATES
+    assert person_of(index["gp2"]) == index["big"].pk
+
+
+def test_not_sure_keeps_the_pair_in_the_queue_after_the_open_ones(index, steward, authority):
+    weaker = a_review_pair(index["run"], index["csc1"], index["csc2"], p=0.6)
+
+    decide_pair(index["pair"].pk, "not_sure", steward, "Need to ask the school")
+
+    index["pair"].refresh_from_db()
+    assert index["pair"].status == ReviewPair.Status.NOT_SURE
+    assert not StewardDecision.objects.exists()
+    queue = [p.pk for p in review_queue([authority.pk])]
+    assert queue == [weaker.pk, index["pair"].pk]
+    assert next_open_pair_id([authority.pk]) == weaker.pk
+    # Not sure can still be decided later.
+    decide_pair(index["pair"].pk, "same", steward, "The school confirmed")
+    assert StewardDecision.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("ruling", "reason", "message"),
+    [
+        ("same", "", "Enter the reason for your decision"),
+        ("same", "   ", "Enter the reason for your decision"),
+        ("maybe", "checked", "Select whether these records are the same person"),
+    ],
+)
+def test_a_ruling_needs_a_reason_and_a_known_answer(index, steward, ruling, reason, message):
+    with pytest.raises(StewardshipRefused, match=message):
+        decide_pair(index["pair"].pk, ruling, steward, reason)
+
+    assert not StewardDecision.objects.exists()
+
+
+def test_a_decided_pair_cannot_be_decided_again(index, steward):
+    decide_pair(index["pair"].pk, "different", steward, "checked")
+
+    with pytest.raises(StewardshipRefused, match="already been decided"):
+        decide_pair(index["pair"].pk, "same", steward, "changed my mind")
+
+
+def test_another_authoritys_pair_is_not_found(index, steward):
+    leeds = a_source(create_authority("leeds", "Leeds"), "LEEDS-CSC")
+    theirs = a_review_pair(index["run"], a_record(leeds), a_record(leeds))
+
+    with pytest.raises(NotFound):
+        decide_pair(theirs.pk, "same", steward, "checked")
+    with pytest.raises(NotFound):
+        decide_pair(999_999, "same", steward, "checked")
+
+
+@pytest.mark.parametrize("role", [Role.PRACTITIONER, Role.PRIVACY_OFFICER])
+def test_only_stewards_and_administrators_may_decide(index, authority, role):
+    with pytest.raises(StewardshipRefused, match="Only data stewards and administrators"):
+        decide_pair(index["pair"].pk, "same", create_staff(role, authority), "checked")
+
+
+def test_an_administrator_may_decide(index, authority):
+    decide_pair(index["pair"].pk, "same", create_staff(Role.ADMINISTRATOR, authority), "ok")
+
+    assert StewardDecision.objects.count() == 1
+
+
+# Merging persons
+
+
+def test_merge_moves_the_other_persons_records_and_retires_it(index, steward):
+    outcome = merge_persons(index["small"].pk, index["big"].pk, steward, "One child, three systems")
+
+    for key in ("csc1", "gp1", "gp2", "csc2"):
+        assert person_of(index[key]) == index["small"].pk
+    index["big"].refresh_from_db()
+    assert index["big"].retired_at is not None
+    decision = StewardDecision.objects.get()
+    assert (decision.record_a_id, decision.record_b_id, decision.ruling) == (
+        index["csc2"].pk,
+        index["csc1"].pk,
+        "same",
+    )
+    change = IdentityChange.objects.get()
+    assert (change.kind, change.person_id, change.other_persons) == (
+        "merge",
+        index["small"].pk,
+        [index["big"].pk],
+    )
+    assert change.records == sorted([index["csc1"].pk, index["gp1"].pk, index["gp2"].pk])
+    assert (change.steward, change.reason) == (steward, "One child, three systems")
+    assert outcome.moved_records == change.records
+    # The pair waiting between them is no longer uncertain.
+    index["pair"].refresh_from_db()
+    assert index["pair"].status == ReviewPair.Status.GONE
+
+
+def test_merge_refusals(index, steward):
+    big, small = index["big"].pk, index["small"].pk
+    leeds = a_source(create_authority("leeds", "Leeds"), "LEEDS-CSC")
+    theirs = a_person(index["run"], a_record(leeds))
+    cases = [
+        ((small, big, ""), "Enter the reason"),
+        ((small, "", "checked"), "Enter the person identifier"),
+        ((small, small, "checked"), "cannot merge a person with itself"),
+        ((small, "P0000000000000000", "checked"), "There is no person P0000000000000000"),
+        ((small, theirs.pk, "checked"), f"There is no person {theirs.pk} in your authority"),
+        ((theirs.pk, small, "checked"), f"There is no person {theirs.pk} in your authority"),
+    ]
+    for args, message in cases:
+        with pytest.raises(StewardshipRefused, match=message):
+            merge_persons(args[0], args[1], steward, args[2])
+    assert not StewardDecision.objects.exists()
+    assert not IdentityChange.objects.exists()
+
+
+def test_a_retired_person_cannot_be_merged(index, steward):
+    merge_persons(index["big"].pk, index["small"].pk, steward, "checked")
+
+    with pytest.raises(NotFound, match="There is no person"):
+        merge_persons(index["small"].pk, index["big"].pk, steward, "again")
+
+
+def test_merge_will_not_overrule_a_stewards_different_people(index, steward):
+    StewardDecision.objects.create(
+        record_a=index["gp2"],
+        record_b=index["csc2"],
+        ruling="different",
+        reason="x",
+        decided_by=steward,
+    )
+
+    with pytest.raises(StewardshipRefused, match=r"decided on .* are different people"):
+        merge_persons(index["big"].pk, index["small"].pk, steward, "checked")
+    assert person_of(index["csc2"]) == index["small"].pk
+
+
+def test_a_person_with_records_of_another_authority_is_left_to_both(index, steward, authority):
+    leeds_record_in(index["big"], index["run"])
+
+    with pytest.raises(StewardshipRefused, match="records of another authority"):
+        merge_persons(index["small"].pk, index["big"].pk, steward, "checked")
+    with pytest.raises(StewardshipRefused, match="records of another authority"):
+        split_records(index["big"].pk, [index["gp2"].pk], steward, "checked")
+
+
+# Splitting records off
+
+
+def test_split_moves_records_to_a_new_person_kept_apart_from_the_rest(index, steward):
+    outcome = split_records(index["big"].pk, [index["gp2"].pk], steward, "Bob is her brother")
+
+    new = Person.objects.get(pk=outcome.new_person_id)
+    assert new.created_by_run is None
+    assert person_of(index["gp2"]) == new.pk
+    assert person_of(index["gp1"]) == person_of(index["csc1"]) == index["big"].pk
+    moved = LinkedRecord.objects.get(person_record=index["gp2"])
+    assert (moved.basis, moved.match_probability) == ("steward", 1.0)
+    decisions = {
+        (d.record_a_id, d.record_b_id, d.ruling, d.reason) for d in StewardDecision.objects.all()
+    }
+    assert decisions == {
+        (
+            min(index["gp2"].pk, other.pk),
+            max(index["gp2"].pk, other.pk),
+            "different",
+            "Bob is her brother",
+        )
+        for other in (index["gp1"], index["csc1"])
+    }
+    change = IdentityChange.objects.get()
+    assert (
+        change.kind,
+        change.person_id,
+        change.other_persons,
+        change.records,
+        change.steward,
+    ) == (
+        "split",
+        index["big"].pk,
+        [new.pk],
+        [index["gp2"].pk],
+        steward,
+    )
+
+
+def test_split_refusals(index, steward):
+    big = index["big"].pk
+    everything = [index[k].pk for k in ("csc1", "gp1", "gp2")]
+    cases = [
+        ([index["gp2"].pk], "", "Enter the reason"),
+        ([], "checked", "Select the records to split off"),
+        ([index["csc2"].pk], "checked", "Select only records of this person"),
+        (everything, "checked", "Leave at least one record"),
+    ]
+    for records, reason, message in cases:
+        with pytest.raises(StewardshipRefused, match=message):
+            split_records(big, records, steward, reason)
+    with pytest.raises(NotFound):
+        split_records("P0000000000000000", [index["gp2"].pk], steward, "checked")
+    assert not Person.objects.exclude(pk__in=[big, index["small"].pk]).exists()
+
+
+def test_split_will_not_overrule_a_stewards_same_person(index, steward):
+    StewardDecision.objects.create(
+        record_a=index["gp1"], record_b=index["gp2"], ruling="same", reason="x", decided_by=steward
+    )
+
+    with pytest.raises(StewardshipRefused, match="are the same person"):
+        split_records(index["big"].pk, [index["gp2"].pk], steward, "checked")
+
+
+# Decisions survive real link runs
+
+
+@pytest.fixture(scope="module")
+def synthetic_authority(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("authority")
+    generate(people=300, seed=23, out=out)
+    return out
+
+
+def load(folder: Path) -> None:
+    for source in load_sources(folder / "sources.toml"):
+        if (folder / source.code).is_dir():
+            outcome = ingest(source.code, [folder / source.code], "tests")
+            assert outcome.ok, outcome.extract_import.message
+
+
+def persons() -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {}
+    for record, pid in LinkedRecord.objects.order_by("person_record_id").values_list(
+        "person_record_id", "person_id"
+    ):
+        out.setdefault(pid, []).append(record)
+    return out
+
+
+@pytest.mark.slow
+def test_decisions_survive_link_reruns(synthetic_authority, authority, steward):
+    load(synthetic_authority)
+    link()
+    pair = ReviewPair.objects.filter(status="open", why_not_linked="").order_by("pk").first()
+    assert pair is not None, "the synthetic authority should leave a pair to review"
+    decide_pair(pair.pk, "same", steward, "checked both systems")
+
+    groups = persons()
+    pair_persons = {person_of(pair.record_a), person_of(pair.record_b)}
+    loners = [
+        pid for pid, records in groups.items() if len(records) == 1 and pid not in pair_persons
+    ]
+    merge_persons(loners[0], loners[1], steward, "one person")
+    merged = groups[loners[0]] + groups[loners[1]]
+
+    big = next(
+        pid for pid, records in groups.items() if len(records) >= 3 and pid not in pair_persons
+    )
+    moved, kept = groups[big][-1], groups[big][:-1]
+    split_records(big, [moved], steward, "someone else")
+
+    for incremental in (True, False):
+        link(incremental=incremental)
+        index = dict(LinkedRecord.objects.values_list("person_record_id", "person_id"))
+        assert index[pair.record_a_id] == index[pair.record_b_id]
+        assert index[merged[0]] == index[merged[1]] == loners[0]
+        assert all(index[moved] != index[r] for r in kept)
+        assert index[kept[0]] == big
+    pair.refresh_from_db()
+    assert pair.status == ReviewPair.Status.DECIDED
