@@ -156,3 +156,17 @@ def test_export_index_writes_every_record(authority, tmp_path):
         == person_id
     )
     assert 0.0 < float(probability) <= 1.0
+
+
+def test_an_incremental_run_keeps_the_review_queue(authority):
+    from familyview.identity.models import ReviewPair
+
+    load(authority)
+    link()
+    waiting = set(ReviewPair.objects.filter(status="open").values_list("record_a", "record_b"))
+    assert waiting
+    run = link()  # nothing new: an incremental run scores nothing
+    assert run.mode == "incremental"
+    assert (
+        set(ReviewPair.objects.filter(status="open").values_list("record_a", "record_b")) == waiting
+    )

@@ -113,6 +113,8 @@ def test_another_authoritys_people_are_never_found(people):
 
 def test_nothing_asked_nothing_found(people):
     assert search_people(PersonQuery(), stockport()) == []
+    # "n/a" in the NHS number box is no NHS number, not "everyone without one".
+    assert search_people(PersonQuery(nhs_number="n/a"), stockport()) == []
     assert search_people(PersonQuery(name="Nobody Atall"), stockport()) == []
 
 

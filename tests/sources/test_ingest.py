@@ -393,6 +393,7 @@ def test_a_full_snapshot_ends_what_it_no_longer_holds(loaded, tmp_path):
         tmp_path / "second",
         people=[person("P1", given_name="Alexandra")],
         involvements=[],
+        relationships=[],
         extracted_at="2026-11-08T02:00:00Z",
     )
     imp = run(folder)
@@ -564,3 +565,93 @@ def test_a_file_rejected_in_another_process_loads_nothing(loaded, tmp_path, monk
     assert imp.status == "rejected"
     assert "involvements.csv: unknown column(s) colour" in imp.message
     assert database_state() == before
+
+
+# Safety on full snapshots: what cannot be read is never taken as gone.
+
+
+def test_a_row_that_cannot_be_read_ends_nothing(loaded, tmp_path):
+    folder = write_extract(
+        tmp_path / "second", people=[person("P1")], extracted_at="2026-11-08T02:00:00Z"
+    )
+    with (folder / "people.csv").open("a") as f:
+        f.write("P2,too,few\n")
+    imp = run(folder)
+    assert imp.status == "loaded", imp.message
+    assert [q.reason for q in quarantined(imp)] == ["has 3 fields where the header has 17"]
+    assert not PersonRecord.objects.filter(ended_at__isnull=False).exists()
+    # Nor does a file not sent: its involvements and relationships are kept as they were.
+    assert imp.records_ended == 0
+    assert not Involvement.objects.filter(ended_at__isnull=False).exists()
+
+
+def test_a_snapshot_that_would_end_most_people_is_refused(source, tmp_path):
+    many = [person(f"P{i}") for i in range(120)]
+    assert run(write_extract(tmp_path / "1", people=many)).status == "loaded"
+    before = database_state()
+    cut_short = write_extract(tmp_path / "2", people=many[:10], extracted_at="2026-11-21T02:00:00Z")
+    imp = run(cut_short)
+    assert imp.status == "rejected"
+    assert "would end 110 of the source's 120 current people" in imp.message
+    assert database_state() == before
+    allowed = ingest("CSC", [cut_short], "tester", allow_mass_ending=True).extract_import
+    assert (allowed.status, allowed.records_ended) == ("loaded", 110)
+
+
+def test_a_held_back_relationship_is_matched_through_the_mapping(source, tmp_path):
+    mapping = tmp_path / "csc.toml"
+    mapping.write_text('name = "CSC"\n[relationships.values.relationship_type]\nMum = "mother"\n')
+    source.mapping = str(mapping)
+    source.save()
+    rel = {"person_source_id": "P1", "related_source_id": "P2", "relationship_type": "Mum"}
+    people = [person("P1"), person("P2")]
+    assert run(write_extract(tmp_path / "1", people=people, relationships=[rel])).status == "loaded"
+    broken = {**rel, "start_date": "not a date"}
+    imp = run(
+        write_extract(
+            tmp_path / "2",
+            people=people,
+            relationships=[broken],
+            extracted_at="2026-11-21T02:00:00Z",
+        )
+    )
+    assert imp.rows_quarantined == 1
+    assert SourceRelationship.objects.get().ended_at is None
+
+
+def test_nul_characters_and_non_object_details_are_quarantined(source, tmp_path):
+    folder = write_extract(tmp_path / "x")
+    write_jsonl(folder / "people.jsonl", [person("P1"), person("P2", given_name="A\u0000B")])
+    write_jsonl(
+        folder / "involvements.jsonl",
+        [involvement("I1", "P1", details=["a", "list"]), involvement("I2", "P1")],
+    )
+    imp = run(folder)
+    assert imp.status == "loaded", imp.message
+    reasons = sorted(q.reason for q in quarantined(imp))
+    assert reasons == [
+        "details must be a JSON object",
+        "given_name holds a NUL character, which text cannot hold",
+    ]
+
+
+def test_a_missing_header_does_not_repeat_the_first_row(source, tmp_path):
+    folder = write_extract(tmp_path / "x")
+    (folder / "people.csv").write_text("P1,Jane,Smith,2014-03-07\nP2,John,Smith,2012-01-01\n")
+    imp = run(folder)
+    assert imp.status == "rejected"
+    assert "is the header row missing?" in imp.message
+    assert "Jane" not in imp.message and "2014" not in imp.message
+
+
+def test_the_same_files_with_a_corrected_mapping_import_again(source, tmp_path):
+    mapping = tmp_path / "csc.toml"
+    mapping.write_text('name = "CSC"\n[people.values.sex]\nF = "female"\n')
+    source.mapping = str(mapping)
+    source.save()
+    folder = write_extract(tmp_path / "x", people=[person("P1", sex="W")])
+    first = run(folder)
+    assert first.rows_quarantined == 1
+    mapping.write_text('name = "CSC"\n[people.values.sex]\nF = "female"\nW = "female"\n')
+    again = run(folder)
+    assert (again.status, again.people_accepted) == ("loaded", 1)

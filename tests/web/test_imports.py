@@ -56,8 +56,8 @@ def test_a_practitioner_is_not_offered_the_imports_page(practitioner_client):
     assert page.select_one("main a[href='/imports']") is None
 
 
-@pytest.mark.parametrize("client_fixture", ["steward_client", "administrator_client"])
-def test_data_stewards_and_administrators_see_the_page(request, client_fixture):
+@pytest.mark.parametrize("client_fixture", ["steward_client"])
+def test_data_stewards_see_the_page(request, client_fixture):
     client = request.getfixturevalue(client_fixture)
 
     response = client.get("/imports")

@@ -82,7 +82,12 @@ def cluster(
             uf.union(ra, rb)
         basis[a] = basis[b] = "steward"
 
-    strongest_first = sorted((e for e in edges if e[2] >= upper), key=lambda e: (-e[2], e[0], e[1]))
+    # The index as it stood first (an incremental run's "index" edges), so that a new
+    # record cannot come between an existing person's records; then strongest first.
+    strongest_first = sorted(
+        (e for e in edges if e[2] >= upper),
+        key=lambda e: (e[3] != "index", -e[2], e[0], e[1]),
+    )
     first_link: dict[int, float] = {}
     for a, b, p, how in strongest_first:
         ra, rb = uf.find(a), uf.find(b)

@@ -254,10 +254,19 @@ def _link(retrain: bool, incremental: bool | None, progress: Progress | None) ->
         edges.extend(_existing_person_edges(previous))
 
     decisions = StewardDecision.objects.filter(withdrawn_at__isnull=True)
-    same = [(d.record_a_id, d.record_b_id) for d in decisions if d.ruling == "same"]
     different = {
         frozenset((d.record_a_id, d.record_b_id)) for d in decisions if d.ruling == "different"
     }
+    same = [
+        (d.record_a_id, d.record_b_id)
+        for d in decisions
+        if d.ruling == "same"
+        and d.record_a_id in by_id
+        and d.record_b_id in by_id
+        # No ruling joins two councils' records, or overrides another ruling.
+        and by_id[d.record_a_id]["authority"] == by_id[d.record_b_id]["authority"]
+        and frozenset((d.record_a_id, d.record_b_id)) not in different
+    ]
 
     def keep_apart(a: int, b: int) -> str | None:
         if frozenset((a, b)) in different:
@@ -302,7 +311,10 @@ def _link(retrain: bool, incremental: bool | None, progress: Progress | None) ->
                 [(pid, now, run.pk) for pid in assignment.created],
             )
         _write_links(run, clustering, assignment, previous)
-        Person.objects.filter(id__in=assignment.retired).update(retired_at=timezone.now())
+        for i in range(0, len(assignment.retired), 5000):
+            Person.objects.filter(id__in=assignment.retired[i : i + 5000]).update(
+                retired_at=timezone.now()
+            )
         changes = [
             IdentityChange(
                 kind=IdentityChange.Kind.MERGE,
@@ -325,7 +337,13 @@ def _link(retrain: bool, incremental: bool | None, progress: Progress | None) ->
             for pid, to, moved in assignment.splits
         ]
         IdentityChange.objects.bulk_create(changes, batch_size=2000)
-        _write_review(run, review, explanations)
+        _write_review(
+            run,
+            review,
+            explanations,
+            assignment.person_of,
+            set(new_ids) if incremental else None,
+        )
         refresh_search_entries()
         run.finished_at = timezone.now()
         run.records = len(records)
@@ -368,7 +386,8 @@ def _write_links(run: LinkRun, clustering, assignment, previous: dict[int, str])
         if current.get(record) != (pid, p, basis):
             rows.append((record, pid, p, basis, run.pk))
     changed = [r[0] for r in rows if r[0] in current]
-    LinkedRecord.objects.filter(person_record_id__in=changed).delete()
+    for i in range(0, len(changed), 5000):
+        LinkedRecord.objects.filter(person_record_id__in=changed[i : i + 5000]).delete()
     with connection.cursor() as cur:
         insert_rows(
             cur,
@@ -378,10 +397,18 @@ def _write_links(run: LinkRun, clustering, assignment, previous: dict[int, str])
         )
 
 
-def _write_review(run: LinkRun, review: list, explanations: dict) -> None:
-    """Replace the open review queue with this run's uncertain pairs.
+def _write_review(
+    run: LinkRun,
+    review: list,
+    explanations: dict,
+    person_of: dict[int, str],
+    rescored: set[int] | None,
+) -> None:
+    """Bring the review queue up to date with this run's uncertain pairs.
 
-    Pairs a steward decided never come back; pairs marked "not sure" keep that mark.
+    A full run (rescored None) replaces the queue; an incremental run replaces only pairs
+    involving the records it scored, and retires pairs now in one person. Pairs a steward
+    decided never come back; pairs marked "not sure" keep that mark.
     """
     unique: dict[tuple[int, int], tuple[float, str]] = {}
     for a, b, p, reason in review:
@@ -400,9 +427,21 @@ def _write_review(run: LinkRun, review: list, explanations: dict) -> None:
         ReviewPair.objects.filter(pk__in=replaced[i : i + 5000]).exclude(
             status=ReviewPair.Status.DECIDED
         ).delete()
-    ReviewPair.objects.filter(
+    waiting = ReviewPair.objects.filter(
         status__in=[ReviewPair.Status.OPEN, ReviewPair.Status.NOT_SURE]
-    ).update(status=ReviewPair.Status.GONE)
+    )
+    if rescored is None:
+        waiting.update(status=ReviewPair.Status.GONE)
+    else:
+        settled = [
+            pk
+            for pk, a, b in waiting.values_list("pk", "record_a", "record_b")
+            if a in rescored or b in rescored or person_of.get(a) == person_of.get(b)
+        ]
+        for i in range(0, len(settled), 5000):
+            ReviewPair.objects.filter(pk__in=settled[i : i + 5000]).update(
+                status=ReviewPair.Status.GONE
+            )
     rows = []
     for (a, b), (p, reason) in unique.items():
         status = earlier.get((a, b), (None, ReviewPair.Status.OPEN))[1]

@@ -30,7 +30,7 @@ IN_QUEUE = (ReviewPair.Status.OPEN, ReviewPair.Status.NOT_SURE)
 def steward_authority_ids(user: AbstractBaseUser | AnonymousUser) -> list[int]:
     """The authorities whose person index this user may review and change (empty: none).
 
-    The same roles as the Imports pages: data stewards and administrators.
+    The same role as the Imports pages: data stewards only.
     """
     return import_authority_ids(user)
 

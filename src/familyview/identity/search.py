@@ -65,7 +65,7 @@ class PersonQuery:
             self.name.strip()
             or self.birth_year
             or self.postcode.strip()
-            or self.nhs_number.strip()
+            or re.sub(r"\D", "", self.nhs_number)
             or self.source_record_id.strip()
         )
 
@@ -81,38 +81,49 @@ class PersonMatch:
 
 
 def _candidates(query: PersonQuery, authority_ids: list[int]) -> list[int]:
-    conditions = Q()
-    if query.nhs_number.strip():
-        conditions |= Q(nhs_number=re.sub(r"\D", "", query.nhs_number))
+    """Records worth scoring: the closest look-ups first, so that a common surname cannot
+    crowd the right person out of the candidates."""
+    mine = Q(person_record__source__authority_id__in=authority_ids)
+    tiers: list[Q] = []
+    nhs = re.sub(r"\D", "", query.nhs_number)
+    if nhs:
+        tiers.append(Q(nhs_number=nhs))
     if query.source_record_id.strip():
-        conditions |= Q(source_record_id=query.source_record_id.strip())
+        tiers.append(Q(source_record_id=query.source_record_id.strip()))
     family, given = query.family, query.given
     if family:
-        name = (
-            Q(family=family) | Q(surnames__contains=f" {family} ") | Q(family_sound=soundex(family))
-        )
+        surname = Q(family=family) | Q(surnames__contains=f" {family} ")
+        narrower = Q()
         if given:
-            name |= Q(given_canonical=canonical_given(given), family_sound=soundex(family)[:2])
+            narrower |= Q(given_canonical=canonical_given(given)) | Q(given=given)
+        if query.birth_year:
+            narrower |= Q(birth_year=query.birth_year)
+        if narrower:
+            tiers.append(surname & narrower)
+        broad = surname | Q(family_sound=soundex(family))
+        if given:
+            broad |= Q(given_canonical=canonical_given(given), family_sound__startswith=family[0])
         else:
             # One word: it may be a given name.
-            name |= Q(given=family) | Q(given_canonical=canonical_given(family))
-        conditions |= name
-    if query.postcode.strip() and not family:
-        conditions |= Q(postcode=query.postcode.replace(" ", "").upper())
-    if query.birth_year and not family:
-        dob = Q(birth_year=query.birth_year)
-        if query.birth_month:
-            dob &= Q(birth_month=query.birth_month)
-        if query.birth_day:
-            dob &= Q(birth_day=query.birth_day)
-        conditions |= dob
-    if not conditions:
-        return []
-    mine = Q(person_record__source__authority_id__in=authority_ids)
-    found = list(
-        SearchEntry.objects.filter(conditions & mine).values_list("pk", flat=True)[:CANDIDATES]
-    )
-    if family and connection.vendor == "postgresql":
+            broad |= Q(given=family) | Q(given_canonical=canonical_given(family))
+        tiers.append(broad)
+    else:
+        if query.postcode.strip():
+            tiers.append(Q(postcode=query.postcode.replace(" ", "").upper()))
+        if query.birth_year:
+            dob = Q(birth_year=query.birth_year)
+            if query.birth_month:
+                dob &= Q(birth_month=query.birth_month)
+            if query.birth_day:
+                dob &= Q(birth_day=query.birth_day)
+            tiers.append(dob)
+    found: dict[int, None] = {}
+    for tier in tiers:
+        if len(found) >= CANDIDATES:
+            break
+        rows = SearchEntry.objects.filter(tier & mine).values_list("pk", flat=True)
+        found.update(dict.fromkeys(rows[: CANDIDATES - len(found)]))
+    if family and connection.vendor == "postgresql" and len(found) < CANDIDATES:
         # Trigrams catch typos the sound-alike key misses (a wrong first letter).
         with connection.cursor() as cur:
             cur.execute(
@@ -121,10 +132,10 @@ def _candidates(query: PersonQuery, authority_ids: list[int]) -> list[int]:
                 "JOIN sources_source s ON s.id = r.source_id "
                 "WHERE e.family %% %s AND s.authority_id = ANY(%s) "
                 "ORDER BY similarity(e.family, %s) DESC LIMIT %s",
-                [family, list(authority_ids), family, CANDIDATES],
+                [family, list(authority_ids), family, CANDIDATES - len(found)],
             )
-            found.extend(r[0] for r in cur.fetchall())
-    return found
+            found.update(dict.fromkeys(r[0] for r in cur.fetchall()))
+    return list(found)
 
 
 def _score(query: PersonQuery, e: dict) -> tuple[float, list[str]]:

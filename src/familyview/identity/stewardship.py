@@ -28,6 +28,7 @@ from familyview.identity.models import (
 )
 from familyview.identity.queries import record_features, steward_authority_ids
 from familyview.identity.rules import must_stay_apart
+from familyview.sources.models import PersonRecord
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +112,7 @@ def decide_pair(review_pair_id: int, ruling: str, user: AbstractBaseUser, reason
         pair.save(update_fields=["status"])
         log.info("review pair %s: %s (user %s)", pair.pk, ruling, user.pk)
         if ruling == "same":
+            _refuse_two_authorities([a, b])
             return _join(a, b, user, reason, authority_ids)
         return _keep_apart(a, b, user, reason, authority_ids)
 
@@ -138,6 +140,7 @@ def merge_persons(
                 f"There is no person {other_person_id} in your authority's index"
             )
         moved = _records_in(persons[other_person_id], other_person_id, authority_ids)
+        _refuse_two_authorities(kept + moved)
         _refuse_contradiction(kept, moved, "different")
         representative_a, representative_b = kept[0], moved[0]
         if not _active_decisions_between([representative_a], [representative_b]).exists():
@@ -356,7 +359,7 @@ def _authorities(user: AbstractBaseUser) -> list[int]:
     authority_ids = steward_authority_ids(user)
     if not authority_ids:
         raise StewardshipRefused(
-            "Only data stewards and administrators can change the person index"
+            "Only data stewards can change the person index"
         )
     return authority_ids
 
@@ -369,6 +372,17 @@ def _lock_persons(person_ids: list[str]) -> dict[str, Person]:
         .filter(pk__in=person_ids, retired_at__isnull=True)
         .order_by("pk")
     }
+
+
+def _refuse_two_authorities(record_ids: list[int]) -> None:
+    """Each council's index is its own: no ruling puts two councils' records together."""
+    authorities = set(
+        PersonRecord.objects.filter(pk__in=record_ids).values_list(
+            "source__authority_id", flat=True
+        )
+    )
+    if len(authorities) > 1:
+        raise StewardshipRefused("These records belong to different authorities: never one person")
 
 
 def _records_in(person: Person | None, person_id: str, authority_ids: list[int]) -> list[int]:

@@ -25,7 +25,7 @@ from django.utils import timezone
 from familyview.involvements.categories import category_codes
 from familyview.sources import validation as v
 from familyview.sources.loading import Load, cyclic_gc_paused
-from familyview.sources.mapping import Mapping, MappingError, load_mapping
+from familyview.sources.mapping import Mapping, MappingError, load_mapping, mapping_file
 from familyview.sources.models import ExtractImport, PersonRecord, QuarantinedRow, Source
 from familyview.sources.readers import ExtractRejected, RawRow, raw_text, read_rows
 from familyview.sources.records import RecordKind, RowProblem, record_kinds, row_checker, row_hash
@@ -59,6 +59,16 @@ class CheckedKind:
     origins: list[tuple[int, object]] = field(default_factory=list)
     quarantined: list[Quarantine] = field(default_factory=list)
     held_keys: list[tuple] = field(default_factory=list)
+    # Rows held back whose identifier could not be read: a full snapshot then cannot
+    # tell which records it no longer holds, so it ends none of this kind.
+    unidentified: int = 0
+    # Whether the extract held a file of this kind at all: a file not sent says nothing
+    # about the records, so none of this kind are ended.
+    sent: bool = True
+
+    @property
+    def ends_absent(self) -> bool:
+        return self.sent and not self.unidentified
 
 
 @dataclass
@@ -111,9 +121,14 @@ def extract_files(paths: list[Path]) -> list[Path]:
     return files
 
 
-def checksum(files: list[Path]) -> str:
-    """One digest over every file of the extract, by name and content."""
+def checksum(files: list[Path], mapping: str = "canonical") -> str:
+    """One digest over every file of the extract, by name and content, and the mapping it
+    is read with: the same files read with a corrected mapping are a new import."""
     digest = hashlib.sha256()
+    try:
+        digest.update(mapping_file(mapping).read_bytes())
+    except MappingError:
+        digest.update(mapping.encode())
     for path in sorted(files, key=lambda p: p.name):
         digest.update(path.name.encode() + b"\0")
         with path.open("rb") as f:
@@ -183,6 +198,13 @@ def _check_columns(
     """Map the file's columns to canonical ones; reject missing or unknown columns."""
     to_canonical = {mapping.source_column(kind.name, c.name): c.name for c in kind.columns}
     unknown = [c for c in columns if c not in to_canonical and c not in mapping.ignore_columns]
+    if unknown and len(unknown) == len(columns):
+        # Perhaps no header at all: the first row would be someone's details, which must
+        # not be repeated into the import history.
+        raise ExtractRejected(
+            f"{file_name}: none of its {len(columns)} columns is one this source sends; "
+            "is the header row missing?"
+        )
     if unknown:
         raise ExtractRejected(
             f"{file_name}: unknown column(s) {', '.join(unknown)}. Family View loads only the "
@@ -215,7 +237,8 @@ def check_kind(
         columns=(*kind.db_columns, "row_hash"), kind_name=kind.name, file_name=file_name
     )
     index = {to_canonical[c]: i for i, c in enumerate(columns) if c in to_canonical}
-    check_row = row_checker(kind, mapping.values.get(kind.name, {}), index)
+    value_maps = mapping.values.get(kind.name, {})
+    check_row = row_checker(kind, value_maps, index)
     to_db, key_columns = kind.to_db, kind.key_columns
     by_key: dict[tuple, list[int]] = defaultdict(list)
     valid: list[tuple[tuple, tuple, int, object]] = []
@@ -228,6 +251,7 @@ def check_kind(
             result.quarantined.append(
                 Quarantine(file_name, kind.name, row_number, "", unreadable or "", raw)
             )
+            result.unidentified += 1
             continue
         try:
             clean = check_row(values)
@@ -242,9 +266,11 @@ def check_kind(
                     raw,
                 )
             )
-            held = _raw_key(kind, values, index)
+            held = _raw_key(kind, values, index, value_maps)
             if held:
                 result.held_keys.append(held)
+            else:
+                result.unidentified += 1
             continue
         db_row = to_db(clean)
         key = tuple([clean[k] for k in key_columns])
@@ -295,14 +321,20 @@ def check_file(
     return checked
 
 
-def _raw_key(kind: RecordKind, values: list, index: dict[str, int]) -> tuple | None:
-    """The key of a quarantined row, if it can be read: its last good version is kept."""
-    key = tuple(str(values[index[k]]).strip() if k in index else "" for k in kind.key_columns)
-    if not all(key):
-        return None
-    if kind.name == "relationships":
-        key = (key[0], key[1], key[2].lower())
-    return key
+def _raw_key(
+    kind: RecordKind, values: list, index: dict[str, int], value_maps: dict[str, dict[str, str]]
+) -> tuple | None:
+    """The key of a quarantined row, if it can be read: its last good version is kept.
+
+    Cleaned as the loaded rows' keys are (the mapping's values, then trimmed, and the
+    relationship type in lower case), so that it matches the key the record is held under.
+    """
+    key = []
+    for column in kind.key_columns:
+        raw = str(values[index[column]]).strip() if column in index else ""
+        raw = value_maps.get(column, {}).get(raw, raw).strip()
+        key.append(raw.lower() if column == "relationship_type" else raw)
+    return tuple(key) if all(key) else None
 
 
 def _drop_unknown_people(checked: CheckedKind, known: set[str], fields: tuple[int, ...]) -> None:
@@ -348,8 +380,13 @@ def ingest(
     imported_by: str,
     progress: Progress | None = None,
     today: date | None = None,
+    allow_mass_ending: bool = False,
 ) -> IngestOutcome:
-    """Import one extract of a source. Never raises for bad input: the outcome says why."""
+    """Import one extract of a source; the outcome says whether it loaded, and if not why.
+
+    Raises ExtractRejected only when there is nothing to record an import against: an
+    unknown source, or paths that do not exist.
+    """
     try:
         source = Source.objects.get(code=source_code)
     except Source.DoesNotExist:
@@ -364,12 +401,12 @@ def ingest(
         status=ExtractImport.Status.RUNNING,
         imported_by=imported_by,
         files=[p.name for p in files],
-        checksum=checksum(files),
+        checksum=checksum(files, source.mapping),
         pid=os.getpid(),
     )
     try:
         with cyclic_gc_paused():
-            _run(imp, source, files, progress, today or timezone.localdate())
+            _run(imp, source, files, progress, today or timezone.localdate(), allow_mass_ending)
     except ExtractRejected as rejection:
         imp.status = ExtractImport.Status.REJECTED
         imp.message = str(rejection)
@@ -426,7 +463,12 @@ CONCURRENT_FROM_BYTES = 2_000_000
 
 
 def _run(
-    imp: ExtractImport, source: Source, files: list[Path], progress: Progress | None, today: date
+    imp: ExtractImport,
+    source: Source,
+    files: list[Path],
+    progress: Progress | None,
+    today: date,
+    allow_mass_ending: bool = False,
 ) -> None:
     try:
         mapping = load_mapping(source.mapping)
@@ -440,7 +482,7 @@ def _run(
         kinds = record_kinds(mapping, today, categories)
         meta, checked = _check_family_context(source, by_kind["row"], mapping, kinds, progress)
         _check_metadata(meta, source)
-        _load(imp, source, meta, checked["people"], checked.__getitem__)
+        _load(imp, source, meta, checked["people"], checked.__getitem__, allow_mass_ending)
         return
 
     if meta_path is None:
@@ -453,7 +495,7 @@ def _run(
     def check(kind_name: str, progress: Progress | None = None) -> CheckedKind:
         if kind_name not in by_kind:
             kind = record_kinds(mapping, today, categories)[kind_name]
-            return CheckedKind(columns=(*kind.db_columns, "row_hash"))
+            return CheckedKind(columns=(*kind.db_columns, "row_hash"), sent=False)
         return check_file(kind_name, by_kind[kind_name], mapping, today, categories, progress)
 
     later = [k for k in ("involvements", "relationships") if k in by_kind]
@@ -474,7 +516,7 @@ def _run(
                 return pending[kind_name].get()
             return check(kind_name)
 
-        _load(imp, source, meta, check("people", progress), checked_later)
+        _load(imp, source, meta, check("people", progress), checked_later, allow_mass_ending)
     finally:
         if pool:
             pool.terminate()
@@ -490,12 +532,32 @@ def _check_metadata(meta: ExtractMetadata, source: Source) -> None:
         raise ExtractRejected(f"extracted_at {meta.extracted_at.isoformat()} is in the future")
 
 
+# A full snapshot that would end more than this share of a source's people (of at least
+# MASS_ENDING_FROM) is refused unless the importer says it is right: a truncated file
+# looks just like it.
+MASS_ENDING_SHARE = 0.5
+MASS_ENDING_FROM = 100
+
+
+def _refuse_mass_ending(existing: set[str], present: set[str]) -> None:
+    if len(existing) < MASS_ENDING_FROM:
+        return
+    ending = len(existing - present)
+    if ending > MASS_ENDING_SHARE * len(existing):
+        raise ExtractRejected(
+            f"this snapshot would end {ending:,} of the source's {len(existing):,} current "
+            "people. A cut-short file looks like this; if the source really dropped them, "
+            "import again with --allow-mass-ending"
+        )
+
+
 def _load(
     imp: ExtractImport,
     source: Source,
     meta: ExtractMetadata,
     people: CheckedKind,
     checked_later: Callable[[str], CheckedKind],
+    allow_mass_ending: bool = False,
 ) -> None:
     """Load the checked extract in one transaction.
 
@@ -526,9 +588,10 @@ def _load(
                 **common,
             )
             return
-        if latest and latest.extracted_at and meta.extracted_at <= latest.extracted_at:
+        # The same time with other content is a corrected re-send; an earlier time is old.
+        if latest and latest.extracted_at and meta.extracted_at < latest.extracted_at:
             raise ExtractRejected(
-                f"this extract was taken at {meta.extracted_at.isoformat()}, not after the one "
+                f"this extract was taken at {meta.extracted_at.isoformat()}, before the one "
                 f"already loaded ({latest.extracted_at.isoformat()}, import {latest.pk}); "
                 "an older snapshot cannot replace a newer one"
             )
@@ -547,8 +610,12 @@ def _load(
         else:
             known = loaded_people | existing
 
+        if meta.kind == "full" and not allow_mass_ending:
+            _refuse_mass_ending(existing, loaded_people | held_people)
         load = Load(source.pk, imp.pk, meta.kind == "full", now)
-        people_counts, record_id = load.people(people.columns, people.rows, people.held_keys)
+        people_counts, record_id = load.people(
+            people.columns, people.rows, people.held_keys, end_absent=people.ends_absent
+        )
         involvements = checked_later("involvements")
         relationships = checked_later("relationships")
         _drop_unknown_people(involvements, known, (1,))
@@ -556,10 +623,18 @@ def _load(
         counts = [
             people_counts,
             load.involvements(
-                involvements.columns, involvements.rows, involvements.held_keys, record_id
+                involvements.columns,
+                involvements.rows,
+                involvements.held_keys,
+                record_id,
+                end_absent=involvements.ends_absent,
             ),
             load.relationships(
-                relationships.columns, relationships.rows, relationships.held_keys, record_id
+                relationships.columns,
+                relationships.rows,
+                relationships.held_keys,
+                record_id,
+                end_absent=relationships.ends_absent,
             ),
         ]
         quarantined = [
@@ -710,7 +785,9 @@ def _check_family_context(
             inv_mapping,
             None,
         ),
-        "relationships": CheckedKind(columns=(*kinds["relationships"].db_columns, "row_hash")),
+        "relationships": CheckedKind(
+            columns=(*kinds["relationships"].db_columns, "row_hash"), sent=False
+        ),
     }
 
     def optional_date(name: str) -> date | None:

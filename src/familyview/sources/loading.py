@@ -201,12 +201,16 @@ class Load:
     now: datetime
 
     def people(
-        self, columns: Sequence[str], rows: list[tuple], keep: Iterable[tuple]
+        self,
+        columns: Sequence[str],
+        rows: list[tuple],
+        keep: Iterable[tuple],
+        end_absent: bool = True,
     ) -> tuple[MergeCounts, dict[str, int]]:
         """Person records, each row leading with its source identifier and ending with its
         hash. Returns the counts and every record id of the source by source identifier."""
         with connection.cursor() as cur:
-            counts = self._merge(cur, PEOPLE, columns, rows, set(keep))
+            counts = self._merge(cur, PEOPLE, columns, rows, set(keep), end_absent)
             return counts, _record_ids(cur, self.source_id)
 
     def involvements(
@@ -215,6 +219,7 @@ class Load:
         rows: list[tuple],
         keep: Iterable[tuple],
         record_id: dict[str, int],
+        end_absent: bool = True,
     ) -> MergeCounts:
         """Involvements, which name their person by source identifier: stored by record id."""
         cols = list(columns)
@@ -227,6 +232,7 @@ class Load:
                 cols,
                 ((*row[:at], record_id[row[at]], *row[at + 1 :]) for row in rows),
                 set(keep),
+                end_absent,
             )
 
     def relationships(
@@ -235,6 +241,7 @@ class Load:
         rows: list[tuple],
         keep: Iterable[tuple],
         record_id: dict[str, int],
+        end_absent: bool = True,
     ) -> MergeCounts:
         """Relationships, identified by both records and the type."""
         cols = ("person_record_id", "related_record_id", *columns[2:])
@@ -248,6 +255,7 @@ class Load:
                 cols,
                 ((record_id[r[0]], record_id[r[1]], *r[2:]) for r in rows),
                 held,
+                end_absent,
             )
 
     def _merge(
@@ -257,6 +265,7 @@ class Load:
         columns: Sequence[str],
         rows: Iterable[tuple],
         keep: set[tuple],
+        end_absent: bool,
     ) -> MergeCounts:
         try:
             return _merge(
@@ -267,7 +276,7 @@ class Load:
                 now=self.now,
                 columns=columns,
                 rows=rows,
-                full_snapshot=self.full_snapshot,
+                full_snapshot=self.full_snapshot and end_absent,
                 keep=keep,
             )
         finally:

@@ -32,8 +32,8 @@ class Mapping:
         return self.columns.get(kind, {}).get(canonical, canonical)
 
 
-def load_mapping(name_or_path: str) -> Mapping:
-    """A built-in mapping by name, a council's mapping by name, or a mapping file by path."""
+def mapping_file(name_or_path: str) -> Path:
+    """The file of a built-in mapping by name, a council's mapping by name, or a path."""
     candidates = [
         BUILT_IN_DIR / f"{name_or_path}.toml",
         Path(settings.FAMILYVIEW_MAPPINGS_DIR) / f"{name_or_path}.toml",
@@ -45,6 +45,12 @@ def load_mapping(name_or_path: str) -> Mapping:
             f"no mapping called {name_or_path!r}: not built in, not in "
             f"{settings.FAMILYVIEW_MAPPINGS_DIR}, and not a file"
         )
+    return path
+
+
+def load_mapping(name_or_path: str) -> Mapping:
+    """A built-in mapping by name, a council's mapping by name, or a mapping file by path."""
+    path = mapping_file(name_or_path)
     try:
         with path.open("rb") as f:
             data = tomllib.load(f)

@@ -19,7 +19,9 @@ from familyview.involvements.models import Involvement, ServiceCategory
 from familyview.sources.models import ExtractImport, PersonRecord, Source, is_stale
 
 # Roles that manage sources and imports, within their own authorities only.
-IMPORT_ROLES = (Role.DATA_STEWARD, Role.ADMINISTRATOR)
+# Administrators run the service but are not viewers of family data (PRODUCT §2); the
+# Imports pages show quarantined rows verbatim, so they are for data stewards only.
+IMPORT_ROLES = (Role.DATA_STEWARD,)
 
 IMPORTS_PER_PAGE = 50
 QUARANTINED_ROWS_PER_PAGE = 100

@@ -86,7 +86,9 @@ def read_csv(path: Path, text: str) -> tuple[list[str], Iterator[RawRow]]:
 
 def read_jsonl(path: Path, text: str) -> tuple[list[str], Iterator[RawRow]]:
     """The keys seen and the rows of a JSON Lines file's text."""
-    lines = text.splitlines()
+    # Only newlines end a line: splitlines() would also break at characters such as U+2028
+    # that may sit inside a JSON string.
+    lines = [line.removesuffix("\r") for line in text.split("\n")]
     keys: dict[str, None] = {}
     parsed: list[tuple[int, object, str]] = []
     for number, line in enumerate(lines, start=1):

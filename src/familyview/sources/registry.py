@@ -56,6 +56,13 @@ def load_sources(path: Path) -> list[Source]:
         authority, _ = Authority.objects.get_or_create(
             code=entry["authority"], defaults={"name": entry["authority"].replace("-", " ").title()}
         )
+        held = Source.objects.filter(code=entry["code"]).select_related("authority").first()
+        if held and held.authority_id != authority.pk:
+            # Moving a source would hand its records to another council.
+            raise SourcesFileError(
+                f"{where}: source {entry['code']} belongs to {held.authority.code}, not "
+                f"{authority.code}; a source never moves between authorities"
+            )
         source, _ = Source.objects.update_or_create(
             code=entry["code"],
             defaults={

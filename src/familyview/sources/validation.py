@@ -52,6 +52,8 @@ def text(max_length: int) -> Rule:
     def rule(value: str) -> str:
         if len(value) > max_length:
             raise FieldError(f"is {len(value)} characters long; at most {max_length} allowed")
+        if "\x00" in value:
+            raise FieldError("holds a NUL character, which text cannot hold")
         return value
 
     return rule
@@ -192,6 +194,8 @@ def details(value: str | dict) -> str:
     """Category-specific details: a JSON object, stored as JSON text."""
     if isinstance(value, dict):
         encoded = json.dumps(value, ensure_ascii=False)
+    elif not isinstance(value, str):
+        raise FieldError("must be a JSON object")
     else:
         try:
             obj = json.loads(value)
@@ -200,6 +204,8 @@ def details(value: str | dict) -> str:
         if not isinstance(obj, dict):
             raise FieldError("must be a JSON object")
         encoded = value
+    if "\\u0000" in encoded or "\x00" in encoded:
+        raise FieldError("holds a NUL character")
     if len(encoded) > 10_000:
         raise FieldError("is over 10,000 characters")
     return encoded

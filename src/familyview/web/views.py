@@ -126,5 +126,5 @@ def _import_authority_ids(request: HttpRequest) -> list[int]:
     """The authorities whose imports the user manages; 403 for anyone else."""
     authority_ids = queries.import_authority_ids(request.user)
     if not authority_ids:
-        raise PermissionDenied("Only data stewards and administrators can see imports.")
+        raise PermissionDenied("Only data stewards can see imports.")
     return authority_ids

@@ -1,6 +1,6 @@
 """The data steward's identity pages: the review queue, a pair, a person, data quality.
 
-Only data stewards and administrators see them (the Imports pages' roles), and only for
+Only data stewards see them (the Imports pages' roles), and only for
 their own authorities: another authority's pair or person is "not found". URLs carry
 opaque identifiers only (pair numbers, person identifiers), never a name or a date.
 """
@@ -240,7 +240,7 @@ def _steward_authority_ids(request: HttpRequest) -> list[int]:
     """The authorities whose person index the user looks after; 403 for anyone else."""
     authority_ids = queries.steward_authority_ids(request.user)
     if not authority_ids:
-        raise PermissionDenied("Only data stewards and administrators can review identities.")
+        raise PermissionDenied("Only data stewards can review identities.")
     return authority_ids
 
 

@@ -18,13 +18,24 @@ class Command(BaseCommand):
         parser.add_argument("paths", nargs="+", type=Path, help="the extract's folder or files")
         parser.add_argument("--by", default=None, help="who is importing (default: you)")
         parser.add_argument("--quiet", action="store_true", help="no progress bar")
+        parser.add_argument(
+            "--allow-mass-ending",
+            action="store_true",
+            help="accept a full snapshot that ends more than half the source's people",
+        )
 
-    def handle(self, *args, source, paths, by, quiet, **options):
+    def handle(self, *args, source, paths, by, quiet, allow_mass_ending, **options):
         bar = tqdm(
             desc=f"Checking {source}", unit=" rows", disable=quiet, leave=False, mininterval=0.5
         )
         try:
-            outcome = ingest(source, paths, by or getpass.getuser(), progress=bar.update)
+            outcome = ingest(
+                source,
+                paths,
+                by or getpass.getuser(),
+                progress=bar.update,
+                allow_mass_ending=allow_mass_ending,
+            )
         except ExtractRejected as e:
             raise CommandError(str(e)) from None
         finally:
