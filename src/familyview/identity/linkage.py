@@ -190,7 +190,8 @@ def _link(retrain: bool, incremental: bool | None, progress: Progress | None) ->
     say = progress or (lambda message: log.info("%s", message))
     started = time.monotonic()
     limits = thresholds()
-    previous = dict(LinkedRecord.objects.values_list("person_record_id", "person_id"))
+    current = _current_links()
+    previous = {record: link[0] for record, link in current.items()}
     saved = LinkageModel.objects.order_by("-version").first()
     if incremental is None:
         incremental = bool(previous) and saved is not None and not retrain
@@ -249,8 +250,15 @@ def _link(retrain: bool, incremental: bool | None, progress: Progress | None) ->
         edges.extend(_pairs(predictions, limits.lower))
     pairs_scored = len(edges)
     edges.extend((a, b, 1.0, "deterministic") for a, b in deterministic_pairs(records))
+    in_play: set[int] = set(by_id)
     if incremental:
-        # The index as it stands holds its persons together; new records join them.
+        # Only the persons a new record could join are regrouped; the rest of the index
+        # stands as it is. Those persons' records are held together as they were.
+        new_set = set(new_ids)
+        edges = [e for e in edges if e[0] in new_set or e[1] in new_set]
+        touched = {previous[r] for e in edges for r in e[:2] if r in previous}
+        in_play = new_set | {r for r, pid in previous.items() if pid in touched}
+        previous = {r: pid for r, pid in previous.items() if r in in_play}
         edges.extend(_existing_person_edges(previous))
 
     decisions = StewardDecision.objects.filter(withdrawn_at__isnull=True)
@@ -274,12 +282,13 @@ def _link(retrain: bool, incremental: bool | None, progress: Progress | None) ->
         return must_stay_apart(by_id[a], by_id[b])
 
     say("Clustering records into persons")
+    same = [(a, b) for a, b in same if a in in_play and b in in_play]
     clustering = cluster(
-        by_id.keys(), edges, upper=limits.upper, keep_apart=keep_apart, same_person=same
+        in_play, edges, upper=limits.upper, keep_apart=keep_apart, same_person=same
     )
-    created_order = dict(Person.objects.values_list("id", "created_at"))
+    created_order = _person_ages(set(previous.values()))
     assignment = assign_persons(
-        clustering, previous, new_person_id, age=lambda pid: (created_order.get(pid), pid)
+        clustering, previous, new_person_id, age=lambda pid: (created_order.get(pid, 0), pid)
     )
 
     cluster_of = clustering.cluster_of()
@@ -310,7 +319,7 @@ def _link(retrain: bool, incremental: bool | None, progress: Progress | None) ->
                 ("id", "created_at", "created_by_run_id"),
                 [(pid, now, run.pk) for pid in assignment.created],
             )
-        _write_links(run, clustering, assignment, previous)
+        _write_links(run, clustering, assignment, current)
         for i in range(0, len(assignment.retired), 5000):
             Person.objects.filter(id__in=assignment.retired[i : i + 5000]).update(
                 retired_at=timezone.now()
@@ -341,14 +350,14 @@ def _link(retrain: bool, incremental: bool | None, progress: Progress | None) ->
             run,
             review,
             explanations,
-            assignment.person_of,
+            {**{r: link[0] for r, link in current.items()}, **assignment.person_of},
             set(new_ids) if incremental else None,
         )
         refresh_search_entries()
         run.finished_at = timezone.now()
         run.records = len(records)
         run.pairs_scored = pairs_scored
-        run.persons = len(clustering.members)
+        run.persons = LinkedRecord.objects.values("person").distinct().count()
         run.persons_created = len(assignment.created)
         run.merges = len(assignment.merges)
         run.splits = len(assignment.splits)
@@ -369,13 +378,26 @@ def _existing_person_edges(previous: dict[int, str]) -> list[Edge]:
     return edges
 
 
-def _write_links(run: LinkRun, clustering, assignment, previous: dict[int, str]) -> None:
-    current = {
-        r: (pid, p, b)
-        for r, pid, p, b in LinkedRecord.objects.values_list(
-            "person_record_id", "person_id", "match_probability", "basis"
+def _current_links() -> dict[int, tuple[str, float, str]]:
+    """The index as it stands: record -> (person, probability, basis)."""
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT person_record_id, person_id, match_probability, basis "  # noqa: S608
+            f"FROM {LinkedRecord._meta.db_table}"
         )
-    }
+        return {r: (pid, p, b) for r, pid, p, b in cur.fetchall()}
+
+
+def _person_ages(person_ids: set[str]) -> dict[str, int]:
+    """The run that created each person: older persons keep their identifier on a tie."""
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT id, created_by_run_id FROM {Person._meta.db_table}")  # noqa: S608
+        return {pid: run or 0 for pid, run in cur.fetchall() if pid in person_ids}
+
+
+def _write_links(
+    run: LinkRun, clustering, assignment, current: dict[int, tuple[str, float, str]]
+) -> None:
     rows = []
     for record, pid in assignment.person_of.items():
         basis = clustering.basis[record]

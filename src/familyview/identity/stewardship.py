@@ -358,9 +358,7 @@ def _required_reason(reason: str | None) -> str:
 def _authorities(user: AbstractBaseUser) -> list[int]:
     authority_ids = steward_authority_ids(user)
     if not authority_ids:
-        raise StewardshipRefused(
-            "Only data stewards can change the person index"
-        )
+        raise StewardshipRefused("Only data stewards can change the person index")
     return authority_ids
 
 
