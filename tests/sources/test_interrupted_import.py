@@ -46,7 +46,7 @@ def big_extract(folder: Path) -> Path:
 
 
 def in_write_transaction(db_url: str) -> bool:
-    """Whether another connection is inside a transaction that has written something."""
+    """Whether another connection holds a transaction that has written something."""
     if connection.vendor == "sqlite":
         probe = sqlite3.connect(db_url.removeprefix("sqlite:///"), timeout=0)
         try:
@@ -61,6 +61,24 @@ def in_write_transaction(db_url: str) -> bool:
         cur.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
             "AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()"
+        )
+        return cur.fetchone()[0] > 0
+
+
+def writing_rows(db_url: str) -> bool:
+    """Whether the import is part-way through writing the extract's rows.
+
+    PostgreSQL: its connection is running the COPY or an INSERT of the rows. SQLite: it
+    holds the write lock and its uncommitted pages have spilled into the write-ahead log.
+    """
+    if connection.vendor == "sqlite":
+        wal = Path(db_url.removeprefix("sqlite:///") + "-wal")
+        return in_write_transaction(db_url) and wal.exists() and wal.stat().st_size > 1_000_000
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND state = 'active' AND backend_xid IS NOT NULL "
+            "AND (query ILIKE 'COPY sources_personrecord%%' OR query ILIKE 'INSERT%%')"
         )
         return cur.fetchone()[0] > 0
 
@@ -103,11 +121,24 @@ def test_sigkill_part_way_leaves_no_partial_extract_and_the_rerun_completes(tmp_
             stdout=out,
             stderr=out,
         )
+
+    def still_running(condition):
+        def check() -> bool:
+            if process.poll() is not None:
+                pytest.fail(f"the import ended before it could be killed: {log.read_text()}")
+            return condition()
+
+        return check
+
     try:
-        wait_for(lambda: ExtractImport.objects.filter(status="running").exists(), 60, "the import")
-        # The history row is written first, on its own; the next write is the extract's
-        # one transaction. Kill the process inside it.
-        wait_for(lambda: in_write_transaction(db_url), 60, "the data transaction")
+        wait_for(
+            still_running(lambda: ExtractImport.objects.filter(status="running").exists()),
+            60,
+            "the import",
+        )
+        # The history row is written first, on its own; then the extract's one
+        # transaction. Kill the process while it writes the rows.
+        wait_for(still_running(lambda: writing_rows(db_url)), 60, "the rows being written")
         process.send_signal(signal.SIGKILL)
         process.wait(30)
     finally:

@@ -55,8 +55,10 @@ class CheckedKind:
     file_name: str = ""
     rows: list[tuple] = field(default_factory=list)
     keys: list[tuple] = field(default_factory=list)
-    # Where each loadable row came from: (row number, the row as sent).
-    origins: list[tuple[int, object]] = field(default_factory=list)
+    # The row number each loadable row came from; the row as sent is read again from
+    # `path` only if it must be quarantined later (rare), so it is not carried along.
+    origins: list[int] = field(default_factory=list)
+    path: str = ""
     quarantined: list[Quarantine] = field(default_factory=list)
     held_keys: list[tuple] = field(default_factory=list)
     # Rows held back whose identifier could not be read: a full snapshot then cannot
@@ -297,7 +299,7 @@ def check_kind(
             continue
         result.rows.append(row)
         result.keys.append(key)
-        result.origins.append((row_number, raw))
+        result.origins.append(row_number)
     return result
 
 
@@ -314,6 +316,7 @@ def check_file(
     columns, rows = read_rows(path)
     to_canonical = _check_columns(path.name, columns, kind, mapping, path.suffix.lower() == ".csv")
     checked = check_kind(kind, path.name, columns, rows, to_canonical, mapping, progress)
+    checked.path = str(path)
     # No people at all would end every record the source holds: surely a mistake.
     # No involvements or relationships can be true.
     if kind_name == "people" and not checked.rows and not checked.quarantined:
@@ -340,26 +343,34 @@ def _raw_key(
 def _drop_unknown_people(checked: CheckedKind, known: set[str], fields: tuple[int, ...]) -> None:
     """Quarantine rows that point at a person neither in the extract nor already held."""
     keep_rows, keep_keys, keep_origins = [], [], []
-    for row, key, origin in zip(checked.rows, checked.keys, checked.origins, strict=True):
+    dropped: list[tuple[int, str, str]] = []
+    for row, key, row_number in zip(checked.rows, checked.keys, checked.origins, strict=True):
         missing = [row[i] for i in fields if row[i] not in known]
         if missing:
-            checked.quarantined.append(
-                Quarantine(
-                    checked.file_name,
-                    checked.kind_name,
-                    origin[0],
-                    ", ".join(checked.columns[i] for i in fields if row[i] not in known),
-                    f"points at person {', '.join(missing)}, who is not in this extract's people "
-                    "nor held for this source",
-                    origin[1],
-                )
+            where = ", ".join(checked.columns[i] for i in fields if row[i] not in known)
+            reason = (
+                f"points at person {', '.join(missing)}, who is not in this extract's people "
+                "nor held for this source"
             )
+            dropped.append((row_number, where, reason))
             checked.held_keys.append(key)
             continue
         keep_rows.append(row)
         keep_keys.append(key)
-        keep_origins.append(origin)
+        keep_origins.append(row_number)
     checked.rows, checked.keys, checked.origins = keep_rows, keep_keys, keep_origins
+    if dropped:
+        sent = _rows_as_sent(checked.path, {number for number, _, _ in dropped})
+        checked.quarantined.extend(
+            Quarantine(checked.file_name, checked.kind_name, number, where, reason, sent[number])
+            for number, where, reason in dropped
+        )
+
+
+def _rows_as_sent(path: str, row_numbers: set[int]) -> dict[int, object]:
+    """Read rows of a file again, by row number, to quarantine them verbatim."""
+    _, rows = read_rows(Path(path))
+    return {number: raw for number, _, _, raw in rows if number in row_numbers}
 
 
 @dataclass
@@ -789,6 +800,7 @@ def _check_family_context(
             columns=(*kinds["relationships"].db_columns, "row_hash"), sent=False
         ),
     }
+    checked["people"].path = checked["involvements"].path = str(path)
 
     def optional_date(name: str) -> date | None:
         try:
