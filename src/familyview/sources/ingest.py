@@ -345,6 +345,11 @@ def _drop_unknown_people(checked: CheckedKind, known: set[str], fields: tuple[in
     keep_rows, keep_keys, keep_origins = [], [], []
     dropped: list[tuple[int, str, str]] = []
     for row, key, row_number in zip(checked.rows, checked.keys, checked.origins, strict=True):
+        if row[fields[0]] in known and (len(fields) == 1 or row[fields[1]] in known):
+            keep_rows.append(row)
+            keep_keys.append(key)
+            keep_origins.append(row_number)
+            continue
         missing = [row[i] for i in fields if row[i] not in known]
         if missing:
             where = ", ".join(checked.columns[i] for i in fields if row[i] not in known)
@@ -509,17 +514,29 @@ def _run(
             return CheckedKind(columns=(*kind.db_columns, "row_hash"), sent=False)
         return check_file(kind_name, by_kind[kind_name], mapping, today, categories, progress)
 
+    size = {k: p.stat().st_size for k, p in by_kind.items()}
     later = [k for k in ("involvements", "relationships") if k in by_kind]
     concurrent = (
         "people" in by_kind
         and (os.cpu_count() or 1) > 1
-        and sum(by_kind[k].stat().st_size for k in later) >= CONCURRENT_FROM_BYTES
+        and sum(size[k] for k in later) >= CONCURRENT_FROM_BYTES
     )
-    pool = multiprocessing.get_context("fork").Pool(1) if concurrent else None
+    # The second process takes the involvements, and the relationships too if that
+    # balances the two processes' work better than leaving them here after the people.
+    elsewhere = []
+    if concurrent:
+        elsewhere = later[:1]
+        if "relationships" in later[1:]:
+            here = size["people"] + size["relationships"]
+            there = size[later[0]] + size["relationships"]
+            if there - size["people"] < here - size[later[0]]:
+                elsewhere.append("relationships")
+    pool = multiprocessing.get_context("fork").Pool(1) if elsewhere else None
     try:
         pending = {
             k: pool.apply_async(check_file, (k, by_kind[k], mapping, today, categories))
-            for k in (later if pool else [])
+            for k in elsewhere
+            if pool
         }
 
         def checked_later(kind_name: str) -> CheckedKind:
@@ -627,8 +644,9 @@ def _load(
         people_counts, record_id = load.people(
             people.columns, people.rows, people.held_keys, end_absent=people.ends_absent
         )
-        involvements = checked_later("involvements")
+        # Whatever this process checks itself first, while the other one finishes.
         relationships = checked_later("relationships")
+        involvements = checked_later("involvements")
         _drop_unknown_people(involvements, known, (1,))
         _drop_unknown_people(relationships, known, (0, 1))
         counts = [
