@@ -170,3 +170,21 @@ def test_an_incremental_run_keeps_the_review_queue(authority):
     assert (
         set(ReviewPair.objects.filter(status="open").values_list("record_a", "record_b")) == waiting
     )
+
+
+def test_a_run_refuses_to_overwrite_a_stewards_change_made_meanwhile(authority):
+    from familyview.identity.linkage import IndexChanged, _refuse_if_changed, index_version
+
+    load(authority)
+    link()
+    version = index_version()
+    records = list(index())[:2]
+    StewardDecision.objects.create(
+        record_a_id=records[0],
+        record_b_id=records[1],
+        ruling="different",
+        reason="checked",
+        decided_by=User.objects.create(username="meanwhile"),
+    )
+    with pytest.raises(IndexChanged, match="nothing was written"):
+        _refuse_if_changed(version)

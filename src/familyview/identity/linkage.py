@@ -24,6 +24,7 @@ from splink import DuckDBAPI
 from familyview.identity import model as linkage_model
 from familyview.identity.clusters import Edge, assign_persons, cluster
 from familyview.identity.features import features
+from familyview.identity.locking import lock_index
 from familyview.identity.models import (
     IdentityChange,
     LinkageModel,
@@ -190,6 +191,7 @@ def _link(retrain: bool, incremental: bool | None, progress: Progress | None) ->
     say = progress or (lambda message: log.info("%s", message))
     started = time.monotonic()
     limits = thresholds()
+    index_as_read = index_version()
     current = _current_links()
     previous = {record: link[0] for record, link in current.items()}
     saved = LinkageModel.objects.order_by("-version").first()
@@ -308,6 +310,7 @@ def _link(retrain: bool, incremental: bool | None, progress: Progress | None) ->
 
     say("Writing the person index")
     with transaction.atomic():
+        _refuse_if_changed(index_as_read)
         run = LinkRun.objects.create(
             mode=LinkRun.Mode.INCREMENTAL if incremental else LinkRun.Mode.FULL, model=saved
         )
@@ -376,6 +379,30 @@ def _existing_person_edges(previous: dict[int, str]) -> list[Edge]:
         else:
             first[pid] = record
     return edges
+
+
+class IndexChanged(RuntimeError):
+    """The index changed while a link run was working; nothing was written."""
+
+
+def index_version() -> tuple:
+    """What a link run read the index as: newest steward decision, change and run."""
+    return (
+        StewardDecision.objects.order_by("-pk").values_list("pk", "withdrawn_at").first(),
+        IdentityChange.objects.order_by("-pk").values_list("pk", flat=True).first(),
+        LinkRun.objects.order_by("-pk").values_list("pk", flat=True).first(),
+    )
+
+
+def _refuse_if_changed(version: tuple) -> None:
+    """Inside the write transaction: refuse to overwrite what a steward or another run
+    did since this run read the index."""
+    lock_index()
+    if index_version() != version:
+        raise IndexChanged(
+            "The person index changed while this run was working (a steward's decision or "
+            "another link run); nothing was written. Run familyview link again."
+        )
 
 
 def _current_links() -> dict[int, tuple[str, float, str]]:

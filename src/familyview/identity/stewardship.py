@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from familyview.identity.locking import lock_index
 from familyview.identity.models import (
     IdentityChange,
     LinkedRecord,
@@ -77,6 +78,7 @@ def decide_pair(review_pair_id: int, ruling: str, user: AbstractBaseUser, reason
         raise StewardshipRefused("Select whether these records are the same person")
     authority_ids = _authorities(user)
     with transaction.atomic():
+        lock_index()
         pair = (
             # Lock the pair only, not the records and sources the filter joins.
             ReviewPair.objects.select_for_update(of=("self",))
@@ -133,6 +135,7 @@ def merge_persons(
         raise StewardshipRefused("Enter a different person: you cannot merge a person with itself")
     authority_ids = _authorities(user)
     with transaction.atomic():
+        lock_index()
         persons = _lock_persons([person_id, other_person_id])
         kept = _records_in(persons.get(person_id), person_id, authority_ids)
         if other_person_id not in persons:
@@ -175,6 +178,7 @@ def split_records(
         raise StewardshipRefused("Select the records to split off")
     authority_ids = _authorities(user)
     with transaction.atomic():
+        lock_index()
         persons = _lock_persons([person_id])
         records = _records_in(persons.get(person_id), person_id, authority_ids)
         if not set(wanted) <= set(records):
