@@ -1,6 +1,7 @@
 """`familyview link` with real Splink on a small synthetic authority: stable identifiers,
 incremental runs, steward decisions that survive re-runs, and the hard rules end to end."""
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -188,3 +189,48 @@ def test_a_run_refuses_to_overwrite_a_stewards_change_made_meanwhile(authority):
     )
     with pytest.raises(IndexChanged, match="nothing was written"):
         _refuse_if_changed(version)
+
+
+def test_a_record_changed_by_a_newer_snapshot_is_linked_again(authority, tmp_path):
+    load(authority)
+    link()
+    before = index()
+    # A newer GP snapshot in which one person's record gains a different, valid NHS number
+    # from another person's record: it must leave that person at the next incremental run.
+    # A GP record whose person also holds another source's record with the same number.
+    gp = PersonRecord.objects.filter(source__code="GP").exclude(nhs_number="")
+    record = next(
+        r
+        for r in gp
+        if PersonRecord.objects.filter(
+            pk__in=[x for x, p in before.items() if p == before[r.pk]],
+            nhs_number=r.nhs_number,
+        )
+        .exclude(source__code="GP")
+        .exists()
+    )
+    other = gp.exclude(pk=record.pk).exclude(nhs_number=record.nhs_number).first()
+    copy = tmp_path / "GP"
+    shutil.copytree(authority / "GP", copy)
+    meta = json.loads((copy / "extract.json").read_text())
+    meta["extracted_at"] = "2026-11-26T01:00:00Z"
+    (copy / "extract.json").write_text(json.dumps(meta))
+    people = (copy / "people.csv").read_text(encoding="utf-8-sig")
+    (copy / "people.csv").write_text(people.replace(record.nhs_number, other.nhs_number, 1))
+    outcome = ingest("GP", [copy], "tests")
+    assert outcome.ok and outcome.extract_import.records_changed >= 1, (
+        outcome.extract_import.message
+    )
+    run = link()
+    assert run.mode == "incremental"
+    after = index()
+    assert (
+        after[record.pk] != before[record.pk]
+        or len([r for r, p in after.items() if p == after[record.pk]]) == 1
+    )
+    numbers = set(
+        PersonRecord.objects.filter(pk__in=[r for r, p in after.items() if p == after[record.pk]])
+        .exclude(nhs_number="")
+        .values_list("nhs_number", flat=True)
+    )
+    assert len(numbers) == 1

@@ -200,6 +200,14 @@ def _link(retrain: bool, incremental: bool | None, progress: Progress | None) ->
     say("Reading person records")
     records = load_features()
     by_id = {r["unique_id"]: r for r in records}
+    hashes = _record_hashes()
+    changed_since = {
+        r for r, link in current.items() if link[3] and hashes.get(r, link[3]) != link[3]
+    }
+    # A record changed since it was linked is scored again, like a new one; its person
+    # still counts when identifiers are handed out (`claims`).
+    claims = dict(previous)
+    previous = {r: pid for r, pid in previous.items() if r not in changed_since}
     new_ids = [r["unique_id"] for r in records if r["unique_id"] not in previous]
 
     con = _duckdb()
@@ -258,9 +266,11 @@ def _link(retrain: bool, incremental: bool | None, progress: Progress | None) ->
         # stands as it is. Those persons' records are held together as they were.
         new_set = set(new_ids)
         edges = [e for e in edges if e[0] in new_set or e[1] in new_set]
-        touched = {previous[r] for e in edges for r in e[:2] if r in previous}
-        in_play = new_set | {r for r, pid in previous.items() if pid in touched}
+        touched = {claims[r] for e in edges for r in e[:2] if r in claims}
+        touched |= {claims[r] for r in changed_since}
+        in_play = new_set | {r for r, pid in claims.items() if pid in touched}
         previous = {r: pid for r, pid in previous.items() if r in in_play}
+        claims = {r: pid for r, pid in claims.items() if r in in_play}
         edges.extend(_existing_person_edges(previous))
 
     decisions = StewardDecision.objects.filter(withdrawn_at__isnull=True)
@@ -288,9 +298,9 @@ def _link(retrain: bool, incremental: bool | None, progress: Progress | None) ->
     clustering = cluster(
         in_play, edges, upper=limits.upper, keep_apart=keep_apart, same_person=same
     )
-    created_order = _person_ages(set(previous.values()))
+    created_order = _person_ages(set(claims.values()))
     assignment = assign_persons(
-        clustering, previous, new_person_id, age=lambda pid: (created_order.get(pid, 0), pid)
+        clustering, claims, new_person_id, age=lambda pid: (created_order.get(pid, 0), pid)
     )
 
     cluster_of = clustering.cluster_of()
@@ -322,7 +332,7 @@ def _link(retrain: bool, incremental: bool | None, progress: Progress | None) ->
                 ("id", "created_at", "created_by_run_id"),
                 [(pid, now, run.pk) for pid in assignment.created],
             )
-        _write_links(run, clustering, assignment, current)
+        _write_links(run, clustering, assignment, current, hashes)
         for i in range(0, len(assignment.retired), 5000):
             Person.objects.filter(id__in=assignment.retired[i : i + 5000]).update(
                 retired_at=timezone.now()
@@ -405,14 +415,20 @@ def _refuse_if_changed(version: tuple) -> None:
         )
 
 
-def _current_links() -> dict[int, tuple[str, float, str]]:
-    """The index as it stands: record -> (person, probability, basis)."""
+def _current_links() -> dict[int, tuple[str, float, str, str]]:
+    """The index as it stands: record -> (person, probability, basis, record hash)."""
     with connection.cursor() as cur:
         cur.execute(
-            f"SELECT person_record_id, person_id, match_probability, basis "  # noqa: S608
-            f"FROM {LinkedRecord._meta.db_table}"
+            f"SELECT person_record_id, person_id, match_probability, basis, "  # noqa: S608
+            f"record_hash FROM {LinkedRecord._meta.db_table}"
         )
-        return {r: (pid, p, b) for r, pid, p, b in cur.fetchall()}
+        return {r: (pid, p, b, h) for r, pid, p, b, h in cur.fetchall()}
+
+
+def _record_hashes() -> dict[int, str]:
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT id, row_hash FROM {PersonRecord._meta.db_table}")  # noqa: S608
+        return dict(cur.fetchall())
 
 
 def _person_ages(person_ids: set[str]) -> dict[str, int]:
@@ -423,17 +439,22 @@ def _person_ages(person_ids: set[str]) -> dict[str, int]:
 
 
 def _write_links(
-    run: LinkRun, clustering, assignment, current: dict[int, tuple[str, float, str]]
+    run: LinkRun,
+    clustering,
+    assignment,
+    current: dict[int, tuple[str, float, str, str]],
+    hashes: dict[int, str],
 ) -> None:
     rows = []
     for record, pid in assignment.person_of.items():
         basis = clustering.basis[record]
-        if basis == "index" and record in current and current[record][0] == pid:
+        link = current.get(record)
+        if basis == "index" and link and link[0] == pid and link[3] == hashes[record]:
             continue  # held in its person by the index as it stood: nothing new to say
         basis = "model" if basis == "index" else basis
         p = round(clustering.probability[record], 6)
-        if current.get(record) != (pid, p, basis):
-            rows.append((record, pid, p, basis, run.pk))
+        if link != (pid, p, basis, hashes[record]):
+            rows.append((record, pid, p, basis, run.pk, hashes[record]))
     changed = [r[0] for r in rows if r[0] in current]
     for i in range(0, len(changed), 5000):
         LinkedRecord.objects.filter(person_record_id__in=changed[i : i + 5000]).delete()
@@ -441,7 +462,14 @@ def _write_links(
         insert_rows(
             cur,
             LinkedRecord._meta.db_table,
-            ("person_record_id", "person_id", "match_probability", "basis", "linked_by_run_id"),
+            (
+                "person_record_id",
+                "person_id",
+                "match_probability",
+                "basis",
+                "linked_by_run_id",
+                "record_hash",
+            ),
             rows,
         )
 

@@ -49,6 +49,9 @@ class LinkedRecord(models.Model):
     match_probability = models.FloatField()
     basis = models.CharField(max_length=16, choices=Basis.choices)
     linked_by_run = models.ForeignKey("LinkRun", on_delete=models.PROTECT, related_name="+")
+    # The record's row hash when it was linked: a record changed since (a corrected date
+    # of birth, a new NHS number) is linked again, as a new record would be.
+    record_hash = models.CharField(max_length=32, blank=True)
 
     def __str__(self) -> str:
         return f"record {self.person_record_id} of {self.person_id}"
