@@ -44,3 +44,20 @@ def test_phone_numbers_as_people_write_them(value):
 def test_not_phone_numbers(value):
     with pytest.raises(v.FieldError):
         v.phone(value)
+
+
+def test_the_record_kinds_check_exactly_the_canonical_columns():
+    from datetime import date
+
+    from familyview.sources.mapping import Mapping
+    from familyview.sources.records import (
+        INVOLVEMENT_COLUMNS,
+        PEOPLE_COLUMNS,
+        RELATIONSHIP_COLUMNS,
+        record_kinds,
+    )
+
+    kinds = record_kinds(Mapping(name="canonical"), date(2026, 11, 27), frozenset({"gp"}))
+    assert tuple(c.name for c in kinds["people"].columns) == PEOPLE_COLUMNS
+    assert tuple(c.name for c in kinds["involvements"].columns) == INVOLVEMENT_COLUMNS
+    assert tuple(c.name for c in kinds["relationships"].columns) == RELATIONSHIP_COLUMNS

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from familyview.sources.columns import INVOLVEMENT_COLUMNS, PEOPLE_COLUMNS, RELATIONSHIP_COLUMNS
 from familyview.synth import generate, progress_total
 from familyview.synth.identifiers import nhs_number_is_valid
 from familyview.synth.names import NICKNAMES
@@ -53,49 +54,6 @@ CATEGORIES = {
     "sexual_health",
 }
 HEALTH = {"GP", "CAMHS", "AMH", "HV"}
-PEOPLE_COLUMNS = [
-    "source_id",
-    "given_name",
-    "middle_names",
-    "family_name",
-    "previous_names",
-    "date_of_birth",
-    "sex",
-    "nhs_number",
-    "upn",
-    "address_line1",
-    "address_line2",
-    "town",
-    "postcode",
-    "uprn",
-    "address_from",
-    "date_of_death",
-    "restricted",
-]
-INVOLVEMENT_COLUMNS = [
-    "involvement_id",
-    "person_source_id",
-    "service_category",
-    "status",
-    "team",
-    "organisation",
-    "start_date",
-    "end_date",
-    "last_contact_date",
-    "lead_name",
-    "lead_role",
-    "lead_phone",
-    "lead_email",
-    "duty_phone",
-    "details",
-]
-RELATIONSHIP_COLUMNS = [
-    "person_source_id",
-    "related_source_id",
-    "relationship_type",
-    "start_date",
-    "end_date",
-]
 FC_COLUMNS = [
     "Cms Id",
     "First Name",

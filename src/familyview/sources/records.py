@@ -11,6 +11,15 @@ from dataclasses import dataclass
 from datetime import date
 
 from familyview.sources import validation as v
+from familyview.sources.columns import (
+    INVOLVEMENT_COLUMNS as INVOLVEMENT_COLUMNS,
+)
+from familyview.sources.columns import (
+    PEOPLE_COLUMNS as PEOPLE_COLUMNS,
+)
+from familyview.sources.columns import (
+    RELATIONSHIP_COLUMNS as RELATIONSHIP_COLUMNS,
+)
 from familyview.sources.mapping import Mapping
 
 

@@ -27,6 +27,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from familyview.sources.columns import INVOLVEMENT_COLUMNS, PEOPLE_COLUMNS, RELATIONSHIP_COLUMNS
 from familyview.synth import population as P
 from familyview.synth.identifiers import corrupt_nhs_number
 from familyview.synth.names import NICKNAMES, STAFF_FAMILY, STAFF_GIVEN
@@ -37,9 +38,6 @@ from familyview.synth.sources import (
     AREAS,
     FC_SCHOOL_COLUMNS,
     FC_SCHOOLS_LEGACY,
-    INVOLVEMENT_COLUMNS,
-    PEOPLE_COLUMNS,
-    RELATIONSHIP_COLUMNS,
     SELECTORS,
     SOURCES,
     SourceSpec,
