@@ -77,7 +77,8 @@ def _surname_history(family_name: str, previous_names: str) -> tuple[str, ...]:
 
 
 def postcode_key(postcode: str) -> str | None:
-    return postcode.replace(" ", "").upper() or None
+    """A postcode as it is compared: capitals, no spaces ('sk1 3xe' -> 'SK13XE')."""
+    return "".join(postcode.split()).upper() or None
 
 
 def features(record: dict) -> dict:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.db.models import Q
 
-from familyview.identity.features import canonical_given, plain, surname_history
+from familyview.identity.features import canonical_given, plain, postcode_key, surname_history
 from familyview.identity.models import LinkedRecord, SearchEntry
 from familyview.identity.rules import jaro_winkler
 from familyview.sources.loading import insert_rows
@@ -109,7 +109,7 @@ def _candidates(query: PersonQuery, authority_ids: list[int]) -> list[int]:
         tiers.append(broad)
     else:
         if query.postcode.strip():
-            tiers.append(Q(postcode=query.postcode.replace(" ", "").upper()))
+            tiers.append(Q(postcode=postcode_key(query.postcode)))
         if query.birth_year:
             dob = Q(birth_year=query.birth_year)
             if query.birth_month:
@@ -154,7 +154,7 @@ def _score(query: PersonQuery, e: dict) -> tuple[float, list[str]]:
     if query.birth_year and e["birth_year"]:
         points.append(_birth_points(query, e))
     if query.postcode.strip():
-        wanted = query.postcode.replace(" ", "").upper()
+        wanted = postcode_key(query.postcode) or ""
         if e["postcode"] == wanted:
             points.append((2, "postcode"))
         elif e["postcode"] and e["postcode"][:-3] == wanted[:-3]:
@@ -267,7 +267,7 @@ def refresh_search_entries() -> int:
                     year,
                     month,
                     day,
-                    postcode.replace(" ", ""),
+                    postcode_key(postcode) or "",
                     nhs,
                     sid,
                     row_hash,
