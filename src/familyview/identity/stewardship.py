@@ -30,6 +30,7 @@ from familyview.identity.models import (
 from familyview.identity.queries import record_features, steward_authority_ids
 from familyview.identity.rules import must_stay_apart
 from familyview.sources.models import PersonRecord
+from familyview.words import day_words
 
 log = logging.getLogger(__name__)
 
@@ -419,7 +420,7 @@ def _refuse_contradiction(xs: list[int], ys: list[int], ruling: str) -> None:
     if clash is not None:
         said = "are different people" if ruling == "different" else "are the same person"
         raise StewardshipRefused(
-            f"A data steward decided on {timezone.localdate(clash.decided_at):%d %B %Y} that "
+            f"A data steward decided on {day_words(timezone.localdate(clash.decided_at))} that "
             f"records {clash.record_a_id} and {clash.record_b_id} {said}: review that "
             "decision first"
         )

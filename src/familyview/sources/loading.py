@@ -117,7 +117,7 @@ def _existing(cursor, table: Table, source_id: int) -> dict[tuple, tuple[int, st
     return {tuple(r[1 : 1 + width]): (r[0], r[1 + width], bool(r[2 + width])) for r in cursor}
 
 
-def _merge(
+def _merge_rows(
     cursor,
     table: Table,
     *,
@@ -268,7 +268,7 @@ class Load:
         end_absent: bool,
     ) -> MergeCounts:
         try:
-            return _merge(
+            return _merge_rows(
                 cursor,
                 table,
                 source_id=self.source_id,

@@ -4,20 +4,7 @@ from datetime import date, datetime
 
 from django.utils import timezone
 
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
+from familyview.words import day_words
 
 
 def govuk_date(value: date | datetime | None) -> str:
@@ -26,7 +13,7 @@ def govuk_date(value: date | datetime | None) -> str:
         return ""
     if isinstance(value, datetime):
         value = timezone.localtime(value) if timezone.is_aware(value) else value
-    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+    return day_words(value)
 
 
 def govuk_time(value: datetime) -> str:

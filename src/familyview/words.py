@@ -1,0 +1,34 @@
+"""Dates written the GOV.UK way ("4 June 2026"), for pages and domain messages alike."""
+
+from datetime import date
+
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def date_words(year: int | None, month: int | None = None, day: int | None = None) -> str:
+    """'4 June 2026', 'June 2026' or '2026' as much of the date as is known; '' if none."""
+    if not year:
+        return ""
+    if month and day:
+        return f"{day} {MONTHS[month - 1]} {year}"
+    if month:
+        return f"{MONTHS[month - 1]} {year}"
+    return str(year)
+
+
+def day_words(value: date) -> str:
+    """A date as '4 June 2026'."""
+    return date_words(value.year, value.month, value.day)
