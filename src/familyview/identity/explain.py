@@ -19,8 +19,10 @@ from itertools import combinations
 
 import duckdb
 import pyarrow as pa
+from django.utils import timezone
 from splink import DuckDBAPI, Linker
 
+from familyview import words
 from familyview.identity import queries
 from familyview.identity.linkage import SCHEMA, thresholds
 from familyview.identity.models import LinkageModel, LinkedRecord, Person, ReviewPair
@@ -67,20 +69,6 @@ WITHHELD = "Withheld (restricted record)"
 NOT_RECORDED = "Not recorded"
 ON_DEMAND = "Scored now with the saved model, without term frequency adjustment"
 STORED = "Scored by the link run that found the pair"
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 
 @dataclass(frozen=True)
@@ -159,13 +147,18 @@ class Step:
     value_b: str
     found: str
     weight: float
+    # Address evidence about a shielded person: whether the addresses agree would say
+    # where they are, so neither the finding nor its weight is shown.
+    withheld: bool = False
 
     @property
     def weight_text(self) -> str:
-        return signed(self.weight)
+        return "Withheld" if self.withheld else signed(self.weight)
 
     @property
     def evidence(self) -> str:
+        if self.withheld:
+            return "Withheld"
         if self.weight >= 0.05:
             return "For the same person"
         if self.weight <= -0.05:
@@ -348,13 +341,7 @@ def record_view(record: PersonRecord) -> RecordView:
 
 
 def date_words(year: int | None, month: int | None, day: int | None) -> str:
-    if not year:
-        return NOT_RECORDED
-    if month and day:
-        return f"{day} {MONTHS[month - 1]} {year}"
-    if month:
-        return f"{MONTHS[month - 1]} {year}"
-    return str(year)
+    return words.date_words(year, month, day) or NOT_RECORDED
 
 
 def nhs_number_words(number: str) -> str:
@@ -436,7 +423,7 @@ def _rules(ids: list[int], feats: dict[int, dict]) -> dict[tuple[int, int], str]
             out[_key((a, b))] = f"The index keeps these apart: {why}"
     for d in queries.decisions_between(ids):
         said = "are the same person" if d.ruling == "same" else "are different people"
-        when = f"{d.decided_at.day} {MONTHS[d.decided_at.month - 1]} {d.decided_at.year}"
+        when = words.day_words(timezone.localdate(d.decided_at))
         out[_key((d.record_a_id, d.record_b_id))] = (
             f"A data steward decided on {when} that these {said}: {d.reason}"
         )
@@ -512,14 +499,16 @@ def _steps(
             continue
         level = levels.get(comparison)
         label = labels.get(comparison, {}).get(level if level is not None else -1, "")
+        shielded = comparison in ("postcode", "uprn") and (a.restricted or b.restricted)
         steps.append(
             Step(
                 comparison=comparison,
                 name=name,
-                value_a=a.value(comparison),
-                value_b=b.value(comparison),
-                found=found_words(comparison, label),
+                value_a=WITHHELD if shielded else a.value(comparison),
+                value_b=WITHHELD if shielded else b.value(comparison),
+                found=WITHHELD if shielded else found_words(comparison, label),
                 weight=weights[comparison],
+                withheld=shielded,
             )
         )
     return steps
