@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "familyview.web.middleware.SignInRequiredMiddleware",
+    "familyview.web.permissions.AccessRuleMiddleware",
 ]
 
 ROOT_URLCONF = "familyview.urls"
@@ -92,6 +93,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so that tests can run real `familyview` processes against it.
     # One per test process, so that two runs on one machine never share it.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-familyview-{os.getpid()}.sqlite3")}
+else:
+    # One test database per test process here too: two runs never share one.
+    DATABASES["default"]["TEST"] = {"NAME": f"test_familyview_{os.getpid()}"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 PASSWORD_HASHERS = [

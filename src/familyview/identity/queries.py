@@ -179,3 +179,25 @@ def person_history(person_id: str) -> list[IdentityChange]:
         .select_related("steward", "run")
         .order_by("-at", "-pk")
     )
+
+
+@dataclass(frozen=True)
+class PersonStanding:
+    """The facts access decisions need about a person: whose they are, and whether any
+    source marks them as shielded (in a refuge, adopted...)."""
+
+    authority_id: int
+    shielded: bool
+
+
+def person_standing(person_id: str) -> PersonStanding | None:
+    """The person's authority and shielding, in one query; None for no such (or a
+    retired) person."""
+    rows = list(
+        LinkedRecord.objects.filter(person_id=person_id, person__retired_at__isnull=True)
+        .values_list("person_record__source__authority_id", "person_record__restricted")
+        .distinct()
+    )
+    if not rows:
+        return None
+    return PersonStanding(authority_id=rows[0][0], shielded=any(r for _, r in rows))

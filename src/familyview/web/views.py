@@ -13,22 +13,27 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_safe
 
+from familyview.access.policy import Permission
 from familyview.sources import queries
 from familyview.sources.models import ExtractImport
 from familyview.web.forms import SignInForm, error_list, field_error
 from familyview.web.pagination import pagination
+from familyview.web.permissions import public, requires, signed_in
 
 
+@signed_in
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/home.html")
 
 
+@public
 @require_safe
 def health(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
 
 
+@public
 @sensitive_post_parameters("password")
 @csrf_protect
 @never_cache
@@ -79,6 +84,7 @@ def _safe_next_url(request: HttpRequest) -> str | None:
     return None
 
 
+@public
 @require_http_methods(["GET", "HEAD", "POST"])
 def sign_out(request: HttpRequest) -> HttpResponse:
     """GET asks to confirm; only a POST (with its CSRF token) signs out."""
@@ -89,6 +95,7 @@ def sign_out(request: HttpRequest) -> HttpResponse:
     return render(request, "web/sign_out.html")
 
 
+@requires(Permission.MANAGE_IMPORTS)
 @require_safe
 def imports(request: HttpRequest) -> HttpResponse:
     authority_ids = _import_authority_ids(request)
@@ -104,6 +111,7 @@ def imports(request: HttpRequest) -> HttpResponse:
     )
 
 
+@requires(Permission.MANAGE_IMPORTS)
 @require_safe
 def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
     authority_ids = _import_authority_ids(request)

@@ -12,11 +12,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from familyview.access.policy import Permission
 from familyview.identity import explain, queries, stewardship
 from familyview.identity.models import Person, ReviewPair
 from familyview.sources import quality
 from familyview.web.forms import error_list, field_error
 from familyview.web.pagination import pagination
+from familyview.web.permissions import requires
 
 REASON_MAX_LENGTH = 1000
 REASON_ERRORS = {
@@ -71,6 +73,7 @@ class SplitForm(forms.Form):
 # The review queue
 
 
+@requires(Permission.REVIEW_IDENTITY)
 @require_safe
 def review_queue(request: HttpRequest) -> HttpResponse:
     authority_ids = _steward_authority_ids(request)
@@ -87,6 +90,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     )
 
 
+@requires(Permission.REVIEW_IDENTITY)
 @require_http_methods(["GET", "HEAD", "POST"])
 def review_pair(request: HttpRequest, pair_id: int) -> HttpResponse:
     authority_ids = _steward_authority_ids(request)
@@ -130,11 +134,13 @@ def review_pair(request: HttpRequest, pair_id: int) -> HttpResponse:
 # Persons
 
 
+@requires(Permission.REVIEW_IDENTITY)
 @require_safe
 def person(request: HttpRequest, person_id: str) -> HttpResponse:
     return _person_page(request, person_id)
 
 
+@requires(Permission.REVIEW_IDENTITY)
 @require_POST
 def person_merge(request: HttpRequest, person_id: str) -> HttpResponse:
     authority_ids = _steward_authority_ids(request)
@@ -156,6 +162,7 @@ def person_merge(request: HttpRequest, person_id: str) -> HttpResponse:
     return _person_page(request, person_id, merge_form=form)
 
 
+@requires(Permission.REVIEW_IDENTITY)
 @require_POST
 def person_split(request: HttpRequest, person_id: str) -> HttpResponse:
     authority_ids = _steward_authority_ids(request)
@@ -223,6 +230,7 @@ def _visible_person_or_404(person_id: str, authority_ids: list[int]) -> queries.
 # Data quality
 
 
+@requires(Permission.REVIEW_IDENTITY)
 @require_safe
 def data_quality(request: HttpRequest) -> HttpResponse:
     authority_ids = _steward_authority_ids(request)

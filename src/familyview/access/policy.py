@@ -1,0 +1,188 @@
+"""Who may do what: every permission in Family View is decided here, deny by default.
+
+A member of staff holds roles, each within one authority (council). A role grants
+permissions; a permission is only ever exercised within the authority that granted it, so
+several councils can share one deployment and never see each other's people. Pages and
+the API ask this module, never the database, whether something is allowed.
+
+Field-level rules (sensitive services, shielded people) are applied where the family
+network is assembled (involvements/display.py); this module says whether a person may be
+looked at at all, and whether looking needs a break-glass justification.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+from familyview.access.models import Role, StaffMembership
+from familyview.identity.queries import person_standing
+
+
+class Permission(StrEnum):
+    """Something a member of staff may be allowed to do, in the users' words."""
+
+    SEARCH_PEOPLE = "search_people"
+    VIEW_FAMILY = "view_family"
+    REPORT_PROBLEM = "report_problem"
+    MANAGE_IMPORTS = "manage_imports"
+    REVIEW_IDENTITY = "review_identity"
+    READ_AUDIT = "read_audit"
+    READ_TEAM_AUDIT = "read_team_audit"
+    HANDLE_ALERTS = "handle_alerts"
+    SUBJECT_ACCESS = "subject_access"
+    ADMINISTER = "administer"
+
+
+# PRODUCT §2. Privacy officers see no family data unless auditing; administrators are not
+# viewers of family data; data stewards see source records to review identities but not
+# the family view; team managers work cases as practitioners and review their team's log.
+ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
+    Role.PRACTITIONER: frozenset(
+        {Permission.SEARCH_PEOPLE, Permission.VIEW_FAMILY, Permission.REPORT_PROBLEM}
+    ),
+    Role.TEAM_MANAGER: frozenset(
+        {
+            Permission.SEARCH_PEOPLE,
+            Permission.VIEW_FAMILY,
+            Permission.REPORT_PROBLEM,
+            Permission.READ_TEAM_AUDIT,
+        }
+    ),
+    Role.PRIVACY_OFFICER: frozenset(
+        {
+            Permission.READ_AUDIT,
+            Permission.READ_TEAM_AUDIT,
+            Permission.HANDLE_ALERTS,
+            Permission.SUBJECT_ACCESS,
+        }
+    ),
+    Role.DATA_STEWARD: frozenset({Permission.MANAGE_IMPORTS, Permission.REVIEW_IDENTITY}),
+    Role.ADMINISTRATOR: frozenset({Permission.ADMINISTER}),
+}
+
+
+@dataclass(frozen=True)
+class Membership:
+    """One role a member of staff holds within one authority."""
+
+    role: str
+    authority_id: int
+    authority_code: str
+    authority_name: str
+    team: str
+
+
+@dataclass(frozen=True)
+class Staff:
+    """A signed-in member of staff and every role they hold."""
+
+    user_id: int
+    username: str
+    display_name: str
+    memberships: tuple[Membership, ...]
+
+
+def staff_for(user: AbstractBaseUser | AnonymousUser | None) -> Staff | None:
+    """The member of staff behind this user, read in one query; None when signed out or
+    disabled."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    memberships = (
+        StaffMembership.objects.filter(user=user)
+        .select_related("authority")
+        .order_by("authority__name", "role")
+    )
+    return Staff(
+        user_id=user.pk,
+        username=user.get_username(),
+        display_name=user.get_full_name() or user.get_username(),
+        memberships=tuple(
+            Membership(m.role, m.authority_id, m.authority.code, m.authority.name, m.team)
+            for m in memberships
+        ),
+    )
+
+
+def staff_of(request) -> Staff | None:
+    """The signed-in member of staff for this request, read once per request."""
+    cached = getattr(request, "_familyview_staff", False)
+    if cached is False:
+        cached = staff_for(getattr(request, "user", None))
+        request._familyview_staff = cached
+    return cached
+
+
+def _granting(staff: Staff, permission: Permission) -> Iterable[Membership]:
+    return (m for m in staff.memberships if permission in ROLE_PERMISSIONS.get(m.role, ()))
+
+
+def authorities_with(staff: Staff | None, permission: Permission) -> list[int]:
+    """The authorities in which this member of staff holds the permission (empty: none)."""
+    if staff is None:
+        return []
+    return sorted({m.authority_id for m in _granting(staff, permission)})
+
+
+def has(staff: Staff | None, permission: Permission, authority_id: int | None = None) -> bool:
+    """Whether the member of staff holds the permission (in this authority, if given)."""
+    if staff is None:
+        return False
+    return any(
+        authority_id is None or m.authority_id == authority_id for m in _granting(staff, permission)
+    )
+
+
+def membership_for(
+    staff: Staff | None, permission: Permission, authority_id: int | None = None
+) -> Membership | None:
+    """The membership that grants the permission (the audit log records its role and
+    authority); None when nothing does."""
+    if staff is None:
+        return None
+    for m in _granting(staff, permission):
+        if authority_id is None or m.authority_id == authority_id:
+            return m
+    return None
+
+
+@dataclass(frozen=True)
+class PersonAccess:
+    """Whether a member of staff may look at one person, and on what terms."""
+
+    allowed: bool
+    authority_id: int | None = None
+    shielded: bool = False
+    membership: Membership | None = None
+    reason: str = ""
+
+    @property
+    def needs_break_glass(self) -> bool:
+        """A shielded person's family is shown only after a written justification."""
+        return self.allowed and self.shielded
+
+
+def person_access(staff: Staff | None, person_id: str, permission: Permission) -> PersonAccess:
+    """May this member of staff exercise the permission on this person?
+
+    Another authority's person is treated as absent (the caller answers 404), so that
+    nobody can learn from a refusal that a person exists elsewhere.
+    """
+    standing = person_standing(person_id)
+    if standing is None:
+        return PersonAccess(False, reason="no such person")
+    membership = membership_for(staff, permission, standing.authority_id)
+    if membership is None:
+        return PersonAccess(
+            False,
+            authority_id=standing.authority_id,
+            shielded=standing.shielded,
+            reason="the permission is not held in this person's authority",
+        )
+    return PersonAccess(
+        True,
+        authority_id=standing.authority_id,
+        shielded=standing.shielded,
+        membership=membership,
+    )
