@@ -6,8 +6,11 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from tests.personal_data_scan import PersonalDataScan
+
 
 def pytest_configure(config):
+    config.pluginmanager.register(PersonalDataScan(), "personal-data-scan")
     # A SQLite test database is a file (so that real `familyview` processes can share it);
     # a run that was killed can leave its journal files behind, which SQLite would then
     # apply to the new database.

@@ -151,6 +151,16 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("FAMILYVIEW_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+# Also append every log line to a file when asked (the test suite scans it for personal
+# data after the run; an operator may want it too).
+if os.environ.get("FAMILYVIEW_LOG_FILE"):
+    LOGGING["handlers"]["file"] = {
+        "class": "logging.FileHandler",
+        "filename": os.environ["FAMILYVIEW_LOG_FILE"],
+        "formatter": "plain",
+    }
+    LOGGING["root"]["handlers"].append("file")
+    LOGGING["loggers"]["django.server"] = {"handlers": ["console", "file"], "propagate": False}
 
 # Where council-specific mapping files may live besides the built-in ones.
 FAMILYVIEW_MAPPINGS_DIR = Path(os.environ.get("FAMILYVIEW_MAPPINGS_DIR", PROJECT_DIR / "mappings"))
