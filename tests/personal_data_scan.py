@@ -48,11 +48,11 @@ class PersonalData:
         """Each (where, text) that holds one of the people's identifying details."""
         found = []
         for where, text in lines:
-            lowered = text.lower()
             words = set(re.findall(r"\d+", text))
-            for name in self.full_names:
-                if name in lowered and re.search(rf"\b{re.escape(name)}\b", lowered):
-                    found.append(f"{where}: a person's name ({name!r}) in {text.strip()!r}")
+            tokens = re.findall(r"[\w'-]+", text.lower())
+            runs = {" ".join(tokens[i : i + n]) for n in range(2, 5) for i in range(len(tokens))}
+            for name in sorted(self.full_names & runs):
+                found.append(f"{where}: a person's name ({name!r}) in {text.strip()!r}")
             for date in self.birth_dates:
                 if date in text:
                     found.append(f"{where}: a date of birth ({date}) in {text.strip()!r}")
