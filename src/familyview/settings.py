@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "familyview.access",
+    "familyview.audit",
     "familyview.families",
     "familyview.identity",
     "familyview.involvements",
@@ -164,3 +165,10 @@ if os.environ.get("FAMILYVIEW_LOG_FILE"):
 
 # Where council-specific mapping files may live besides the built-in ones.
 FAMILYVIEW_MAPPINGS_DIR = Path(os.environ.get("FAMILYVIEW_MAPPINGS_DIR", PROJECT_DIR / "mappings"))
+
+# The audit log's checkpoint signing key lives outside the database (see docs/audit.md);
+# made on first use for the demo. A signed checkpoint every AUDIT_CHECKPOINT_EVERY events.
+AUDIT_KEY_FILE = Path(
+    os.environ.get("FAMILYVIEW_AUDIT_KEY_FILE", VAR_DIR / "audit" / "checkpoint-key.pem")
+)
+AUDIT_CHECKPOINT_EVERY = int(os.environ.get("FAMILYVIEW_AUDIT_CHECKPOINT_EVERY", "1000"))

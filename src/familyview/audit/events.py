@@ -1,0 +1,173 @@
+"""Writing the audit log: `record_event`, the one function that adds an event.
+
+Every read of family data writes exactly one event, at one of the four levels councils
+asked for (`Level`); other actions ("sign_in", "export", "steward.merge", "admin.*",
+"access_refused", "break_glass"...) carry no level. Events are appended inside the
+caller's transaction, so an action that rolls back leaves no event behind (and an event
+that cannot be written rolls the action back).
+
+Appending is one writer at a time: on PostgreSQL a transaction-scoped advisory lock on the
+chain head (held until the caller's transaction ends); on SQLite the write lock that
+BEGIN IMMEDIATE already holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from familyview.audit import chain
+from familyview.audit.models import AuditEvent, AuditEventSubject, Level, Outcome
+
+if TYPE_CHECKING:
+    from familyview.access.policy import Staff
+
+__all__ = ["Level", "Outcome", "record_event"]
+
+# Any number, the same for every writer of the audit chain.
+AUDIT_CHAIN_LOCK = 7_350_002
+
+DEFAULT_CHECKPOINT_EVERY = 1000
+MAX_SUBJECT_ID_LENGTH = 40
+
+
+class AuditEventError(ValueError):
+    """An event that cannot be recorded as given (the message says which part is wrong)."""
+
+
+def checkpoint_every() -> int:
+    """How many events between automatic signed checkpoints (0 turns them off)."""
+    return int(getattr(settings, "AUDIT_CHECKPOINT_EVERY", DEFAULT_CHECKPOINT_EVERY))
+
+
+def lock_chain() -> None:
+    """Wait until no one else is appending to the audit chain. Call inside a transaction."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", [AUDIT_CHAIN_LOCK])
+
+
+def chain_head() -> tuple[int, str]:
+    """The last event's sequence number and hash, (0, GENESIS_HASH) for an empty log."""
+    head = AuditEvent.objects.order_by("-sequence").values_list("sequence", "hash").first()
+    return head if head else (0, chain.GENESIS_HASH)
+
+
+def _who(actor: Staff | None, role: str, authority_id: int | None) -> tuple[str, int | None, str]:
+    """The role, authority and team to record: given ones win; otherwise the actor's only
+    membership (or their only one in the given authority)."""
+    memberships = tuple(getattr(actor, "memberships", ()) or ())
+    candidates = [
+        m
+        for m in memberships
+        if (authority_id is None or m.authority_id == authority_id) and (not role or m.role == role)
+    ]
+    if len(candidates) == 1:
+        only = candidates[0]
+        return role or only.role, only.authority_id, only.team or ""
+    return role, authority_id, ""
+
+
+def _subject_ids(subjects: Iterable[str]) -> list[str]:
+    if isinstance(subjects, str):
+        raise AuditEventError("subjects must be a list of person identifiers, not one string")
+    seen: dict[str, None] = {}
+    for person_id in subjects:
+        if not isinstance(person_id, str) or not person_id.strip():
+            raise AuditEventError(f"subject {person_id!r} is not a person identifier")
+        if len(person_id) > MAX_SUBJECT_ID_LENGTH:
+            raise AuditEventError(
+                f"subject identifier is longer than {MAX_SUBJECT_ID_LENGTH} characters"
+            )
+        seen.setdefault(person_id, None)
+    return list(seen)
+
+
+def _text(name: str, value: Any, max_length: int, *, required: bool = False) -> str:
+    if not isinstance(value, str):
+        raise AuditEventError(f"{name} must be text")
+    if required and not value.strip():
+        raise AuditEventError(f"{name} is required")
+    if len(value) > max_length:
+        raise AuditEventError(f"{name} must be {max_length} characters or fewer")
+    return value
+
+
+def record_event(
+    actor: Staff | None,
+    action: str,
+    *,
+    level: Level | str | None = None,
+    subjects: Iterable[str] = (),
+    purpose: str = "",
+    case_reference: str = "",
+    details: dict[str, Any] | None = None,
+    outcome: Outcome | str = "allowed",
+    authority_id: int | None = None,
+    role: str = "",
+) -> AuditEvent:
+    """Append one event to the audit log and return it.
+
+    `actor` is the signed-in Staff, or None for someone not signed in (then put what they
+    typed as details={"username": ...}). `subjects` are the opaque person identifiers the
+    action showed or touched, never names. `details` is JSON: search criteria, what was
+    shown, counts; never names, dates of birth or NHS numbers beyond what a search was for.
+    Role and authority default to the actor's only membership (or their only one in
+    `authority_id`). Runs inside the caller's transaction (opening one if there is none).
+    """
+    _text("action", action, 100, required=True)
+    level_value = "" if level is None else str(level)
+    if level_value and level_value not in Level.values:
+        raise AuditEventError(f"level {level_value!r} is not one of {', '.join(Level.values)}")
+    outcome_value = str(outcome)
+    if outcome_value not in Outcome.values:
+        raise AuditEventError(f"outcome must be 'allowed' or 'refused', not {outcome_value!r}")
+    _text("purpose", purpose, 500)
+    _text("case reference", case_reference, 100)
+    _text("role", role, 32)
+    if details is None:
+        details = {}
+    if not isinstance(details, dict):
+        raise AuditEventError("details must be a JSON object (a dict)")
+    try:
+        details_json = chain.plain_json(details)
+    except (TypeError, ValueError) as e:
+        raise AuditEventError(f"details cannot be recorded: {e}") from None
+    subject_ids = _subject_ids(subjects)
+    role, authority_id, team = _who(actor, role, authority_id)
+
+    with transaction.atomic():
+        lock_chain()
+        last_sequence, last_hash = chain_head()
+        fields: dict[str, Any] = {
+            "sequence": last_sequence + 1,
+            "occurred_at": timezone.now(),
+            "user_id": getattr(actor, "user_id", None),
+            "username": getattr(actor, "username", "") or "",
+            "role": role,
+            "authority_id": authority_id,
+            "team": team[:100],
+            "action": action,
+            "level": level_value,
+            "subjects": subject_ids,
+            "purpose": purpose,
+            "case_reference": case_reference,
+            "details": details_json,
+            "outcome": outcome_value,
+            "previous_hash": last_hash,
+        }
+        event = AuditEvent.objects.create(**fields, hash=chain.event_hash(fields))
+        if subject_ids:
+            AuditEventSubject.objects.bulk_create(
+                AuditEventSubject(event=event, person_id=p) for p in subject_ids
+            )
+        every = checkpoint_every()
+        if every > 0 and event.sequence % every == 0:
+            from familyview.audit.checkpoints import write_checkpoint
+
+            write_checkpoint(event.sequence, event.hash)
+    return event
