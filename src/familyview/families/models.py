@@ -79,3 +79,111 @@ class SourceRelationship(models.Model):
 
     def __str__(self) -> str:
         return f"{self.relationship_type} relationship {self.pk}"
+
+
+class FamilyRelationship(models.TextChoices):
+    """What the related person is to the person in a family link: the sources' controlled
+    vocabulary plus the inverses it lacks (a step-parent's step-child...)."""
+
+    MOTHER = "mother", "Mother"
+    FATHER = "father", "Father"
+    PARENT = "parent", "Parent"
+    STEP_PARENT = "step_parent", "Step-parent"
+    CARER = "carer", "Carer"
+    GUARDIAN = "guardian", "Guardian"
+    CHILD = "child", "Child"
+    STEP_CHILD = "step_child", "Step-child"
+    CARED_FOR = "cared_for", "Child in their care"
+    SIBLING = "sibling", "Sibling"
+    HALF_SIBLING = "half_sibling", "Half-sibling"
+    STEP_SIBLING = "step_sibling", "Step-sibling"
+    PARTNER = "partner", "Partner"
+    EX_PARTNER = "ex_partner", "Ex-partner"
+    GRANDPARENT = "grandparent", "Grandparent"
+    GRANDCHILD = "grandchild", "Grandchild"
+    OTHER_RELATIVE = "other_relative", "Other relative"
+    HOUSEHOLD_MEMBER = "household_member", "Lives at the same address"
+
+
+class FamilyLink(models.Model):
+    """One reason to think two persons are family: `related_person` is
+    `relationship_type` to `person`, on this basis and with this confidence.
+
+    Rebuilt in full by `familyview families build` (and after each link run) from the
+    sources' relationships and from shared addresses. Every statement is its own row, in
+    both directions: two sources saying the same thing make two rows (two provenances),
+    two sources saying different things make rows marked `disputed`, all kept and shown.
+    References carry no database constraint: the table is written in bulk and rebuilt
+    whole, and the ORM applies on_delete.
+    """
+
+    class Basis(models.TextChoices):
+        SOURCE = "source", "A source recorded it"
+        HOUSEHOLD = "household", "Lives at the same address"
+        DERIVED = "derived", "Worked out from their parents"
+
+    authority = models.ForeignKey(
+        "access.Authority", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    person = models.ForeignKey(
+        "identity.Person",
+        on_delete=models.CASCADE,
+        related_name="family_links",
+        db_constraint=False,
+    )
+    related_person = models.ForeignKey(
+        "identity.Person",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    relationship_type = models.CharField(max_length=20, choices=FamilyRelationship.choices)
+    basis = models.CharField(max_length=10, choices=Basis.choices)
+    # For a source's statement: which source, and the extract that last said so.
+    source = models.ForeignKey(
+        "sources.Source",
+        on_delete=models.CASCADE,
+        null=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    said_at = models.DateTimeField(null=True)
+    # Whether the source said it this way round (False: the inverse of what it said).
+    as_stated = models.BooleanField(default=True)
+    # "uprn" or "address" for a household; the shared parents' kind for a derived link.
+    evidence = models.CharField(max_length=40, blank=True)
+    start_date = models.DateField(null=True)
+    end_date = models.DateField(null=True)
+    confidence = models.FloatField()
+    # Another statement about the same two persons says something incompatible.
+    disputed = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["person"])]
+
+    def __str__(self) -> str:
+        # Opaque: person ids and the type only.
+        return f"{self.person_id} -> {self.related_person_id}: {self.relationship_type}"
+
+
+class FamilyBuild(models.Model):
+    """One rebuild of every family link: what it found and how long it took."""
+
+    started_at = models.DateTimeField()
+    seconds = models.FloatField()
+    persons = models.PositiveIntegerField()
+    source_links = models.PositiveIntegerField()
+    household_links = models.PositiveIntegerField()
+    derived_links = models.PositiveIntegerField()
+    disputed_links = models.PositiveIntegerField()
+    # Addresses where more people live at once than a household can hold (hostels,
+    # blocks recorded without flat numbers): no household is inferred there.
+    crowded_addresses = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"family build {self.pk}"

@@ -182,9 +182,14 @@ def _explanations(
 def link(
     *, retrain: bool = False, incremental: bool | None = None, progress: Progress | None = None
 ) -> LinkRun:
-    """Build or update the person index. Returns the run with its counts."""
+    """Build or update the person index, then every family. Returns the run with its counts."""
+    # Families are built from the index: imported here, as they come after it in the flow.
+    from familyview.families.building import build_families
+
     with cyclic_gc_paused():
-        return _link(retrain, incremental, progress)
+        run = _link(retrain, incremental, progress)
+        build_families(progress)
+    return run
 
 
 def _link(retrain: bool, incremental: bool | None, progress: Progress | None) -> LinkRun:

@@ -1,0 +1,564 @@
+"""Display rules: what a practitioner may see of a person's service involvements.
+
+The rules are configuration, versioned per authority: display_rules/default.toml, and an
+authority's own file beside it (display_rules/<authority code>.toml) holding what it
+changes and its own version. They say which services are shown at which ages, which
+police offences (safeguarding-relevant ones, the most recent few), which further details,
+and how much of a sensitive service a role sees. A shielded person (in a refuge, adopted)
+never has contact details shown: their lead professionals are withheld, and the duty line
+is the way in.
+
+`shown_involvements` applies the rules to one person's involvements and returns what the
+family network shows: ServiceInvolvement values, current first, then the most recent.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from familyview.involvements.categories import read_categories
+
+RULES_DIR = Path(__file__).with_name("display_rules")
+DEFAULT_NAME = "default"
+
+EXISTS = "exists"
+DATES = "dates"
+FULL = "full"
+LEVELS = (EXISTS, DATES, FULL)
+
+# The roles a rule may name (access.models.Role values). Written out here rather than
+# imported so that reading the rules needs no Django app registry.
+ROLES = frozenset(
+    {"practitioner", "team_manager", "privacy_officer", "data_steward", "administrator"}
+)
+
+WITHHELD_SENSITIVE = (
+    "This is a sensitive service: call its duty line to find out more about this involvement"
+)
+WITHHELD_SHIELDED = (
+    "Contact details are withheld to protect this person: call the service's duty line"
+)
+WITHHELD_NONE_RECORDED = "No lead professional recorded: call the service's duty line"
+
+
+# ---- what the family network shows of an involvement ----------------------------------
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """A source system a fact came from, and how current its data is."""
+
+    code: str
+    name: str
+    organisation: str
+    service_category: str
+    duty_phone: str
+    # The extracted_at of the source's latest loaded import; None if never loaded.
+    data_current_as_of: datetime | None
+    # Older than the source's expected cadence (Source.expected_every_days).
+    stale: bool
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A lead professional the practitioner can call or email."""
+
+    name: str
+    role: str
+    phone: str
+    email: str
+
+
+@dataclass(frozen=True)
+class PoliceOffence:
+    """One safeguarding-relevant police event, as the display rules allow it."""
+
+    date: date | None
+    offence_type: str  # "domestic abuse", "missing person"...
+    nature: str  # the person's involvement: "victim", "suspect", "offender"...
+
+
+@dataclass(frozen=True)
+class Detail:
+    """One further fact about an involvement the rules allow, e.g. rent arrears."""
+
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class ServiceInvolvement:
+    """One involvement with a service, after the display rules."""
+
+    involvement_id: int
+    service_category: str  # code, e.g. "housing"
+    service_name: str  # "Housing"
+    status: str  # "current" or "historic"; "" when the rules show only that it exists
+    current: bool
+    start_date: date | None
+    end_date: date | None
+    last_contact_date: date | None
+    team: str
+    organisation: str
+    # The lead professional, or None with withheld_reason saying why (a sensitive
+    # service, a shielded person, no lead recorded).
+    lead_professional: Contact | None
+    withheld_reason: str
+    duty_phone: str  # the team's duty line (falls back to the source's)
+    sensitive: bool
+    # Shown only as "involvement exists, contact the service's duty line": status, team,
+    # dates, details and offences are empty (several such involvements with one service
+    # and source are shown once).
+    summary_only: bool
+    offences: tuple[PoliceOffence, ...]  # at most as many as the rules allow
+    details: tuple[Detail, ...]
+    source: SourceInfo
+
+
+# ---- the rules ---------------------------------------------------------------------------
+
+
+class DisplayRulesError(ValueError):
+    """A display rules file is wrong; the message names the file and the setting."""
+
+
+@dataclass(frozen=True)
+class CategoryRule:
+    """What the rules say about one service category."""
+
+    show: bool = True
+    min_age: int | None = None
+    max_age: int | None = None
+    details: Mapping[str, str] = field(default_factory=dict)
+    offence_types: frozenset[str] | None = None
+    max_offences: int | None = None
+    sensitive_default: str | None = None
+    sensitive_roles: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AgeBounds:
+    """How old a person may be: the youngest and oldest their recorded date of birth
+    allows (the same when it is a full date); None when no year is recorded."""
+
+    youngest: int | None
+    oldest: int | None
+
+    @classmethod
+    def from_birth(
+        cls, year: int | None, month: int | None, day: int | None, today: date
+    ) -> AgeBounds:
+        if not year:
+            return cls(None, None)
+        if month and day:
+            try:
+                born = date(year, month, day)
+            except ValueError:
+                born = None
+            if born:
+                age = _whole_years(born, today)
+                return cls(age, age)
+        if month:
+            earliest = date(year, month, 1)
+            latest = (date(year + (month == 12), month % 12 + 1, 1)).toordinal() - 1
+            return cls(_whole_years(date.fromordinal(latest), today), _whole_years(earliest, today))
+        return cls(_whole_years(date(year, 12, 31), today), _whole_years(date(year, 1, 1), today))
+
+
+def _whole_years(born: date, today: date) -> int:
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+@dataclass(frozen=True)
+class DisplayRules:
+    """The display rules of one authority, as configured."""
+
+    version: str
+    categories: Mapping[str, CategoryRule]
+    sensitive_default: str
+    sensitive_roles: Mapping[str, str]
+    unknown_age_shows_age_limited: bool
+
+    def category(self, code: str) -> CategoryRule:
+        return self.categories.get(code) or CategoryRule()
+
+    def shows(self, code: str, ages: AgeBounds) -> bool:
+        """Whether a service is shown for a person of these possible ages: only when
+        every age they might be is within the limits."""
+        rule = self.category(code)
+        if not rule.show:
+            return False
+        if rule.min_age is None and rule.max_age is None:
+            return True
+        if ages.youngest is None or ages.oldest is None:
+            return self.unknown_age_shows_age_limited
+        if rule.min_age is not None and ages.youngest < rule.min_age:
+            return False
+        return rule.max_age is None or ages.oldest <= rule.max_age
+
+    def sensitive_level(self, code: str, role: str) -> str:
+        """How much of a sensitive service this role sees: exists, dates or full."""
+        rule = self.category(code)
+        if role in rule.sensitive_roles:
+            return rule.sensitive_roles[role]
+        if role in self.sensitive_roles:
+            return self.sensitive_roles[role]
+        return rule.sensitive_default or self.sensitive_default
+
+
+def rules_for(authority_code: str, directory: Path = RULES_DIR) -> DisplayRules:
+    """The display rules an authority applies: the defaults with its own file over them."""
+    default = directory / f"{DEFAULT_NAME}.toml"
+    own = directory / f"{authority_code}.toml" if authority_code else None
+    if own is not None and (authority_code == DEFAULT_NAME or not own.is_file()):
+        own = None
+    return _rules(default, _mtime(default), own, _mtime(own) if own else None)
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        raise DisplayRulesError(f"{path}: the display rules file is missing") from None
+
+
+@lru_cache(maxsize=64)
+def _rules(default: Path, _m1: float, own: Path | None, _m2: float | None) -> DisplayRules:
+    # Cached per file and modification time: an edited file is read again.
+    base = _read(default)
+    version = _version(base, default)
+    if own is not None:
+        overrides = _read(own)
+        version = f"{version}+{_version(overrides, own)}"
+        base = _merge(base, overrides)
+        return _parse(base, version, own)
+    return _parse(base, version, default)
+
+
+def _read(path: Path) -> dict:
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except tomllib.TOMLDecodeError as e:
+        raise DisplayRulesError(f"{path}: not valid TOML ({e})") from None
+
+
+def _version(data: dict, path: Path) -> str:
+    version = data.get("version")
+    if not isinstance(version, str) or not version.strip():
+        raise DisplayRulesError(f'{path}: needs a version, e.g. version = "1"')
+    if "+" in version:
+        raise DisplayRulesError(f"{path}: the version may not contain '+'")
+    return version.strip()
+
+
+def _merge(base: dict, over: dict) -> dict:
+    merged = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+_TOP = {"version", "unknown_age_shows_age_limited", "sensitive", "category"}
+_CATEGORY_KEYS = {
+    "show",
+    "min_age",
+    "max_age",
+    "details",
+    "offence_types",
+    "max_offences",
+    "sensitive_default",
+    "sensitive_roles",
+}
+
+
+def _parse(data: dict, version: str, path: Path) -> DisplayRules:
+    unknown = set(data) - _TOP
+    if unknown:
+        raise DisplayRulesError(f"{path}: unknown setting {sorted(unknown)[0]!r}")
+    sensitive = data.get("sensitive", {})
+    if not isinstance(sensitive, dict) or set(sensitive) - {"default", "roles"}:
+        raise DisplayRulesError(f"{path}: [sensitive] holds only default and roles")
+    default_level = _level(sensitive.get("default", EXISTS), path, "sensitive.default")
+    roles = _roles(sensitive.get("roles", {}), path, "sensitive.roles")
+    known = {c["code"] for c in read_categories()}
+    categories: dict[str, CategoryRule] = {}
+    for code, raw in data.get("category", {}).items():
+        where = f"category.{code}"
+        if code not in known:
+            raise DisplayRulesError(f"{path}: [{where}] is not a service category")
+        if not isinstance(raw, dict):
+            raise DisplayRulesError(f"{path}: [{where}] must be a table")
+        extra = set(raw) - _CATEGORY_KEYS
+        if extra:
+            raise DisplayRulesError(f"{path}: unknown setting {where}.{sorted(extra)[0]}")
+        min_age = _age(raw.get("min_age"), path, f"{where}.min_age")
+        max_age = _age(raw.get("max_age"), path, f"{where}.max_age")
+        if min_age is not None and max_age is not None and min_age > max_age:
+            raise DisplayRulesError(f"{path}: {where}.min_age is more than its max_age")
+        details = raw.get("details", {})
+        if not isinstance(details, dict) or not all(
+            isinstance(v, str) and v.strip() for v in details.values()
+        ):
+            raise DisplayRulesError(f"{path}: {where}.details must map each detail to a label")
+        offence_types = raw.get("offence_types")
+        if offence_types is not None and (
+            not isinstance(offence_types, list)
+            or not all(isinstance(t, str) for t in offence_types)
+        ):
+            raise DisplayRulesError(f"{path}: {where}.offence_types must be a list of words")
+        max_offences = raw.get("max_offences")
+        if max_offences is not None and (
+            not isinstance(max_offences, int) or isinstance(max_offences, bool) or max_offences < 0
+        ):
+            raise DisplayRulesError(f"{path}: {where}.max_offences must be a whole number")
+        show = raw.get("show", True)
+        if not isinstance(show, bool):
+            raise DisplayRulesError(f"{path}: {where}.show must be true or false")
+        categories[code] = CategoryRule(
+            show=show,
+            min_age=min_age,
+            max_age=max_age,
+            details={k: v.strip() for k, v in details.items()},
+            offence_types=(
+                frozenset(t.strip().casefold() for t in offence_types)
+                if offence_types is not None
+                else None
+            ),
+            max_offences=max_offences,
+            sensitive_default=(
+                _level(raw["sensitive_default"], path, f"{where}.sensitive_default")
+                if "sensitive_default" in raw
+                else None
+            ),
+            sensitive_roles=_roles(
+                raw.get("sensitive_roles", {}), path, f"{where}.sensitive_roles"
+            ),
+        )
+    unknown_age = data.get("unknown_age_shows_age_limited", False)
+    if not isinstance(unknown_age, bool):
+        raise DisplayRulesError(f"{path}: unknown_age_shows_age_limited must be true or false")
+    return DisplayRules(
+        version=version,
+        categories=categories,
+        sensitive_default=default_level,
+        sensitive_roles=roles,
+        unknown_age_shows_age_limited=unknown_age,
+    )
+
+
+def _level(value: Any, path: Path, where: str) -> str:
+    if value not in LEVELS:
+        raise DisplayRulesError(f"{path}: {where} must be one of {', '.join(LEVELS)}")
+    return value
+
+
+def _roles(value: Any, path: Path, where: str) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise DisplayRulesError(f"{path}: {where} must map roles to levels")
+    for role, level in value.items():
+        if role not in ROLES:
+            raise DisplayRulesError(f"{path}: {where}: {role!r} is not a role")
+        _level(level, path, f"{where}.{role}")
+    return dict(value)
+
+
+def _age(value: Any, path: Path, where: str) -> int | None:
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 130:
+        raise DisplayRulesError(f"{path}: {where} must be a whole number of years")
+    return value
+
+
+# ---- applying them -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ServiceName:
+    """A service category as configured: its name and whether it is sensitive."""
+
+    name: str
+    sensitive: bool
+
+
+def shown_involvements(
+    rules: DisplayRules,
+    involvements: Iterable[Any],
+    *,
+    ages: AgeBounds,
+    shielded: bool,
+    role: str,
+    services: Mapping[str, ServiceName],
+    sources: Mapping[int, SourceInfo],
+) -> tuple[ServiceInvolvement, ...]:
+    """One person's involvements as the rules let `role` see them: current first, then
+    the most recent; sensitive services summarised after the rest.
+
+    `involvements` are Involvement rows (or anything with their fields) of one person;
+    `sources` maps each involvement's source_id to its SourceInfo.
+    """
+    shown: list[tuple[tuple, ServiceInvolvement]] = []
+    summaries: dict[tuple[str, int], ServiceInvolvement] = {}
+    visible = [
+        inv
+        for inv in sorted(involvements, key=_recency, reverse=True)
+        if rules.shows(inv.service_category, ages)
+    ]
+    kept_offences = _kept_offences(rules, visible)
+    for inv in visible:
+        code = inv.service_category
+        # A category nobody configured is treated as sensitive: better to say too little.
+        service = services.get(code) or ServiceName(code.replace("_", " ").capitalize(), True)
+        source = sources[inv.source_id]
+        duty = inv.duty_phone or source.duty_phone
+        level = rules.sensitive_level(code, role) if service.sensitive else FULL
+        rule = rules.category(code)
+        offences: tuple[PoliceOffence, ...] = ()
+        if rule.offence_types is not None:
+            offences = kept_offences.get(inv.pk, ())
+            if not offences:
+                continue  # nothing the rules allow (or not among the most recent): not shown
+        if level == EXISTS:
+            key = (code, inv.source_id)
+            if key not in summaries:
+                summaries[key] = ServiceInvolvement(
+                    involvement_id=inv.pk,
+                    service_category=code,
+                    service_name=service.name,
+                    status="",
+                    current=False,
+                    start_date=None,
+                    end_date=None,
+                    last_contact_date=None,
+                    team="",
+                    organisation=source.organisation,
+                    lead_professional=None,
+                    withheld_reason=WITHHELD_SENSITIVE,
+                    duty_phone=duty,
+                    sensitive=True,
+                    summary_only=True,
+                    offences=(),
+                    details=(),
+                    source=source,
+                )
+            continue
+        lead, withheld = _lead(inv, shielded, level)
+        current = inv.status == "current"
+        item = ServiceInvolvement(
+            involvement_id=inv.pk,
+            service_category=code,
+            service_name=service.name,
+            status=inv.status,
+            current=current,
+            start_date=inv.start_date,
+            end_date=inv.end_date,
+            last_contact_date=inv.last_contact_date,
+            team=inv.team,
+            organisation=inv.organisation or source.organisation,
+            lead_professional=lead,
+            withheld_reason=withheld,
+            duty_phone=duty,
+            sensitive=service.sensitive,
+            summary_only=False,
+            offences=offences if level == FULL else (),
+            details=_details(inv.details, rule.details) if level == FULL else (),
+            source=source,
+        )
+        shown.append(((current, _recency(inv)), item))
+    shown.sort(key=lambda pair: pair[0], reverse=True)
+    return tuple(item for _key, item in shown) + tuple(summaries.values())
+
+
+def _kept_offences(rules: DisplayRules, involvements: list) -> dict[int, tuple]:
+    """For categories that list offences: each involvement's offences the rules allow,
+    keeping only the person's most recent `max_offences` across all their involvements
+    with that service."""
+    found: dict[str, list[tuple[date, int, int, PoliceOffence]]] = {}
+    for inv in involvements:
+        rule = rules.category(inv.service_category)
+        if rule.offence_types is None:
+            continue
+        for i, offence in enumerate(_offences(inv.details, rule.offence_types)):
+            found.setdefault(inv.service_category, []).append(
+                (offence.date or date.min, inv.pk, -i, offence)
+            )
+    kept: dict[int, list[PoliceOffence]] = {}
+    for code, offences in found.items():
+        offences.sort(key=lambda o: o[:3], reverse=True)
+        limit = rules.category(code).max_offences
+        for _d, pk, _i, offence in offences if limit is None else offences[:limit]:
+            kept.setdefault(pk, []).append(offence)
+    return {pk: tuple(o) for pk, o in kept.items()}
+
+
+def _recency(inv: Any) -> date:
+    dates = [d for d in (inv.last_contact_date, inv.end_date, inv.start_date) if d]
+    return max(dates) if dates else date.min
+
+
+def _lead(inv: Any, shielded: bool, level: str) -> tuple[Contact | None, str]:
+    if shielded:
+        # A lead professional's name, phone or email could lead someone to where a
+        # shielded person lives or is seen.
+        return None, WITHHELD_SHIELDED
+    if level != FULL:
+        return None, WITHHELD_SENSITIVE
+    if not (inv.lead_name or inv.lead_phone or inv.lead_email):
+        return None, WITHHELD_NONE_RECORDED
+    return Contact(inv.lead_name, inv.lead_role, inv.lead_phone, inv.lead_email), ""
+
+
+def _offences(details: Any, allowed: frozenset[str]) -> tuple[PoliceOffence, ...]:
+    """The offences a source listed that the rules allow, the most recent first."""
+    if not isinstance(details, dict) or not isinstance(details.get("offences"), list):
+        return ()
+    found = []
+    for raw in details["offences"]:
+        if not isinstance(raw, dict):
+            continue
+        kind = str(raw.get("type") or "").strip()
+        if kind.casefold() not in allowed:
+            continue
+        found.append(
+            PoliceOffence(
+                date=_date(raw.get("date")),
+                offence_type=kind,
+                nature=str(raw.get("involvement") or raw.get("nature") or "").strip(),
+            )
+        )
+    found.sort(key=lambda o: o.date or date.min, reverse=True)
+    return tuple(found)
+
+
+def _date(value: Any) -> date | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def _details(details: Any, labels: Mapping[str, str]) -> tuple[Detail, ...]:
+    if not isinstance(details, dict) or not labels:
+        return ()
+    out = []
+    for key, label in labels.items():
+        value = details.get(key)
+        if isinstance(value, bool):
+            out.append(Detail(label, "Yes" if value else "No"))
+        elif isinstance(value, int | float):
+            out.append(Detail(label, str(value)))
+        elif isinstance(value, str) and value.strip():
+            out.append(Detail(label, value.strip()))
+    return tuple(out)
