@@ -96,14 +96,26 @@ class PersonalDataScan:
             self._note_people(item)
 
     def _note_people(self, item) -> None:
+        from django.db import DatabaseError
+
         from familyview.sources.models import PersonRecord
 
         with item._request.getfixturevalue("django_db_blocker").unblock():
-            rows = PersonRecord.objects.values_list(
-                "given_name", "family_name", "birth_year", "birth_month", "birth_day", "nhs_number"
-            )[:20000]
-            for row in rows:
-                self.people.note(*row)
+            try:
+                rows = list(
+                    PersonRecord.objects.values_list(
+                        "given_name",
+                        "family_name",
+                        "birth_year",
+                        "birth_month",
+                        "birth_day",
+                        "nhs_number",
+                    )[:20000]
+                )
+            except DatabaseError:
+                return  # the test asked for no database after all (none was set up)
+        for row in rows:
+            self.people.note(*row)
 
     def pytest_sessionfinish(self, session, exitstatus) -> None:
         lines = [

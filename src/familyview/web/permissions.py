@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
 from familyview.access.policy import Permission, has, staff_of
+from familyview.audit.events import record_event
 
 RULE_ATTRIBUTE = "familyview_access_rule"
 PUBLIC = "public"
@@ -57,8 +58,6 @@ def rule_of(view: View) -> Permission | str | None:
 
 def refuse(request: HttpRequest, why: str) -> None:
     """Refuse the request (403), recording the refusal in the audit log."""
-    from familyview.audit.events import record_event
-
     record_event(
         staff_of(request),
         "access_refused",

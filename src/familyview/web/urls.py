@@ -1,14 +1,18 @@
 from django.urls import path
 
-from familyview.web import views, views_steward
+from familyview.web import views, views_break_glass, views_sign_in, views_steward
 
 app_name = "web"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("health", views.health, name="health"),
-    path("sign-in", views.sign_in, name="sign-in"),
-    path("sign-out", views.sign_out, name="sign-out"),
+    path("sign-in", views_sign_in.sign_in, name="sign-in"),
+    path("sign-in/security-code", views_sign_in.sign_in_code, name="sign-in-code"),
+    path("sign-in/set-up-authenticator-app", views_sign_in.sign_in_set_up, name="sign-in-set-up"),
+    path("sign-in/council", views_sign_in.sign_in_sso, name="sign-in-sso"),
+    path("sign-in/council/back", views_sign_in.sign_in_sso_callback, name="sign-in-sso-callback"),
+    path("sign-out", views_sign_in.sign_out, name="sign-out"),
     path("imports", views.imports, name="imports"),
     path("imports/<int:import_id>", views.import_detail, name="import-detail"),
     path("steward/review", views_steward.review_queue, name="steward-review"),
@@ -25,4 +29,9 @@ urlpatterns = [
         name="steward-person-split",
     ),
     path("steward/quality", views_steward.data_quality, name="steward-quality"),
+    path(
+        "people/<str:person_id>/break-glass",
+        views_break_glass.break_glass_page,
+        name="break-glass",
+    ),
 ]

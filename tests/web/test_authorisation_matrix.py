@@ -1,0 +1,251 @@
+"""The authorisation matrix: every role, on every page, for a person of their own or of
+another authority, ordinary, with a sensitive service, or shielded.
+
+The expectations are written out here, by hand, independently of access/policy.py: the
+test is a second statement of who may do what, and any difference from the code is a
+failure. Every URL the project serves must be listed in PAGES, so a new page without a
+decision fails this test before it can be reached.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from familyview.access.models import Authority, Role
+from familyview.access.purpose import PurposeOfAccess, remember_purpose
+from familyview.identity.models import LinkedRecord, LinkRun, Person, ReviewPair
+from familyview.involvements.models import Involvement
+from familyview.sources.factories import create_import, create_person_record, create_source
+from familyview.web.permissions import PUBLIC, SIGNED_IN, rule_of
+
+from .factories import create_authority, create_staff
+
+pytestmark = pytest.mark.django_db
+
+# What each URL needs, and what it is about (the kind of object in its path).
+GET, POST = "GET", "POST"
+
+
+@dataclass(frozen=True)
+class Page:
+    rule: str
+    about: str | None = None  # "person", "pair", "import"...
+    method: str = GET
+    family_data: bool = False  # shows a family's data: purpose first, break-glass if shielded
+
+
+PAGES: dict[str, Page] = {
+    "web:home": Page(SIGNED_IN),
+    "web:health": Page(PUBLIC),
+    "web:sign-in": Page(PUBLIC),
+    "web:sign-out": Page(PUBLIC),
+    "web:imports": Page("manage_imports"),
+    "web:import-detail": Page("manage_imports", "import"),
+    "web:steward-review": Page("review_identity"),
+    "web:steward-review-pair": Page("review_identity", "pair"),
+    "web:steward-person": Page("review_identity", "person"),
+    "web:steward-person-merge": Page("review_identity", "person", POST),
+    "web:steward-person-split": Page("review_identity", "person", POST),
+    "web:steward-quality": Page("review_identity"),
+    "web:break-glass": Page("view_family", "person"),
+}
+
+# Who may open which pages: written out per role, not derived from the policy.
+FRONT_LINE = {"web:break-glass"}
+STEWARDS = {
+    "web:imports",
+    "web:import-detail",
+    "web:steward-review",
+    "web:steward-review-pair",
+    "web:steward-person",
+    "web:steward-person-merge",
+    "web:steward-person-split",
+    "web:steward-quality",
+}
+AUDITORS: set[str] = set()
+TEAM_AUDIT: set[str] = set()
+ADMINISTRATION: set[str] = set()
+EVERYONE = {name for name, page in PAGES.items() if page.rule in (PUBLIC, SIGNED_IN)}
+
+MAY_OPEN: dict[Role, set[str]] = {
+    Role.PRACTITIONER: EVERYONE | FRONT_LINE,
+    Role.TEAM_MANAGER: EVERYONE | FRONT_LINE | TEAM_AUDIT,
+    Role.PRIVACY_OFFICER: EVERYONE | AUDITORS | TEAM_AUDIT,
+    Role.DATA_STEWARD: EVERYONE | STEWARDS,
+    Role.ADMINISTRATOR: EVERYONE | ADMINISTRATION,
+}
+
+KINDS = ("ordinary", "sensitive", "shielded")
+
+
+def all_url_names(resolver: URLResolver | None = None, prefix: str = "") -> dict[str, object]:
+    """Every named URL the project serves, with its view."""
+    resolver = resolver or get_resolver()
+    found = {}
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            namespace = f"{prefix}{entry.namespace}:" if entry.namespace else prefix
+            found.update(all_url_names(entry, namespace))
+        elif isinstance(entry, URLPattern):
+            found[f"{prefix}{entry.name}"] = entry.callback
+    return found
+
+
+def test_every_url_is_in_the_matrix_with_the_rule_its_view_declares():
+    served = all_url_names()
+    assert sorted(set(served) - set(PAGES)) == [], "pages with no decision in PAGES"
+    assert sorted(set(PAGES) - set(served)) == [], "PAGES lists pages that do not exist"
+    declared = {name: str(rule_of(view)) for name, view in served.items()}
+    assert declared == {name: page.rule for name, page in PAGES.items()}
+
+
+@dataclass
+class Authority_Data:
+    authority: Authority
+    persons: dict[str, str]  # kind -> person id
+    pair: int
+    extract_import: int
+    lead_names: dict[str, str]  # kind -> the lead professional's name
+
+
+def _authority_data(code: str, name: str) -> Authority_Data:
+    authority = create_authority(code, name)
+    csc = create_import(create_source(authority, code=f"{code}-CSC"))
+    camhs = create_import(
+        create_source(authority, code=f"{code}-CAMHS", service_category="child_mental_health")
+    )
+    run = LinkRun.objects.create(mode=LinkRun.Mode.FULL)
+    persons, leads = {}, {}
+    for kind in KINDS:
+        record = create_person_record(
+            csc,
+            given_name=f"{kind.title()}child",
+            family_name=f"{code.title()}family",
+            birth_year=2015,
+            birth_month=5,
+            birth_day=6,
+            restricted=kind == "shielded",
+        )
+        person = Person.objects.create(created_by_run=run)
+        LinkedRecord.objects.create(
+            person_record=record,
+            person=person,
+            match_probability=1.0,
+            basis="alone",
+            linked_by_run=run,
+        )
+        imp = camhs if kind == "sensitive" else csc
+        leads[kind] = f"Lead{kind.title()} {code.title()}worker"
+        Involvement.objects.create(
+            source=imp.source,
+            source_involvement_id=f"I-{kind}",
+            person_record=record,
+            service_category=imp.source.service_category,
+            status="current",
+            team="Team",
+            start_date=date(2025, 1, 1),
+            lead_name=leads[kind],
+            lead_phone="01610000000",
+            row_hash=f"{kind:0>32}",
+            created_by_import=imp,
+            changed_by_import=imp,
+        )
+        persons[kind] = person.pk
+    a, b = (
+        create_person_record(csc, given_name="Pat", family_name="Pair", birth_year=1990),
+        create_person_record(csc, given_name="Pat", family_name="Pair", birth_year=1991),
+    )
+    pair = ReviewPair.objects.create(
+        record_a=a,
+        record_b=b,
+        match_probability=0.9,
+        match_weight=3.0,
+        explanation=[],
+        found_by_run=run,
+    )
+    return Authority_Data(authority, persons, pair.pk, csc.pk, leads)
+
+
+@pytest.fixture
+def world():
+    return {
+        "own": _authority_data("stockport", "Stockport"),
+        "other": _authority_data("surrey", "Surrey"),
+    }
+
+
+def _url(name: str, page: Page, data: Authority_Data, kind: str) -> str:
+    if page.about is None:
+        return reverse(name)
+    arg = {
+        "person": {"person_id": data.persons[kind]},
+        "pair": {"pair_id": data.pair},
+        "import": {"import_id": data.extract_import},
+    }[page.about]
+    return reverse(name, kwargs=arg)
+
+
+def _outcome(response) -> str:
+    """What the request came to: allowed (the page did its work), break-glass, or denied."""
+    if response.status_code in (403, 404):
+        return "denied"
+    if response.status_code in (301, 302, 303):
+        target = response.headers["Location"]
+        if target.startswith(reverse("web:sign-in")) and "next=" in target:
+            return "denied"
+        if "break-glass" in target:
+            return "break-glass"
+    return "allowed"
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_authorisation_matrix(role, world):
+    """Every page x own/other authority x ordinary/sensitive/shielded person: no
+    unexpected allow, and no expected allow refused."""
+    own = world["own"]
+    staff = create_staff(role, own.authority)
+    unexpected = []
+    for name, page in PAGES.items():
+        for where in ("own", "other"):
+            data = world[where]
+            for kind in KINDS if page.about == "person" else ("ordinary",):
+                if page.about is None and where == "other":
+                    continue
+                client = Client()
+                client.force_login(staff)
+                if page.family_data:
+                    session = client.session
+                    remember_purpose(
+                        session,
+                        data.persons[kind],
+                        PurposeOfAccess("mash_triage", "", "REF-1"),
+                    )
+                    session.save()
+                url = _url(name, page, data, kind)
+                response = client.post(url) if page.method == POST else client.get(url)
+                actual = _outcome(response)
+                expected = "denied"
+                if name in MAY_OPEN[role] and (page.about is None or where == "own"):
+                    expected = "allowed"
+                    if page.family_data and kind == "shielded":
+                        expected = "break-glass"
+                if actual != expected:
+                    unexpected.append(
+                        f"{name} {where} {kind}: expected {expected}, got {actual} "
+                        f"({response.status_code})"
+                    )
+                if actual == "allowed" and response.status_code == 200:
+                    body = response.content.decode()
+                    for other_kind, person_id in world["other"].persons.items():
+                        if where == "own" and person_id in body:
+                            unexpected.append(f"{name} shows another authority's {other_kind}")
+                    if (
+                        page.family_data
+                        and kind == "sensitive"
+                        and data.lead_names["sensitive"] in body
+                    ):
+                        unexpected.append(f"{name} shows a sensitive service's lead")
+    assert unexpected == []
