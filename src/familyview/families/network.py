@@ -11,8 +11,48 @@ contact details.
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+
+from django.db.models import Max
+from django.utils import timezone
+
+from familyview.families.building import address_key
+from familyview.families.models import FamilyLink, FamilyRelationship
+from familyview.identity.models import LinkedRecord
+from familyview.involvements.display import (
+    AgeBounds,
+    Contact,
+    Detail,
+    DisplayRules,
+    PoliceOffence,
+    ServiceInvolvement,
+    ServiceName,
+    SourceInfo,
+    rules_for,
+    shown_involvements,
+)
+from familyview.involvements.models import Involvement, ServiceCategory
+from familyview.sources.models import ExtractImport, PersonRecord, Source, is_stale
+from familyview.words import date_words, day_words
+
+__all__ = [
+    "ChildNotFound",
+    "Contact",
+    "Detail",
+    "FamilyMember",
+    "FamilyNetwork",
+    "FamilyNetworkRefused",
+    "IdentityConfidence",
+    "PoliceOffence",
+    "Provenance",
+    "Relationship",
+    "ServiceInvolvement",
+    "SourceInfo",
+    "Viewer",
+    "family_network",
+]
 
 
 class FamilyNetworkRefused(Exception):
@@ -37,21 +77,6 @@ class Viewer:
 
     role: str
     authority_id: int
-
-
-@dataclass(frozen=True)
-class SourceInfo:
-    """A source system a fact came from, and how current its data is."""
-
-    code: str
-    name: str
-    organisation: str
-    service_category: str
-    duty_phone: str
-    # The extracted_at of the source's latest loaded import; None if never loaded.
-    data_current_as_of: datetime | None
-    # Older than the source's expected cadence (Source.expected_every_days).
-    stale: bool
 
 
 @dataclass(frozen=True)
@@ -94,61 +119,6 @@ class IdentityConfidence:
     words: str  # "Very sure", "Sure", "Fairly sure", "Not sure"
     records: int  # how many source records make up this person
     source_names: tuple[str, ...]  # which sources know them
-
-
-@dataclass(frozen=True)
-class Contact:
-    """A lead professional the practitioner can call or email."""
-
-    name: str
-    role: str
-    phone: str
-    email: str
-
-
-@dataclass(frozen=True)
-class PoliceOffence:
-    """One safeguarding-relevant police event, as the display rules allow it."""
-
-    date: date | None
-    offence_type: str  # "domestic abuse", "missing person"...
-    nature: str  # the person's involvement: "victim", "suspect", "offender"...
-
-
-@dataclass(frozen=True)
-class Detail:
-    """One further fact about an involvement the rules allow, e.g. rent arrears."""
-
-    label: str
-    value: str
-
-
-@dataclass(frozen=True)
-class ServiceInvolvement:
-    """One involvement with a service, after the display rules."""
-
-    involvement_id: int
-    service_category: str  # code, e.g. "housing"
-    service_name: str  # "Housing"
-    status: str  # "current" or "historic"
-    current: bool
-    start_date: date | None
-    end_date: date | None
-    last_contact_date: date | None
-    team: str
-    organisation: str
-    # The lead professional, or None with withheld_reason saying why (a sensitive
-    # service, a shielded person, no lead recorded).
-    lead_professional: Contact | None
-    withheld_reason: str
-    duty_phone: str  # the team's duty line (falls back to the source's)
-    # A sensitive service shown only as "involvement exists, contact the duty line":
-    # then team, dates and details are empty too.
-    sensitive: bool
-    summary_only: bool
-    offences: tuple[PoliceOffence, ...]  # police only: at most as many as the rules allow
-    details: tuple[Detail, ...]
-    source: SourceInfo
 
 
 @dataclass(frozen=True)
@@ -200,8 +170,473 @@ class FamilyNetwork:
         return tuple(m.person_id for m in self.members if m.shielded)
 
 
+# ---- building a network ------------------------------------------------------------------
+
+PARENT_TYPES = ("mother", "father", "parent", "step_parent", "carer", "guardian")
+SIBLING_TYPES = ("sibling", "half_sibling", "step_sibling")
+OTHER_TYPES = (
+    "grandparent",
+    "partner",
+    "ex_partner",
+    "child",
+    "step_child",
+    "cared_for",
+    "grandchild",
+    "other_relative",
+)
+TYPE_ORDER = {t: i for i, t in enumerate((*PARENT_TYPES, *SIBLING_TYPES, *OTHER_TYPES))}
+TYPE_ORDER["household_member"] = len(TYPE_ORDER)
+GROUPS = (
+    ("parent_or_carer", frozenset(PARENT_TYPES)),
+    ("sibling", frozenset(SIBLING_TYPES)),
+    ("other_family", frozenset(OTHER_TYPES)),
+    ("household", frozenset({"household_member"})),
+)
+HOUSEHOLD_SOURCE_NAME = "Lives at the same address"
+DERIVED_SOURCE_NAME = "Worked out from the parents recorded"
+UNNAMED_SOURCE_NAME = "A service not shown here"
+
+
 def family_network(
     child_person_id: str, viewer: Viewer, today: date | None = None
 ) -> FamilyNetwork:
-    """The child's family network as `viewer` may see it (being written)."""
-    raise NotImplementedError("family_network is being written by the families helper")
+    """The child's family network as `viewer` may see it, on `today` (default: today).
+
+    Raises ChildNotFound for a person who does not exist, no longer holds records (merged
+    into another) or belongs to another authority than the viewer's. Runs a fixed number
+    of queries whatever the family's size: the child's records, the family links, the
+    members' records, their involvements, the service categories, the sources' latest
+    imports.
+    """
+    today = today or timezone.localdate()
+    child_links = list(
+        LinkedRecord.objects.filter(person_id=child_person_id).select_related(
+            "person_record__source__authority"
+        )
+    )
+    if not child_links or any(
+        link.person_record.source.authority_id != viewer.authority_id for link in child_links
+    ):
+        raise ChildNotFound("There is no such child in your authority")
+    authority_code = child_links[0].person_record.source.authority.code
+    rules = rules_for(authority_code)
+
+    links = list(
+        FamilyLink.objects.filter(
+            person_id=child_person_id, authority_id=viewer.authority_id
+        ).select_related("source")
+    )
+    member_ids = {link.related_person_id for link in links} - {child_person_id}
+    member_links = list(
+        LinkedRecord.objects.filter(person_id__in=member_ids).select_related(
+            "person_record__source"
+        )
+    )
+    records: dict[str, list[LinkedRecord]] = defaultdict(list)
+    for link in (*child_links, *member_links):
+        # A member of another authority cannot be linked to this child; belt and braces.
+        if link.person_record.source.authority_id == viewer.authority_id:
+            records[link.person_id].append(link)
+    involvements: dict[str, list[Involvement]] = defaultdict(list)
+    person_of_record = {link.person_record_id: pid for pid, ls in records.items() for link in ls}
+    for inv in Involvement.objects.filter(
+        person_record__link__person_id__in=[child_person_id, *member_ids],
+        ended_at__isnull=True,
+    ).select_related("source"):
+        involvements[person_of_record[inv.person_record_id]].append(inv)
+    services = {
+        code: ServiceName(name, sensitive)
+        for code, name, sensitive in ServiceCategory.objects.values_list(
+            "code", "name", "sensitive"
+        )
+    }
+    sources: dict[int, Source] = {}
+    for ls in records.values():
+        for link in ls:
+            sources[link.person_record.source_id] = link.person_record.source
+    for invs in involvements.values():
+        for inv in invs:
+            sources[inv.source_id] = inv.source
+    for link in links:
+        if link.source_id is not None:
+            sources[link.source_id] = link.source
+    latest = dict(
+        ExtractImport.objects.filter(source_id__in=sources, status=ExtractImport.Status.LOADED)
+        .values("source_id")
+        .annotate(latest=Max("extracted_at"))
+        .values_list("source_id", "latest")
+    )
+    now = timezone.now()
+    source_info = {
+        sid: SourceInfo(
+            code=source.code,
+            name=source.name,
+            organisation=source.organisation,
+            service_category=source.service_category,
+            duty_phone=source.duty_phone,
+            data_current_as_of=latest.get(sid),
+            stale=is_stale(source, latest.get(sid), now),
+        )
+        for sid, source in sources.items()
+    }
+    return _Assembly(
+        rules, viewer, today, records, involvements, services, source_info, links
+    ).network(child_person_id)
+
+
+class _Assembly:
+    """Turns the rows read for one family into the network's values (no queries)."""
+
+    def __init__(
+        self,
+        rules: DisplayRules,
+        viewer: Viewer,
+        today: date,
+        records: dict[str, list[LinkedRecord]],
+        involvements: dict[str, list[Involvement]],
+        services: dict[str, ServiceName],
+        sources: dict[int, SourceInfo],
+        links: list[FamilyLink],
+    ) -> None:
+        self.rules = rules
+        self.viewer = viewer
+        self.today = today
+        self.records = records
+        self.involvements = involvements
+        self.services = services
+        self.sources = sources
+        self.links = links
+        self.shielded = {
+            pid for pid, ls in records.items() if any(lk.person_record.restricted for lk in ls)
+        }
+        # Where shielded members live: nobody's address that matches is shown.
+        self.shielded_addresses = {
+            key
+            for pid in self.shielded
+            for lk in records[pid]
+            for key in _address_keys(lk.person_record)
+        }
+        self.ages = {pid: _ages(ls, today) for pid, ls in records.items()}
+        self.shown: dict[str, tuple[ServiceInvolvement, ...]] = {
+            pid: shown_involvements(
+                rules,
+                involvements.get(pid, ()),
+                ages=self.ages[pid],
+                shielded=pid in self.shielded,
+                role=viewer.role,
+                services=services,
+                sources=sources,
+            )
+            for pid in records
+        }
+        self.used_sources: dict[str, SourceInfo] = {}  # by code
+
+    def network(self, child_id: str) -> FamilyNetwork:
+        by_member: dict[str, list[FamilyLink]] = defaultdict(list)
+        for link in self.links:
+            if link.related_person_id in self.records and link.related_person_id != child_id:
+                by_member[link.related_person_id].append(link)
+        child = self.member(child_id, "child", ())
+        groups: dict[str, list[FamilyMember]] = defaultdict(list)
+        for pid, member_links in by_member.items():
+            relationships = self.relationships(pid, child_id, member_links)
+            types = {r.relationship_type for r in relationships}
+            group = next(name for name, kinds in GROUPS if types & kinds)
+            groups[group].append(self.member(pid, group, relationships))
+        for members in groups.values():
+            members.sort(
+                key=lambda m: (
+                    min(TYPE_ORDER[r.relationship_type] for r in m.relationships),
+                    -(m.age if m.age is not None else -1),
+                    m.display_name,
+                    m.person_id,
+                )
+            )
+        return FamilyNetwork(
+            child=child,
+            parents_and_carers=tuple(groups["parent_or_carer"]),
+            siblings=tuple(groups["sibling"]),
+            household=tuple(groups["household"]),
+            other_family=tuple(groups["other_family"]),
+            sources=tuple(sorted(self.used_sources.values(), key=lambda s: (s.name, s.code))),
+            rules_version=self.rules.version,
+            today=self.today,
+        )
+
+    # -- one member
+
+    def member(self, pid: str, group: str, relationships: tuple[Relationship, ...]) -> FamilyMember:
+        links = self.records[pid]
+        current = [lk for lk in links if lk.person_record.ended_at is None] or links
+        records = [lk.person_record for lk in current]
+        shielded = pid in self.shielded
+        ages = self.ages[pid]
+        involvements = self.shown[pid]
+        shown_sources = {i.source.code for i in involvements}
+        visible = []
+        for lk in links:
+            source = self.sources[lk.person_record.source_id]
+            if source.code in shown_sources or self._unrestricted(source.service_category):
+                visible.append(source)
+        for source in visible:
+            self.used_sources[source.code] = source
+        for inv in involvements:
+            self.used_sources[inv.source.code] = inv.source
+        probability = min(lk.match_probability for lk in links)
+        return FamilyMember(
+            person_id=pid,
+            display_name=_display_name(records),
+            age=ages.youngest,
+            date_of_birth=_birth_words(records),
+            partial_address="" if shielded else self._partial_address(records),
+            shielded=shielded,
+            group=group,
+            relationships=relationships,
+            identity=IdentityConfidence(
+                probability=probability,
+                words=identity_words(probability),
+                records=len(links),
+                source_names=tuple(sorted({s.name for s in visible})),
+            ),
+            involvements=involvements,
+        )
+
+    def _unrestricted(self, category: str) -> bool:
+        """A service whose involvement any family member's view may mention."""
+        rule = self.rules.category(category)
+        service = self.services.get(category)
+        return (
+            rule.show
+            and rule.min_age is None
+            and rule.max_age is None
+            and rule.offence_types is None
+            and service is not None
+            and not service.sensitive
+        )
+
+    def _partial_address(self, records: list[PersonRecord]) -> str:
+        with_address = [r for r in records if r.address_line1 or r.postcode]
+        if not with_address:
+            return ""
+        record = max(
+            with_address,
+            key=lambda r: (r.address_from or date.min, r.changed_by_import_id, r.pk),
+        )
+        if set(_address_keys(record)) & self.shielded_addresses:
+            return ""
+        return partial_address(record.address_line1, record.postcode)
+
+    # -- relationships to the child
+
+    def relationships(
+        self, pid: str, child_id: str, links: list[FamilyLink]
+    ) -> tuple[Relationship, ...]:
+        by_type: dict[str, list[FamilyLink]] = defaultdict(list)
+        for link in links:
+            by_type[link.relationship_type].append(link)
+        # "Parent" (often the inverse of a source's "child") joins a mother or father
+        # another statement names.
+        for specific in ("mother", "father"):
+            if (
+                specific in by_type
+                and "parent" in by_type
+                and not ("mother" in by_type and "father" in by_type)
+            ):
+                by_type[specific].extend(by_type.pop("parent"))
+        out = []
+        for rtype, group in by_type.items():
+            confidence = max(link.confidence for link in group)
+            provenance = tuple(
+                sorted(
+                    (self.provenance(link, pid, child_id) for link in group),
+                    key=lambda p: (p.kind != "source", p.source_name, p.said_at or _EPOCH),
+                )
+            )
+            out.append(
+                Relationship(
+                    relationship_type=rtype,
+                    label=FamilyRelationship(rtype).label,
+                    confidence=confidence,
+                    confidence_words=relationship_words(confidence),
+                    provenance=_unique(provenance),
+                    disputed=any(link.disputed for link in group),
+                )
+            )
+        out.sort(key=lambda r: TYPE_ORDER[r.relationship_type])
+        return tuple(out)
+
+    def provenance(self, link: FamilyLink, pid: str, child_id: str) -> Provenance:
+        if link.basis == FamilyLink.Basis.HOUSEHOLD:
+            how = "the same property" if link.evidence == "uprn" else "the same address"
+            return Provenance(
+                kind="household",
+                source_code="",
+                source_name=HOUSEHOLD_SOURCE_NAME,
+                said_at=None,
+                since=link.start_date,
+                until=link.end_date,
+                description=f"Recorded at {how} at the same time"
+                + _period(link.start_date, link.end_date),
+            )
+        if link.basis == FamilyLink.Basis.DERIVED:
+            return Provenance(
+                kind="derived",
+                source_code="",
+                source_name=DERIVED_SOURCE_NAME,
+                said_at=None,
+                since=None,
+                until=None,
+                description=f"Worked out from the parents the sources recorded: {link.evidence}",
+            )
+        source = self.sources[link.source_id]
+        named = self._unrestricted(source.service_category) or any(
+            inv.source.code == source.code
+            for person in (pid, child_id)
+            for inv in self.shown.get(person, ())
+        )
+        if not named:
+            # The source itself would tell the viewer of a service the rules do not show.
+            return Provenance(
+                kind="source",
+                source_code="",
+                source_name=UNNAMED_SOURCE_NAME,
+                said_at=None,
+                since=link.start_date,
+                until=link.end_date,
+                description="Recorded by a service whose involvement is not shown here",
+            )
+        self.used_sources[source.code] = source
+        return Provenance(
+            kind="source",
+            source_code=source.code,
+            source_name=source.name,
+            said_at=link.said_at,
+            since=link.start_date,
+            until=link.end_date,
+            description=f"Recorded by {source.name}" + _period(link.start_date, link.end_date),
+        )
+
+
+_EPOCH = datetime(1900, 1, 1, tzinfo=UTC)
+
+
+def _unique(provenance: tuple[Provenance, ...]) -> tuple[Provenance, ...]:
+    seen = set()
+    out = []
+    for p in provenance:
+        if p not in seen:
+            seen.add(p)
+            out.append(p)
+    return tuple(out)
+
+
+def _period(start: date | None, end: date | None) -> str:
+    if start and end:
+        return f", from {day_words(start)} to {day_words(end)}"
+    if start:
+        return f", since {day_words(start)}"
+    if end:
+        return f", until {day_words(end)}"
+    return ""
+
+
+# ---- words ---------------------------------------------------------------------------------
+
+
+def identity_words(probability: float) -> str:
+    """How sure the index is that a person's records are one person, in words."""
+    if probability >= 0.99:
+        return "Very sure"
+    if probability >= 0.95:
+        return "Sure"
+    if probability >= 0.8:
+        return "Fairly sure"
+    return "Not sure"
+
+
+def relationship_words(confidence: float) -> str:
+    """How likely a family link is, in words."""
+    if confidence >= 0.85:
+        return "Very likely"
+    if confidence >= 0.6:
+        return "Likely"
+    return "Possible"
+
+
+def partial_address(line1: str, postcode: str) -> str:
+    """The street and postcode district: '12 High Street', 'SK1 3XE' -> 'High Street, SK1'.
+
+    Enough to tell two people apart, not enough to find a door.
+    """
+    street = (line1 or "").split(",")[-1].strip()
+    words = street.split()
+    # Drop the house or flat number ("12", "12a", "Flat 3 Laurel Lodge" keeps the building).
+    while words and (any(c.isdigit() for c in words[0]) or words[0].casefold() in _FLAT_WORDS):
+        words = words[1:]
+    street = " ".join(words)
+    district = _district(postcode)
+    return ", ".join(part for part in (street, district) if part)
+
+
+_FLAT_WORDS = frozenset({"flat", "apartment", "unit", "room"})
+
+
+def _district(postcode: str) -> str:
+    code = "".join((postcode or "").split()).upper()
+    if len(code) < 5:
+        return ""
+    return code[:-3]
+
+
+def _address_keys(record: PersonRecord) -> list[str]:
+    keys = []
+    if record.uprn:
+        keys.append("u:" + record.uprn.strip())
+    key = address_key(record.address_line1, record.address_line2, record.postcode)
+    if key:
+        keys.append("a:" + key)
+    return keys
+
+
+def _display_name(records: list[PersonRecord]) -> str:
+    names = Counter(
+        (r.given_name.strip(), r.family_name.strip())
+        for r in records
+        if r.given_name.strip() or r.family_name.strip()
+    )
+    if not names:
+        return "Name not recorded"
+    newest = {
+        (r.given_name.strip(), r.family_name.strip()): r.changed_by_import_id for r in records
+    }
+    given, family = max(names, key=lambda n: (names[n], newest.get(n, 0)))
+    return " ".join(part for part in (given, family) if part)
+
+
+def _birth(records: list[PersonRecord]) -> tuple[int | None, int | None, int | None]:
+    """The date of birth most records agree on, as fully as they give it."""
+    full = Counter(
+        (r.birth_year, r.birth_month, r.birth_day)
+        for r in records
+        if r.birth_year and r.birth_month and r.birth_day
+    )
+    if full:
+        return max(full, key=lambda d: (full[d], d))
+    months = Counter(
+        (r.birth_year, r.birth_month) for r in records if r.birth_year and r.birth_month
+    )
+    if months:
+        year, month = max(months, key=lambda d: (months[d], d))
+        return year, month, None
+    years = Counter(r.birth_year for r in records if r.birth_year)
+    if years:
+        return max(years, key=lambda y: (years[y], y)), None, None
+    return None, None, None
+
+
+def _ages(links: list[LinkedRecord], today: date) -> AgeBounds:
+    return AgeBounds.from_birth(*_birth([lk.person_record for lk in links]), today)
+
+
+def _birth_words(records: list[PersonRecord]) -> str:
+    return date_words(*_birth(records))
