@@ -95,3 +95,7 @@ class AuditCheckpoint(models.Model):
 
     def __str__(self) -> str:
         return f"audit checkpoint at event {self.sequence}"
+
+
+# The privacy officer's tables (alerts, their handling) live beside the log's own.
+from familyview.audit.privacy_models import *  # noqa: E402, F403
