@@ -1,0 +1,64 @@
+"""familyview alerts run | staff-address USERNAME ...
+
+`run` reads the audit events recorded since the last run against the privacy alert rules
+(audit/alert_rules.toml) and raises alerts for the privacy officers' queue. Run it every
+few minutes (cron or a systemd timer); the queue page also catches up when it opens.
+"""
+
+import getpass
+
+from django.core.management.base import BaseCommand, CommandError
+
+from familyview.audit.alerts import (
+    AlertRulesError,
+    load_alert_rules,
+    run_alert_rules,
+    set_staff_home_address,
+)
+
+
+class Command(BaseCommand):
+    help = "Raise privacy alerts from the audit log, or record a member of staff's address."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        run = sub.add_parser("run", help="read new audit events against the alert rules")
+        run.add_argument("--rules", help="an alert rules file (default: the configured one)")
+        address = sub.add_parser(
+            "staff-address",
+            help="record a member of staff's home address for the same-address rule "
+            "(no address given: remove it)",
+        )
+        address.add_argument("username")
+        address.add_argument("--address-line1", default="")
+        address.add_argument("--postcode", default="")
+        address.add_argument("--uprn", default="")
+        address.add_argument("--by", default=None, help="who is recording it (default: you)")
+
+    def handle(self, *args, action, **options):
+        if action == "run":
+            try:
+                book = load_alert_rules(options["rules"])
+            except AlertRulesError as e:
+                raise CommandError(str(e)) from None
+            result = run_alert_rules(book=book)
+            self.stdout.write(
+                f"Read {result.events_read:,} audit events (up to event {result.read_up_to:,}) "
+                f"with alert rules version {book.version}: {result.alerts_raised:,} alerts "
+                f"raised, {result.alerts_extended:,} alerts given more evidence."
+            )
+            return
+        try:
+            home = set_staff_home_address(
+                options["username"],
+                address_line1=options["address_line1"],
+                postcode=options["postcode"],
+                uprn=options["uprn"],
+                by=options["by"] or getpass.getuser(),
+            )
+        except (LookupError, ValueError) as e:
+            raise CommandError(str(e)) from None
+        if home is None:
+            self.stdout.write(f"No home address is held for {options['username']} now.")
+        else:
+            self.stdout.write(f"Home address recorded for {options['username']}.")
