@@ -94,8 +94,9 @@ class BuildRules:
     max_children_per_parent: int
 
 
-def build_rules(path: Path = RULES_FILE) -> BuildRules:
-    """Read and check the family building rules."""
+def build_rules(path: Path | None = None) -> BuildRules:
+    """Read and check the family building rules (building.toml unless told otherwise)."""
+    path = path or RULES_FILE
     with path.open("rb") as f:
         data = tomllib.load(f)
     try:
@@ -367,7 +368,15 @@ def _stated_links(records: dict[int, _Record], rules: BuildRules) -> list[Row]:
             # One statement per source: the one said as stated and most recently wins.
             if kept is None or _weight(row) > _weight(kept):
                 best[key] = row
-    return list(best.values())
+    # A source's "child" one way round makes "parent" the other; where the same source
+    # also names the mother or father, that says it better.
+    said = {(r.person, r.related, r.source, r.rtype) for r in best.values()}
+    return [
+        r
+        for r in best.values()
+        if r.as_stated
+        or not any((r.person, r.related, r.source, t) in said for t in GENERAL.get(r.rtype, ()))
+    ]
 
 
 _EPOCH = datetime(1900, 1, 1, tzinfo=UTC)

@@ -343,10 +343,13 @@ class _Assembly:
             types = {r.relationship_type for r in relationships}
             group = next(name for name, kinds in GROUPS if types & kinds)
             groups[group].append(self.member(pid, group, relationships))
-        for members in groups.values():
+        for group, members in groups.items():
+            # Parents and carers by what they are (mother first); others eldest first.
             members.sort(
                 key=lambda m: (
-                    min(TYPE_ORDER[r.relationship_type] for r in m.relationships),
+                    min(TYPE_ORDER[r.relationship_type] for r in m.relationships)
+                    if group == "parent_or_carer"
+                    else 0,
                     -(m.age if m.age is not None else -1),
                     m.display_name,
                     m.person_id,
@@ -376,7 +379,7 @@ class _Assembly:
         visible = []
         for lk in links:
             source = self.sources[lk.person_record.source_id]
-            if source.code in shown_sources or self._unrestricted(source.service_category):
+            if source.code in shown_sources or self._nameable(source, pid):
                 visible.append(source)
         for source in visible:
             self.used_sources[source.code] = source
@@ -401,17 +404,20 @@ class _Assembly:
             involvements=involvements,
         )
 
-    def _unrestricted(self, category: str) -> bool:
-        """A service whose involvement any family member's view may mention."""
+    def _nameable(self, source: SourceInfo, pid: str) -> bool:
+        """Whether naming this source as knowing the person says no more than the rules
+        show: its service is shown at their age, is not sensitive and has no offences to
+        filter, or they have an involvement with it that is shown."""
+        if any(inv.source.code == source.code for inv in self.shown.get(pid, ())):
+            return True
+        category = source.service_category
         rule = self.rules.category(category)
         service = self.services.get(category)
         return (
-            rule.show
-            and rule.min_age is None
-            and rule.max_age is None
-            and rule.offence_types is None
-            and service is not None
+            service is not None
             and not service.sensitive
+            and rule.offence_types is None
+            and self.rules.shows(category, self.ages[pid])
         )
 
     def _partial_address(self, records: list[PersonRecord]) -> str:
@@ -489,11 +495,7 @@ class _Assembly:
                 description=f"Worked out from the parents the sources recorded: {link.evidence}",
             )
         source = self.sources[link.source_id]
-        named = self._unrestricted(source.service_category) or any(
-            inv.source.code == source.code
-            for person in (pid, child_id)
-            for inv in self.shown.get(person, ())
-        )
+        named = self._nameable(source, pid) or self._nameable(source, child_id)
         if not named:
             # The source itself would tell the viewer of a service the rules do not show.
             return Provenance(

@@ -212,8 +212,10 @@ class DisplayRules:
         return rule.sensitive_default or self.sensitive_default
 
 
-def rules_for(authority_code: str, directory: Path = RULES_DIR) -> DisplayRules:
-    """The display rules an authority applies: the defaults with its own file over them."""
+def rules_for(authority_code: str, directory: Path | None = None) -> DisplayRules:
+    """The display rules an authority applies: the defaults with its own file over them
+    (from display_rules/ unless told another folder)."""
+    directory = directory or RULES_DIR
     default = directory / f"{DEFAULT_NAME}.toml"
     own = directory / f"{authority_code}.toml" if authority_code else None
     if own is not None and (authority_code == DEFAULT_NAME or not own.is_file()):

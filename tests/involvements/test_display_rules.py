@@ -1,0 +1,438 @@
+"""Display rules case by case: which services are shown at which ages, sensitive services,
+shielded people, police offences, further details, and each authority's own version."""
+
+import os
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+from familyview.access.models import Role
+from familyview.involvements import display
+from familyview.involvements.display import (
+    WITHHELD_NONE_RECORDED,
+    WITHHELD_SENSITIVE,
+    WITHHELD_SHIELDED,
+    AgeBounds,
+    DisplayRulesError,
+    ServiceName,
+    SourceInfo,
+    rules_for,
+    shown_involvements,
+)
+from familyview.involvements.models import Involvement
+
+TODAY = date(2026, 6, 15)
+SENSITIVE = ("camhs", "adult_mental_health", "substance_misuse", "sexual_health", "domestic_abuse")
+SERVICES = {
+    "adult_social_care": ServiceName("Adult social care", False),
+    "housing": ServiceName("Housing", False),
+    "police": ServiceName("Police", False),
+    "education": ServiceName("Education (school)", False),
+    "gp": ServiceName("GP", False),
+    "childrens_social_care": ServiceName("Children's social care", False),
+    **{code: ServiceName(code.replace("_", " ").title(), True) for code in SENSITIVE},
+}
+SOURCE = SourceInfo(
+    code="SRC",
+    name="A case system",
+    organisation="Stockport Council",
+    service_category="housing",
+    duty_phone="0161 000 0000",
+    data_current_as_of=datetime(2026, 6, 1, 9, 0),
+    stale=False,
+)
+_ids = iter(range(1, 10_000))
+
+
+def involvement(category: str, **fields) -> Involvement:
+    """An Involvement as read from the database (never saved: the rules need no database)."""
+    values = {
+        "pk": next(_ids),
+        "source_id": 1,
+        "service_category": category,
+        "status": "current",
+        "team": "A team",
+        "organisation": "Stockport Council",
+        "start_date": date(2025, 1, 1),
+        "lead_name": "Sam Lead",
+        "lead_role": "Key worker",
+        "lead_phone": "0161 496 0001",
+        "lead_email": "sam.lead@example.gov.uk",
+        "duty_phone": "0161 496 0999",
+        **fields,
+    }
+    return Involvement(**values)
+
+
+def born(years_ago: int, days_after: int = 0) -> AgeBounds:
+    """The ages of someone born `years_ago` years before TODAY (plus some days)."""
+    birthday = date(TODAY.year - years_ago, TODAY.month, TODAY.day).toordinal() + days_after
+    d = date.fromordinal(birthday)
+    return AgeBounds.from_birth(d.year, d.month, d.day, TODAY)
+
+
+def shown(
+    *involvements: Involvement,
+    ages: AgeBounds | None = None,
+    shielded: bool = False,
+    role: str = "practitioner",
+    rules=None,
+):
+    return shown_involvements(
+        rules or rules_for("stockport"),
+        involvements,
+        ages=ages if ages is not None else born(40),
+        shielded=shielded,
+        role=role,
+        services=SERVICES,
+        sources={1: SOURCE},
+    )
+
+
+# ---- ages -----------------------------------------------------------------------------------
+
+
+def test_an_age_turns_on_the_birthday_itself():
+    assert born(15) == AgeBounds(15, 15)
+    assert born(15, days_after=1) == AgeBounds(14, 14)
+
+
+def test_a_partial_date_of_birth_gives_the_youngest_and_oldest_possible_age():
+    assert AgeBounds.from_birth(2011, None, None, TODAY) == AgeBounds(14, 15)
+    assert AgeBounds.from_birth(2011, 6, None, TODAY) == AgeBounds(14, 15)
+    assert AgeBounds.from_birth(2011, 5, None, TODAY) == AgeBounds(15, 15)
+    assert AgeBounds.from_birth(None, None, None, TODAY) == AgeBounds(None, None)
+
+
+@pytest.mark.parametrize(
+    ("category", "younger", "older"),
+    [("adult_social_care", 14, 15), ("housing", 15, 16), ("police", 17, 18)],
+)
+def test_services_with_a_minimum_age_start_on_that_birthday(category, younger, older):
+    fields = {}
+    if category == "police":
+        fields["details"] = {"offences": [{"date": "2026-01-02", "type": "domestic abuse"}]}
+    assert shown(involvement(category, **fields), ages=born(younger)) == ()
+    assert shown(involvement(category, **fields), ages=born(younger + 1, days_after=1)) == ()
+    assert len(shown(involvement(category, **fields), ages=born(older))) == 1
+
+
+@pytest.mark.parametrize(("age", "visible"), [(3, False), (4, True), (20, True), (21, False)])
+def test_school_is_shown_from_4_to_20(age, visible):
+    assert bool(shown(involvement("education"), ages=born(age))) is visible
+
+
+def test_school_ends_the_day_a_person_turns_21():
+    assert len(shown(involvement("education"), ages=born(21, days_after=1))) == 1
+    assert shown(involvement("education"), ages=born(21)) == ()
+
+
+def test_a_year_of_birth_alone_must_show_the_person_is_old_enough():
+    # Born in 2011: 14 or 15 on TODAY, so not certainly 15.
+    ages = AgeBounds.from_birth(2011, None, None, TODAY)
+    assert shown(involvement("adult_social_care"), ages=ages) == ()
+    assert (
+        len(
+            shown(
+                involvement("adult_social_care"), ages=AgeBounds.from_birth(2010, None, None, TODAY)
+            )
+        )
+        == 1
+    )
+
+
+def test_no_age_hides_age_limited_services_but_not_others():
+    unknown = AgeBounds(None, None)
+    assert shown(involvement("housing"), ages=unknown) == ()
+    assert shown(involvement("education"), ages=unknown) == ()
+    assert len(shown(involvement("gp"), ages=unknown)) == 1
+
+
+# ---- sensitive services --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("category", SENSITIVE)
+def test_a_sensitive_service_shows_only_that_it_exists_and_its_duty_line(category):
+    (item,) = shown(
+        involvement(category, team="Community Mental Health Team North", details={"a": 1})
+    )
+    assert item.summary_only and item.sensitive
+    assert item.service_name == SERVICES[category].name
+    assert item.duty_phone == "0161 496 0999"
+    assert item.lead_professional is None
+    assert item.withheld_reason == WITHHELD_SENSITIVE
+    assert (item.status, item.team, item.start_date, item.end_date, item.last_contact_date) == (
+        "",
+        "",
+        None,
+        None,
+        None,
+    )
+    assert item.details == () and item.offences == ()
+
+
+def test_several_involvements_with_one_sensitive_service_are_shown_once():
+    items = shown(
+        involvement("substance_misuse"),
+        involvement("substance_misuse", status="historic", end_date=date(2025, 3, 1)),
+    )
+    assert len(items) == 1
+
+
+def test_the_duty_line_falls_back_to_the_sources():
+    (item,) = shown(involvement("camhs", duty_phone=""))
+    assert item.duty_phone == SOURCE.duty_phone
+
+
+def write_rules(directory: Path, name: str, text: str) -> None:
+    directory.mkdir(exist_ok=True)
+    (directory / f"{name}.toml").write_text(text, encoding="utf-8")
+
+
+@pytest.fixture
+def rules_dir(tmp_path) -> Path:
+    """A display rules folder holding a copy of the real defaults."""
+    folder = tmp_path / "display_rules"
+    folder.mkdir()
+    default = (display.RULES_DIR / "default.toml").read_text(encoding="utf-8")
+    (folder / "default.toml").write_text(default, encoding="utf-8")
+    return folder
+
+
+def test_a_role_may_be_allowed_more_of_sensitive_services(rules_dir):
+    write_rules(
+        rules_dir,
+        "stockport",
+        'version = "stockport-2"\n'
+        '[sensitive.roles]\nteam_manager = "dates"\n'
+        '[category.domestic_abuse.sensitive_roles]\nteam_manager = "full"\n',
+    )
+    rules = rules_for("stockport", rules_dir)
+    inv = involvement("adult_mental_health", team="CMHT North")
+    (as_practitioner,) = shown(inv, rules=rules)
+    (as_manager,) = shown(inv, rules=rules, role="team_manager")
+    assert as_practitioner.summary_only
+    assert not as_manager.summary_only
+    assert (as_manager.team, as_manager.status) == ("CMHT North", "current")
+    assert as_manager.lead_professional is None
+    assert as_manager.withheld_reason == WITHHELD_SENSITIVE
+    (da,) = shown(involvement("domestic_abuse"), rules=rules, role="team_manager")
+    assert da.lead_professional is not None and da.lead_professional.name == "Sam Lead"
+
+
+# ---- shielded people ---------------------------------------------------------------------
+
+
+def test_a_shielded_persons_lead_professional_is_withheld_for_the_duty_line():
+    (item,) = shown(involvement("housing"), shielded=True)
+    assert item.lead_professional is None
+    assert item.withheld_reason == WITHHELD_SHIELDED
+    assert item.duty_phone == "0161 496 0999"
+
+
+def test_an_involvement_with_no_lead_professional_says_so():
+    (item,) = shown(involvement("gp", lead_name="", lead_phone="", lead_email=""))
+    assert item.lead_professional is None
+    assert item.withheld_reason == WITHHELD_NONE_RECORDED
+
+
+def test_a_lead_professional_is_shown_with_every_contact_detail():
+    (item,) = shown(involvement("gp"))
+    lead = item.lead_professional
+    assert (lead.name, lead.role, lead.phone, lead.email) == (
+        "Sam Lead",
+        "Key worker",
+        "0161 496 0001",
+        "sam.lead@example.gov.uk",
+    )
+    assert item.withheld_reason == ""
+
+
+# ---- police ----------------------------------------------------------------------------------
+
+
+def offence(day: str, kind: str, nature: str = "suspect") -> dict:
+    return {"date": day, "type": kind, "involvement": nature}
+
+
+def test_police_show_only_safeguarding_offences():
+    (item,) = shown(
+        involvement(
+            "police",
+            details={
+                "offences": [
+                    offence("2026-03-01", "theft"),
+                    offence("2026-02-01", "Domestic abuse", "victim"),
+                    offence("2026-01-01", "drink driving"),
+                ]
+            },
+        )
+    )
+    assert [(o.offence_type, o.nature, o.date) for o in item.offences] == [
+        ("Domestic abuse", "victim", date(2026, 2, 1))
+    ]
+
+
+def test_a_police_involvement_with_no_safeguarding_offence_is_not_shown():
+    assert (
+        shown(involvement("police", details={"offences": [offence("2026-01-01", "theft")]})) == ()
+    )
+    assert shown(involvement("police", details=None)) == ()
+
+
+def test_at_most_three_offences_the_most_recent_across_a_persons_involvements():
+    older = involvement(
+        "police",
+        status="historic",
+        start_date=date(2020, 1, 1),
+        end_date=date(2021, 1, 1),
+        details={
+            "offences": [
+                offence("2020-05-01", "harassment"),
+                offence("2024-05-01", "missing person", "missing person"),
+            ]
+        },
+    )
+    newer = involvement(
+        "police",
+        details={
+            "offences": [
+                offence("2025-01-01", "common assault"),
+                offence("2026-01-01", "domestic abuse"),
+                offence("2023-01-01", "robbery", "victim"),
+            ]
+        },
+    )
+    items = shown(older, newer)
+    offences = [o for item in items for o in item.offences]
+    assert [o.date for o in offences] == [date(2026, 1, 1), date(2025, 1, 1), date(2024, 5, 1)]
+    # The involvement whose only offences fell outside the three is still shown for the one
+    # that made it; one with none left would not be.
+    assert [len(item.offences) for item in items] == [2, 1]
+
+
+def test_an_involvement_left_with_no_offence_after_the_limit_is_not_shown():
+    oldest = involvement(
+        "police",
+        status="historic",
+        end_date=date(2019, 1, 1),
+        details={"offences": [offence("2018-01-01", "harassment")]},
+    )
+    recent = involvement(
+        "police",
+        details={
+            "offences": [
+                offence("2026-01-01", "harassment"),
+                offence("2025-01-01", "harassment"),
+                offence("2024-01-01", "harassment"),
+            ]
+        },
+    )
+    (item,) = shown(oldest, recent)
+    assert item.involvement_id == recent.pk
+
+
+# ---- details and order -----------------------------------------------------------------------
+
+
+def test_only_the_details_the_rules_name_are_shown_with_their_labels():
+    (item,) = shown(
+        involvement(
+            "housing",
+            details={"rent_arrears": True, "notice_seeking_possession": False, "tenant_notes": "x"},
+        )
+    )
+    assert [(d.label, d.value) for d in item.details] == [
+        ("Rent arrears", "Yes"),
+        ("Notice seeking possession served", "No"),
+    ]
+
+
+def test_current_involvements_come_first_then_the_most_recent():
+    old = involvement(
+        "gp", status="historic", start_date=date(2010, 1, 1), end_date=date(2012, 1, 1)
+    )
+    recent = involvement(
+        "housing", status="historic", start_date=date(2020, 1, 1), end_date=date(2025, 1, 1)
+    )
+    now = involvement("childrens_social_care", start_date=date(2019, 1, 1))
+    sensitive = involvement("camhs")
+    items = shown(old, sensitive, recent, now)
+    assert [i.involvement_id for i in items] == [now.pk, recent.pk, old.pk, sensitive.pk]
+
+
+# ---- configuration -------------------------------------------------------------------------
+
+
+def test_the_defaults_are_the_agreed_ones():
+    rules = rules_for("stockport")
+    assert rules.version == "default-1"
+    assert rules.category("adult_social_care").min_age == 15
+    assert rules.category("housing").min_age == 16
+    assert rules.category("police").min_age == 18
+    assert rules.category("police").max_offences == 3
+    assert (rules.category("education").min_age, rules.category("education").max_age) == (4, 20)
+    assert rules.sensitive_default == "exists"
+
+
+def test_an_authoritys_own_rules_apply_over_the_defaults_with_both_versions(rules_dir):
+    write_rules(
+        rules_dir,
+        "stockport",
+        'version = "stockport-2"\n[category.police]\nmin_age = 16\nmax_offences = 1\n',
+    )
+    own = rules_for("stockport", rules_dir)
+    other = rules_for("trafford", rules_dir)
+    assert own.version == "default-1+stockport-2"
+    assert other.version == "default-1"
+    assert own.category("police").min_age == 16
+    assert own.category("police").max_offences == 1
+    # What the authority did not change stays as the defaults say.
+    assert own.category("police").offence_types == other.category("police").offence_types
+    assert own.category("housing").min_age == 16
+    inv = involvement("police", details={"offences": [offence("2026-01-01", "harassment")]})
+    assert len(shown(inv, ages=born(16), rules=own)) == 1
+    assert shown(inv, ages=born(16), rules=other) == ()
+
+
+def test_an_edited_rules_file_is_read_again(rules_dir):
+    write_rules(rules_dir, "stockport", 'version = "a"\n')
+    assert rules_for("stockport", rules_dir).version == "default-1+a"
+    path = rules_dir / "stockport.toml"
+    path.write_text('version = "b"\n', encoding="utf-8")
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    assert rules_for("stockport", rules_dir).version == "default-1+b"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[category.police]\nmin_age = 16\n", "needs a version"),
+        ('version = "2"\n[category.poliec]\nmin_age = 16\n', "category.poliec] is not a service"),
+        ('version = "2"\n[category.police]\nmin_age = "sixteen"\n', "min_age must be a whole"),
+        ('version = "2"\n[category.education]\nmin_age = 25\n', "min_age is more than its max_age"),
+        ('version = "2"\n[sensitive]\ndefault = "everything"\n', "sensitive.default must be one"),
+        (
+            'version = "2"\n[sensitive.roles]\nsocial_worker = "full"\n',
+            "'social_worker' is not a role",
+        ),
+        (
+            'version = "2"\n[category.police]\nmax_age = 90\nshown = false\n',
+            "category.police.shown",
+        ),
+        ('version = "2"\nunknown_setting = 1\n', "unknown setting 'unknown_setting'"),
+        ('version = "2"\n[category.housing]\ndetails = ["rent_arrears"]\n', "details must map"),
+        ("version = \n", "not valid TOML"),
+    ],
+)
+def test_a_wrong_rules_file_is_refused_naming_the_file_and_setting(rules_dir, text, message):
+    write_rules(rules_dir, "stockport", text)
+    with pytest.raises(DisplayRulesError, match=r"stockport\.toml") as refused:
+        rules_for("stockport", rules_dir)
+    assert message in str(refused.value)
+
+
+def test_the_roles_rules_may_name_are_the_access_roles():
+    assert set(Role.values) == display.ROLES
