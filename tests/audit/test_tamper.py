@@ -117,12 +117,9 @@ def test_a_deleted_event_hidden_by_renumbering_is_found(log):
         shift_sequences(13, -1)
     intact, output = run_verify()
     assert not intact
-    found = findings(output)
-    assert (
+    assert findings(output) == [
         "deleted at event 12: event 12 is missing, and the events after renumbered to hide it"
-        in found
-    )
-    assert any(f.startswith("renumbered at event 12:") for f in found)
+    ]
 
 
 def test_reordered_events_are_found(log):
@@ -139,7 +136,7 @@ def test_reordered_events_are_found(log):
         "reordered at event 8: event 9 is stored as 8, before event 8 (stored as 9) "
         "which it follows"
     ) in found
-    assert not any(f.startswith(("edited", "deleted", "inserted")) for f in found)
+    assert len(found) == 1
 
 
 def test_an_inserted_event_is_found(log, practitioner):
@@ -155,8 +152,10 @@ def test_an_inserted_event_is_found(log, practitioner):
     intact, output = run_verify()
     assert not intact
     found = findings(output)
-    assert "inserted at event 8: event 8 is not part of the chain: no event links to it" in found
-    assert not any(f.startswith(("edited", "deleted", "reordered")) for f in found)
+    assert found == [
+        "inserted at event 8: event 8 is not part of the chain: no event links to it "
+        "(and the events after it renumbered)"
+    ]
 
 
 def test_an_inserted_event_with_the_chain_relinked_is_found_by_the_checkpoints(log):

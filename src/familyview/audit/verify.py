@@ -10,8 +10,7 @@ checks, for each event:
 
 A break in the links is classified by looking a few thousand events either side: an event
 nothing links to is *inserted* (or, if the next event links to something missing, an event
-*edited and re-hashed*); an event that links to one stored after it is *reordered*; an
-event whose number does not match what its hash covers was *renumbered*. Then the signed
+*edited and re-hashed*); an event that links to one stored after it is *reordered*. Then the signed
 checkpoints: each must carry a good signature from a key in the keyring, match the event
 it names (someone who re-hashes the whole chain cannot re-sign it: *rewritten*), and
 exist (events cut off after the last checkpoint's event: *truncated*). Checkpoints in
@@ -47,7 +46,7 @@ MAX_FINDINGS_KEPT = 1000
 class Finding:
     """One thing wrong with the log: what kind, at which sequence number, in words."""
 
-    kind: str  # edited, deleted, inserted, reordered, renumbered, truncated, rewritten, checkpoint
+    kind: str  # edited, deleted, inserted, reordered, truncated, rewritten, checkpoint
     sequence: int
     message: str
 
@@ -175,20 +174,10 @@ class _Walker:
             before_seq=prev.seq if prev else None,
             before_orig=prev.orig if prev else None,
         )
-        if orig is not None and orig != seq:
-            new_offset = orig - seq
-            if new_offset != self.offset:
-                report.add(
-                    Finding(
-                        "renumbered",
-                        seq,
-                        f"the event stored as {seq} was written as event {orig}"
-                        + (" (and the events after it are shifted too)" if linked else ""),
-                    )
-                )
-            self.offset = new_offset
-        elif orig == seq:
-            self.offset = 0
+        # Renumbering is not reported on its own: it only ever hides a deletion, an
+        # insertion or a move, each reported with the numbers the hashes cover.
+        if orig is not None:
+            self.offset = orig - seq
 
         # The link back.
         if previous_hash == chain.GENESIS_HASH and prev is None and row.orig == 1:
@@ -299,11 +288,15 @@ class _Walker:
                     )
                 )
             elif after is not None:
+                renumbered = (
+                    " (and the events after it renumbered)" if after.orig != after.seq else ""
+                )
                 report.add(
                     Finding(
                         "inserted",
                         row.seq,
-                        f"event {row.seq} is not part of the chain: no event links to it",
+                        f"event {row.seq} is not part of the chain: no event links to it"
+                        + renumbered,
                     )
                 )
 
