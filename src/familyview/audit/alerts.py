@@ -134,7 +134,7 @@ class AlertRules:
             day_text = f"{names[0]} to {names[-1]}"
         else:
             day_text = ", ".join(names) or "no day"
-        return f"{_clock(self.day_starts)} to {_clock(self.day_ends)}, {day_text}"
+        return f"{clock_words(self.day_starts)} to {clock_words(self.day_ends)}, {day_text}"
 
 
 @dataclass(frozen=True)
@@ -651,10 +651,10 @@ def explain(
         said = f' Their written justification: "{justification}"' if justification else ""
         return (
             f"{staff_name} broke the glass to see the family of shielded {people} on "
-            f"{day} at {_clock(first.time())}.{said} Every break-glass is checked."
+            f"{day} at {clock_words(first.time())}.{said} Every break-glass is checked."
         )
     if rule == AlertRule.OUT_OF_HOURS:
-        times = [_clock(e.occurred_at.astimezone(rules.timezone).time()) for e in events]
+        times = [clock_words(e.occurred_at.astimezone(rules.timezone).time()) for e in events]
         shown = ", ".join(times[:10]) + (f" and {len(times) - 10} more" if len(times) > 10 else "")
         holiday = " (a holiday)" if first.date() in rules.holidays else ""
         weekday = WEEKDAYS[first.weekday()].capitalize()
@@ -668,7 +668,7 @@ def explain(
         limit = rules.per_hour if hourly else rules.per_day
         if window and hourly:
             start, end = (w.astimezone(rules.timezone) for w in window)
-            when = f"between {_clock(start.time())} and {_clock(end.time())} on {day}"
+            when = f"between {clock_words(start.time())} and {clock_words(end.time())} on {day}"
         else:
             when = f"on {day}"
         return (
@@ -708,11 +708,9 @@ def _reads_words(events: Sequence[AuditEvent], rules: AlertRules) -> str:
     first = events[0].occurred_at.astimezone(rules.timezone)
     last = events[-1].occurred_at.astimezone(rules.timezone)
     if len(events) == 1:
-        return f"{_levels_words(events)}, at {_clock(first.time())}"
-    return (
-        f"{_times(len(events))} between {_clock(first.time())} and {_clock(last.time())}; "
-        f"{_levels_words(events)}"
-    )
+        return f"{_levels_words(events)}, at {clock_words(first.time())}"
+    between = f"between {clock_words(first.time())} and {clock_words(last.time())}"
+    return f"{_times(len(events))} {between}; {_levels_words(events)}"
 
 
 def _distinct_people(events: Sequence[AuditEvent]) -> str:
@@ -722,7 +720,7 @@ def _distinct_people(events: Sequence[AuditEvent]) -> str:
     return f"{len(people):,} different {'person was' if len(people) == 1 else 'people were'} shown."
 
 
-def _clock(value: time) -> str:
+def clock_words(value: time) -> str:
     """'2:30pm', '10am', 'midday', 'midnight' (the GOV.UK style)."""
     if value.hour == 0 and value.minute == 0:
         return "midnight"

@@ -1,0 +1,442 @@
+"""Retention: removing what Family View no longer needs to keep, by rule.
+
+The rules (retention.toml, versioned configuration) say how long each kind of record is
+kept, with changes per source: person records a source no longer sends, ended
+involvements and relationships, rows an import quarantined, closed privacy alerts, and
+the audit log itself. `run_retention()` applies every rule in ONE transaction, holding
+the person index's writer lock: it removes everything the rules say or nothing. It
+reports what it removed per rule and source, and records one audit event with the
+counts in the same transaction. A dry run does the same work and rolls it back, so its
+counts are exactly what a real run would remove, and it leaves nothing behind (not even
+an audit event).
+
+Removing a person record removes what hangs from it (its involvements, relationships,
+place in the person index, search entry, steward decisions, review pairs); a person left
+with no records is retired, as a merge retires one; the family links are rebuilt.
+
+Audit events are not removed yet, only counted: the database refuses to delete audit
+rows (append-only triggers) and `familyview audit verify` reads a log whose first events
+are missing as tampering. docs/privacy.md describes what removing them safely needs.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max, Q, QuerySet
+from django.utils import timezone
+
+from familyview.audit.events import record_event
+from familyview.audit.models import AuditCheckpoint, AuditEvent
+from familyview.audit.privacy_models import CLOSED_STATUSES, PrivacyAlert
+from familyview.families.models import SourceRelationship
+from familyview.identity.locking import lock_index
+from familyview.identity.models import LinkedRecord, Person
+from familyview.involvements.models import Involvement
+from familyview.sources.models import PersonRecord, QuarantinedRow, Source
+
+DEFAULT_RULES_FILE = Path(__file__).with_name("retention.toml")
+KINDS = ("person_records", "involvements", "relationships", "quarantine")
+KIND_SETTINGS = {
+    "person_records": "ended_keep_years",
+    "involvements": "ended_keep_years",
+    "relationships": "ended_keep_years",
+    "quarantine": "keep_days",
+}
+
+# What each removed row is called in the report.
+WORDS = {
+    "sources.PersonRecord": "person records",
+    "involvements.Involvement": "involvements",
+    "families.SourceRelationship": "relationships",
+    "identity.LinkedRecord": "links to persons in the index",
+    "identity.SearchEntry": "search entries",
+    "identity.StewardDecision": "steward decisions",
+    "identity.ReviewPair": "pairs waiting for review",
+    "sources.QuarantinedRow": "quarantined rows",
+    "audit.PrivacyAlert": "privacy alerts",
+    "audit.AlertHandling": "steps taken on alerts",
+    "audit.PrivacyAlertEvent": "links from alerts to audit events",
+}
+
+
+class RetentionRulesError(ValueError):
+    """The retention rules file is wrong; the message names the file, setting and why."""
+
+
+# The rules
+
+
+@dataclass(frozen=True)
+class KindRules:
+    """How long each source-held kind is kept (None: for ever)."""
+
+    person_records_years: int | None = None
+    involvements_years: int | None = None
+    relationships_years: int | None = None
+    quarantine_days: int | None = None
+
+    def keep(self, kind: str) -> int | None:
+        return {
+            "person_records": self.person_records_years,
+            "involvements": self.involvements_years,
+            "relationships": self.relationships_years,
+            "quarantine": self.quarantine_days,
+        }[kind]
+
+
+@dataclass(frozen=True)
+class RetentionRules:
+    """The retention rules file: defaults, each source's changes, audit and alerts."""
+
+    path: Path
+    version: int
+    audit_years: int | None
+    alerts_years: int | None
+    defaults: KindRules
+    by_source: dict[str, KindRules] = field(default_factory=dict)
+
+    def for_source(self, code: str) -> KindRules:
+        return self.by_source.get(code, self.defaults)
+
+
+def rules_file() -> Path:
+    """The retention rules in force: settings.FAMILYVIEW_RETENTION_RULES, else built in."""
+    configured = getattr(settings, "FAMILYVIEW_RETENTION_RULES", None)
+    return Path(configured) if configured else DEFAULT_RULES_FILE
+
+
+def load_retention_rules(path: Path | str | None = None) -> RetentionRules:
+    """Read and check the retention rules; RetentionRulesError names anything wrong."""
+    path = Path(path) if path else rules_file()
+    try:
+        with path.open("rb") as f:
+            data = tomllib.load(f)
+    except FileNotFoundError:
+        raise RetentionRulesError(f"{path}: no such retention rules file") from None
+    except tomllib.TOMLDecodeError as e:
+        raise RetentionRulesError(f"{path}: not valid TOML ({e})") from None
+
+    def fail(setting: str, why: str) -> RetentionRulesError:
+        return RetentionRulesError(f"{path}: {setting} {why}")
+
+    known = {"version", "audit", "privacy_alerts", "sources", *KINDS}
+    for key in data:
+        if key not in known:
+            raise fail(key, f"is not a setting (known: {', '.join(sorted(known))})")
+    version = data.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise fail("version", "must be a whole number from 1")
+
+    def table(value: Any, name: str) -> dict:
+        if not isinstance(value, dict):
+            raise fail(name, "must be a table")
+        return value
+
+    def number(values: dict, name: str, setting: str, smallest: int) -> int | None:
+        for key in values:
+            if key != setting:
+                raise fail(f"{name}.{key}", f"is not a setting here (known: {setting})")
+        value = values.get(setting)
+        if value is None:
+            return None
+        if not isinstance(value, int) or isinstance(value, bool) or value < smallest:
+            raise fail(f"{name}.{setting}", f"must be a whole number from {smallest}")
+        return value
+
+    def kinds(values: dict, prefix: str, base: KindRules | None) -> KindRules:
+        found = {}
+        for kind in KINDS:
+            if kind in values:
+                found[kind] = number(
+                    table(values[kind], prefix + kind), prefix + kind, KIND_SETTINGS[kind], 0
+                )
+            elif base is not None:
+                found[kind] = base.keep(kind)
+            else:
+                found[kind] = None
+        return KindRules(
+            found["person_records"],
+            found["involvements"],
+            found["relationships"],
+            found["quarantine"],
+        )
+
+    audit_years = number(table(data.get("audit", {}), "audit"), "audit", "keep_years", 1)
+    alerts_years = number(
+        table(data.get("privacy_alerts", {}), "privacy_alerts"),
+        "privacy_alerts",
+        "closed_keep_years",
+        0,
+    )
+    defaults = kinds(data, "", None)
+    by_source = {}
+    for code, values in table(data.get("sources", {}), "sources").items():
+        values = table(values, f"sources.{code}")
+        for key in values:
+            if key not in KINDS:
+                raise fail(f"sources.{code}.{key}", f"is not a kind (known: {', '.join(KINDS)})")
+        by_source[code] = kinds(values, f"sources.{code}.", defaults)
+    return RetentionRules(path, version, audit_years, alerts_years, defaults, by_source)
+
+
+# A run
+
+
+@dataclass(frozen=True)
+class RuleOutcome:
+    """What one rule removed (or, in a dry run, would remove)."""
+
+    rule: str  # "person_records", "involvements", ..., "audit"
+    source: str  # the source's code; "" for rules that are not per source
+    description: str  # the rule in words
+    removed: dict[str, int]  # what was removed, in words -> how many
+    note: str = ""
+
+    @property
+    def total(self) -> int:
+        return sum(self.removed.values())
+
+
+@dataclass(frozen=True)
+class RetentionRun:
+    """A retention run: every rule's outcome, and the audit event that records it."""
+
+    dry_run: bool
+    version: int
+    at: datetime
+    outcomes: list[RuleOutcome]
+    persons_retired: int
+    event_sequence: int | None  # None for a dry run
+
+    @property
+    def removed(self) -> dict[str, int]:
+        """Everything removed, in words -> how many."""
+        totals: dict[str, int] = {}
+        for outcome in self.outcomes:
+            for what, n in outcome.removed.items():
+                totals[what] = totals.get(what, 0) + n
+        return totals
+
+
+def years_before(when: datetime, years: int) -> datetime:
+    """The same moment `years` years earlier (29 February becomes 28 February)."""
+    try:
+        return when.replace(year=when.year - years)
+    except ValueError:
+        return when.replace(year=when.year - years, day=28)
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _removed(queryset: QuerySet) -> dict[str, int]:
+    _, per_model = queryset.delete()
+    return {_words(label): n for label, n in sorted(per_model.items()) if n}
+
+
+def _words(label: str) -> str:
+    if label in WORDS:
+        return WORDS[label]
+    return str(apps.get_model(label)._meta.verbose_name_plural)
+
+
+def run_retention(
+    *,
+    rules: RetentionRules | None = None,
+    dry_run: bool = False,
+    by: str = "",
+    now: datetime | None = None,
+) -> RetentionRun:
+    """Apply every retention rule in one transaction; audited unless a dry run.
+
+    `now` is the moment the keep periods count back from (default: now). `by` names who
+    ran it, for the audit event.
+    """
+    rules = rules or load_retention_rules()
+    now = now or timezone.now()
+    outcomes: list[RuleOutcome] = []
+    with transaction.atomic():
+        lock_index()
+        sources = list(Source.objects.order_by("code"))
+        touched_persons: set[str] = set()
+        for source in sources:
+            outcomes += _source_rules(source, rules.for_source(source.code), now, touched_persons)
+        retired = _retire_empty_persons(touched_persons, now)
+        outcomes.append(_alerts_rule(rules, now))
+        outcomes.append(_audit_rule(rules, now))
+        changes_families = any(
+            o.removed.get("relationships") or o.removed.get("person records") for o in outcomes
+        )
+        event_sequence = None
+        if dry_run:
+            transaction.set_rollback(True)
+        else:
+            if changes_families:
+                from familyview.families.building import build_families
+
+                build_families()
+            event = record_event(
+                None,
+                "retention.run",
+                details={
+                    "by": by,
+                    "rules_version": rules.version,
+                    "rules_file": rules.path.name,
+                    "removed": [
+                        {"rule": o.rule, "source": o.source, "removed": o.removed}
+                        for o in outcomes
+                        if o.removed
+                    ],
+                    "persons_retired": retired,
+                },
+            )
+            event_sequence = event.sequence
+    return RetentionRun(dry_run, rules.version, now, outcomes, retired, event_sequence)
+
+
+def _source_rules(
+    source: Source, kinds: KindRules, now: datetime, touched_persons: set[str]
+) -> list[RuleOutcome]:
+    outcomes = []
+    years = kinds.person_records_years
+    if years is not None:
+        cutoff = years_before(now, years)
+        records = PersonRecord.objects.filter(source=source, ended_at__lt=cutoff)
+        touched_persons.update(
+            LinkedRecord.objects.filter(person_record__in=records).values_list(
+                "person_id", flat=True
+            )
+        )
+        outcomes.append(
+            RuleOutcome(
+                "person_records",
+                source.code,
+                f"{source.code} person records no longer sent for more than "
+                f"{_plural(years, 'year', 'years')}",
+                _removed(records),
+            )
+        )
+    years = kinds.involvements_years
+    if years is not None:
+        cutoff = years_before(now, years)
+        involvements = Involvement.objects.filter(source=source).filter(
+            Q(end_date__lt=cutoff.date()) | Q(ended_at__lt=cutoff)
+        )
+        outcomes.append(
+            RuleOutcome(
+                "involvements",
+                source.code,
+                f"{source.code} involvements ended more than {_plural(years, 'year', 'years')} ago",
+                _removed(involvements),
+            )
+        )
+    years = kinds.relationships_years
+    if years is not None:
+        cutoff = years_before(now, years)
+        relationships = SourceRelationship.objects.filter(source=source).filter(
+            Q(end_date__lt=cutoff.date()) | Q(ended_at__lt=cutoff)
+        )
+        outcomes.append(
+            RuleOutcome(
+                "relationships",
+                source.code,
+                f"{source.code} relationships ended more than "
+                f"{_plural(years, 'year', 'years')} ago",
+                _removed(relationships),
+            )
+        )
+    days = kinds.quarantine_days
+    if days is not None:
+        quarantined = QuarantinedRow.objects.filter(
+            extract_import__source=source, extract_import__started_at__lt=now - timedelta(days=days)
+        )
+        outcomes.append(
+            RuleOutcome(
+                "quarantine",
+                source.code,
+                f"{source.code} rows quarantined more than {_plural(days, 'day', 'days')} ago",
+                _removed(quarantined),
+            )
+        )
+    return outcomes
+
+
+def _retire_empty_persons(person_ids: Iterable[str], now: datetime) -> int:
+    """Retire persons whose every record was removed (as a merge retires one)."""
+    ids = sorted(person_ids)
+    retired = 0
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        still_held = set(
+            LinkedRecord.objects.filter(person_id__in=chunk).values_list("person_id", flat=True)
+        )
+        empty = [pid for pid in chunk if pid not in still_held]
+        retired += Person.objects.filter(pk__in=empty, retired_at__isnull=True).update(
+            retired_at=now
+        )
+    return retired
+
+
+def _alerts_rule(rules: RetentionRules, now: datetime) -> RuleOutcome:
+    years = rules.alerts_years
+    if years is None:
+        return RuleOutcome("privacy_alerts", "", "Privacy alerts: kept for ever", {})
+    closed = PrivacyAlert.objects.filter(
+        status__in=CLOSED_STATUSES, handled_at__lt=years_before(now, years)
+    )
+    return RuleOutcome(
+        "privacy_alerts",
+        "",
+        f"Privacy alerts closed more than {_plural(years, 'year', 'years')} ago",
+        _removed(closed),
+    )
+
+
+def _audit_rule(rules: RetentionRules, now: datetime) -> RuleOutcome:
+    """Count the audit events past their keep period and where a removal could cut the
+    chain (the last signed checkpoint before the first event still kept); remove none."""
+    years = rules.audit_years
+    if years is None:
+        return RuleOutcome("audit", "", "Audit events: kept for ever", {})
+    cutoff = years_before(now, years)
+    description = f"Audit events older than {_plural(years, 'year', 'years')}"
+    expired = AuditEvent.objects.filter(occurred_at__lt=cutoff)
+    count = expired.count()
+    if not count:
+        return RuleOutcome("audit", "", description, {})
+    first_kept = (
+        AuditEvent.objects.filter(occurred_at__gte=cutoff)
+        .order_by("sequence")
+        .values_list("sequence", flat=True)
+        .first()
+    )
+    checkpoints = AuditCheckpoint.objects.all()
+    if first_kept is not None:
+        checkpoints = checkpoints.filter(sequence__lt=first_kept)
+    cut_at = checkpoints.aggregate(last=Max("sequence"))["last"]
+    where = (
+        f"a removal could cut the log at the signed checkpoint of event {cut_at:,}"
+        if cut_at
+        else "no signed checkpoint falls among them yet, so none could be removed"
+    )
+    return RuleOutcome(
+        "audit",
+        "",
+        description,
+        {},
+        note=(
+            f"{count:,} audit events are past their keep period and were kept: {where}, "
+            "but the audit log does not yet accept removal (its tables are append-only "
+            "and `familyview audit verify` would report the removed events as deleted)."
+        ),
+    )
