@@ -73,6 +73,10 @@ bench-ingest: install ## Synthesise 1,000,000 source records and import them int
 bench-link: install ## Link ~1,000,000 source records from scratch, then ~10,000 new ones incrementally
 	$(BIN)/python benchmarks/bench_link.py --pg-url $(PG_URL)
 
+.PHONY: bench-audit
+bench-audit: install ## Write 1,000,000 audit events to PostgreSQL and time `familyview audit verify`
+	$(BIN)/python benchmarks/bench_audit.py --pg-url $(PG_URL)
+
 .PHONY: eval-linkage
 eval-linkage: install ## Link a synthetic authority and print precision, recall and false merges
 	$(BIN)/python benchmarks/eval_linkage.py --people $(DEMO_PEOPLE)

@@ -1,0 +1,226 @@
+"""Benchmark: verify an audit log of 1,000,000 events on PostgreSQL. Prints figures; it
+asserts nothing.
+
+    python benchmarks/bench_audit.py --pg-url postgres://postgres@127.0.0.1:5432/test
+    python benchmarks/bench_audit.py --events 100000 --keep
+
+Makes a new database, migrates it, writes the events in bulk (COPY) as a real chain with
+a signed checkpoint every 1,000 events, then times the real `familyview audit verify` in
+its own process and reads its peak memory (maximum resident set size). Also times
+`record_event` itself, one event per transaction, as pages write them.
+"""
+
+import argparse
+import base64
+import datetime as dt
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+
+CHECKPOINT_EVERY = 1000
+LEVELS = ("search", "results", "summary", "service_detail")
+
+# `familyview audit verify` in a process that reports its own peak memory when it ends.
+MEASURED_VERIFY = """
+import resource, sys
+from familyview.cli import main
+sys.argv = ["familyview", "audit", "verify"]
+try:
+    main()
+finally:
+    print(f"peak_kb={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}", file=sys.stderr)
+"""
+
+
+def database_url(base: str, name: str) -> str:
+    parts = urlsplit(base)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def familyview(args: list[str], env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "familyview.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def events(count: int, seed: int):
+    """A working day's mix of audit events, repeated: searches, results, summaries, details."""
+    rng = random.Random(seed)
+    start = dt.datetime(2025, 1, 6, 8, 0, tzinfo=dt.UTC)
+    for i in range(count):
+        level = LEVELS[i % 4]
+        user = rng.randrange(1, 400)
+        subjects = [
+            f"P{rng.getrandbits(60):015X}" for _ in range({"search": 0, "results": 5}.get(level, 2))
+        ]
+        details = (
+            {"criteria": {"postcode_district": f"SK{rng.randrange(1, 17)}", "year": 2015}}
+            if level == "search"
+            else {"shown": len(subjects), "page": "family" if level == "summary" else "search"}
+        )
+        yield {
+            "occurred_at": start + dt.timedelta(milliseconds=500 * i),
+            "user_id": user,
+            "username": f"user{user:04d}",
+            "role": "practitioner",
+            "authority_id": 1,
+            "team": f"Team {user % 12}",
+            "action": "search" if level in ("search", "results") else "view_family",
+            "level": level,
+            "subjects": subjects,
+            "purpose": "" if level in ("search", "results") else "section_17_assessment",
+            "case_reference": ""
+            if level in ("search", "results")
+            else f"CR-{rng.randrange(99999)}",
+            "details": details,
+            "outcome": "allowed",
+        }
+
+
+def write_log(url: str, count: int) -> float:
+    """Write `count` chained events and their checkpoints with COPY; seconds taken."""
+    from familyview.audit import chain, checkpoints
+
+    key = checkpoints.signing_key()
+    key_id = checkpoints.key_id_of(key.public_key())
+    started = time.perf_counter()
+    previous = chain.GENESIS_HASH
+    event_columns = (*chain.HASHED_FIELDS, "hash")
+    journal = checkpoints.journal_file().open("a", encoding="utf-8")
+    with (
+        psycopg.connect(url) as conn,
+        conn.cursor() as cur,
+    ):
+        signed_rows = []
+        with cur.copy(f"COPY audit_event ({', '.join(event_columns)}) FROM STDIN") as copy:
+            subject_rows = []
+            for sequence, fields in enumerate(events(count, seed=2026), start=1):
+                fields["sequence"] = sequence
+                fields["previous_hash"] = previous
+                previous = chain.event_hash(fields)
+                copy.write_row(
+                    [
+                        chain.canonical_json(fields[c])
+                        if c in ("subjects", "details")
+                        else fields[c]
+                        for c in chain.HASHED_FIELDS
+                    ]
+                    + [previous]
+                )
+                subject_rows.extend((sequence, p) for p in fields["subjects"])
+                if sequence % CHECKPOINT_EVERY == 0:
+                    signed_at = fields["occurred_at"]
+                    signed_text = chain.format_time(signed_at)
+                    signature = base64.b64encode(
+                        key.sign(checkpoints._message(sequence, previous, signed_text, key_id))
+                    ).decode("ascii")
+                    signed_rows.append((sequence, previous, signed_at, key_id, signature))
+                    journal.write(
+                        chain.canonical_json(
+                            checkpoints.SignedCheckpoint(
+                                sequence, previous, signed_text, key_id, signature
+                            ).__dict__
+                        )
+                        + "\n"
+                    )
+        with cur.copy("COPY audit_event_subject (sequence, person_id) FROM STDIN") as copy:
+            for row in subject_rows:
+                copy.write_row(row)
+        with cur.copy(
+            "COPY audit_checkpoint (sequence, event_hash, signed_at, key_id, signature) FROM STDIN"
+        ) as copy:
+            for row in signed_rows:
+                copy.write_row(row)
+        cur.execute("ANALYZE audit_event")
+    journal.close()
+    return time.perf_counter() - started
+
+
+def time_record_event(count: int) -> float:
+    """Seconds to append `count` events through record_event, each its own transaction."""
+    from familyview.audit.events import record_event
+
+    started = time.perf_counter()
+    for i in range(count):
+        record_event(None, "sign_in_refused", details={"username": f"bench{i}"})
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--appends", type=int, default=2000)
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    args = parser.parse_args()
+
+    name = f"bench_audit_{os.getpid()}"
+    url = database_url(args.pg_url, name)
+    folder = Path(tempfile.mkdtemp(prefix="bench-audit-"))
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "FAMILYVIEW_AUDIT_KEY_FILE": str(folder / "checkpoint-key.pem"),
+        "FAMILYVIEW_AUDIT_CHECKPOINT_EVERY": str(CHECKPOINT_EVERY),
+        "DJANGO_SETTINGS_MODULE": "familyview.settings",
+    }
+    os.environ.update(env)
+    with psycopg.connect(args.pg_url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        migrated = familyview(["migrate", "--verbosity", "0"], env)
+        if migrated.returncode:
+            sys.exit(f"migrate failed:\n{migrated.stdout}{migrated.stderr}")
+        import django
+
+        django.setup()
+        print(f"Writing {args.events:,} audit events (COPY) ...", flush=True)
+        wrote = write_log(url, args.events)
+        print(f"  written in {wrote:.1f} s ({args.events / wrote:,.0f} events/s)")
+
+        print("Verifying with `familyview audit verify` ...", flush=True)
+        started = time.perf_counter()
+        verified = subprocess.run(  # noqa: S603
+            [sys.executable, "-c", MEASURED_VERIFY], env=env, capture_output=True, text=True
+        )
+        seconds = time.perf_counter() - started
+        if verified.returncode:
+            sys.exit(f"verify found problems:\n{verified.stdout}{verified.stderr}")
+        peak_kb = int(verified.stderr.strip().splitlines()[-1].removeprefix("peak_kb="))
+        print(f"  {verified.stdout.strip()}")
+        print(
+            f"  events: {args.events:,}; seconds: {seconds:.1f}; "
+            f"events/s: {args.events / seconds:,.0f}; peak memory: {peak_kb / 1024:,.0f} MB "
+            "(the whole process's maximum resident set)"
+        )
+
+        print(f"Appending {args.appends:,} events with record_event ...", flush=True)
+        appended = time_record_event(args.appends)
+        print(
+            f"  {args.appends / appended:,.0f} events/s "
+            f"({1000 * appended / args.appends:.2f} ms each, one transaction per event)"
+        )
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        if not args.keep:
+            with psycopg.connect(args.pg_url, autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        else:
+            print(f"Kept database {url}; keys in {folder}")
+
+
+if __name__ == "__main__":
+    main()
