@@ -5,6 +5,7 @@ FAMILYVIEW_SECRET_KEY, FAMILYVIEW_DEBUG=0 and FAMILYVIEW_ALLOWED_HOSTS.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -60,6 +61,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "familyview.web.middleware.SessionLimitsMiddleware",
     "familyview.web.middleware.SignInRequiredMiddleware",
     "familyview.web.permissions.AccessRuleMiddleware",
 ]
@@ -111,15 +113,55 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "familyview.access.passwords.MaximumLengthValidator"},
 ]
 LOGIN_URL = "web:sign-in"
 LOGIN_REDIRECT_URL = "web:home"
 
+# Sign-in and sessions (docs/sign-in.md). Production serves HTTPS and turns secure
+# cookies on (the default when FAMILYVIEW_ENV=production); they then carry the __Host-
+# prefix, which browsers only accept over HTTPS, for this host, on every path.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = not DEBUG and _flag("FAMILYVIEW_SECURE_COOKIES", False)
+SESSION_COOKIE_SECURE = not DEBUG and _flag(
+    "FAMILYVIEW_SECURE_COOKIES", os.environ.get("FAMILYVIEW_ENV", "local") == "production"
+)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SESSION_COOKIE_AGE = 8 * 60 * 60
+if SESSION_COOKIE_SECURE:
+    SESSION_COOKIE_NAME = "__Host-familyview-session"
+    CSRF_COOKIE_NAME = "__Host-familyview-csrf"
+FAMILYVIEW_SESSION_IDLE_TIMEOUT = timedelta(
+    minutes=float(os.environ.get("FAMILYVIEW_SESSION_IDLE_MINUTES", "30"))
+)
+FAMILYVIEW_SESSION_ABSOLUTE_TIMEOUT = timedelta(
+    hours=float(os.environ.get("FAMILYVIEW_SESSION_MAX_HOURS", "10"))
+)
+SESSION_COOKIE_AGE = int(FAMILYVIEW_SESSION_ABSOLUTE_TIMEOUT.total_seconds())
+# Guessing: this many failed passwords or codes within the window lock a username, or an
+# address (an office shares one, hence more), for the lockout period.
+FAMILYVIEW_SIGN_IN_USERNAME_LIMIT = int(os.environ.get("FAMILYVIEW_SIGN_IN_USERNAME_LIMIT", "5"))
+FAMILYVIEW_SIGN_IN_ADDRESS_LIMIT = int(os.environ.get("FAMILYVIEW_SIGN_IN_ADDRESS_LIMIT", "50"))
+FAMILYVIEW_SIGN_IN_WINDOW = timedelta(minutes=15)
+FAMILYVIEW_SIGN_IN_LOCKOUT = timedelta(
+    minutes=float(os.environ.get("FAMILYVIEW_SIGN_IN_LOCKOUT_MINUTES", "15"))
+)
+# How many reverse proxies stand in front (the client is then read from X-Forwarded-For).
+FAMILYVIEW_TRUSTED_PROXIES = int(os.environ.get("FAMILYVIEW_TRUSTED_PROXIES", "0"))
+# Local accounts (password and authenticator app); a council on single sign-on may turn
+# them off.
+FAMILYVIEW_LOCAL_SIGN_IN = _flag("FAMILYVIEW_LOCAL_SIGN_IN", True)
+# Encrypts second-factor secrets; a Fernet key kept outside the database. Without it, a
+# key is derived from FAMILYVIEW_SECRET_KEY (changing that then needs every app set up again).
+FAMILYVIEW_SECOND_FACTOR_KEY = os.environ.get("FAMILYVIEW_SECOND_FACTOR_KEY", "")
+# Single sign-on (OpenID Connect, e.g. Microsoft Entra ID); off without an issuer.
+FAMILYVIEW_OIDC_ISSUER = os.environ.get("FAMILYVIEW_OIDC_ISSUER", "")
+FAMILYVIEW_OIDC_CLIENT_ID = os.environ.get("FAMILYVIEW_OIDC_CLIENT_ID", "")
+FAMILYVIEW_OIDC_CLIENT_SECRET = os.environ.get("FAMILYVIEW_OIDC_CLIENT_SECRET", "")
+FAMILYVIEW_OIDC_REDIRECT_URI = os.environ.get("FAMILYVIEW_OIDC_REDIRECT_URI", "")
+FAMILYVIEW_OIDC_BUTTON_TEXT = os.environ.get(
+    "FAMILYVIEW_OIDC_BUTTON_TEXT", "Sign in with your council account"
+)
+FAMILYVIEW_OIDC_TEAM_CLAIM = os.environ.get("FAMILYVIEW_OIDC_TEAM_CLAIM", "")
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -5,3 +5,6 @@ class AccessConfig(AppConfig):
     name = "familyview.access"
     label = "access"
     verbose_name = "Access"
+
+    def ready(self) -> None:
+        from familyview.access import signals  # noqa: F401 - connects the receivers

@@ -1,35 +1,47 @@
 """Forms for the pages, with error messages in the GOV.UK style."""
 
 from django import forms
-from django.contrib.auth import authenticate
-from django.contrib.auth.models import AbstractBaseUser
-from django.http import HttpRequest
+
+from familyview.access.second_factor import is_well_formed, normalise_code
 
 WRONG_USERNAME_OR_PASSWORD = "The username or password is wrong"  # noqa: S105 - a message
+WRONG_SECURITY_CODE = "The security code is wrong or has already been used"
 
 
 class SignInForm(forms.Form):
-    """A username and password, checked with Django's authentication backends."""
+    """A username and password; the view checks them (access/sign_in.py)."""
 
     username = forms.CharField(max_length=150, error_messages={"required": "Enter your username"})
-    # Passwords are taken exactly as typed: spaces can be part of them.
-    password = forms.CharField(strip=False, error_messages={"required": "Enter your password"})
+    # Passwords are taken exactly as typed: spaces can be part of them. The length limit
+    # spares the hasher megabytes of input; the password rules allow at most 128.
+    password = forms.CharField(
+        strip=False,
+        max_length=1024,
+        error_messages={
+            "required": "Enter your password",
+            "max_length": WRONG_USERNAME_OR_PASSWORD,
+        },
+    )
 
-    def __init__(self, request: HttpRequest, *args, **kwargs):
-        self.request = request
-        self.user: AbstractBaseUser | None = None
-        super().__init__(*args, **kwargs)
 
-    def clean(self):
-        cleaned = super().clean()
-        username, password = cleaned.get("username"), cleaned.get("password")
-        if username and password:
-            # One message for an unknown user, a wrong password or a disabled account:
-            # the page never says which (Django's backend also evens out the timing).
-            self.user = authenticate(self.request, username=username, password=password)
-            if self.user is None:
-                self.add_error("username", WRONG_USERNAME_OR_PASSWORD)
-        return cleaned
+class SecurityCodeForm(forms.Form):
+    """The 6-digit code from an authenticator app (spaces and hyphens are ignored)."""
+
+    code = forms.CharField(
+        max_length=20,
+        error_messages={
+            "required": "Enter the security code",
+            "max_length": "Enter the security code in the correct format, like 123456",
+        },
+    )
+
+    def clean_code(self) -> str:
+        code = normalise_code(self.cleaned_data["code"])
+        if not code.isdigit():
+            raise forms.ValidationError("The security code must be numbers only, like 123456")
+        if not is_well_formed(code):
+            raise forms.ValidationError("The security code must be 6 digits, like 123456")
+        return code
 
 
 def error_list(form: forms.Form) -> list[dict[str, str]]:

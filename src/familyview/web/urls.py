@@ -11,7 +11,9 @@ urlpatterns = [
     path("sign-in/security-code", views_sign_in.sign_in_code, name="sign-in-code"),
     path("sign-in/set-up-authenticator-app", views_sign_in.sign_in_set_up, name="sign-in-set-up"),
     path("sign-in/council", views_sign_in.sign_in_sso, name="sign-in-sso"),
-    path("sign-in/council/back", views_sign_in.sign_in_sso_callback, name="sign-in-sso-callback"),
+    path(
+        "sign-in/council/callback", views_sign_in.sign_in_sso_callback, name="sign-in-sso-callback"
+    ),
     path("sign-out", views_sign_in.sign_out, name="sign-out"),
     path("imports", views.imports, name="imports"),
     path("imports/<int:import_id>", views.import_detail, name="import-detail"),

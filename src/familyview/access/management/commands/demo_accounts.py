@@ -1,7 +1,8 @@
 """familyview demo_accounts: one signed-in account per role, for demonstrations and trying out.
 
-Idempotent: running it again keeps the accounts and resets their password to the one given.
-Never for production: every account shares one published password.
+Idempotent: running it again keeps the accounts and their authenticator keys, and resets
+their password to the one given. Never for production: every account shares one
+published password, and `familyview second-factor-code` prints their security codes.
 """
 
 import os
@@ -13,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from familyview.access import second_factor
 from familyview.access.models import Authority, Role, StaffMembership
 
 DEFAULT_PASSWORD = "family-view-demo-2026"  # noqa: S105 - a published demo password
@@ -23,10 +25,12 @@ class DemoAccount:
     username: str
     role: Role
     created: bool
+    totp_secret: str
 
 
 def create_demo_accounts(authority: Authority, password: str) -> list[DemoAccount]:
-    """One active user per role in the authority, all with this password."""
+    """One active demo user per role in the authority, all with this password, each with
+    an authenticator app key already set up (kept if it was set up before)."""
     user_model = get_user_model()
     accounts = []
     for role in Role:
@@ -48,7 +52,12 @@ def create_demo_accounts(authority: Authority, password: str) -> list[DemoAccoun
             user.is_active = True
             user.save(update_fields=["password", "is_active"])
         StaffMembership.objects.get_or_create(user=user, authority=authority, role=role.value)
-        accounts.append(DemoAccount(username, role, created))
+        account = second_factor.account_of(user)
+        if not account.is_demo:
+            account.is_demo = True
+            account.save(update_fields=["is_demo"])
+        secret = second_factor.secret_of(user) or second_factor.enrol(user)
+        accounts.append(DemoAccount(username, role, created, secret))
     return accounts
 
 
@@ -81,7 +90,19 @@ class Command(BaseCommand):
 
         self.stdout.write(f"Demo accounts for {council.name} ({council.code}):")
         width = max(len(a.username) for a in accounts)
-        self.stdout.write(f"{'username':{width}}  {'password':{len(password)}}  role")
+        key_width = max(len("authenticator-key"), *(len(a.totp_secret) for a in accounts))
+        self.stdout.write(
+            f"{'username':{width}}  {'password':{len(password)}}  "
+            f"{'authenticator-key':{key_width}}  role"
+        )
         for a in accounts:
             note = "" if a.created else "  (already there; password reset)"
-            self.stdout.write(f"{a.username:{width}}  {password}  {a.role.label}{note}")
+            self.stdout.write(
+                f"{a.username:{width}}  {password}  {a.totp_secret:{key_width}}  "
+                f"{a.role.label}{note}"
+            )
+        self.stdout.write(
+            "\nSigning in asks for the password, then a security code. Add an account's "
+            "authenticator key to an app (time-based), or print its current code with:\n"
+            f"    familyview second-factor-code {accounts[0].username}"
+        )
