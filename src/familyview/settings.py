@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "familyview.sources",
     "familyview.synth",
     "familyview.web",
+    "familyview.api",
 ]
 
 MIDDLEWARE = [
@@ -62,6 +63,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "familyview.web.middleware.SessionLimitsMiddleware",
+    "familyview.api.middleware.ApiMiddleware",
     "familyview.web.middleware.SignInRequiredMiddleware",
     "familyview.web.permissions.AccessRuleMiddleware",
 ]
@@ -214,3 +216,8 @@ AUDIT_KEY_FILE = Path(
     os.environ.get("FAMILYVIEW_AUDIT_KEY_FILE", VAR_DIR / "audit" / "checkpoint-key.pem")
 )
 AUDIT_CHECKPOINT_EVERY = int(os.environ.get("FAMILYVIEW_AUDIT_CHECKPOINT_EVERY", "1000"))
+
+# The JSON API (docs/api.md): calls per minute per API client (or signed-in user), and
+# how many may come at once before the rate applies.
+FAMILYVIEW_API_RATE_PER_MINUTE = int(os.environ.get("FAMILYVIEW_API_RATE_PER_MINUTE", "120"))
+FAMILYVIEW_API_BURST = int(os.environ.get("FAMILYVIEW_API_BURST", "60"))

@@ -1,0 +1,226 @@
+"""Who may call which endpoint, and on what terms: the API's side of access.policy.
+
+Every endpoint declares its rule in one place, with `@requires(Permission.X)`, `@public`
+or `@signed_in`. The rule is written on the URL's view under the attribute the pages use
+(`familyview_access_rule`), so the deny-by-default middleware and the authorisation
+matrix read API endpoints exactly as they read pages. Person-level checks, purposes of
+access, break-glass and the audit event of each read follow the pages' rules.
+"""
+
+from collections.abc import Callable, MutableMapping
+from functools import wraps
+from typing import Any
+
+from django.http import HttpRequest
+
+from familyview.access.break_glass import break_glass_given
+from familyview.access.policy import (
+    Permission,
+    PersonAccess,
+    Staff,
+    has,
+    person_access,
+    staff_of,
+)
+from familyview.access.purpose import (
+    Purpose,
+    PurposeOfAccess,
+    case_child,
+    purpose_for,
+    remember_purpose,
+)
+from familyview.api.problems import ApiProblem, FieldProblem
+from familyview.audit.events import record_event
+from familyview.audit.models import AuditEvent
+
+# The same attribute and values as familyview.web.permissions (tests/api checks they
+# agree): the API does not import the web layer.
+RULE_ATTRIBUTE = "familyview_access_rule"
+PUBLIC = "public"
+SIGNED_IN = "signed_in"
+
+PURPOSE_HEADER = "X-Purpose"
+PURPOSE_OTHER_HEADER = "X-Purpose-Other"
+CASE_REFERENCE_HEADER = "X-Case-Reference"
+
+
+def rule_of(view: Callable) -> Permission | str | None:
+    """The access rule a view declares (None: none, and the middleware refuses it)."""
+    return getattr(view, RULE_ATTRIBUTE, None)
+
+
+def requires(permission: Permission) -> Callable[[Callable], Callable]:
+    """Only staff holding this permission (in some authority) may call the endpoint;
+    anyone else is refused with 403, and the refusal is audited."""
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def checked(request: HttpRequest, *args, **kwargs):
+            if not has(staff_of(request), permission):
+                refuse(request, f"needs the {permission.value} permission")
+            return view(request, *args, **kwargs)
+
+        setattr(checked, RULE_ATTRIBUTE, permission)
+        return checked
+
+    return decorate
+
+
+def public(view: Callable) -> Callable:
+    """Anyone may call the endpoint (it shows no one's data)."""
+    setattr(view, RULE_ATTRIBUTE, PUBLIC)
+    return view
+
+
+def signed_in(view: Callable) -> Callable:
+    """Any authenticated member of staff may call the endpoint (it shows no one's data)."""
+    setattr(view, RULE_ATTRIBUTE, SIGNED_IN)
+    return view
+
+
+# Audit
+
+
+def api_client_details(request: HttpRequest) -> dict[str, Any]:
+    """What the audit log records of the calling system: which client, or the pages'
+    session."""
+    client = getattr(request, "api_client", None)
+    if client is None:
+        return {"via": "api-session"}
+    return {"via": "api-client", "api_client": client.name, "api_client_key": client.key_id}
+
+
+def audit(request: HttpRequest, action: str, **kwargs: Any) -> AuditEvent:
+    """Record the one audit event of this call, with the client it came through."""
+    details = {**(kwargs.pop("details", None) or {}), **api_client_details(request)}
+    return record_event(staff_of(request), action, details=details, **kwargs)
+
+
+def refuse(request: HttpRequest, why: str) -> None:
+    """Refuse the call (403), recording the refusal in the audit log."""
+    match = getattr(request, "resolver_match", None)
+    audit(
+        request,
+        "access_refused",
+        outcome="refused",
+        details={"url_name": match.view_name if match else "", "why": why},
+    )
+    raise ApiProblem(403, "You do not have permission to do this.", kind="forbidden")
+
+
+# People
+
+
+def person_or_404(
+    request: HttpRequest, person_id: str, permission: Permission = Permission.VIEW_FAMILY
+) -> tuple[Staff, PersonAccess]:
+    """The caller and their access to the person; 404 when they may not look at them
+    (another authority's person is answered as if absent, as the pages do)."""
+    staff = staff_of(request)
+    access = person_access(staff, person_id, permission)
+    if not access.allowed:
+        raise ApiProblem(404, "There is no such person.", kind="no-such-person")
+    return staff, access
+
+
+def require_break_glass(request: HttpRequest, person_id: str, access: PersonAccess) -> None:
+    """A shielded person's family needs a justification first (403 until given)."""
+    if access.needs_break_glass and not break_glass_given(state_of(request), person_id):
+        raise ApiProblem(
+            403,
+            "This person is shielded. Say why you need to see their family first: POST a "
+            f"justification to /api/v1/people/{person_id}/break-glass.",
+            kind="break-glass-required",
+            title="A justification is needed to see a shielded person's family",
+        )
+
+
+def state_of(request: HttpRequest) -> MutableMapping[str, Any]:
+    """What is remembered for the caller: the browser session, or the API client's
+    acting session for this user."""
+    state = getattr(request, "api_state", None)
+    if state is not None:
+        return state
+    return request.session
+
+
+# Purpose of access
+
+
+def purpose_from_headers(request: HttpRequest) -> PurposeOfAccess | None:
+    """The purpose given in this call's headers; None when none is given. A purpose
+    that is given but wrong is refused with 400 naming the header."""
+    purpose = request.headers.get(PURPOSE_HEADER, "").strip()
+    other = request.headers.get(PURPOSE_OTHER_HEADER, "").strip()
+    reference = request.headers.get(CASE_REFERENCE_HEADER, "").strip()
+    if not (purpose or other or reference):
+        return None
+    errors = []
+    if purpose not in Purpose.values:
+        errors.append(
+            FieldProblem("header", PURPOSE_HEADER, f"Give one of: {', '.join(Purpose.values)}")
+        )
+    if not reference:
+        errors.append(
+            FieldProblem("header", CASE_REFERENCE_HEADER, "Give the case or referral reference")
+        )
+    if not errors:
+        try:
+            return PurposeOfAccess(Purpose(purpose), other, reference)
+        except ValueError as e:
+            field = PURPOSE_OTHER_HEADER if "words" in str(e) else CASE_REFERENCE_HEADER
+            if "purpose must be" in str(e):
+                field = PURPOSE_OTHER_HEADER
+            errors.append(FieldProblem("header", field, _sentence(str(e))))
+    raise ApiProblem(
+        400,
+        "The purpose of access is not right: " + "; ".join(e.detail for e in errors) + ".",
+        kind="invalid-purpose",
+        errors=errors,
+    )
+
+
+def purpose_of_access(request: HttpRequest, person_id: str) -> PurposeOfAccess:
+    """Why the caller is looking at this person: given in this call's headers (and then
+    remembered for the case, as the pages remember it), or given before for a case that
+    covers them. Without one: 400, saying how to give it."""
+    state = state_of(request)
+    given = purpose_from_headers(request)
+    if given is not None:
+        child = case_child(state, person_id)
+        remembered = purpose_for(state, person_id)
+        if child is not None and remembered == given:
+            remember_purpose(state, child, given, covers=[person_id])
+        else:
+            remember_purpose(state, person_id, given)
+        return given
+    remembered = purpose_for(state, person_id)
+    if remembered is None:
+        raise ApiProblem(
+            400,
+            "Say why you are looking at this family: send the X-Purpose and "
+            "X-Case-Reference headers (X-Purpose-Other too for 'other'), or POST them to "
+            f"/api/v1/people/{person_id}/purpose first.",
+            kind="purpose-required",
+            title="A purpose of access is needed",
+            errors=[
+                FieldProblem("header", PURPOSE_HEADER, "Give why you are looking"),
+                FieldProblem(
+                    "header", CASE_REFERENCE_HEADER, "Give the case or referral reference"
+                ),
+            ],
+        )
+    return remembered
+
+
+def cover_family(
+    request: HttpRequest, person_id: str, purpose: PurposeOfAccess, shown: list[str]
+) -> None:
+    """The purpose now covers everyone shown: a sibling under the same case does not need
+    it again (as on the pages)."""
+    state = state_of(request)
+    remember_purpose(state, case_child(state, person_id) or person_id, purpose, covers=shown)
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]

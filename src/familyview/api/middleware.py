@@ -1,0 +1,177 @@
+"""Authentication, rate limits and error shapes for everything under /api/.
+
+Sits before the pages' sign-in middleware: an API call is authenticated here, either by
+an API client's bearer token naming the member of staff it acts for (X-Acting-User), or
+by the pages' own signed-in session (with a CSRF token for unsafe methods). A call with
+neither gets 401 in JSON, never the sign-in page. Then the caller's rate limit applies.
+Whatever error comes back from further in (the URL resolver's 404, the deny-by-default
+middleware's 403, an uncaught exception's 500), it leaves as problem details.
+"""
+
+import logging
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import Resolver404, resolve
+
+from familyview.api.access import PUBLIC, api_client_details, rule_of
+from familyview.api.clients import acting_staff, client_for_token
+from familyview.api.problems import (
+    PROBLEM_CONTENT_TYPE,
+    ApiProblem,
+    generic_problem,
+    problem_response,
+)
+from familyview.api.rate_limits import RateLimit, default_limit, take_token
+from familyview.api.state import acting_state
+from familyview.audit.events import record_event
+
+API_PREFIX = "/api/"
+ACTING_USER_HEADER = "X-Acting-User"
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE")
+# Headers of an error response that still mean something once it is problem details.
+KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")
+
+logger = logging.getLogger(__name__)
+
+
+def _unauthenticated(detail: str) -> ApiProblem:
+    return ApiProblem(
+        401,
+        detail,
+        kind="unauthenticated",
+        title="Authentication is needed",
+        headers={"WWW-Authenticate": 'Bearer realm="Family View API"'},
+    )
+
+
+class ApiMiddleware:
+    """Authenticates API calls, applies rate limits, and answers every error as problem
+    details."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path_info.startswith(API_PREFIX):
+            return self.get_response(request)
+        try:
+            self._authenticate(request)
+            self._limit_rate(request)
+        except ApiProblem as problem:
+            return problem_response(request, problem)
+        response = self.get_response(request)
+        state = getattr(request, "api_state", None)
+        if state is not None:
+            state.save()
+        return self._as_problem(request, response)
+
+    # Authentication
+
+    def _authenticate(self, request: HttpRequest) -> None:
+        request.api_client = None
+        request.api_state = None
+        authorization = request.headers.get("Authorization", "")
+        if authorization:
+            self._authenticate_client(request, authorization)
+            return
+        if request.user.is_authenticated:
+            if request.method not in SAFE_METHODS:
+                self._check_csrf(request)
+            return
+        if not self._is_public(request):
+            raise _unauthenticated(
+                "Send an API client's bearer token (Authorization: Bearer ...) and the "
+                "member of staff it acts for (X-Acting-User), or sign in."
+            )
+
+    def _authenticate_client(self, request: HttpRequest, authorization: str) -> None:
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise _unauthenticated("Use an API client's bearer token: Authorization: Bearer ...")
+        client = client_for_token(token)
+        if client is None:
+            raise _unauthenticated("The bearer token is not valid: it is wrong or was revoked.")
+        request.api_client = client
+        username = request.headers.get(ACTING_USER_HEADER, "")
+        if not username:
+            if self._is_public(request):
+                return
+            raise _unauthenticated(
+                f"Name the member of staff this call is made for in the {ACTING_USER_HEADER} "
+                "header (their Family View username)."
+            )
+        acting = acting_staff(client, username)
+        if acting is None:
+            record_event(
+                None,
+                "api.acting_user_refused",
+                outcome="refused",
+                authority_id=client.authority_id,
+                details={"username": username[:150], **api_client_details(request)},
+            )
+            raise _unauthenticated(
+                f"{ACTING_USER_HEADER} does not name an active member of staff of "
+                f"{client.authority.name}."
+            )
+        user, staff = acting
+        request.user = user
+        # access.policy.staff_of reads this: only the roles in the client's authority.
+        request._familyview_staff = staff
+        request.api_state = acting_state(client, user.pk)
+
+    def _check_csrf(self, request: HttpRequest) -> None:
+        from django.middleware.csrf import CsrfViewMiddleware
+
+        refused = CsrfViewMiddleware(lambda r: HttpResponse()).process_view(request, None, (), {})
+        if refused is not None:
+            raise ApiProblem(
+                403,
+                "A signed-in session must send its CSRF token (the X-CSRFToken header) "
+                "with every POST.",
+                kind="csrf",
+                title="The CSRF token is missing or wrong",
+            )
+
+    def _is_public(self, request: HttpRequest) -> bool:
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return False
+        return rule_of(match.func) == PUBLIC
+
+    # Rate limits
+
+    def _limit_rate(self, request: HttpRequest) -> None:
+        client = request.api_client
+        if client is not None:
+            key = f"client:{client.pk}"
+            limit = default_limit()
+            if client.rate_per_minute:
+                limit = RateLimit(client.rate_per_minute, limit.burst)
+        elif request.user.is_authenticated:
+            key, limit = f"user:{request.user.pk}", default_limit()
+        else:
+            return
+        wait = take_token(key, limit)
+        if wait:
+            raise ApiProblem(
+                429,
+                f"Too many calls: at most {limit.rate_per_minute} a minute. "
+                f"Try again in {wait} seconds.",
+                kind="rate-limited",
+                title="Too many calls",
+                headers={"Retry-After": str(wait)},
+            )
+
+    # Errors
+
+    def _as_problem(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if response.status_code < 400:
+            return response
+        if response.get("Content-Type", "").startswith(PROBLEM_CONTENT_TYPE):
+            return response
+        problem = generic_problem(response.status_code)
+        for name in KEPT_HEADERS:
+            if name in response:
+                problem.headers[name] = response[name]
+        return problem_response(request, problem)

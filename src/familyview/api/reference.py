@@ -1,0 +1,306 @@
+"""The Family Context reference API (docs/reference/family-context-api.yaml), answered
+in its shapes so that a client written for it works unchanged against Family View.
+
+The same rules as everywhere else apply: the roles and authority of the member of staff
+the call is made for, a purpose of access (given in the X-Purpose and X-Case-Reference
+headers, or before, with POST /api/v1/people/{id}/purpose), break-glass for a shielded
+person, and one audit event per read.
+"""
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Router
+
+from familyview.access.policy import Permission, authorities_with, staff_of
+from familyview.api import services
+from familyview.api.access import audit, requires, signed_in
+from familyview.api.params import (
+    CASE_REFERENCE,
+    PURPOSE,
+    PURPOSE_OTHER,
+    REFERENCE_PERSON_ID,
+    SERVICE_TYPE,
+)
+from familyview.api.people import PersonFacts, person_facts
+from familyview.api.problems import ApiProblem
+from familyview.api.reads import family_details, open_family, open_person
+from familyview.api.reference_schemas import (
+    SHAPES,
+    AuthStatus,
+    Person,
+    PersonQuery,
+    PersonWithRelationship,
+    SearchResults,
+    ServiceDetail,
+    ServiceSummary,
+)
+from familyview.api.schemas import MAX_SEARCH_RESULTS, PurposeChoice
+from familyview.api.search import criteria_words, person_query
+from familyview.audit.models import Level
+from familyview.families.network import FamilyMember
+from familyview.identity.summaries import find_people
+
+router = Router(tags=["Family Context reference API"])
+
+DEFAULT_PER_PAGE = 20
+NO_CONTENT = {"200": {"description": "Supported"}}
+
+
+@router.get(
+    "/auth/status",
+    response=AuthStatus,
+    url_name="reference-auth-status",
+    operation_id="getAuthStatus",
+)
+@signed_in
+def auth_status(request: HttpRequest):
+    """Whether the call is authenticated, and as whom."""
+    staff = staff_of(request)
+    return {"id": staff.username, "name": staff.display_name, "status": "authenticated"}
+
+
+@router.post(
+    "/search/person",
+    response=SearchResults,
+    url_name="reference-search-person",
+    operation_id="searchPerson",
+    exclude_none=True,
+)
+@requires(Permission.SEARCH_PEOPLE)
+def search_person(request: HttpRequest, query: PersonQuery):
+    """People matching the criteria, best first, a page at a time (pageNumber from 1;
+    at most 100 people in all). Audited as a search and the results shown."""
+    pages = query.paginationDetails
+    per_page = (pages.resultsPerPage if pages else None) or DEFAULT_PER_PAGE
+    page_number = (pages.pageNumber if pages else None) or 1
+    dob = query.dateOfBirth
+    person_query_ = person_query(
+        name=f"{query.firstName} {query.lastName}",
+        birth=(dob.year, dob.month, dob.day) if dob else (None, None, None),
+        fields={"name": "lastName", "date_of_birth": "dateOfBirth"},
+    )
+    staff = staff_of(request)
+    authority_ids = authorities_with(staff, Permission.SEARCH_PEOPLE)
+    found = find_people(person_query_, authority_ids, MAX_SEARCH_RESULTS)
+    start = (page_number - 1) * per_page
+    page = found[start : start + per_page]
+    shown = [p.person_id for p in page]
+    facts: dict[str, PersonFacts] = {}
+    for authority_id in authority_ids:
+        facts |= person_facts(shown, authority_id)
+    audit(
+        request,
+        "search",
+        level=Level.RESULTS if shown else Level.SEARCH,
+        subjects=shown,
+        details={
+            "criteria": criteria_words(person_query_),
+            "results": len(shown),
+            "page": page_number,
+        },
+    )
+    return {
+        "paginationInfo": {
+            "totalResults": len(found),
+            "resultsPerPage": per_page,
+            "pageNumber": page_number,
+        },
+        "results": [_person(facts[p], with_birth=False) for p in shown if p in facts],
+    }
+
+
+@router.api_operation(
+    ["HEAD"],
+    "/search/person",
+    url_name="reference-search-person",
+    operation_id="searchPersonSupported",
+    openapi_extra={"responses": NO_CONTENT},
+)
+@requires(Permission.SEARCH_PEOPLE)
+def search_person_supported(request: HttpRequest):
+    """Person search is supported (200)."""
+    return HttpResponse(status=200)
+
+
+@router.get(
+    "/person/detail/{personId}",
+    response=Person,
+    url_name="reference-person-detail",
+    operation_id="getPersonById",
+    exclude_none=True,
+)
+@requires(Permission.VIEW_FAMILY)
+def person_detail(
+    request: HttpRequest,
+    personId: str = REFERENCE_PERSON_ID,
+    x_purpose: PurposeChoice | None = PURPOSE,
+    x_purpose_other: str | None = PURPOSE_OTHER,
+    x_case_reference: str | None = CASE_REFERENCE,
+):
+    """One person. Needs a purpose of access; audited as a person summary viewed."""
+    read = open_person(request, personId, family=False)
+    facts = person_facts([personId], read.access.authority_id).get(personId)
+    if facts is None:
+        raise ApiProblem(404, "There is no such person.", kind="no-such-person")
+    read.record(request, "person.summary", Level.SUMMARY, [personId])
+    return _person(facts, with_birth=True)
+
+
+@router.get(
+    "/person/detail/{personId}/service",
+    response=list[ServiceSummary],
+    url_name="reference-person-services",
+    operation_id="getPersonServicesById",
+    exclude_none=True,
+)
+@requires(Permission.VIEW_FAMILY)
+def person_services(
+    request: HttpRequest,
+    personId: str = REFERENCE_PERSON_ID,
+    x_purpose: PurposeChoice | None = PURPOSE,
+    x_purpose_other: str | None = PURPOSE_OTHER,
+    x_case_reference: str | None = CASE_REFERENCE,
+):
+    """Which services hold records about the person that the viewer may see, and what
+    each source covers. Needs a purpose of access (and break-glass for a shielded
+    person); audited as a person summary viewed."""
+    read, network = open_family(request, personId)
+    types = services.service_types()
+    cover = services.coverage(read.access.authority_id, types)
+    shown = network.child.involvements
+    summaries = [services.summary(t, cover[t.type], shown) for t in types]
+    read.record(
+        request,
+        "person.services",
+        Level.SUMMARY,
+        [personId],
+        {"services": [s["id"] for s in summaries if s["recordsAvailable"]]},
+    )
+    return summaries
+
+
+@router.get(
+    "/person/detail/{personId}/service/{serviceType}",
+    response=ServiceDetail,
+    url_name="reference-person-service",
+    operation_id="getPersonServiceByTypeAndId",
+    exclude_none=True,
+    by_alias=True,
+)
+@requires(Permission.VIEW_FAMILY)
+def person_service(
+    request: HttpRequest,
+    personId: str = REFERENCE_PERSON_ID,
+    serviceType: str = SERVICE_TYPE,
+    x_purpose: PurposeChoice | None = PURPOSE,
+    x_purpose_other: str | None = PURPOSE_OTHER,
+    x_case_reference: str | None = CASE_REFERENCE,
+):
+    """One service's details for the person: the lead professional to call (or the duty
+    line), and what the display rules allow. Audited as service details viewed."""
+    s_type = services.service_type(serviceType)
+    if s_type is None:
+        raise ApiProblem(404, f"There is no service type {serviceType!r}.", kind="no-such-service")
+    read, network = open_family(request, personId)
+    cover = services.coverage(read.access.authority_id, [s_type])[s_type.type]
+    shown = network.child.involvements
+    authority_code = next(
+        m.authority_code
+        for m in read.staff.memberships
+        if m.authority_id == read.access.authority_id
+    )
+    data = services.detail_data(s_type, authority_code, shown)
+    read.record(
+        request,
+        "person.service_detail",
+        Level.SERVICE_DETAIL,
+        [personId],
+        {
+            "service": s_type.type,
+            "rules_version": network.rules_version,
+            "involvements": [
+                i.involvement_id for i in shown if i.service_category in s_type.categories
+            ],
+        },
+    )
+    return {
+        "summary": services.summary(s_type, cover, shown),
+        "schema": SHAPES[s_type.shape].model_json_schema(),
+        "data": data,
+    }
+
+
+@router.get(
+    "/person/related/{personId}/",
+    response=list[PersonWithRelationship],
+    url_name="reference-person-related",
+    operation_id="getPersonRelated",
+    exclude_none=True,
+)
+@requires(Permission.VIEW_FAMILY)
+def person_related(
+    request: HttpRequest,
+    personId: str = REFERENCE_PERSON_ID,
+    x_purpose: PurposeChoice | None = PURPOSE,
+    x_purpose_other: str | None = PURPOSE_OTHER,
+    x_case_reference: str | None = CASE_REFERENCE,
+):
+    """The person's family: parents and carers, siblings, household and other family,
+    with how each is related. Needs a purpose of access (and break-glass for a shielded
+    person); audited as person summaries viewed."""
+    read, network = open_family(request, personId)
+    members = [m for m in network.members if m.person_id != personId]
+    facts = person_facts([m.person_id for m in members], read.access.authority_id)
+    related = [
+        {
+            **_person(facts[m.person_id], with_birth=True),
+            "relationship": _relationship_words(m),
+            "relationshipToId": personId,
+        }
+        for m in members
+        if m.person_id in facts
+    ]
+    read.record(
+        request,
+        "person.related",
+        Level.SUMMARY,
+        [personId, *(r["id"] for r in related)],
+        family_details(network, personId),
+    )
+    return related
+
+
+@router.api_operation(
+    ["HEAD"],
+    "/person/related/{personId}/",
+    url_name="reference-person-related",
+    operation_id="getPersonRelatedSupported",
+    openapi_extra={"responses": NO_CONTENT},
+)
+@requires(Permission.VIEW_FAMILY)
+def person_related_supported(request: HttpRequest, personId: str = REFERENCE_PERSON_ID):
+    """Related individuals are supported (200)."""
+    return HttpResponse(status=200)
+
+
+def _relationship_words(member: FamilyMember) -> str:
+    """'Mother', 'Father or Step-parent'; living at the same address only when nothing
+    more is known."""
+    labels = [r.label for r in member.relationships if r.relationship_type != "household_member"]
+    labels = labels or [r.label for r in member.relationships]
+    return " or ".join(dict.fromkeys(labels)) or "Family member"
+
+
+def _person(facts: PersonFacts, *, with_birth: bool) -> dict:
+    """A reference Person. Search results carry no date of birth (the search page shows
+    an age, not a birthday); a shielded person carries no address."""
+    person = {
+        "id": facts.person_id,
+        "cmsId": facts.case_system_id or None,
+        "firstName": facts.given_name,
+        "lastName": facts.family_name,
+        "gender": facts.sex or None,
+        "address": facts.partial_address or None,
+    }
+    if with_birth:
+        person["dateOfBirth"] = facts.date_of_birth
+    return person

@@ -1,0 +1,32 @@
+"""The API's addresses: /api/v1/... and the reference API's /api/..., each URL carrying
+the access rule its endpoints declare (the deny-by-default middleware and the
+authorisation matrix read it there)."""
+
+from familyview.api.access import PUBLIC, RULE_ATTRIBUTE, rule_of
+from familyview.api.api import api
+
+app_name = "api"
+
+
+def _with_rules(patterns: list) -> list:
+    """Write each endpoint's declared rule on the view Django calls for its URL. Every
+    operation at one address must declare the same rule; the OpenAPI document and the
+    API root show no one's data and are public."""
+    operations = {}
+    for router in api._get_bound_routers():
+        for path_view in router.path_operations.values():
+            for operation in path_view.operations:
+                operations.setdefault(operation.url_name, set()).add(rule_of(operation.view_func))
+    for pattern in patterns:
+        if pattern.name in ("openapi-json", "api-root"):
+            rule = PUBLIC
+        else:
+            rules = operations.get(pattern.name, {None})
+            if len(rules) != 1 or None in rules:
+                raise RuntimeError(f"API endpoint {pattern.name} must declare one access rule")
+            (rule,) = rules
+        setattr(pattern.callback, RULE_ATTRIBUTE, rule)
+    return patterns
+
+
+urlpatterns = _with_rules(api.urls[0])
