@@ -85,6 +85,7 @@ def csv_lines(events: Iterable[AuditEvent]) -> Iterator[str]:
 def search_criteria(search: AuditSearch) -> dict[str, str]:
     """A search's criteria as recorded in the export's own audit event."""
     return {
+        "user_id": str(search.user_id) if search.user_id else "",
         "username": search.username,
         "person_id": search.person_id,
         "team": search.team,

@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from familyview.access.models import StaffMembership
 from familyview.access.policy import ROLE_PERMISSIONS, Permission, Staff, authorities_with
 from familyview.audit.models import AuditEvent, AuditEventSubject
 
@@ -34,6 +35,7 @@ class AuditScope:
 class AuditSearch:
     """What a privacy officer or team manager searches the log for; blank means any."""
 
+    user_id: int | None = None
     username: str = ""
     person_id: str = ""
     team: str = ""
@@ -65,8 +67,6 @@ def start_of_day(day: dt.date) -> dt.datetime:
 
 def in_scope(scope: AuditScope) -> QuerySet[AuditEvent]:
     """Every event the scope allows (none for an empty scope)."""
-    from django.db.models import Q
-
     if scope.empty:
         return AuditEvent.objects.none()
     allowed = Q(authority_id__in=scope.authority_ids) if scope.authority_ids else Q()
@@ -120,6 +120,7 @@ def search_events(scope: AuditScope, search: AuditSearch) -> QuerySet[AuditEvent
     if search.person_id:
         events = events_for_subject(search.person_id.strip().upper(), events)
     return events_by(
+        user_id=search.user_id,
         username=search.username,
         team=search.team,
         since=start_of_day(search.date_from) if search.date_from else None,
@@ -135,3 +136,49 @@ def teams_in_scope(scope: AuditScope) -> list[str]:
         in_scope(scope).exclude(team="").order_by("team").values_list("team", flat=True).distinct()
     )
     return list(names)
+
+
+def _staff_in_scope(scope: AuditScope) -> QuerySet[StaffMembership]:
+    where = Q(authority_id__in=scope.authority_ids) if scope.authority_ids else Q(pk__in=[])
+    for authority_id, team in scope.teams:
+        where |= Q(authority_id=authority_id, team=team)
+    return StaffMembership.objects.filter(where)
+
+
+def staff_user_id(scope: AuditScope, username: str) -> int | None:
+    """The user id behind a username, if they work where the reader audits (so that no
+    one learns of another authority's staff); None when there is no such user."""
+    if scope.empty or not username.strip():
+        return None
+    return (
+        _staff_in_scope(scope)
+        .filter(user__username__iexact=username.strip())
+        .values_list("user_id", flat=True)
+        .first()
+    )
+
+
+def staff_username(scope: AuditScope, user_id: int) -> str:
+    """The username of a user who works where the reader audits ('' for anyone else)."""
+    if scope.empty:
+        return ""
+    return (
+        _staff_in_scope(scope)
+        .filter(user_id=user_id)
+        .values_list("user__username", flat=True)
+        .first()
+        or ""
+    )
+
+
+def details_in_words(details: dict) -> str:
+    """An event's details as short text: 'criteria: postcode SK1 1AA; shown: 3'."""
+
+    def words(value: object) -> str:
+        if isinstance(value, dict):
+            return ", ".join(f"{k.replace('_', ' ')} {words(v)}" for k, v in value.items())
+        if isinstance(value, list):
+            return ", ".join(words(v) for v in value)
+        return str(value)
+
+    return "; ".join(f"{k.replace('_', ' ')}: {words(v)}" for k, v in details.items())

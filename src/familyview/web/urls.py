@@ -1,6 +1,6 @@
 from django.urls import path
 
-from familyview.web import views, views_break_glass, views_sign_in, views_steward
+from familyview.web import views, views_audit, views_break_glass, views_sign_in, views_steward
 
 app_name = "web"
 
@@ -36,4 +36,6 @@ urlpatterns = [
         views_break_glass.break_glass_page,
         name="break-glass",
     ),
+    path("audit", views_audit.audit_log, name="audit-log"),
+    path("audit/export.csv", views_audit.audit_export, name="audit-export"),
 ]
