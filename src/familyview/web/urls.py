@@ -1,6 +1,13 @@
 from django.urls import path
 
-from familyview.web import views, views_audit, views_break_glass, views_sign_in, views_steward
+from familyview.web import (
+    views,
+    views_audit,
+    views_break_glass,
+    views_privacy,
+    views_sign_in,
+    views_steward,
+)
 
 app_name = "web"
 
@@ -38,4 +45,17 @@ urlpatterns = [
     ),
     path("audit", views_audit.audit_log, name="audit-log"),
     path("audit/export.csv", views_audit.audit_export, name="audit-export"),
+    path("privacy/alerts", views_privacy.alert_queue, name="privacy-alerts"),
+    path("privacy/alerts/<int:alert_id>", views_privacy.alert, name="privacy-alert"),
+    path("privacy/subject-access", views_privacy.subject_access_start, name="subject-access"),
+    path(
+        "privacy/subject-access/<str:person_id>",
+        views_privacy.subject_access_person,
+        name="subject-access-person",
+    ),
+    path(
+        "privacy/subject-access/<str:person_id>/download",
+        views_privacy.subject_access_csv,
+        name="subject-access-csv",
+    ),
 ]
