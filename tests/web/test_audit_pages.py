@@ -299,3 +299,13 @@ def test_the_latest_events_show_when_nothing_is_searched(staff):
     page = read(signed_in(staff["officer"]).get("/audit"))
     assert text(page.select_one("h2#events")) == "Latest events"
     assert who(page) == ["nia.north"]
+
+
+def test_the_menu_offers_the_audit_log_to_those_who_may_read_it(staff):
+    def menu(user) -> list[str]:
+        page = read(signed_in(user).get("/audit" if user != staff["north"] else "/"))
+        return [text(a) for a in page.select("a.govuk-service-navigation__link")]
+
+    assert "Audit log" in menu(staff["officer"])
+    assert "Audit log" in menu(staff["manager"])
+    assert "Audit log" not in menu(staff["north"])
