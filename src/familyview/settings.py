@@ -221,3 +221,8 @@ AUDIT_CHECKPOINT_EVERY = int(os.environ.get("FAMILYVIEW_AUDIT_CHECKPOINT_EVERY",
 # how many may come at once before the rate applies.
 FAMILYVIEW_API_RATE_PER_MINUTE = int(os.environ.get("FAMILYVIEW_API_RATE_PER_MINUTE", "120"))
 FAMILYVIEW_API_BURST = int(os.environ.get("FAMILYVIEW_API_BURST", "60"))
+
+# Privacy alert and retention rules (docs/privacy.md): a council's own copies, if any;
+# otherwise the versioned files in src/familyview/audit/.
+FAMILYVIEW_ALERT_RULES = os.environ.get("FAMILYVIEW_ALERT_RULES") or None
+FAMILYVIEW_RETENTION_RULES = os.environ.get("FAMILYVIEW_RETENTION_RULES") or None
