@@ -62,7 +62,7 @@ def test_home_offers_imports_to_a_data_steward(steward_client):
 
     assert text(page.select_one("h1")) == "Family View"
     nav = [text(a) for a in page.select(".govuk-service-navigation__list a")]
-    assert nav == ["Search", "Imports", "Review", "Data quality"]
+    assert nav == ["Imports", "Review", "Data quality", "Problems reported"]
     assert page.select_one("main a[href='/imports']")
 
 

@@ -204,3 +204,48 @@ class SearchEntry(models.Model):
 
     def __str__(self) -> str:
         return f"search entry {self.pk}"
+
+
+class ProblemReport(models.Model):
+    """A worker's "something looks wrong" about a person or one of their facts, waiting in
+    the data steward's queue until the steward resolves it with a note."""
+
+    class Kind(models.TextChoices):
+        WRONG_PERSON = "wrong_person", "Records of different people are shown as one person"
+        WRONG_FAMILY = "wrong_family", "This person is not part of this family"
+        WRONG_DETAIL = "wrong_detail", "A detail is wrong or out of date"
+        OTHER = "other", "Something else"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        RESOLVED = "resolved", "Resolved"
+
+    authority = models.ForeignKey("access.Authority", on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="problem_reports")
+    # The fact reported, when it is one service involvement (else the person as a whole).
+    involvement = models.ForeignKey(
+        "involvements.Involvement",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+    )
+    # The child whose family the worker was looking at (opaque person id), if any.
+    seen_in_family_of = models.CharField(max_length=20, blank=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    what = models.TextField()
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    reported_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True)
+    resolution_note = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["authority", "status", "reported_at"])]
+
+    def __str__(self) -> str:
+        return f"problem report {self.pk} ({self.status})"

@@ -4,7 +4,8 @@ from dataclasses import dataclass
 
 from django.http import HttpRequest
 
-from familyview.access.models import StaffMembership
+from familyview.access.models import Role
+from familyview.access.policy import ROLE_PERMISSIONS, staff_of
 from familyview.sources.queries import IMPORT_ROLES
 
 
@@ -21,6 +22,8 @@ class SignedInStaff:
 
     name: str
     roles: tuple[StaffRole, ...]
+    # What the roles allow (access.policy Permission values), for the navigation.
+    permissions: frozenset[str] = frozenset()
 
     @property
     def description(self) -> str:
@@ -48,15 +51,18 @@ def signed_in_staff(request: HttpRequest | None) -> SignedInStaff | None:
     cached = getattr(request, "_familyview_signed_in_staff", None)
     if cached is not None:
         return cached
-    user = request.user
-    memberships = (
-        StaffMembership.objects.filter(user=user)
-        .select_related("authority")
-        .order_by("authority__name", "role")
-    )
+    # The member of staff access.policy read for this request: no second query.
+    found = staff_of(request)
+    if found is None:
+        return None
     staff = SignedInStaff(
-        name=user.get_full_name() or user.get_username(),
-        roles=tuple(StaffRole(m.role, m.get_role_display(), m.authority.name) for m in memberships),
+        name=found.display_name,
+        roles=tuple(
+            StaffRole(m.role, Role(m.role).label, m.authority_name) for m in found.memberships
+        ),
+        permissions=frozenset(
+            str(p) for m in found.memberships for p in ROLE_PERMISSIONS.get(m.role, ())
+        ),
     )
     request._familyview_signed_in_staff = staff
     return staff

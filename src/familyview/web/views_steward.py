@@ -8,15 +8,19 @@ opaque identifiers only (pair numbers, person identifiers), never a name or a da
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from familyview.access.policy import Permission
+from familyview.access.policy import Permission, authorities_with, staff_of
+from familyview.audit.events import record_event
 from familyview.identity import explain, queries, stewardship
+from familyview.identity import problems as problem_reports
 from familyview.identity.models import Person, ReviewPair
 from familyview.sources import quality
 from familyview.web.forms import error_list, field_error
+from familyview.web.forms_frontline import ResolveProblemForm
 from familyview.web.pagination import pagination
 from familyview.web.permissions import requires
 
@@ -256,3 +260,65 @@ def _tell(request: HttpRequest, effect: str, warnings: list[str]) -> None:
     messages.success(request, effect)
     for warning in warnings:
         messages.warning(request, warning)
+
+
+# "Something looks wrong" reports
+
+
+@requires(Permission.REVIEW_IDENTITY)
+@require_safe
+def problems(request: HttpRequest) -> HttpResponse:
+    """The reports workers sent: open ones first, oldest first."""
+    authority_ids = authorities_with(staff_of(request), Permission.REVIEW_IDENTITY)
+    page = problem_reports.problem_queue(authority_ids, request.GET.get("page"))
+    return render(
+        request,
+        "web/steward/problems.html",
+        {
+            "reports": page,
+            "counts": problem_reports.problem_counts(authority_ids),
+            "pagination": pagination(request, page),
+        },
+    )
+
+
+@requires(Permission.REVIEW_IDENTITY)
+@require_http_methods(["GET", "HEAD", "POST"])
+def problem(request: HttpRequest, report_id: int) -> HttpResponse:
+    """One report, with the person and fact it is about; the steward resolves it."""
+    staff = staff_of(request)
+    authority_ids = authorities_with(staff, Permission.REVIEW_IDENTITY)
+    try:
+        report = problem_reports.problem_report(report_id, authority_ids)
+    except problem_reports.ReportNotFound:
+        raise Http404("No such report") from None
+    form = ResolveProblemForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                problem_reports.resolve_problem(
+                    report.pk, request.user, form.cleaned_data["note"], authority_ids
+                )
+                record_event(
+                    staff,
+                    "steward.problem_resolved",
+                    subjects=[report.person_id],
+                    details={"report": report.pk},
+                    authority_id=report.authority_id,
+                    role="data_steward",
+                )
+        except problem_reports.ProblemRefused as refused:
+            form.add_error("note", str(refused))
+        else:
+            messages.success(request, f"Report {report.pk} is resolved.")
+            return redirect("web:steward-problems")
+    return render(
+        request,
+        "web/steward/problem.html",
+        {
+            "report": report,
+            "form": form,
+            "error_list": error_list(form),
+            "note_error": field_error(form, "note"),
+        },
+    )

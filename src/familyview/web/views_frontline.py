@@ -1,0 +1,483 @@
+"""The front-line pages: search for a child, say why, see the family, the ecomap and
+timeline, the "who to call" sheet, why the system thinks what it shows, and "something
+looks wrong".
+
+Each view parses the request, asks access.policy whether the person may be looked at
+(another authority's person is answered 404, as if absent), calls one domain function and
+renders. Every page that shows family data records exactly one audit event at its level.
+Personal data never goes into a URL: people are named in URLs by their opaque person id,
+and a search's criteria stay in the session under an opaque key.
+"""
+
+import secrets
+from typing import Any
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_safe
+
+from familyview.access.break_glass import break_glass_given
+from familyview.access.policy import (
+    Permission,
+    PersonAccess,
+    Staff,
+    authorities_with,
+    membership_for,
+    person_access,
+    staff_of,
+)
+from familyview.access.purpose import (
+    PurposeOfAccess,
+    case_child,
+    family_of,
+    purpose_for,
+    remember_purpose,
+)
+from familyview.audit.events import Level, record_event
+from familyview.families.network import (
+    ChildNotFound,
+    FamilyNetwork,
+    FamilyNetworkRefused,
+    Viewer,
+    family_network,
+)
+from familyview.identity import explain, problems
+from familyview.identity.models import Person, ProblemReport
+from familyview.identity.summaries import find_people, person_summaries
+from familyview.web import ecomap
+from familyview.web.forms_frontline import (
+    ProblemForm,
+    PurposeForm,
+    SearchForm,
+    error_list,
+    field_error,
+)
+from familyview.web.permissions import requires
+
+SEARCHES_KEY = "familyview.searches"
+# The searches a session keeps (so that "Back to results" works), newest last.
+MAX_SEARCHES = 10
+RESULTS_SHOWN = 20
+
+
+# Search
+
+
+@requires(Permission.SEARCH_PEOPLE)
+@require_http_methods(["GET", "HEAD", "POST"])
+def search(request: HttpRequest) -> HttpResponse:
+    """POST the search (criteria are personal data: never in a URL), then show the results
+    under an opaque key kept in the session (POST-redirect-GET)."""
+    staff = staff_of(request)
+    if request.method == "POST":
+        form = SearchForm(request.POST)
+        if form.is_valid():
+            key = _remember_search(request, form.criteria())
+            return redirect(f"{reverse('web:search')}?results={key}")
+        return _search_page(request, form, None)
+    key = request.GET.get("results", "")
+    criteria = request.session.get(SEARCHES_KEY, {}).get(key)
+    if criteria is None:
+        return _search_page(request, SearchForm(), None)
+    form = SearchForm.from_criteria(criteria)
+    results = find_people(
+        form.query(), authorities_with(staff, Permission.SEARCH_PEOPLE), RESULTS_SHOWN
+    )
+    shown = [r.person_id for r in results]
+    record_event(
+        staff,
+        "search",
+        level=Level.RESULTS if shown else Level.SEARCH,
+        subjects=shown,
+        details={"criteria": _criteria_words(criteria), "results": len(shown)},
+    )
+    return _search_page(request, form, results, key)
+
+
+def _search_page(
+    request: HttpRequest, form: SearchForm, results: list | None, key: str = ""
+) -> HttpResponse:
+    errors = error_list(form, {"date_of_birth_day": form.error_anchor("date_of_birth_day")})
+    return render(
+        request,
+        "web/people/search.html",
+        {
+            "form": form,
+            "results": results,
+            "results_key": key,
+            "error_list": errors,
+            "errors": {name: field_error(form, name) for name in form.fields},
+            "limit": RESULTS_SHOWN,
+        },
+    )
+
+
+def _remember_search(request: HttpRequest, criteria: dict[str, Any]) -> str:
+    searches = dict(request.session.get(SEARCHES_KEY, {}))
+    key = secrets.token_urlsafe(9)
+    searches[key] = criteria
+    request.session[SEARCHES_KEY] = dict(list(searches.items())[-MAX_SEARCHES:])
+    return key
+
+
+def _criteria_words(criteria: dict[str, Any]) -> dict[str, Any]:
+    """The criteria given, without the empty ones (for the audit log)."""
+    return {name: value for name, value in criteria.items() if value not in ("", None)}
+
+
+# Purpose of access
+
+
+@requires(Permission.VIEW_FAMILY)
+@require_http_methods(["GET", "HEAD", "POST"])
+def purpose(request: HttpRequest, person_id: str) -> HttpResponse:
+    """Say why, before any family data is shown: purpose and case reference."""
+    staff, access = _person_or_404(request, person_id)
+    given = purpose_for(request.session, person_id)
+    if request.method == "POST":
+        form = PurposeForm(request.POST)
+        if form.is_valid():
+            remember_purpose(
+                request.session,
+                person_id,
+                form.purpose_of_access(),
+                covers=family_of(person_id, access.authority_id),
+            )
+            return redirect("web:family", person_id)
+    else:
+        initial = {}
+        if given is not None:
+            initial = {
+                "purpose": given.purpose.value,
+                "other_purpose": given.other_text,
+                "case_reference": given.case_reference,
+            }
+        form = PurposeForm(initial=initial)
+    summary = _summary_or_404(person_id, access)
+    record_event(
+        staff,
+        "person.summary",
+        level=Level.SUMMARY,
+        subjects=[person_id],
+        purpose=given.description if given else "",
+        case_reference=given.case_reference if given else "",
+        authority_id=access.authority_id,
+        role=access.membership.role,
+    )
+    return render(
+        request,
+        "web/people/purpose.html",
+        {
+            "person": summary,
+            "form": form,
+            "shielded": access.shielded,
+            "error_list": error_list(form, {"purpose": "purpose"}),
+            "errors": {name: field_error(form, name) for name in form.fields},
+            "back_href": _back_to_results(request),
+        },
+    )
+
+
+# The family view, ecomap and timeline, who to call
+
+
+@requires(Permission.VIEW_FAMILY)
+@require_safe
+def family(request: HttpRequest, person_id: str) -> HttpResponse:
+    found = _family_or_redirect(request, person_id, "family.view")
+    if isinstance(found, HttpResponse):
+        return found
+    network, purpose_of_access = found
+    return render(
+        request,
+        "web/family/family.html",
+        {
+            "network": network,
+            "purpose": purpose_of_access,
+            "groups": _groups(network),
+        },
+    )
+
+
+@requires(Permission.VIEW_FAMILY)
+@require_safe
+def ecomap_page(request: HttpRequest, person_id: str) -> HttpResponse:
+    found = _family_or_redirect(request, person_id, "family.ecomap")
+    if isinstance(found, HttpResponse):
+        return found
+    network, purpose_of_access = found
+    return render(
+        request,
+        "web/family/ecomap.html",
+        {
+            "network": network,
+            "purpose": purpose_of_access,
+            "svg": ecomap.render_svg(network, title_id="ecomap-title", desc_id="ecomap-desc"),
+            "timeline": ecomap.timeline(network),
+            "people": ecomap.people_table(network),
+        },
+    )
+
+
+@requires(Permission.VIEW_FAMILY)
+@require_safe
+def ecomap_svg(request: HttpRequest, person_id: str) -> HttpResponse:
+    """The ecomap alone, to save and attach to an assessment."""
+    found = _family_or_redirect(request, person_id, "family.ecomap_download")
+    if isinstance(found, HttpResponse):
+        return found
+    network, _ = found
+    response = HttpResponse(
+        ecomap.render_svg(network, standalone=True), content_type="image/svg+xml; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'inline; filename="ecomap-{person_id}.svg"'
+    return response
+
+
+@requires(Permission.VIEW_FAMILY)
+@require_safe
+def who_to_call(request: HttpRequest, person_id: str) -> HttpResponse:
+    found = _family_or_redirect(request, person_id, "family.who_to_call")
+    if isinstance(found, HttpResponse):
+        return found
+    network, purpose_of_access = found
+    staff = staff_of(request)
+    return render(
+        request,
+        "web/family/who_to_call.html",
+        {
+            "network": network,
+            "purpose": purpose_of_access,
+            "printed_by": staff.display_name,
+            "printed_at": timezone.now(),
+            "members": [(m, [i for i in m.involvements if i.current]) for m in network.members],
+        },
+    )
+
+
+def _family_or_redirect(
+    request: HttpRequest, person_id: str, action: str
+) -> tuple[FamilyNetwork, PurposeOfAccess] | HttpResponse:
+    """The family as this viewer may see it, once they have said why (and, for a shielded
+    child, justified it); the one audit event of the page is recorded here."""
+    staff = staff_of(request)
+    authority_ids = authorities_with(staff, Permission.VIEW_FAMILY)
+    if len(authority_ids) == 1:
+        # family_network refuses a person of any other authority (ChildNotFound, answered
+        # 404) exactly as person_access would: a query saved on the busiest page.
+        membership = membership_for(staff, Permission.VIEW_FAMILY, authority_ids[0])
+    else:
+        membership = _person_or_404(request, person_id)[1].membership
+    purpose_of_access = purpose_for(request.session, person_id)
+    if purpose_of_access is None:
+        return redirect("web:purpose", person_id)
+    try:
+        network = family_network(person_id, Viewer(membership.role, membership.authority_id))
+    except ChildNotFound:
+        raise Http404("No such person") from None
+    except FamilyNetworkRefused as refused:
+        raise Http404(str(refused)) from None
+    if network.child.shielded and not break_glass_given(request.session, person_id):
+        return redirect("web:break-glass", person_id)
+    shown = [m.person_id for m in network.members]
+    # The purpose now covers everyone shown: opening a sibling's family under the same
+    # case does not ask again.
+    remember_purpose(
+        request.session,
+        case_child(request.session, person_id) or person_id,
+        purpose_of_access,
+        covers=shown,
+    )
+    record_event(
+        staff,
+        action,
+        level=Level.SERVICE_DETAIL,
+        subjects=shown,
+        purpose=purpose_of_access.description,
+        case_reference=purpose_of_access.case_reference,
+        details={
+            "child": person_id,
+            "rules_version": network.rules_version,
+            "involvements": sum(len(m.involvements) for m in network.members),
+            "shielded_shown": list(network.shielded_person_ids),
+        },
+        authority_id=membership.authority_id,
+        role=membership.role,
+    )
+    return network, purpose_of_access
+
+
+def _groups(network: FamilyNetwork) -> list[tuple[str, str, tuple]]:
+    """The family's groups in the page's order: (anchor, heading, members)."""
+    groups = [
+        ("parents-and-carers", "Parents and carers", network.parents_and_carers),
+        ("siblings", "Brothers and sisters", network.siblings),
+        ("household", "Others in the household", network.household),
+        ("other-family", "Other family", network.other_family),
+    ]
+    return [g for g in groups if g[2]]
+
+
+# Why the system thinks so
+
+
+@requires(Permission.VIEW_FAMILY)
+@require_safe
+def why(request: HttpRequest, person_id: str) -> HttpResponse:
+    """How sure the system is that these records are one person, and why, in plain words."""
+    staff, access = _person_or_404(request, person_id)
+    purpose_of_access = purpose_for(request.session, person_id)
+    if purpose_of_access is None:
+        return redirect("web:purpose", person_id)
+    if access.needs_break_glass and not break_glass_given(request.session, person_id):
+        return redirect("web:break-glass", person_id)
+    try:
+        explanation = explain.explain_person(person_id, [access.authority_id])
+    except Person.DoesNotExist:
+        raise Http404("No such person") from None
+    summary = _summary_or_404(person_id, access)
+    record_event(
+        staff,
+        "person.why",
+        level=Level.SUMMARY,
+        subjects=[person_id],
+        purpose=purpose_of_access.description,
+        case_reference=purpose_of_access.case_reference,
+        authority_id=access.authority_id,
+        role=access.membership.role,
+    )
+    return render(
+        request,
+        "web/people/why.html",
+        {
+            "person": summary,
+            "explanation": explanation,
+            "purpose": purpose_of_access,
+            "child_id": case_child(request.session, person_id),
+        },
+    )
+
+
+# Something looks wrong
+
+
+@requires(Permission.REPORT_PROBLEM)
+@require_http_methods(["GET", "HEAD", "POST"])
+def report_problem(request: HttpRequest, person_id: str) -> HttpResponse:
+    staff = staff_of(request)
+    access = person_access(staff, person_id, Permission.REPORT_PROBLEM)
+    if not access.allowed:
+        raise Http404("No such person")
+    involvement = _involvement_or_404(request, person_id, access)
+    child_id = case_child(request.session, person_id) or ""
+    form = ProblemForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            try:
+                report = problems.report_problem(
+                    person_id=person_id,
+                    authority_id=access.authority_id,
+                    reporter=request.user,
+                    kind=form.cleaned_data["kind"],
+                    what=form.cleaned_data["what"],
+                    involvement_id=involvement.pk if involvement else None,
+                    seen_in_family_of=child_id,
+                )
+            except problems.ProblemRefused as refused:
+                form.add_error("what", str(refused))
+            else:
+                record_event(
+                    staff,
+                    "problem.reported",
+                    subjects=[person_id],
+                    details={
+                        "report": report.pk,
+                        "kind": report.kind,
+                        "involvement": report.involvement_id,
+                    },
+                    authority_id=access.authority_id,
+                    role=access.membership.role,
+                )
+        if form.is_valid():
+            messages.success(
+                request,
+                "Thank you: your report is with the data steward, who will check it.",
+            )
+            back = child_id or person_id
+            if purpose_for(request.session, back):
+                return redirect("web:family", back)
+            return redirect("web:search")
+    summary = _summary_or_404(person_id, access)
+    purpose_of_access = purpose_for(request.session, person_id)
+    record_event(
+        staff,
+        "problem.form",
+        level=Level.SUMMARY,
+        subjects=[person_id],
+        purpose=purpose_of_access.description if purpose_of_access else "",
+        case_reference=purpose_of_access.case_reference if purpose_of_access else "",
+        details={"involvement": involvement.pk if involvement else None},
+        authority_id=access.authority_id,
+        role=access.membership.role,
+    )
+    return render(
+        request,
+        "web/people/report_problem.html",
+        {
+            "person": summary,
+            "involvement": involvement,
+            "form": form,
+            "kinds": ProblemReport.Kind.choices,
+            "error_list": error_list(form),
+            "errors": {name: field_error(form, name) for name in form.fields},
+            "back_href": reverse("web:family", args=[child_id])
+            if child_id
+            else reverse("web:search"),
+        },
+    )
+
+
+def _involvement_or_404(request: HttpRequest, person_id: str, access: PersonAccess):
+    raw = request.GET.get("involvement") or request.POST.get("involvement")
+    if not raw:
+        return None
+    try:
+        involvement_id = int(raw)
+    except ValueError:
+        raise Http404("No such involvement") from None
+    involvement = problems.person_involvement(person_id, involvement_id, [access.authority_id])
+    if involvement is None:
+        raise Http404("No such involvement")
+    return involvement
+
+
+# Helpers
+
+
+def _person_or_404(request: HttpRequest, person_id: str) -> tuple[Staff, PersonAccess]:
+    """The signed-in member of staff and their access to the person; 404 when they may
+    not look at them (another authority's person is answered as if absent)."""
+    staff = staff_of(request)
+    access = person_access(staff, person_id, Permission.VIEW_FAMILY)
+    if not access.allowed:
+        raise Http404("No such person")
+    return staff, access
+
+
+def _summary_or_404(person_id: str, access: PersonAccess):
+    summary = person_summaries([person_id], [access.authority_id]).get(person_id)
+    if summary is None:
+        raise Http404("No such person")
+    return summary
+
+
+def _back_to_results(request: HttpRequest) -> str:
+    """The latest search's results, if the session holds one."""
+    searches = request.session.get(SEARCHES_KEY, {})
+    if not searches:
+        return reverse("web:search")
+    return f"{reverse('web:search')}?results={list(searches)[-1]}"
