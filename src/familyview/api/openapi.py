@@ -11,7 +11,6 @@ from typing import Any
 from django.conf import settings
 
 
-
 def checked_in_path() -> Path:
     """Where the repository keeps the document: docs/openapi.json."""
     return Path(settings.PROJECT_DIR) / "docs" / "openapi.json"

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from ninja import Router
+from ninja.responses import Status
 
 from familyview.access.break_glass import JustificationError, break_glass
 from familyview.access.policy import Permission, authorities_with, person_access, staff_of
@@ -387,7 +388,7 @@ def report_problem(request: HttpRequest, body: ProblemReportIn, person_id: str =
             authority_id=access.authority_id,
             role=access.membership.role,
         )
-    return 201, report
+    return Status(201, report)
 
 
 @router.get(
