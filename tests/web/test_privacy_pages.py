@@ -110,6 +110,20 @@ def test_only_privacy_officers_may_open_the_pages(request, client_fixture, path)
     assert text(read(response).select_one("h1")) == "You do not have access to this page"
 
 
+def test_the_navigation_offers_the_pages_to_privacy_officers_only(
+    officer_client, practitioner_client
+):
+    def navigation(client) -> dict[str, str]:
+        page = read(client.get("/privacy/alerts" if client is officer_client else "/"))
+        return {text(a): a["href"] for a in page.select(".govuk-service-navigation__link[href]")}
+
+    assert navigation(officer_client)["Privacy alerts"] == "/privacy/alerts"
+    assert navigation(officer_client)["Subject access"] == "/privacy/subject-access"
+    practitioners = navigation(practitioner_client)
+    assert "Search" in practitioners
+    assert not {"Privacy alerts", "Subject access"} & set(practitioners)
+
+
 # The alert queue
 
 
