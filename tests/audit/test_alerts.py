@@ -546,6 +546,25 @@ def test_a_rule_can_be_turned_off(clock, tmp_path, worker, shielded):
     assert raised() == []
 
 
+def test_an_event_naming_no_authority_goes_to_an_authority_the_user_works_for(
+    clock, tmp_path, authority
+):
+    leeds = create_authority("leeds", "Leeds")
+    both = create_staff(Role.PRACTITIONER, leeds, last_name="Okafor")
+    both.memberships.create(authority=authority, role=Role.PRACTITIONER)
+    clock.at(WEDNESDAY_10AM.replace(hour=23))
+    event = record_event(staff_for(both), "search", level=Level.SEARCH)
+    assert event.authority_id is None  # two memberships: record_event cannot choose
+
+    run_alert_rules()
+
+    [alert] = raised()
+    assert (alert.rule, alert.authority_id) == (
+        AlertRule.OUT_OF_HOURS,
+        min(authority.pk, leeds.pk),
+    )
+
+
 # Runs
 
 

@@ -145,6 +145,24 @@ def test_the_queue_catches_up_with_the_audit_log_and_lists_alerts(officer_client
     assert "up to event 1" in text(page.select_one("[data-testid=rules-read-up-to]"))
 
 
+def test_a_broken_rules_file_is_reported_and_the_queue_still_shown(
+    officer_client, looked_up, settings, tmp_path
+):
+    officer_client.get("/privacy/alerts")
+    broken = tmp_path / "rules.toml"
+    broken.write_text("version = 0\n", encoding="utf-8")
+    settings.FAMILYVIEW_ALERT_RULES = str(broken)
+
+    response = officer_client.get("/privacy/alerts")
+
+    assert response.status_code == 200
+    page = read(response)
+    assert "version must be a whole number from 1" in text(
+        page.select_one("[data-testid=rules-problem]")
+    )
+    assert len(table(page, "#alerts tbody")) == 1
+
+
 def test_another_authoritys_alerts_are_not_listed(officer_client, other_authority, looked_up):
     PrivacyAlert.objects.create(
         authority=other_authority,

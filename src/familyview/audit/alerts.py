@@ -42,7 +42,7 @@ from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from familyview.access.models import Authority
+from familyview.access.models import Authority, StaffMembership
 from familyview.access.policy import Permission, Staff, authorities_with, membership_for
 from familyview.audit.events import record_event
 from familyview.audit.models import AuditEvent, Level
@@ -310,6 +310,7 @@ class StaffFacts:
     surnames: frozenset[str]
     home_uprn: str = ""
     home_address: tuple[str, str] | None = None
+    authority_ids: tuple[int, ...] = ()  # the authorities they hold a role in
 
 
 def _chunks(items: Sequence, size: int = _IN_QUERY) -> Iterable[Sequence]:
@@ -398,6 +399,12 @@ def staff_facts(user_ids: Iterable[int]) -> dict[int, StaffFacts]:
         for chunk in _chunks(wanted)
         for h in StaffHomeAddress.objects.filter(user_id__in=chunk)
     }
+    authorities: dict[int, set[int]] = defaultdict(set)
+    for chunk in _chunks(wanted):
+        for user_id, authority_id in StaffMembership.objects.filter(user_id__in=chunk).values_list(
+            "user_id", "authority_id"
+        ):
+            authorities[user_id].add(authority_id)
     facts = {}
     for chunk in _chunks(wanted):
         for user in get_user_model().objects.filter(pk__in=chunk):
@@ -411,6 +418,7 @@ def staff_facts(user_ids: Iterable[int]) -> dict[int, StaffFacts]:
                 surnames=frozenset(name_parts(user.last_name)),
                 home_uprn=home.uprn.strip() if home else "",
                 home_address=address,
+                authority_ids=tuple(sorted(authorities.get(user.pk, ()))),
             )
     return facts
 
@@ -478,7 +486,11 @@ class _Context:
             facts = self.people.get(person_id)
             if facts and facts.authority_id is not None:
                 return facts.authority_id
-        return None
+        # An event that names no authority and no one (a search by someone with roles in
+        # several councils): the first authority they work for, so that a privacy officer
+        # sees it.
+        staff = self.staff.get(event.user_id) if event.user_id is not None else None
+        return staff.authority_ids[0] if staff and staff.authority_ids else None
 
 
 def evaluate(events: Sequence[AuditEvent], book: AlertRuleBook) -> Evaluation:
@@ -915,15 +927,31 @@ def rules_read_up_to() -> AlertCursor | None:
     return AlertCursor.objects.filter(pk=1).first()
 
 
+@dataclass(frozen=True)
+class AlertQueue:
+    """The queue as a privacy officer sees it."""
+
+    page: Page
+    counts: QueueCounts
+    rules_problem: str = ""  # the rules file could not be read: no new alerts were raised
+
+
 def open_alert_queue(
     staff: Staff, showing: str = "active", page_number: int | str | None = 1
-) -> tuple[Page, QueueCounts]:
+) -> AlertQueue:
     """The queue as a privacy officer opens it: first the newest events are read against
     the rules (up to PAGE_CATCH_UP of them, skipped if a run is under way), then the
-    officer's authorities' alerts."""
-    run_alert_rules(max_events=PAGE_CATCH_UP, skip_if_busy=True)
+    officer's authorities' alerts. A broken rules file is reported, not fatal: the alerts
+    already raised are still shown."""
+    problem = ""
+    try:
+        run_alert_rules(max_events=PAGE_CATCH_UP, skip_if_busy=True)
+    except AlertRulesError as e:
+        problem = str(e)
     authority_ids = officer_authority_ids(staff)
-    return alert_queue(authority_ids, showing, page_number), queue_counts(authority_ids)
+    return AlertQueue(
+        alert_queue(authority_ids, showing, page_number), queue_counts(authority_ids), problem
+    )
 
 
 @dataclass(frozen=True)
@@ -961,6 +989,14 @@ def alert_detail(alert_id: int, staff: Staff) -> AlertDetail:
         handling=handling,
         is_about_reader=alert.user_id is not None and alert.user_id == staff.user_id,
     )
+
+
+def staff_names(alerts: Iterable[PrivacyAlert]) -> dict[int, str]:
+    """The names of the staff these alerts are about, by user id (for the queue page)."""
+    return {
+        user_id: facts.name
+        for user_id, facts in staff_facts(a.user_id for a in alerts if a.user_id).items()
+    }
 
 
 def _name_of(alert: PrivacyAlert) -> str:

@@ -63,13 +63,15 @@ class HandleAlertForm(forms.Form):
 def alert_queue(request: HttpRequest) -> HttpResponse:
     """Alerts waiting for an outcome (oldest first), or those with one (?show=closed)."""
     showing = "closed" if request.GET.get("show") == "closed" else "active"
-    page, counts = alerts.open_alert_queue(staff_of(request), showing, request.GET.get("page"))
+    queue = alerts.open_alert_queue(staff_of(request), showing, request.GET.get("page"))
+    page = queue.page
     return render(
         request,
         "web/privacy/alerts.html",
         {
             "alerts": page,
-            "counts": counts,
+            "counts": queue.counts,
+            "rules_problem": queue.rules_problem,
             "showing": showing,
             "names": alerts.staff_names(page.object_list),
             "rules": dict(AlertRule.choices),
