@@ -243,7 +243,9 @@ def family_network(
         person_record__link__person_id__in=[child_person_id, *member_ids],
         ended_at__isnull=True,
     ).select_related("source"):
-        involvements[person_of_record[inv.person_record_id]].append(inv)
+        owner = person_of_record.get(inv.person_record_id)
+        if owner is not None:  # None: a record of another authority (never shown)
+            involvements[owner].append(inv)
     services = {
         code: ServiceName(name, sensitive)
         for code, name, sensitive in ServiceCategory.objects.values_list(
