@@ -7,7 +7,12 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from familyview.audit.events import record_event
-from familyview.audit.models import AuditCheckpoint, AuditEvent, AuditEventSubject
+from familyview.audit.models import (
+    AuditCheckpoint,
+    AuditEvent,
+    AuditEventSubject,
+    AuditRetentionFloor,
+)
 from familyview.audit.protection import triggers_suspended
 
 
@@ -91,3 +96,4 @@ def audit_rows_removed_after(transactional_db):
         AuditEventSubject.objects.all().delete()
         AuditEvent.objects.all().delete()
         AuditCheckpoint.objects.all().delete()
+        AuditRetentionFloor.objects.all().delete()

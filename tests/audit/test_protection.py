@@ -6,7 +6,13 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 
 from familyview.audit.events import record_event
-from familyview.audit.models import AuditCheckpoint, AuditEvent, AuditEventSubject
+from familyview.audit.models import (
+    AuditCheckpoint,
+    AuditEvent,
+    AuditEventSubject,
+    AuditRetentionFloor,
+)
+from familyview.audit.pruning import prune_through
 
 pytestmark = pytest.mark.django_db
 
@@ -50,6 +56,15 @@ def test_plain_updates_and_deletes_are_refused(events, statement):
     assert AuditEvent.objects.get(sequence=2).username == "pat.practitioner"
 
 
+def test_the_record_of_a_retention_cut_cannot_be_changed(practitioner):
+    for _ in range(10):
+        record_event(practitioner, "search", level="search")
+    prune_through(5)
+    assert REFUSED in refused("UPDATE audit_retention_floor SET through_sequence = 1")
+    assert REFUSED in refused("DELETE FROM audit_retention_floor")
+    assert AuditRetentionFloor.objects.get().through_sequence == 5
+
+
 def test_the_orm_cannot_change_or_delete_an_event_either(events):
     event = AuditEvent.objects.get(sequence=3)
     event.details = {"changed": True}
@@ -89,7 +104,12 @@ def test_the_application_role_cannot_switch_the_protection_off(events, vendor):
             triggers = {(t, n) for t, n in cur.fetchall() if t.startswith("audit_")}
         assert triggers == {
             (table, f"{table}_no_{op}")
-            for table in ("audit_event", "audit_event_subject", "audit_checkpoint")
+            for table in (
+                "audit_event",
+                "audit_event_subject",
+                "audit_checkpoint",
+                "audit_retention_floor",
+            )
             for op in ("update", "delete")
         }
         return

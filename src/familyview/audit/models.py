@@ -97,5 +97,28 @@ class AuditCheckpoint(models.Model):
         return f"audit checkpoint at event {self.sequence}"
 
 
+class AuditRetentionFloor(models.Model):
+    """A signed statement that events 1 to `through_sequence` were removed by retention.
+
+    The log then starts at through_sequence + 1, whose previous_hash is `event_hash`.
+    Signed with the checkpoint key, so that no one without it can pass off deleted events
+    as retention (see pruning.py).
+    """
+
+    through_sequence = models.BigIntegerField(unique=True)
+    event_hash = models.CharField(max_length=64)
+    removed_at = models.DateTimeField()
+    events_removed = models.BigIntegerField()
+    key_id = models.CharField(max_length=32)
+    signature = models.CharField(max_length=128)
+
+    class Meta:
+        db_table = "audit_retention_floor"
+        ordering = ["through_sequence"]
+
+    def __str__(self) -> str:
+        return f"audit events up to {self.through_sequence} removed by retention"
+
+
 # The privacy officer's tables (alerts, their handling) live beside the log's own.
 from familyview.audit.privacy_models import *  # noqa: E402, F403

@@ -17,7 +17,12 @@ from contextlib import contextmanager
 from django.db import connection, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-AUDIT_TABLES = ("audit_event", "audit_event_subject", "audit_checkpoint")
+AUDIT_TABLES = (
+    "audit_event",
+    "audit_event_subject",
+    "audit_checkpoint",
+    "audit_retention_floor",
+)
 
 _PG_FUNCTION = """
 CREATE OR REPLACE FUNCTION audit_refuse_change() RETURNS trigger
@@ -56,31 +61,33 @@ def _sqlite_statements(table: str) -> list[str]:
     ]
 
 
-def install_triggers(conn: BaseDatabaseWrapper) -> None:
-    """Create the append-only triggers on every audit table (used by the migration)."""
+def install_triggers(conn: BaseDatabaseWrapper, tables: tuple[str, ...] = AUDIT_TABLES) -> None:
+    """Create the append-only triggers on audit tables (used by the migrations)."""
     with conn.cursor() as cur:
         if conn.vendor == "postgresql":
             cur.execute(_PG_FUNCTION)
-            for table in AUDIT_TABLES:
+            for table in tables:
                 for statement in _pg_statements(table):
                     cur.execute(statement)
         elif conn.vendor == "sqlite":
-            for table in AUDIT_TABLES:
+            for table in tables:
                 for statement in _sqlite_statements(table):
                     cur.execute(statement)
 
 
-def drop_triggers(conn: BaseDatabaseWrapper) -> None:
-    """Remove the append-only triggers (the migration's reverse)."""
+def drop_triggers(
+    conn: BaseDatabaseWrapper, tables: tuple[str, ...] = AUDIT_TABLES, *, function: bool = True
+) -> None:
+    """Remove the append-only triggers (the migrations' reverse)."""
     with conn.cursor() as cur:
-        for table in AUDIT_TABLES:
+        for table in tables:
             if conn.vendor == "postgresql":
                 cur.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
                 cur.execute(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}")
             elif conn.vendor == "sqlite":
                 for op in ("update", "delete"):
                     cur.execute(f"DROP TRIGGER IF EXISTS {table}_no_{op}")
-        if conn.vendor == "postgresql":
+        if conn.vendor == "postgresql" and function:
             cur.execute("DROP FUNCTION IF EXISTS audit_refuse_change()")
 
 

@@ -28,12 +28,13 @@ from typing import Any
 from familyview.audit import chain
 from familyview.audit.checkpoints import (
     SignedCheckpoint,
+    floor_signature_problem,
     journal_file,
     keyring_file,
     load_keyring,
     read_journal,
 )
-from familyview.audit.models import AuditCheckpoint, AuditEvent
+from familyview.audit.models import AuditCheckpoint, AuditEvent, AuditRetentionFloor
 
 CHUNK_SIZE = 5000
 # How far apart (in events) a moved event and its neighbours may be and still be named as
@@ -110,7 +111,12 @@ def _matches(fields: dict[str, Any], sequence: int, stored_hash: str) -> bool:
 
 
 class _Walker:
-    def __init__(self, report: VerifyReport, checkpoints: dict[int, SignedCheckpoint]):
+    def __init__(
+        self,
+        report: VerifyReport,
+        checkpoints: dict[int, SignedCheckpoint],
+        floor: tuple[int, str] | None = None,
+    ):
         self.report = report
         self.checkpoints = checkpoints
         self.matched_checkpoints: set[int] = set()
@@ -120,6 +126,12 @@ class _Walker:
         self.prev: _Row | None = None
         self.offset = 0
         self.index = 0
+        if floor is not None:
+            # Events up to the floor were removed by retention: the log starts after it,
+            # linked to the last removed event's hash, as if that event were still there.
+            through, floor_hash = floor
+            self.prev = _Row(-1, through, through, floor_hash, "", True, None, referenced=True)
+            self.by_hash[floor_hash] = self.prev
 
     # A row's original number: the one its hash covers.
     def _place(self, fields: dict[str, Any], stored_hash: str, linked: _Row | None) -> int | None:
@@ -142,8 +154,9 @@ class _Walker:
         stored_hash = fields.pop("hash")
         seq = fields["sequence"]
         prev = self.prev
-        if prev is None:
+        if report.first_sequence is None:
             report.first_sequence = seq
+        if prev is None:
             if seq > 1:
                 report.add(
                     Finding(
@@ -308,13 +321,39 @@ class _Walker:
             self.window.pop(row.index, None)
 
 
+def _load_floor(report: VerifyReport, keyring: dict) -> tuple[int, str] | None:
+    """The newest trustworthy retention floor (events up to it removed by retention)."""
+    trusted = None
+    for floor in AuditRetentionFloor.objects.order_by("through_sequence"):
+        problem = floor_signature_problem(floor, keyring)
+        if problem:
+            report.add(
+                Finding(
+                    "checkpoint",
+                    floor.through_sequence,
+                    f"the record that events up to {floor.through_sequence} were removed by "
+                    f"retention is not trustworthy: {problem}",
+                )
+            )
+        else:
+            trusted = (floor.through_sequence, floor.event_hash)
+    return trusted
+
+
 def _load_checkpoints(
-    report: VerifyReport, keyring_path: Path | None, journal_path: Path | None
+    report: VerifyReport, keyring: dict, journal_path: Path | None, floor: int
 ) -> dict[int, SignedCheckpoint]:
-    """The checkpoints to verify against (database and journal), with problems found."""
-    keyring = load_keyring(keyring_path or keyring_file())
-    stored = {c.sequence: SignedCheckpoint.from_row(c) for c in AuditCheckpoint.objects.iterator()}
-    journal = read_journal(journal_path or journal_file())
+    """The checkpoints to verify against (database and journal), with problems found.
+    Checkpoints at or before the retention floor are history: not checked."""
+    stored = {
+        c.sequence: SignedCheckpoint.from_row(c)
+        for c in AuditCheckpoint.objects.filter(sequence__gt=floor).iterator()
+    }
+    journal = [
+        c
+        for c in read_journal(journal_path or journal_file())
+        if c.sequence < 0 or c.sequence > floor
+    ]
     trusted: dict[int, SignedCheckpoint] = {}
     for sequence, signed in stored.items():
         problem = signed.signature_problem(keyring)
@@ -376,15 +415,17 @@ def verify_log(
 ) -> VerifyReport:
     """Check the whole audit log and its checkpoints; the report lists every finding."""
     report = VerifyReport()
-    checkpoints = _load_checkpoints(report, keyring_path, journal_path)
-    walker = _Walker(report, checkpoints)
+    keyring = load_keyring(keyring_path or keyring_file())
+    floor = _load_floor(report, keyring)
+    checkpoints = _load_checkpoints(report, keyring, journal_path, floor[0] if floor else 0)
+    walker = _Walker(report, checkpoints, floor)
     for fields in _stored_events(chunk_size):
         walker.add(fields)
         if progress is not None and report.events_checked % 100_000 == 0:
             progress(report.events_checked)
     walker.finish()
 
-    last = walker.prev.orig if walker.prev else 0
+    last = walker.prev.orig if walker.prev else (floor[0] if floor else 0)
     beyond = [s for s in checkpoints if s > last]
     if beyond:
         report.add(

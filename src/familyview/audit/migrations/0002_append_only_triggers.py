@@ -5,16 +5,19 @@ PostgreSQL). A later migration that makes Django rebuild one of these tables on 
 from django.db import migrations
 
 
+TABLES = ("audit_event", "audit_event_subject", "audit_checkpoint")
+
+
 def install(apps, schema_editor):
     from familyview.audit.protection import install_triggers
 
-    install_triggers(schema_editor.connection)
+    install_triggers(schema_editor.connection, TABLES)
 
 
 def drop(apps, schema_editor):
     from familyview.audit.protection import drop_triggers
 
-    drop_triggers(schema_editor.connection)
+    drop_triggers(schema_editor.connection, TABLES)
 
 
 class Migration(migrations.Migration):
