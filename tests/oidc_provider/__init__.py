@@ -102,7 +102,11 @@ def _wait_for_discovery(issuer: str, process: subprocess.Popen) -> None:
     raise RuntimeError("the OpenID Connect provider's discovery document never answered")
 
 
-def sign_in_at_provider(authorization_url: str, login: str, password: str = "any") -> str:
+def sign_in_at_provider(
+    authorization_url: str,
+    login: str,
+    password: str = "any",  # noqa: S107 - the development login form takes any password
+) -> str:
     """Sign in at the provider's own pages, as a browser would (follow redirects, fill in
     the login form, confirm the consent form); returns the URL on Family View that the
     provider sends the browser back to."""

@@ -9,7 +9,6 @@ identifier (and CSRF token).
 import logging
 import math
 import time
-from datetime import datetime
 from urllib.parse import urlencode
 
 import requests
@@ -21,7 +20,6 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
@@ -55,10 +53,9 @@ PENDING_SECONDS = 10 * 60
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
-def _locked_message(until: datetime | None) -> str:
-    minutes = 1
-    if until is not None:
-        minutes = max(1, math.ceil((until - timezone.now()).total_seconds() / 60))
+def _locked_message() -> str:
+    """The same words whoever is locked out, and whether or not the account exists."""
+    minutes = max(1, math.ceil(settings.FAMILYVIEW_SIGN_IN_LOCKOUT.total_seconds() / 60))
     unit = "minute" if minutes == 1 else "minutes"
     return (
         f"You have tried to sign in too many times. Wait {minutes} {unit}, then try again, "
@@ -87,7 +84,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         if attempt.step in (Step.CODE, Step.SET_UP):
             return _password_checked(request, attempt.user, attempt.step, next_url)
         if attempt.step == Step.LOCKED:
-            return _sign_in_page(request, form, next_url, _locked_message(attempt.locked_until))
+            return _sign_in_page(request, form, next_url, _locked_message())
         form.add_error("username", WRONG_USERNAME_OR_PASSWORD)
     return _sign_in_page(request, form, next_url)
 
@@ -149,10 +146,10 @@ def _start_again(request: HttpRequest) -> HttpResponse:
     return redirect("web:sign-in")
 
 
-def _locked_out(request: HttpRequest, until: datetime | None) -> HttpResponse:
+def _locked_out(request: HttpRequest) -> HttpResponse:
     """Back to the sign-in page, with the lock explained in its error summary."""
     request.session.pop(PENDING, None)
-    return _sign_in_page(request, SignInForm(), None, _locked_message(until))
+    return _sign_in_page(request, SignInForm(), None, _locked_message())
 
 
 @public
@@ -175,7 +172,7 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
         if attempt.step == Step.SIGNED_IN:
             return _start_session(request, user, pending.get("next") or None, "password_and_code")
         if attempt.step == Step.LOCKED:
-            return _locked_out(request, attempt.locked_until)
+            return _locked_out(request)
         form.add_error("code", WRONG_SECURITY_CODE)
     return render(
         request,
@@ -213,7 +210,7 @@ def sign_in_set_up(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Your authenticator app is set up.")
             return _start_session(request, user, pending.get("next") or None, "password_and_code")
         if attempt.step == Step.LOCKED:
-            return _locked_out(request, attempt.locked_until)
+            return _locked_out(request)
         form.add_error("code", WRONG_SECURITY_CODE)
     staff = staff_for(user)
     authorities = {m.authority_name for m in staff.memberships} if staff else set()
