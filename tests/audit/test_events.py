@@ -4,6 +4,8 @@ from familyview.audit import chain
 from familyview.audit.events import AuditEventError, Level, record_event
 from familyview.audit.models import AuditEvent, AuditEventSubject
 
+from .conftest import Actor, Member
+
 pytestmark = pytest.mark.django_db
 
 
@@ -43,3 +45,26 @@ def test_bad_input_is_refused_with_what_is_wrong(practitioner):
     with pytest.raises(AuditEventError, match="details"):
         record_event(practitioner, "search", details={"x": object()})
     assert not AuditEvent.objects.exists()
+
+
+def test_role_authority_and_team_come_from_what_the_memberships_agree_on():
+    both = Actor(
+        8,
+        "tam.manager",
+        memberships=(
+            Member("practitioner", 1, team="North Early Help"),
+            Member("team_manager", 1, team="North Early Help"),
+        ),
+    )
+    event = record_event(both, "access_refused", outcome="refused")
+    assert (event.role, event.authority_id, event.team) == ("", 1, "North Early Help")
+    event = record_event(both, "search", level="search", role="team_manager")
+    assert (event.role, event.authority_id, event.team) == ("team_manager", 1, "North Early Help")
+
+    two_councils = Actor(
+        9, "sam.shared", memberships=(Member("practitioner", 1), Member("practitioner", 2))
+    )
+    event = record_event(two_councils, "search", level="search")
+    assert (event.role, event.authority_id) == ("practitioner", None)
+    event = record_event(two_councils, "search", level="search", authority_id=2)
+    assert (event.role, event.authority_id) == ("practitioner", 2)

@@ -58,18 +58,26 @@ def chain_head() -> tuple[int, str]:
 
 
 def _who(actor: Staff | None, role: str, authority_id: int | None) -> tuple[str, int | None, str]:
-    """The role, authority and team to record: given ones win; otherwise the actor's only
-    membership (or their only one in the given authority)."""
+    """The role, authority and team to record: given ones win; otherwise whatever the
+    actor's memberships (those in the given authority, with the given role) agree on.
+    A member of staff with roles in two authorities must say which one acted."""
     memberships = tuple(getattr(actor, "memberships", ()) or ())
     candidates = [
         m
         for m in memberships
         if (authority_id is None or m.authority_id == authority_id) and (not role or m.role == role)
     ]
-    if len(candidates) == 1:
-        only = candidates[0]
-        return role or only.role, only.authority_id, only.team or ""
-    return role, authority_id, ""
+
+    def agreed(values: set) -> object | None:
+        return values.pop() if len(values) == 1 else None
+
+    if not candidates:
+        return role, authority_id, ""
+    return (
+        role or str(agreed({m.role for m in candidates}) or ""),
+        authority_id if authority_id is not None else agreed({m.authority_id for m in candidates}),
+        str(agreed({m.team or "" for m in candidates}) or ""),
+    )
 
 
 def _subject_ids(subjects: Iterable[str]) -> list[str]:
