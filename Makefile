@@ -28,6 +28,10 @@ help: ## List the targets
 .PHONY: install
 install: $(BIN)/familyview node_modules/.installed ## Create .venv and install the locked dependencies
 
+.PHONY: openapi
+openapi: install ## Regenerate the API's OpenAPI document (docs/openapi.json) from the code
+	$(BIN)/familyview api-openapi
+
 .PHONY: lock
 lock: ## Re-lock Python dependencies after editing pyproject.toml (needs uv)
 	uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
