@@ -274,3 +274,39 @@ def test_tests_that_force_login_get_a_stamped_session(authority):
 
     assert is_signed_in(client)
     assert {STARTED, LAST_SEEN, GENERATION} <= set(client.session.keys())
+
+
+def test_signed_in_pages_warn_before_the_idle_time_out(practitioner):
+    page = read(logged_in(practitioner).get("/"))
+
+    dialog = page.select_one("dialog[data-module=app-timeout-warning]")
+    assert dialog["data-idle-seconds"] == "1800"
+    assert dialog["data-warn-seconds"] == "180"
+    assert dialog["data-keep-alive-url"] == "/sign-in/keep-alive"
+    assert text(dialog.select_one("h2")) == "You will be signed out soon"
+    assert "signed out in 3 minutes unless you choose to stay signed in" in text(dialog)
+    assert dialog["aria-labelledby"] == "timeout-warning-heading"
+    assert page.select_one("script[src='/static/familyview/timeout-warning.js']")
+
+
+def test_the_sign_in_page_has_no_time_out_warning(client):
+    assert read(client.get("/sign-in")).select_one("dialog") is None
+
+
+def test_staying_signed_in_notes_the_session_as_used(practitioner):
+    client = logged_in(practitioner)
+    age_session(client, idle=25 * 60)
+
+    response = client.post("/sign-in/keep-alive")
+
+    assert response.status_code == 204
+    assert int(time.time()) - client.session[LAST_SEEN] < 60
+    assert client.get("/sign-in/keep-alive").status_code == 405
+
+
+def test_staying_signed_in_too_late_is_refused(practitioner, client):
+    late = logged_in(practitioner)
+    age_session(late, idle=30 * 60)
+
+    assert late.post("/sign-in/keep-alive")["Location"] == "/sign-in?next=%2Fsign-in%2Fkeep-alive"
+    assert client.post("/sign-in/keep-alive").status_code == 302

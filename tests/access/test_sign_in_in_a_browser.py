@@ -3,6 +3,8 @@ with axe-core for WCAG 2.2 AA and at 320 pixels wide by the end-to-end tests' Br
 setting up an authenticator app from the written-out key, the lockout message, single
 sign-on's button and its problem page."""
 
+from datetime import timedelta
+
 import pyotp
 import pytest
 
@@ -83,3 +85,35 @@ def test_single_sign_on_button_and_problem_page_are_accessible(check, stockport,
 
     assert page.locator("h1").inner_text() == "You could not be signed in"
     assert "not working at the moment" in page.locator("main").inner_text()
+
+
+def test_the_time_out_warning_lets_the_user_stay_signed_in_or_signs_them_out(
+    check,  # noqa: F811
+    stockport,
+    settings,
+):
+    # A short idle time-out, so that the warning comes after 10 seconds, not 27 minutes.
+    settings.FAMILYVIEW_SESSION_IDLE_TIMEOUT = timedelta(seconds=20)
+    user = create_staff(
+        Role.DATA_STEWARD,
+        stockport,
+        username="idle.steward",
+        password=PASSWORD,
+        totp_secret=TEST_TOTP_SECRET,
+    )
+    page = check.page
+    check.sign_in(user, PASSWORD)
+    dialog = page.get_by_role("dialog", name="You will be signed out soon")
+
+    dialog.wait_for(state="visible", timeout=30_000)
+    assert "signed out in 10 seconds" in dialog.inner_text()
+    check.page_ok()
+    page.get_by_role("button", name="Stay signed in").click()
+    dialog.wait_for(state="hidden")
+    assert page.get_by_test_id("signed-in-as").is_visible()
+
+    # Left alone, the page goes to sign in when the time-out comes, and says why.
+    page.wait_for_url("**/sign-in?next=*", timeout=60_000)
+    check.page_ok()
+    banner = page.locator(".govuk-notification-banner").inner_text()
+    assert "you had not used Family View for 20 seconds" in banner

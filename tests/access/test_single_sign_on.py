@@ -2,14 +2,16 @@
 loopback port), driven as a browser would: Django's test client for Family View's pages,
 `requests` for the provider's own login and consent pages. No HTTP is mocked."""
 
+from io import StringIO
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.contrib.auth import SESSION_KEY, get_user_model
+from django.core.management import CommandError, call_command
 from django.test import Client
 
 from familyview.access.factories import create_authority, create_staff
-from familyview.access.models import Role, StaffAccount, StaffMembership
+from familyview.access.models import Authority, Role, StaffAccount, StaffMembership
 from familyview.access.single_sign_on import (
     SingleSignOnRefused,
     expected_issuer,
@@ -329,3 +331,19 @@ def test_a_token_without_subject_or_username_is_refused():
         {"iss": "https://idp.example", "sub": "x", "email": "x@example", "roles": "practitioner"}
     )
     assert (identity.username, identity.roles) == ("x@example", (Role.PRACTITIONER,))
+
+
+def test_an_authoritys_tenant_is_set_from_the_command_line(client, provider):
+    out = StringIO()
+    call_command("sso-tenant", "stockport", "", stdout=out)
+    assert "has no single sign-on tenant now" in out.getvalue()
+    assert sso_sign_in(client, "ann-0001").status_code == 403
+
+    call_command("sso-tenant", "stockport", STOCKPORT_TENANT, stdout=out)
+    assert Authority.objects.get(code="stockport").sso_tenant_id == STOCKPORT_TENANT
+    assert sso_sign_in(Client(), "ann-0001").status_code == 302
+    with pytest.raises(CommandError, match="already belongs to stockport"):
+        call_command("sso-tenant", "leeds", STOCKPORT_TENANT, stdout=out)
+    with pytest.raises(CommandError, match="no authority with the code nowhere"):
+        call_command("sso-tenant", "nowhere", "x", stdout=out)
+    assert AuditEvent.objects.filter(action="admin.sso_tenant").count() == 2

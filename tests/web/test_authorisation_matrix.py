@@ -45,6 +45,7 @@ PAGES: dict[str, Page] = {
     "web:sign-in-set-up": Page(PUBLIC),
     "web:sign-in-sso": Page(PUBLIC),
     "web:sign-in-sso-callback": Page(PUBLIC),
+    "web:sign-in-keep-alive": Page(SIGNED_IN, method=POST),
     "web:sign-out": Page(PUBLIC),
     "web:imports": Page("manage_imports"),
     "web:import-detail": Page("manage_imports", "import"),

@@ -21,8 +21,8 @@ from familyview.access.models import StaffAccount
 STARTED = "familyview.signed_in_at"
 LAST_SEEN = "familyview.last_seen_at"
 GENERATION = "familyview.session_generation"
-# Refreshing 'last seen' at most this often spares a session write on every request;
-# the idle time-out is then exact to within this.
+# Refreshing 'last seen' at most this often (or a quarter of the idle time-out, if less)
+# spares a session write on every request; the idle time-out is then exact to within it.
 LAST_SEEN_RESOLUTION = timedelta(seconds=60)
 
 
@@ -67,7 +67,8 @@ def check_session(session: SessionBase, user: AbstractBaseUser) -> SessionEnd | 
         return SessionEnd.IDLE
     if not user.is_active or session.get(GENERATION) != generation_of(user.pk):
         return SessionEnd.ENDED
-    if now - last_seen >= LAST_SEEN_RESOLUTION.total_seconds():
+    resolution = min(LAST_SEEN_RESOLUTION, settings.FAMILYVIEW_SESSION_IDLE_TIMEOUT / 4)
+    if now - last_seen >= resolution.total_seconds():
         session[LAST_SEEN] = now
     return None
 

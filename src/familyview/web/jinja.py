@@ -7,6 +7,7 @@ from django.urls import reverse
 from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader
 
 from familyview.web import formats
+from familyview.web.middleware import session_time_out
 from familyview.web.signed_in import signed_in_staff
 
 
@@ -28,6 +29,7 @@ def environment(**options) -> Environment:
             "csrf_token": get_token,
             "get_messages": get_messages,
             "signed_in_staff": signed_in_staff,
+            "session_time_out": session_time_out,
         }
     )
     env.filters.update(

@@ -60,11 +60,23 @@ SIGNED_OUT_BECAUSE = {
 
 
 def _duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{round(seconds)} seconds"
     minutes = round(seconds / 60)
     if minutes % 60 == 0:
         hours = minutes // 60
         return f"{hours} hour" if hours == 1 else f"{hours} hours"
     return f"{minutes} minute" if minutes == 1 else f"{minutes} minutes"
+
+
+WARN_BEFORE_SECONDS = 180
+
+
+def session_time_out() -> dict[str, int | str]:
+    """The idle time-out and how long before it the pages warn (seconds, and in words)."""
+    idle = int(settings.FAMILYVIEW_SESSION_IDLE_TIMEOUT.total_seconds())
+    warn = min(WARN_BEFORE_SECONDS, idle // 2)
+    return {"idle": idle, "warn": warn, "warn_in_words": _duration(warn)}
 
 
 class SessionLimitsMiddleware:

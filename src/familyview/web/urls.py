@@ -22,6 +22,7 @@ urlpatterns = [
     path(
         "sign-in/council/callback", views_sign_in.sign_in_sso_callback, name="sign-in-sso-callback"
     ),
+    path("sign-in/keep-alive", views_sign_in.keep_alive, name="sign-in-keep-alive"),
     path("sign-out", views_sign_in.sign_out, name="sign-out"),
     path("imports", views.imports, name="imports"),
     path("imports/<int:import_id>", views.import_detail, name="import-detail"),

@@ -24,7 +24,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from joserfc.errors import JoseError
 
 from familyview.access import second_factor
@@ -42,7 +42,7 @@ from familyview.web.forms import (
     error_list,
     field_error,
 )
-from familyview.web.permissions import public
+from familyview.web.permissions import public, signed_in
 
 log = logging.getLogger(__name__)
 
@@ -264,6 +264,15 @@ def sign_out(request: HttpRequest) -> HttpResponse:
         messages.success(request, "You have signed out.")
         return redirect(settings.LOGIN_URL)
     return render(request, "web/sign_out.html")
+
+
+@signed_in
+@never_cache
+@require_POST
+def keep_alive(request: HttpRequest) -> HttpResponse:
+    """'Stay signed in' from the time-out warning: the request itself notes the session
+    as used (SessionLimitsMiddleware); a session already ended is sent to sign in."""
+    return HttpResponse(status=204)
 
 
 @public
