@@ -204,16 +204,24 @@ def family_network(
 
     Raises ChildNotFound for a person who does not exist, no longer holds records (merged
     into another) or belongs to another authority than the viewer's. Runs a fixed number
-    of queries whatever the family's size: the child's records, the family links, the
-    members' records, their involvements, the service categories, the sources' latest
-    imports.
+    of queries whatever the family's size: the family links, the child's and members'
+    records, their involvements, the service categories, the sources' latest imports.
     """
     today = today or timezone.localdate()
-    child_links = list(
-        LinkedRecord.objects.filter(person_id=child_person_id).select_related(
+    links = list(
+        FamilyLink.objects.filter(
+            person_id=child_person_id, authority_id=viewer.authority_id
+        ).select_related("source")
+    )
+    member_ids = {link.related_person_id for link in links} - {child_person_id}
+    # The child's records and the members' in one read (the family view's query budget).
+    all_links = list(
+        LinkedRecord.objects.filter(person_id__in=[child_person_id, *member_ids]).select_related(
             "person_record__source__authority"
         )
     )
+    child_links = [link for link in all_links if link.person_id == child_person_id]
+    member_links = [link for link in all_links if link.person_id != child_person_id]
     if not child_links or any(
         link.person_record.source.authority_id != viewer.authority_id for link in child_links
     ):
@@ -221,17 +229,6 @@ def family_network(
     authority_code = child_links[0].person_record.source.authority.code
     rules = rules_for(authority_code)
 
-    links = list(
-        FamilyLink.objects.filter(
-            person_id=child_person_id, authority_id=viewer.authority_id
-        ).select_related("source")
-    )
-    member_ids = {link.related_person_id for link in links} - {child_person_id}
-    member_links = list(
-        LinkedRecord.objects.filter(person_id__in=member_ids).select_related(
-            "person_record__source"
-        )
-    )
     records: dict[str, list[LinkedRecord]] = defaultdict(list)
     for link in (*child_links, *member_links):
         # A member of another authority cannot be linked to this child; belt and braces.
