@@ -228,7 +228,7 @@ def test_the_purpose_page_shows_who_was_chosen_and_asks_why(practitioner_client,
     }
     # "Other" reveals a text box for the worker's own words.
     other = page.select_one("input[name=purpose][value=other]")
-    assert page.select_one(f"#{other['data-aria-controls']} input[name=other_purpose]")
+    assert page.select_one(f"#{other['aria-controls']} input[name=other_purpose]")
     assert page.select_one("input[name=case_reference]")
     event = events("person.summary")[-1]
     assert (event.level, event.subjects) == ("summary", [family.child])
