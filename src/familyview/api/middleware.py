@@ -10,7 +10,8 @@ middleware's 403, an uncaught exception's 500), it leaves as problem details.
 
 import logging
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.middleware.csrf import CsrfViewMiddleware
 from django.urls import Resolver404, resolve
 
 from familyview.api.access import PUBLIC, api_client_details, rule_of
@@ -26,12 +27,20 @@ from familyview.api.state import acting_state
 from familyview.audit.events import record_event
 
 API_PREFIX = "/api/"
+API_URLCONF = "familyview.api.root_urls"
 ACTING_USER_HEADER = "X-Acting-User"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE")
 # Headers of an error response that still mean something once it is problem details.
 KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")
 
 logger = logging.getLogger(__name__)
+
+
+class _CsrfCheck(CsrfViewMiddleware):
+    """Django's CSRF check, refusing without rendering its failure page."""
+
+    def _reject(self, request: HttpRequest, reason: str) -> HttpResponse:
+        return HttpResponseForbidden(reason)
 
 
 def _unauthenticated(detail: str) -> ApiProblem:
@@ -54,6 +63,8 @@ class ApiMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not request.path_info.startswith(API_PREFIX):
             return self.get_response(request)
+        # Resolve the API alone, with its own error handlers (problem details, no page).
+        request.urlconf = API_URLCONF
         try:
             self._authenticate(request)
             self._limit_rate(request)
@@ -134,7 +145,7 @@ class ApiMiddleware:
 
     def _is_public(self, request: HttpRequest) -> bool:
         try:
-            match = resolve(request.path_info)
+            match = resolve(request.path_info, urlconf=API_URLCONF)
         except Resolver404:
             return False
         return rule_of(match.func) == PUBLIC

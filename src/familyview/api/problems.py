@@ -90,3 +90,22 @@ GENERIC_DETAIL = {
 def generic_problem(status: int) -> ApiProblem:
     """A problem for an error status given without a more specific reason."""
     return ApiProblem(status, GENERIC_DETAIL.get(status, status_title(status) + "."))
+
+
+# Django's error handlers for API requests (root_urls.py): problem details, no page.
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return problem_response(request, generic_problem(400))
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return problem_response(request, generic_problem(403))
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return problem_response(request, generic_problem(404))
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return problem_response(request, generic_problem(500))
