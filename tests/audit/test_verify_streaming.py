@@ -1,5 +1,7 @@
 """Verification reads the log a chunk at a time and remembers only a window of it."""
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 
@@ -53,3 +55,14 @@ def test_a_moved_event_beyond_the_window_is_still_found(practitioner, small_wind
     report = verify.verify_log(chunk_size=3)
     assert not report.ok
     assert {f.sequence for f in report.findings} >= {8, 18}
+
+
+def test_times_on_the_whole_second_verify(practitioner, monkeypatch):
+    """Databases write a time with no fraction of a second differently; the chain's
+    spelling of it must not change."""
+    when = dt.datetime(2026, 3, 1, 9, 30, 0, tzinfo=dt.UTC)
+    monkeypatch.setattr("familyview.audit.events.timezone.now", lambda: when)
+    write_log(practitioner, 3)
+    report = verify.verify_log()
+    assert report.ok, report.findings
+    assert report.events_checked == 3
