@@ -8,19 +8,18 @@ run scores only records not yet in the index: against the index and among themse
 
 import json
 import logging
-import tempfile
 import time
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 from django.db import connection, transaction
 from django.utils import timezone
-from splink import DuckDBAPI
+from splink.internals.database_api import DatabaseAPI
 
+from familyview.identity import engines
 from familyview.identity import model as linkage_model
 from familyview.identity.clusters import Edge, assign_persons, cluster
 from familyview.identity.features import features
@@ -119,14 +118,6 @@ def load_features(record_ids: list[int] | None = None) -> list[dict]:
     return [features(dict(zip(columns, row, strict=True))) for row in rows]
 
 
-def _duckdb() -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect()
-    con.execute("SET threads = 2")
-    con.execute("SET preserve_insertion_order = false")
-    con.execute(f"SET temp_directory = '{tempfile.gettempdir()}/familyview-duckdb'")
-    return con
-
-
 def _pairs(predictions, lower: float) -> list[Edge]:
     rows = predictions.query_sql(
         "SELECT unique_id_l, unique_id_r, match_probability FROM {this} "  # noqa: S608 (a float)
@@ -144,22 +135,19 @@ def _pairs(predictions, lower: float) -> list[Edge]:
 
 
 def _explanations(
-    con: duckdb.DuckDBPyConnection, predictions, pairs: list[tuple[int, int]]
+    db_api: DatabaseAPI, predictions, pairs: list[tuple[int, int]]
 ) -> dict[tuple[int, int], dict]:
     """Each comparison's match weight for the pairs a steward will see."""
     if not pairs:
         return {}
-    con.register(
-        "pairs_for_review",
-        pa.table({"l": [a for a, _ in pairs], "r": [b for _, b in pairs]}),
-    )
+    for_review = db_api.register(pa.table({"l": [a for a, _ in pairs], "r": [b for _, b in pairs]}))
     names = predictions.query_sql("SELECT * FROM {this} LIMIT 0").as_pyarrow_table().schema.names
     weights = [n for n in names if n.startswith("mw_") and not n.startswith("mw_tf_")]
     levels = [f"gamma_{w[3:]}" for w in weights if f"gamma_{w[3:]}" in names]
     columns = ["unique_id_l", "unique_id_r", "match_weight", *weights, *levels]
     table = predictions.query_sql(
         f"SELECT {', '.join('p.' + c for c in columns)} FROM {{this}} p "  # noqa: S608 (names)
-        "JOIN pairs_for_review w ON p.unique_id_l = w.l AND p.unique_id_r = w.r"
+        f"JOIN {for_review.physical_name} w ON p.unique_id_l = w.l AND p.unique_id_r = w.r"
     ).as_pyarrow_table()
     data = table.to_pydict()
     out = {}
@@ -175,24 +163,32 @@ def _explanations(
         ]
         key = (data["unique_id_l"][i], data["unique_id_r"][i])
         out[key] = {"match_weight": data["match_weight"][i], "comparisons": parts}
-    con.unregister("pairs_for_review")
     return out
 
 
 def link(
-    *, retrain: bool = False, incremental: bool | None = None, progress: Progress | None = None
+    *,
+    retrain: bool = False,
+    incremental: bool | None = None,
+    progress: Progress | None = None,
+    engine: str = "duckdb",
+    spark_master: str | None = None,
 ) -> LinkRun:
     """Build or update the person index, then every family. Returns the run with its counts."""
     # Families are built from the index: imported here, as they come after it in the flow.
     from familyview.families.building import build_families
 
-    with cyclic_gc_paused():
-        run = _link(retrain, incremental, progress)
+    with cyclic_gc_paused(), engines.open_engine(engine, spark_master=spark_master) as scorer:
+        run = _link(retrain, incremental, progress, scorer)
         build_families(progress)
     return run
 
 
-def _link(retrain: bool, incremental: bool | None, progress: Progress | None) -> LinkRun:
+def _link(
+    retrain: bool, incremental: bool | None, progress: Progress | None, scorer: engines.Engine
+) -> LinkRun:
+    """One run; pairs are scored (and a model trained) on `scorer`, DuckDB or Spark.
+    Everything else is the same whichever engine scores."""
     say = progress or (lambda message: log.info("%s", message))
     started = time.monotonic()
     limits = thresholds()
@@ -215,15 +211,15 @@ def _link(retrain: bool, incremental: bool | None, progress: Progress | None) ->
     previous = {r: pid for r, pid in previous.items() if r not in changed_since}
     new_ids = [r["unique_id"] for r in records if r["unique_id"] not in previous]
 
-    con = _duckdb()
-    db_api = DuckDBAPI(connection=con)
+    db_api = scorer.db_api
     everything = db_api.register(
         pa.Table.from_pylist(records, schema=SCHEMA), dataset_display_name="person_records"
     )
     if saved is None or retrain:
         say(f"Training the linkage model on {len(records):,} records")
         linker = linkage_model.train(everything, len(records))
-        settings = linker.misc.save_model_to_json()
+        # Kept in DuckDB's SQL whichever engine trained it, so either engine reuses it.
+        settings = linkage_model.in_dialect(linker.misc.save_model_to_json(), "duckdb")
         version = (saved.version + 1) if saved else 1
         saved = LinkageModel.objects.create(
             version=version, trained_on_records=len(records), splink_settings=settings
@@ -320,8 +316,8 @@ def _link(retrain: bool, incremental: bool | None, progress: Progress | None) ->
     ]
     explanations = {}
     for predictions in prediction_sets:
-        explanations.update(_explanations(con, predictions, [(a, b) for a, b, _, _ in review]))
-    con.close()
+        explanations.update(_explanations(db_api, predictions, [(a, b) for a, b, _, _ in review]))
+    scorer.close()
 
     say("Writing the person index")
     with transaction.atomic():

@@ -5,6 +5,7 @@ given names, double-barrelled, hyphenated and changed surnames, partial dates of
 and day-month swaps, old postcodes, NHS numbers mostly missing outside health.
 """
 
+import copy
 import logging
 
 import splink.comparison_level_library as cll
@@ -147,15 +148,62 @@ def train(table: SplinkDataFrame, records: int) -> Linker:
 
 
 def trained(table: SplinkDataFrame, splink_settings: dict) -> Linker:
-    """A linker using a model trained before, without training again.
+    """A linker using a model trained before, without training again, on the engine the
+    table is in (the model's SQL written for that engine: `in_dialect`).
 
     Blocking decides only which pairs are scored, not how: it comes from this module, so
     a change to it applies to models saved before.
     """
+    dialect = table.db_api.sql_dialect.sql_dialect_str
     current = {
-        **splink_settings,
+        **in_dialect(splink_settings, dialect),
         "blocking_rules_to_generate_predictions": [
-            rule.get_blocking_rule("duckdb").as_dict() for rule in PREDICTION_BLOCKS
+            rule.get_blocking_rule(dialect).as_dict() for rule in PREDICTION_BLOCKS
         ],
     }
     return Linker(table, current, log_level=logging.WARNING)
+
+
+class ModelMismatch(ValueError):
+    """A saved model's comparisons are not the ones this version of Family View writes."""
+
+
+def in_dialect(splink_settings: dict, dialect: str) -> dict:
+    """A saved model with its comparisons' SQL written for another engine ("duckdb",
+    "spark"); the model itself (every level's m and u, the prior) is kept as it is.
+
+    Each level's SQL is written again from this module's comparisons, after checking that
+    they write exactly the saved SQL in the model's own dialect: level by level, the model
+    is the same one. Saved models are kept in DuckDB's SQL, whichever engine trained them.
+    """
+    source = splink_settings.get("sql_dialect", "duckdb")
+    if source == dialect:
+        return splink_settings
+
+    def levels(comparisons: list[dict]) -> list[tuple[str, list[str]]]:
+        return [
+            (c["output_column_name"], [level["sql_condition"] for level in c["comparison_levels"]])
+            for c in comparisons
+        ]
+
+    ours = settings()
+    if levels(splink_settings["comparisons"]) != levels(
+        ours.create_settings_dict(source)["comparisons"]
+    ):
+        raise ModelMismatch(
+            "The saved linkage model was trained with comparisons this version no longer "
+            f"has, so it cannot be written for {dialect}: train a new version "
+            "(familyview link --retrain)."
+        )
+    translated = copy.deepcopy(splink_settings)
+    target = ours.create_settings_dict(dialect)["comparisons"]
+    for comparison, written in zip(translated["comparisons"], target, strict=True):
+        for level, sql in zip(
+            comparison["comparison_levels"], written["comparison_levels"], strict=True
+        ):
+            level["sql_condition"] = sql["sql_condition"]
+    translated["blocking_rules_to_generate_predictions"] = [
+        rule.get_blocking_rule(dialect).as_dict() for rule in PREDICTION_BLOCKS
+    ]
+    translated["sql_dialect"] = dialect
+    return translated

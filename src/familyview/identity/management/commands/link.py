@@ -2,9 +2,16 @@
 
 import time
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
+from familyview.identity.engines import (
+    DEFAULT_SPARK_MASTER,
+    ENGINES,
+    SPARK_MASTER_ENV,
+    EngineUnavailable,
+)
 from familyview.identity.linkage import link
+from familyview.identity.model import ModelMismatch
 
 
 class Command(BaseCommand):
@@ -19,16 +26,40 @@ class Command(BaseCommand):
             action="store_true",
             help="rescore every record with the saved model (default: only new records)",
         )
+        parser.add_argument(
+            "--engine",
+            choices=ENGINES,
+            default="duckdb",
+            help="where pairs are scored: DuckDB in this process (default) or Apache Spark",
+        )
+        parser.add_argument(
+            "--spark-master",
+            metavar="URL",
+            help=f"with --engine spark: the Spark master (default: ${SPARK_MASTER_ENV}, "
+            f"else {DEFAULT_SPARK_MASTER}, Spark on this machine)",
+        )
 
-    def handle(self, *args, retrain, full, **options):
+    def handle(self, *args, retrain, full, engine, spark_master, **options):
+        if spark_master and engine != "spark":
+            raise CommandError("--spark-master needs --engine spark")
         started = time.monotonic()
 
         def say(message: str) -> None:
             self.stderr.write(f"[{time.monotonic() - started:6.1f}s] {message}")
 
-        run = link(retrain=retrain, incremental=False if (full or retrain) else None, progress=say)
+        try:
+            run = link(
+                retrain=retrain,
+                incremental=False if (full or retrain) else None,
+                progress=say,
+                engine=engine,
+                spark_master=spark_master,
+            )
+        except (EngineUnavailable, ModelMismatch) as error:
+            raise CommandError(str(error)) from error
         self.stdout.write(
-            f"Link run {run.pk} ({run.get_mode_display().lower()}, model v{run.model.version}): "
+            f"Link run {run.pk} ({run.get_mode_display().lower()}, model v{run.model.version}, "
+            f"scored on {'Spark' if engine == 'spark' else 'DuckDB'}): "
             f"{run.records:,} records, {run.pairs_scored:,} pairs scored, {run.persons:,} persons "
             f"({run.persons_created:,} new, {run.merges} merges, {run.splits} splits), "
             f"{run.review_pairs:,} pairs for review, in {run.seconds:.1f}s"
