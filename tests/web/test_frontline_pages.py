@@ -12,7 +12,10 @@ from django.urls import reverse
 from familyview.access.models import Role
 from familyview.access.purpose import PurposeOfAccess, purpose_for, remember_purpose
 from familyview.audit.models import AuditEvent
+from familyview.families.factories import create_person
 from familyview.identity.models import ProblemReport
+from familyview.identity.search import refresh_search_entries
+from familyview.sources.factories import create_person_record
 
 from .factories import create_staff
 from .frontline_family import CHILD_LEAD, a_family
@@ -135,6 +138,31 @@ def test_a_search_by_date_of_birth_year_and_postcode_finds_the_child(practitione
 
     names = [text(h) for h in read(results).select("[data-testid=result] h3")]
     assert "Amelia Thornbury" in names
+
+
+def test_search_withholds_the_address_of_anyone_living_where_a_shielded_person_does(
+    practitioner_client, family
+):
+    # A refuge's address must not show through the child living there with her mother.
+    shelter = family.imports["GP"]
+    create_person(
+        create_person_record(
+            shelter,
+            given_name="Rose",
+            family_name="Hidden",
+            birth_year=1990,
+            address_line1="12 Mill Lane",
+            postcode="SK4 1AA",
+            restricted=True,
+        )
+    )
+    refresh_search_entries()
+
+    _, results = search(practitioner_client, name="Amelia Thornbury")
+
+    first = read(results).select_one("[data-testid=result]")
+    assert "Address withheld" in text(first)
+    assert "Mill Lane" not in text(first)
 
 
 def test_a_search_finding_no_one_is_recorded_as_a_search(practitioner_client, family):

@@ -2,22 +2,25 @@
 
 A worker choosing the right child from a list needs the name, the age, roughly where they
 live (the street and the postcode district, never the house number or full postcode) and
-which services know them. Shielded people (a refuge, an adoption) show no address at all.
+which services know them. Shielded people (a refuge, an adoption) show no address at all,
+and nor does anyone recorded at a shielded person's address: it would say where they are.
+The partial address is the family view's (families.network.partial_address).
 """
 
-import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from django.utils import timezone
 
+from familyview.families.building import address_key
+from familyview.families.network import partial_address
+from familyview.identity.features import postcode_key
 from familyview.identity.search import PersonQuery, search_people
+from familyview.involvements.display import AgeBounds
 from familyview.sources.models import PersonRecord
 
-_FLAT = re.compile(r"^(flat|apartment|apt|unit|room)\s+\S+[,\s]*", re.IGNORECASE)
-_NUMBER = re.compile(r"^\d+[a-z]?(-\d+[a-z]?)?[,\s]+", re.IGNORECASE)
 ADDRESS_WITHHELD = "Address withheld"
 NO_ADDRESS = "No address recorded"
 
@@ -31,6 +34,8 @@ class PersonSummary:
     age: int | None
     partial_address: str  # "Mill Lane, SK4"; "" when withheld or unknown
     shielded: bool
+    # No address is shown: the person is shielded, or lives where a shielded person does.
+    address_withheld: bool
     deceased: bool
     source_names: tuple[str, ...]
 
@@ -45,7 +50,7 @@ class PersonSummary:
 
     @property
     def address_words(self) -> str:
-        if self.shielded:
+        if self.address_withheld:
             return ADDRESS_WITHHELD
         return self.partial_address or NO_ADDRESS
 
@@ -67,7 +72,7 @@ def person_summaries(
 
     A person with no record there is left out (as if they did not exist).
     """
-    wanted = list(person_ids)
+    wanted, authorities = list(person_ids), list(authority_ids)
     if not wanted:
         return {}
     today = today or timezone.localdate()
@@ -75,7 +80,7 @@ def person_summaries(
         PersonRecord.objects.filter(
             link__person_id__in=wanted,
             link__person__retired_at__isnull=True,
-            source__authority_id__in=list(authority_ids),
+            source__authority_id__in=authorities,
         )
         .values_list(
             "link__person_id",
@@ -92,13 +97,61 @@ def person_summaries(
             "restricted",
             "ended_at",
             "source__name",
+            "uprn",
         )
         .order_by("link__person_id", "pk")
     )
     by_person: dict[str, list[tuple]] = defaultdict(list)
     for row in rows:
         by_person[row[0]].append(row)
-    return {pid: _summary(pid, records, today) for pid, records in by_person.items()}
+    summaries = {pid: _summary(pid, records, today) for pid, records in by_person.items()}
+    hidden = _at_shielded_addresses(
+        {pid: _latest_address(records) for pid, records in by_person.items()}, authorities
+    )
+    for pid in hidden:
+        summaries[pid] = replace(summaries[pid], partial_address="", address_withheld=True)
+    return summaries
+
+
+def _latest_address(records: list[tuple]) -> tuple | None:
+    """(line 1, line 2, postcode, UPRN) of the address most recently recorded."""
+    live = [r for r in records if r[12] is None] or records
+    addressed = [r for r in live if r[8] or r[6]]
+    if not addressed:
+        return None
+    latest = max(addressed, key=lambda r: r[9] or date.min)
+    return (latest[6], latest[7], latest[8], latest[14])
+
+
+def _at_shielded_addresses(
+    addresses: dict[str, tuple | None], authority_ids: list[int]
+) -> set[str]:
+    """The people shown at the address of a shielded person (other than themselves)."""
+    postcodes = {postcode_key(a[2]) for a in addresses.values() if a and a[2]} - {None}
+    if not postcodes:
+        return set()
+    shielded = PersonRecord.objects.filter(
+        restricted=True,
+        search_entry__postcode__in=postcodes,
+        source__authority_id__in=authority_ids,
+    ).values_list("address_line1", "address_line2", "postcode", "uprn", "link__person_id")
+    places: dict[str, set[str | None]] = defaultdict(set)
+    for line1, line2, postcode, uprn, owner in shielded:
+        for key in _keys(line1, line2, postcode, uprn):
+            places[key].add(owner)
+    return {
+        pid
+        for pid, address in addresses.items()
+        if address and any(places.get(k, set()) - {pid} for k in _keys(*address))
+    }
+
+
+def _keys(line1: str, line2: str, postcode: str, uprn: str) -> list[str]:
+    keys = [f"u:{uprn.strip()}"] if uprn and uprn.strip() else []
+    key = address_key(line1, line2, postcode)
+    if key:
+        keys.append(f"a:{key}")
+    return keys
 
 
 def _summary(person_id: str, records: list[tuple], today: date) -> PersonSummary:
@@ -106,63 +159,33 @@ def _summary(person_id: str, records: list[tuple], today: date) -> PersonSummary
     live = [r for r in records if r[12] is None] or records
     names = Counter(" ".join(p for p in (r[1], r[2]) if p) for r in live)
     names.pop("", None)
-    births = Counter((r[3], r[4], r[5]) for r in live if r[3])
     shielded = any(r[11] for r in records)
-    addressed = sorted(
-        (r for r in live if r[8] or r[6]),
-        key=lambda r: r[9] or date.min,
-        reverse=True,
-    )
-    address = "" if shielded or not addressed else partial_address(*addressed[0][6:9])
+    latest = _latest_address(records)
+    address = "" if shielded or latest is None else partial_address(latest[0], latest[2])
     return PersonSummary(
         person_id=person_id,
         name=names.most_common(1)[0][0] if names else "Name not recorded",
-        age=_age(_most_complete(births), today),
+        # The youngest they can be, as the family view and the display rules count it.
+        age=AgeBounds.from_birth(*_birth(live), today).youngest,
         partial_address=address,
         shielded=shielded,
+        address_withheld=shielded,
         deceased=any(r[10] for r in live),
         source_names=tuple(sorted({r[13] for r in live})),
     )
 
 
-def _most_complete(births: Counter) -> tuple | None:
-    """The date of birth most records agree on, the most complete one first on a tie."""
-    if not births:
-        return None
-    return max(births, key=lambda b: (births[b], b[1] is not None, b[2] is not None))
-
-
-def _age(birth: tuple | None, today: date) -> int | None:
-    if birth is None:
-        return None
-    year, month, day = birth
-    if month and day:
-        had_birthday = (today.month, today.day) >= (month, day)
-        return max(today.year - year - (0 if had_birthday else 1), 0)
-    # A year only: the age they are most of the year.
-    return max(today.year - year - (1 if today.month < 7 else 0), 0)
-
-
-def partial_address(line1: str, line2: str, postcode: str) -> str:
-    """The street and the postcode district: '12 Mill Lane', 'SK4 1AA' -> 'Mill Lane, SK4'.
-
-    Never the house or flat number, never the full postcode.
-    """
-    street = _street(line1, line2)
-    compact = "".join(postcode.split()).upper()
-    district = compact[:-3] if len(compact) > 4 else ""
-    return ", ".join(p for p in (street, district) if p)
-
-
-def _street(line1: str, line2: str) -> str:
-    segments = [s.strip() for s in re.split(r"[,\n]", f"{line1}\n{line2}") if s.strip()]
-    for segment in segments:
-        rest = _FLAT.sub("", segment)
-        numbered = _NUMBER.match(rest)
-        if numbered:
-            return rest[numbered.end() :].strip()
-        if rest != segment or any(c.isdigit() for c in rest):
-            # A flat in a named building, or something with a number in it: not a street.
-            continue
-        return rest
-    return ""
+def _birth(live: list[tuple]) -> tuple[int | None, int | None, int | None]:
+    """The date of birth most records agree on, as fully as they give it (as the family
+    view chooses it)."""
+    full = Counter((r[3], r[4], r[5]) for r in live if r[3] and r[4] and r[5])
+    if full:
+        return max(full, key=lambda d: (full[d], d))
+    months = Counter((r[3], r[4]) for r in live if r[3] and r[4])
+    if months:
+        year, month = max(months, key=lambda d: (months[d], d))
+        return year, month, None
+    years = Counter(r[3] for r in live if r[3])
+    if years:
+        return max(years, key=lambda y: (years[y], y)), None, None
+    return None, None, None
