@@ -50,8 +50,16 @@ demo: install ## Set up a synthetic authority with demo accounts and serve it on
 	@echo "Family View is at http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
 	$(BIN)/familyview runserver --noreload 127.0.0.1:$(PORT)
 
+.PHONY: browser
+browser: ## Install Debian's Chromium for the browser tests, if it is missing
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  echo "== Installing Debian's chromium for the browser tests (tests/e2e) =="; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium || exit 1; \
+	fi
+
 .PHONY: test
-test: install ## Run the whole suite on PostgreSQL and on SQLite
+test: install browser ## Run the whole suite on PostgreSQL and on SQLite (browser tests included)
 	@if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || $(BIN)/python -c "import psycopg; psycopg.connect('$(PG_URL)').close()" 2>/dev/null; then \
 	  echo "== Tests on PostgreSQL =="; \
 	  DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -p no:cacheprovider || exit 1; \
