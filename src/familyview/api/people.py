@@ -3,7 +3,9 @@ far as it is known, sex, a partial address and the case management system's iden
 
 The pages show the same facts (the family view shows the date of birth; every list shows
 the partial address, never the house number or full postcode, and none at all for a
-shielded person). Read in one query, within one authority.
+shielded person or anyone living where one does). The name, age, address and sources come
+from the person summaries the pages use (identity.summaries); the name's parts, the date
+of birth, sex and the case system's id from one more query, within one authority.
 """
 
 from collections import Counter, defaultdict
@@ -11,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from familyview.identity.summaries import partial_address
+from familyview.identity.summaries import PersonSummary, person_summaries
 from familyview.sources.models import PersonRecord
 
 # The source whose record identifier is the "case management system" id (cmsId).
@@ -30,11 +32,13 @@ class PersonFacts:
     birth_month: int | None
     birth_day: int | None
     sex: str  # "female", "male", "other"; "" when not known
-    partial_address: str  # "" when shielded or not known
-    shielded: bool
-    deceased: bool
     case_system_id: str  # the children's social care record id, "" if none
-    source_names: tuple[str, ...]
+    summary: PersonSummary  # name, age, partial address (withheld as the pages withhold it)
+
+    @property
+    def partial_address(self) -> str:
+        """Street and postcode district; "" when withheld or not known."""
+        return self.summary.partial_address
 
     @property
     def date_of_birth(self) -> date | None:
@@ -65,6 +69,7 @@ def person_facts(person_ids: Iterable[str], authority_id: int) -> dict[str, Pers
     wanted = list(person_ids)
     if not wanted:
         return {}
+    summaries = person_summaries(wanted, [authority_id])
     rows = (
         PersonRecord.objects.filter(
             link__person_id__in=wanted,
@@ -80,14 +85,7 @@ def person_facts(person_ids: Iterable[str], authority_id: int) -> dict[str, Pers
             "birth_month",
             "birth_day",
             "sex",
-            "address_line1",
-            "address_line2",
-            "postcode",
-            "address_from",
-            "date_of_death",
-            "restricted",
             "ended_at",
-            "source__name",
             "source__service_category",
         )
         .order_by("link__person_id", "pk")
@@ -95,7 +93,11 @@ def person_facts(person_ids: Iterable[str], authority_id: int) -> dict[str, Pers
     by_person: dict[str, list[dict]] = defaultdict(list)
     for row in rows:
         by_person[row["link__person_id"]].append(row)
-    return {pid: _facts(pid, records) for pid, records in by_person.items()}
+    return {
+        pid: _facts(pid, records, summaries[pid])
+        for pid, records in by_person.items()
+        if pid in summaries
+    }
 
 
 def _most_common(values: Iterable) -> object | None:
@@ -103,9 +105,8 @@ def _most_common(values: Iterable) -> object | None:
     return counted.most_common(1)[0][0] if counted else None
 
 
-def _facts(person_id: str, records: list[dict]) -> PersonFacts:
+def _facts(person_id: str, records: list[dict], summary: PersonSummary) -> PersonFacts:
     live = [r for r in records if r["ended_at"] is None] or records
-    shielded = any(r["restricted"] for r in records)
     births = Counter(
         (r["birth_year"], r["birth_month"], r["birth_day"]) for r in live if r["birth_year"]
     )
@@ -114,17 +115,6 @@ def _facts(person_id: str, records: list[dict]) -> PersonFacts:
         if births
         else (None, None, None)
     )
-    addressed = sorted(
-        (r for r in live if r["postcode"] or r["address_line1"]),
-        key=lambda r: r["address_from"] or date.min,
-        reverse=True,
-    )
-    address = ""
-    if addressed and not shielded:
-        newest = addressed[0]
-        address = partial_address(
-            newest["address_line1"], newest["address_line2"], newest["postcode"]
-        )
     case_ids = sorted(
         r["source_record_id"] for r in live if r["source__service_category"] == CASE_SYSTEM_CATEGORY
     )
@@ -136,9 +126,6 @@ def _facts(person_id: str, records: list[dict]) -> PersonFacts:
         birth_month=birth[1],
         birth_day=birth[2],
         sex=str(_most_common(r["sex"] for r in live if r["sex"] in SEXES) or ""),
-        partial_address=address,
-        shielded=shielded,
-        deceased=any(r["date_of_death"] for r in live),
         case_system_id=case_ids[0] if case_ids else "",
-        source_names=tuple(sorted({r["source__name"] for r in live})),
+        summary=summary,
     )

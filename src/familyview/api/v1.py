@@ -64,7 +64,7 @@ from familyview.api.schemas import (
 from familyview.api.search import criteria_words, person_query
 from familyview.audit.models import Level
 from familyview.identity import problems
-from familyview.identity.summaries import find_people, person_summaries
+from familyview.identity.summaries import find_people
 
 router = Router(tags=["Family View"])
 
@@ -143,12 +143,11 @@ def person(
     """One person's identifying facts. Needs a purpose of access; audited as a person
     summary viewed."""
     read = open_person(request, person_id, family=False)
-    authority_id = read.access.authority_id
-    summary = person_summaries([person_id], [authority_id]).get(person_id)
-    facts = person_facts([person_id], authority_id).get(person_id)
-    if summary is None or facts is None:
+    facts = person_facts([person_id], read.access.authority_id).get(person_id)
+    if facts is None:
         raise ApiProblem(404, "There is no such person.", kind="no-such-person")
     read.record(request, "person.summary", Level.SUMMARY, [person_id])
+    summary = facts.summary
     return {
         "person_id": person_id,
         "name": summary.name,
