@@ -14,7 +14,7 @@ from familyview.access.models import Role
 from familyview.access.policy import staff_for
 from familyview.audit import retention
 from familyview.audit.events import Level, record_event
-from familyview.audit.models import AuditEvent
+from familyview.audit.models import AuditEvent, AuditRetentionFloor
 from familyview.audit.privacy_models import AlertStatus, PrivacyAlert
 from familyview.audit.retention import (
     RetentionRulesError,
@@ -283,29 +283,64 @@ def test_closed_privacy_alerts_go_after_their_keep_period(authority, rules):
     assert result.removed == {"privacy alerts": 1}
 
 
-def test_old_audit_events_are_counted_kept_and_the_log_still_verifies(
-    authority, rules, monkeypatch
-):
+@pytest.fixture
+def old_log(authority, monkeypatch):
+    """Six events eight years ago (a signed checkpoint at event 5: every 5 events in these
+    tests), one a year ago; the clock then stands at NOW."""
     worker = staff_for(create_staff(Role.PRACTITIONER, authority))
     clock = {"now": years_ago(8)}
     monkeypatch.setattr(timezone, "now", lambda: clock["now"])
-    for _ in range(6):  # a checkpoint every 5 events (tests/audit/conftest.py)
+    for _ in range(6):
         record_event(worker, "search", level=Level.SEARCH)
     clock["now"] = years_ago(1)
     record_event(worker, "search", level=Level.SEARCH)
     clock["now"] = NOW
 
+
+def test_old_audit_events_go_up_to_a_signed_checkpoint_and_the_log_still_verifies(
+    old_log, rules, authority
+):
+    open_alert = alert(authority, AlertStatus.OPEN, None)
+    open_alert.events.add(*AuditEvent.objects.filter(sequence__in=[1, 6]))
+
+    result = run_retention(rules=rules, now=NOW)
+
+    audit = next(o for o in result.outcomes if o.rule == "audit")
+    assert audit.removed == {"audit events": 5}
+    assert audit.note.startswith("the log now starts after event 5")
+    assert list(AuditEvent.objects.filter(action="search").values_list("sequence", flat=True)) == [
+        6,
+        7,
+    ]
+    assert AuditRetentionFloor.objects.get().through_sequence == 5
+    assert list(open_alert.events.values_list("sequence", flat=True)) == [6]
+    assert result.removed == {"audit events": 5}
+    report = verify_log()
+    assert report.ok, report.findings
+
+
+def test_a_dry_run_counts_the_audit_events_it_would_cut_and_cuts_none(old_log, rules):
+    result = run_retention(rules=rules, now=NOW, dry_run=True)
+
+    audit = next(o for o in result.outcomes if o.rule == "audit")
+    assert audit.removed == {"audit events": 5}
+    assert audit.note == "the log would be cut at the signed checkpoint of event 5"
+    assert AuditEvent.objects.count() == 7
+    assert not AuditRetentionFloor.objects.exists()
+
+
+def test_audit_events_with_no_checkpoint_after_them_wait(authority, rules, monkeypatch):
+    worker = staff_for(create_staff(Role.PRACTITIONER, authority))
+    monkeypatch.setattr(timezone, "now", lambda: years_ago(8))
+    for _ in range(3):
+        record_event(worker, "search", level=Level.SEARCH)
+
     result = run_retention(rules=rules, now=NOW)
 
     audit = next(o for o in result.outcomes if o.rule == "audit")
     assert audit.removed == {}
-    assert audit.note.startswith(
-        "6 audit events are past their keep period and were kept: a removal could cut the "
-        "log at the signed checkpoint of event 5"
-    )
-    assert AuditEvent.objects.filter(action="search").count() == 7
-    report = verify_log()
-    assert report.ok, report.findings
+    assert audit.note.startswith("3 audit events are past their keep period")
+    assert AuditEvent.objects.filter(action="search").count() == 3
 
 
 def test_the_command_reports_and_audits_a_run(held, rules, capsys):

@@ -14,9 +14,10 @@ Removing a person record removes what hangs from it (its involvements, relations
 place in the person index, search entry, steward decisions, review pairs); a person left
 with no records is retired, as a merge retires one; the family links are rebuilt.
 
-Audit events are not removed yet, only counted: the database refuses to delete audit
-rows (append-only triggers) and `familyview audit verify` reads a log whose first events
-are missing as tampering. docs/privacy.md describes what removing them safely needs.
+Audit events are removed only as a whole oldest stretch of the chain ending at a signed
+checkpoint (audit/pruning.py), which leaves a signed retention floor so that `familyview
+audit verify` still passes; on PostgreSQL that needs the audit tables' owner, and a run
+without it removes the rest and says why the audit events stayed.
 """
 
 from __future__ import annotations
@@ -30,13 +31,14 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
 from familyview.audit.events import record_event
-from familyview.audit.models import AuditCheckpoint, AuditEvent
+from familyview.audit.models import AuditEvent, AuditRetentionFloor
 from familyview.audit.privacy_models import CLOSED_STATUSES, PrivacyAlert
+from familyview.audit.pruning import PruneRefused, newest_checkpoint_before, prune_through
 from familyview.families.models import SourceRelationship
 from familyview.identity.locking import lock_index
 from familyview.identity.models import LinkedRecord, Person
@@ -273,7 +275,7 @@ def run_retention(
             outcomes += _source_rules(source, rules.for_source(source.code), now, touched_persons)
         retired = _retire_empty_persons(touched_persons, now)
         outcomes.append(_alerts_rule(rules, now))
-        outcomes.append(_audit_rule(rules, now))
+        outcomes.append(_audit_rule(rules, now, dry_run))
         changes_families = any(
             o.removed.get("relationships") or o.removed.get("person records") for o in outcomes
         )
@@ -402,41 +404,56 @@ def _alerts_rule(rules: RetentionRules, now: datetime) -> RuleOutcome:
     )
 
 
-def _audit_rule(rules: RetentionRules, now: datetime) -> RuleOutcome:
-    """Count the audit events past their keep period and where a removal could cut the
-    chain (the last signed checkpoint before the first event still kept); remove none."""
+def _audit_rule(rules: RetentionRules, now: datetime, dry_run: bool) -> RuleOutcome:
+    """Cut the audit log at the newest signed checkpoint older than the keep period
+    (audit/pruning.py: a signed retention floor keeps `audit verify` working)."""
     years = rules.audit_years
     if years is None:
         return RuleOutcome("audit", "", "Audit events: kept for ever", {})
     cutoff = years_before(now, years)
     description = f"Audit events older than {_plural(years, 'year', 'years')}"
-    expired = AuditEvent.objects.filter(occurred_at__lt=cutoff)
-    count = expired.count()
-    if not count:
-        return RuleOutcome("audit", "", description, {})
-    first_kept = (
-        AuditEvent.objects.filter(occurred_at__gte=cutoff)
-        .order_by("sequence")
-        .values_list("sequence", flat=True)
-        .first()
-    )
-    checkpoints = AuditCheckpoint.objects.all()
-    if first_kept is not None:
-        checkpoints = checkpoints.filter(sequence__lt=first_kept)
-    cut_at = checkpoints.aggregate(last=Max("sequence"))["last"]
-    where = (
-        f"a removal could cut the log at the signed checkpoint of event {cut_at:,}"
-        if cut_at
-        else "no signed checkpoint falls among them yet, so none could be removed"
-    )
+    through = newest_checkpoint_before(cutoff)
+    floor = AuditRetentionFloor.objects.aggregate(last=Max("through_sequence"))["last"] or 0
+    if through is None or through <= floor:
+        older = AuditEvent.objects.filter(occurred_at__lt=cutoff).count()
+        note = (
+            f"{older:,} audit events are past their keep period, but the log is only cut at a "
+            "signed checkpoint and none falls among them yet: they go at a later run"
+            if older
+            else ""
+        )
+        return RuleOutcome("audit", "", description, {}, note=note)
+    if dry_run:
+        count = AuditEvent.objects.filter(sequence__lte=through).count()
+        return RuleOutcome(
+            "audit",
+            "",
+            description,
+            {"audit events": count},
+            note=f"the log would be cut at the signed checkpoint of event {through:,}",
+        )
+    try:
+        pruned = prune_through(through)
+    except PruneRefused as refused:
+        return RuleOutcome("audit", "", description, {}, note=f"none removed: {refused}")
+    except DatabaseError as refused:
+        return RuleOutcome(
+            "audit",
+            "",
+            description,
+            {},
+            note=(
+                "none removed: the database refused (cutting the log needs the audit "
+                f"tables' owner, see docs/audit.md): {refused}"
+            ),
+        )
     return RuleOutcome(
         "audit",
         "",
         description,
-        {},
+        {"audit events": pruned.events_removed},
         note=(
-            f"{count:,} audit events are past their keep period and were kept: {where}, "
-            "but the audit log does not yet accept removal (its tables are append-only "
-            "and `familyview audit verify` would report the removed events as deleted)."
+            f"the log now starts after event {through:,}, as a signed retention floor "
+            "records; familyview audit verify checks it from there"
         ),
     )
