@@ -17,6 +17,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login, logout
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
@@ -238,8 +239,9 @@ def _start_session(
     stamps it with its start (access/sessions.py, through the user_logged_in signal).
     """
     request.session.pop(PENDING, None)
-    login(request, user, backend=MODEL_BACKEND)
-    local.record_sign_in(staff_for(user), method, client_address(request), **details)
+    with transaction.atomic():  # no session without its audit event
+        login(request, user, backend=MODEL_BACKEND)
+        local.record_sign_in(staff_for(user), method, client_address(request), **details)
     return redirect(_home(next_url))
 
 
