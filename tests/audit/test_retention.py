@@ -319,6 +319,22 @@ def test_old_audit_events_go_up_to_a_signed_checkpoint_and_the_log_still_verifie
     assert report.ok, report.findings
 
 
+def test_a_cut_that_cannot_be_trusted_keeps_the_audit_events_and_the_rest_goes(
+    old_log, rules, held, audit_key_dir
+):
+    (audit_key_dir / "audit-public-keys.txt").unlink()  # the checkpoint cannot be verified
+
+    result = run_retention(rules=rules, now=NOW)
+
+    audit = next(o for o in result.outcomes if o.rule == "audit")
+    assert audit.removed == {}
+    assert audit.note.startswith("none removed: the checkpoint of event 5 is not trustworthy")
+    assert AuditEvent.objects.filter(action="search").count() == 7
+    assert not AuditRetentionFloor.objects.exists()
+    assert result.removed["person records"] == 1
+    assert AuditEvent.objects.filter(action="retention.run").count() == 1
+
+
 def test_a_dry_run_counts_the_audit_events_it_would_cut_and_cuts_none(old_log, rules):
     result = run_retention(rules=rules, now=NOW, dry_run=True)
 
