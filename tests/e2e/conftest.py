@@ -6,12 +6,9 @@ for WCAG 2.2 A and AA (zero violations, printed when there are any), and the pag
 out 320 pixels wide, where nothing may scroll sideways (WCAG 1.4.10 reflow).
 """
 
-import json
 import os
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import AbstractBaseUser
@@ -19,17 +16,12 @@ from django.contrib.auth.models import AbstractBaseUser
 from familyview.access.factories import second_factor_code
 from familyview.audit.models import AuditCheckpoint, AuditEvent, AuditEventSubject
 from familyview.audit.protection import triggers_suspended
+from tests.e2e.checks import CHROMIUM, WIDE, check_page, missing_tools
 
 # Playwright's synchronous API runs an event loop in this thread; Django refuses ORM calls
 # from a thread with a running loop unless told the calls are safe (they are: the loop
 # only waits for the browser).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-CHROMIUM = Path(os.environ.get("FAMILYVIEW_CHROMIUM", "/usr/bin/chromium"))
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-NARROW = 320
-WIDE = {"width": 1280, "height": 900}
 
 
 @pytest.fixture(scope="session")
@@ -37,13 +29,9 @@ def browser():
     """One headless Chromium for the session."""
     from playwright.sync_api import sync_playwright
 
-    if not CHROMIUM.exists() or shutil.which(str(CHROMIUM)) is None:
-        pytest.fail(
-            f"{CHROMIUM} is missing: `make test` installs Debian's chromium package "
-            "(or set FAMILYVIEW_CHROMIUM to a Chromium binary)"
-        )
-    if not AXE.exists():
-        pytest.fail(f"{AXE} is missing: run `npm ci` (make install)")
+    problem = missing_tools()
+    if problem:
+        pytest.fail(problem)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
         yield chromium
@@ -78,43 +66,9 @@ class BrowserCheck:
 
     def page_ok(self) -> None:
         """The page now shown passes axe-core and reflows at 320 pixels."""
-        page = self.page
-        page.wait_for_load_state("load")
-        where = page.url.removeprefix(self.base_url)
-        assert page.locator("h1").count() == 1, f"{where}: a page has one h1"
-        violations = self.axe()
-        assert violations == [], f"{where}: axe-core found\n" + json.dumps(violations, indent=2)
-        page.set_viewport_size({"width": NARROW, "height": 800})
-        try:
-            width = page.evaluate("document.scrollingElement.scrollWidth")
-            wide = page.evaluate(
-                """() => Array.from(document.querySelectorAll('body *'))
-                .filter(e => {
-                  const r = e.getBoundingClientRect();
-                  return r.right > window.innerWidth + 1 && r.width > 0
-                    && !e.closest('.app-table-container, .app-ecomap');
-                })
-                .slice(0, 5).map(e => e.outerHTML.slice(0, 160))"""
-            )
-            assert width <= NARROW, f"{where}: {width}px wide at {NARROW}px; too wide: {wide}"
-        finally:
-            page.set_viewport_size(WIDE)
+        where = self.page.url.removeprefix(self.base_url)
+        check_page(self.page, where)
         self.checked.append(where)
-
-    def axe(self) -> list[dict]:
-        self.page.add_script_tag(path=str(AXE))
-        result = self.page.evaluate(
-            """async (tags) => {
-                const r = await axe.run(document, {runOnly: {type: "tag", values: tags}});
-                return r.violations.map(v => ({
-                    id: v.id, impact: v.impact, help: v.help,
-                    nodes: v.nodes.map(n => ({target: n.target, html: n.html.slice(0, 200),
-                                              summary: n.failureSummary}))
-                }));
-            }""",
-            WCAG_TAGS,
-        )
-        return result
 
     def sign_in(self, user: AbstractBaseUser, password: str) -> None:
         """Sign in through the real pages: password, then the authenticator's code."""

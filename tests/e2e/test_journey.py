@@ -14,7 +14,7 @@ from familyview.involvements.categories import load_categories
 from tests.web.factories import create_authority
 from tests.web.frontline_family import CHILD_LEAD, a_family
 
-PASSWORD = "correct horse battery staple 42"  # noqa: S105 - a test account's
+PASSWORD = "correct horse battery staple 42"
 
 
 @pytest.fixture
@@ -79,7 +79,7 @@ def test_the_front_line_journey(check, world):
     check.page_ok()
     assert page.locator("h1").inner_text() == "Amelia Thornbury's family"
     assert "MASH-2026-0042" in page.locator("[data-testid=purpose]").inner_text()
-    members = page.locator("[data-testid=member] h3").all_inner_texts()
+    members = page.locator("[data-testid=member] [data-testid=member-name]").all_inner_texts()
     assert members[0] == "Amelia Thornbury"
     assert {"Claire Thornbury", "Mark Thornbury", "Jack Thornbury"} <= set(members)
 
@@ -95,9 +95,9 @@ def test_the_front_line_journey(check, world):
     sheet = page.locator("main").inner_text()
     assert "Jo Bloggs, Social Worker" in sheet
     assert "Pat Okafor" in sheet
-    assert page.get_by_role("link", name=CHILD_LEAD["lead_phone"]).first.get_attribute(
-        "href"
-    ) == ("tel:01614960100")
+    assert page.get_by_role("link", name=CHILD_LEAD["lead_phone"]).first.get_attribute("href") == (
+        "tel:01614960100"
+    )
 
     # The ecomap and timeline, and why the system thinks the records are one person.
     page.get_by_role("link", name="Ecomap and timeline").click()

@@ -8,6 +8,7 @@ from urllib.parse import unquote
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from familyview.access.models import Role
 from familyview.access.purpose import PurposeOfAccess, purpose_for, remember_purpose
@@ -54,6 +55,11 @@ def with_purpose(client: Client, person_id: str, purpose="section_47_enquiry", r
     remember_purpose(session, person_id, PurposeOfAccess(purpose, "", ref))
     session.save()
     return client
+
+
+def age_on_today(year: int, month: int, day: int) -> int:
+    today = timezone.localdate()
+    return today.year - year - ((today.month, today.day) < (month, day))
 
 
 def events(action: str | None = None) -> list[AuditEvent]:
@@ -334,11 +340,23 @@ def test_the_family_view_shows_the_child_then_each_member_with_services_and_cont
     assert page.select_one("title").text == title("Amelia Thornbury's family")
     assert "Section 47 enquiry" in text(page.select_one("[data-testid=purpose]"))
     assert "REF-2026-17" in text(page.select_one("[data-testid=purpose]"))
-    members = [text(m.select_one("h3")) for m in page.select("[data-testid=member]")]
+    members = [
+        text(m.select_one("[data-testid=member-name]")) for m in page.select("[data-testid=member]")
+    ]
     assert members[0] == "Amelia Thornbury"
     assert set(members[1:]) == {"Claire Thornbury", "Mark Thornbury", "Jack Thornbury"}
     headings = [text(h) for h in page.select("h2.govuk-heading-l")]
-    assert headings == ["The child", "Parents and carers", "Brothers and sisters"]
+    assert headings == ["The child Amelia Thornbury", "Parents and carers", "Brothers and sisters"]
+    glance = [
+        [text(td) for td in tr.select("td")] for tr in page.select("#at-a-glance ~ div tbody tr")
+    ]
+    assert glance[0][:3] == ["Amelia Thornbury", "The child", str(age_on_today(2016, 3, 9))]
+    assert [
+        "Claire Thornbury",
+        "Mother",
+        str(age_on_today(1988, 6, 4)),
+        "Housing, Police",
+    ] in glance
 
     child = page.select("[data-testid=member]")[0]
     services = child.select("[data-testid=involvement]")
@@ -367,7 +385,9 @@ def test_sensitive_services_show_only_that_they_exist_and_the_duty_line(
     page = read(practitioner_client.get(reverse("web:family", args=[family.child])))
 
     mother = next(
-        m for m in page.select("[data-testid=member]") if "Claire" in text(m.select_one("h3"))
+        m
+        for m in page.select("[data-testid=member]")
+        if "Claire" in text(m.select_one("[data-testid=member-name]"))
     )
     assert "Mother" in text(mother)
     mental_health = next(
@@ -393,7 +413,9 @@ def test_each_fact_names_its_source_and_the_relationship_its_provenance(
         assert "Source:" in text(service)
         assert "Data current as of" in text(service)
     mother = next(
-        m for m in page.select("[data-testid=member]") if "Claire" in text(m.select_one("h3"))
+        m
+        for m in page.select("[data-testid=member]")
+        if "Claire" in text(m.select_one("[data-testid=member-name]"))
     )
     assert "Recorded by Children's social care case system (Stockport)" in text(mother)
     sources = [text(r.select_one("td")) for r in page.select("#sources ~ div table tbody tr")]

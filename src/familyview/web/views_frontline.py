@@ -199,6 +199,9 @@ def family(request: HttpRequest, person_id: str) -> HttpResponse:
             "network": network,
             "purpose": purpose_of_access,
             "groups": _groups(network),
+            "relationships": {
+                m.person_id: ecomap.relationship_words(m, network) for m in network.members
+            },
         },
     )
 

@@ -1,0 +1,70 @@
+"""The checks every page gets in the browser, with no Django in sight (the demo
+walkthrough uses them against a running server too): axe-core for WCAG 2.2 A and AA, and
+no sideways scrolling 320 pixels wide (WCAG 1.4.10 reflow)."""
+
+import json
+import os
+from pathlib import Path
+
+CHROMIUM = Path(os.environ.get("FAMILYVIEW_CHROMIUM", "/usr/bin/chromium"))
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+NARROW = 320
+WIDE = {"width": 1280, "height": 900}
+
+
+def missing_tools() -> str | None:
+    """Why the browser checks cannot run here, or None."""
+    if not CHROMIUM.exists():
+        return (
+            f"{CHROMIUM} is missing: `make test` installs Debian's chromium package "
+            "(or set FAMILYVIEW_CHROMIUM to a Chromium binary)"
+        )
+    if not AXE.exists():
+        return f"{AXE} is missing: run `npm ci` (make install)"
+    return None
+
+
+def axe_violations(page) -> list[dict]:
+    """axe-core's WCAG 2.2 A and AA violations on the page now shown."""
+    page.add_script_tag(path=str(AXE))
+    return page.evaluate(
+        """async (tags) => {
+            const r = await axe.run(document, {runOnly: {type: "tag", values: tags}});
+            return r.violations.map(v => ({
+                id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.map(n => ({target: n.target, html: n.html.slice(0, 200),
+                                          summary: n.failureSummary}))
+            }));
+        }""",
+        WCAG_TAGS,
+    )
+
+
+def width_at_narrow(page) -> tuple[int, list[str]]:
+    """How wide the page lays out in a 320 pixel window, and what sticks out."""
+    page.set_viewport_size({"width": NARROW, "height": 800})
+    try:
+        width = page.evaluate("document.scrollingElement.scrollWidth")
+        too_wide = page.evaluate(
+            """() => Array.from(document.querySelectorAll('body *'))
+            .filter(e => {
+              const r = e.getBoundingClientRect();
+              return r.right > window.innerWidth + 1 && r.width > 0
+                && !e.closest('.app-table-container, .app-ecomap');
+            })
+            .slice(0, 5).map(e => e.outerHTML.slice(0, 160))"""
+        )
+    finally:
+        page.set_viewport_size(WIDE)
+    return width, too_wide
+
+
+def check_page(page, where: str) -> None:
+    """Assert the page now shown has one h1, no axe-core violations and reflows at 320."""
+    page.wait_for_load_state("load")
+    assert page.locator("h1").count() == 1, f"{where}: a page has one h1"
+    violations = axe_violations(page)
+    assert violations == [], f"{where}: axe-core found\n" + json.dumps(violations, indent=2)
+    width, too_wide = width_at_narrow(page)
+    assert width <= NARROW, f"{where}: {width}px wide at {NARROW}px; too wide: {too_wide}"

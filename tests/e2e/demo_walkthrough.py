@@ -1,0 +1,154 @@
+"""Walk the front-line journey on a running Family View (the `make demo` server) in headless
+Chromium, checking every page with axe-core and at 320 pixels wide, and optionally take
+the README's screenshot of the family view.
+
+    .venv/bin/python -m tests.e2e.demo_walkthrough --url http://127.0.0.1:8000 \\
+        --screenshot docs/images/family-view.png
+
+It signs in as demo.practitioner (the security code comes from `familyview
+second-factor-code`, run with this process's environment, so point DATABASE_URL or
+FAMILYVIEW_VAR_DIR at the demo's database), searches for a child with a typo, gives a
+purpose, sees the family, the ecomap, the who-to-call sheet and why, reports something
+wrong, then signs in as demo.data_steward and finds the report in the queue. Exit code 0
+when every step and check passed.
+"""
+
+import argparse
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+from tests.e2e.checks import CHROMIUM, WIDE, check_page, missing_tools
+
+FAMILYVIEW = Path(sys.executable).with_name("familyview")
+DEMO_PASSWORD = "family-view-demo-2026"
+
+
+class Walk:
+    def __init__(self, page, base_url: str) -> None:
+        self.page = page
+        self.base_url = base_url.rstrip("/")
+        self.steps = 0
+
+    def ok(self, what: str) -> None:
+        where = self.page.url.removeprefix(self.base_url)
+        check_page(self.page, where)
+        self.steps += 1
+        print(f"  ok  {what:<44} {where}")
+
+    def sign_in(self, username: str, password: str) -> None:
+        page = self.page
+        page.goto(f"{self.base_url}/sign-in")
+        self.ok("sign-in page")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password", exact=True).fill(password)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url("**/sign-in/security-code")
+        self.ok("security code page")
+        code = subprocess.run(
+            [str(FAMILYVIEW), "second-factor-code", username],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        page.get_by_label("Enter the security code").fill(code.split()[-1])
+        page.get_by_role("button", name="Continue").click()
+        page.wait_for_url(lambda url: "/sign-in" not in url)
+        self.ok(f"signed in as {username}")
+
+
+def walk(base_url: str, child: str, typo: str, screenshot: Path | None) -> int:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        context = browser.new_context(viewport=WIDE, locale="en-GB")
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        w = Walk(page, base_url)
+        w.sign_in("demo.practitioner", DEMO_PASSWORD)
+
+        page.get_by_role("link", name="Search", exact=True).first.click()
+        w.ok("search page")
+        page.get_by_label("Name").fill(typo)
+        page.get_by_role("button", name="Search").click()
+        page.wait_for_url(re.compile(r"/search\?results="))
+        w.ok(f"results for {typo!r}")
+        result = page.locator("[data-testid=result]").filter(has_text=child).first
+        result.get_by_role("link", name=child).click()
+        page.wait_for_url("**/purpose")
+        w.ok("purpose of access")
+        page.get_by_label("MASH triage").check()
+        page.get_by_label("Case or referral reference").fill("MASH-2026-0042")
+        page.get_by_role("button", name="Continue to the family").click()
+        page.wait_for_url("**/family")
+        w.ok(f"{child}'s family")
+        members = page.locator("[data-testid=member]").count()
+        services = page.locator("[data-testid=involvement]").count()
+        phones = page.locator("main a[href^='tel:']").count()
+        print(f"      {members} people, {services} services, {phones} phone links")
+        if screenshot:
+            screenshot.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(
+                path=str(screenshot),
+                clip={"x": 0, "y": 0, "width": 1280, "height": 1400},
+                full_page=True,
+            )
+            print(f"      screenshot: {screenshot}")
+
+        page.get_by_role("link", name="Ecomap and timeline").click()
+        page.wait_for_url("**/ecomap")
+        w.ok("ecomap and timeline")
+        page.get_by_role("link", name="Who to call (to print)").click()
+        page.wait_for_url("**/who-to-call")
+        w.ok("who to call")
+        page.get_by_role("link", name="Family and services").click()
+        page.wait_for_url("**/family")
+        page.get_by_role("link", name=f"Why we think so about {child}").click()
+        page.wait_for_url("**/why")
+        w.ok("why these records are one person")
+        page.get_by_role("link", name="Back to the family").click()
+        page.wait_for_url("**/family")
+        page.locator("[data-testid=member]").first.get_by_role(
+            "link", name=re.compile(r"^Report something wrong")
+        ).first.click()
+        page.wait_for_url("**/report-problem*")
+        w.ok("something looks wrong")
+        page.get_by_label("A detail is wrong or out of date").check()
+        page.get_by_label("Tell us more").fill("Walkthrough: the team name looks out of date.")
+        page.get_by_role("button", name="Send to the data steward").click()
+        page.wait_for_url("**/family")
+        w.ok("report sent")
+
+        page.get_by_role("button", name="Sign out").click()
+        page.wait_for_load_state("load")
+        w.sign_in("demo.data_steward", DEMO_PASSWORD)
+        page.get_by_role("link", name="Problems reported").click()
+        page.wait_for_url("**/steward/problems")
+        w.ok("the data steward's queue")
+        row = page.locator("#problem-reports tbody tr").filter(has_text="Demo Practitioner").first
+        row.get_by_role("link").first.click()
+        w.ok("the report")
+        assert "Walkthrough: the team name looks out of date." in page.locator("main").inner_text()
+        browser.close()
+    print(f"The journey works: {w.steps} pages, each passing axe-core and 320 pixels.")
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--url", default="http://127.0.0.1:8000")
+    parser.add_argument("--child", default="Sophia Doyle", help="the child to pick")
+    parser.add_argument("--typo", default="Sofia Doyel", help="what to type in the search")
+    parser.add_argument("--screenshot", type=Path, help="save the family view here (PNG)")
+    args = parser.parse_args()
+    problem = missing_tools()
+    if problem:
+        print(problem, file=sys.stderr)
+        return 1
+    return walk(args.url, args.child, args.typo, args.screenshot)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
