@@ -142,8 +142,16 @@ def test_person_detail(api, own, practitioner):
     }
 
 
-def test_a_shielded_persons_detail_has_no_address(api, own, practitioner):
-    response = api.get(f"/api/person/detail/{own.shielded_child}", headers=practitioner)
+def test_a_shielded_persons_detail_needs_break_glass_and_has_no_address(api, own, practitioner):
+    url = f"/api/person/detail/{own.shielded_child}"
+    assert api.get(url, headers=practitioner).status_code == 403
+    api.post(
+        f"/api/v1/people/{own.shielded_child}/break-glass",
+        {"justification": "Section 47 enquiry: the child disclosed harm this morning"},
+        "application/json",
+        headers=practitioner,
+    )
+    response = api.get(url, headers=practitioner)
     assert response.status_code == 200
     assert_matches_reference("/api/person/detail/{personId}", "get", response.json())
     assert "address" not in response.json()

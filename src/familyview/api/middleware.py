@@ -1,4 +1,5 @@
-"""Authentication, rate limits and error shapes for everything under /api/.
+"""Authentication, rate limits, the first access checks and error shapes for everything
+under /api/.
 
 Sits before the pages' sign-in middleware: an API call is authenticated here, either by
 an API client's bearer token naming the member of staff it acts for (X-Acting-User), or
@@ -14,7 +15,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.middleware.csrf import CsrfViewMiddleware
 from django.urls import Resolver404, resolve
 
-from familyview.api.access import PUBLIC, api_client_details, rule_of
+from familyview.access.policy import Permission, has, staff_of
+from familyview.api.access import PUBLIC, api_client_details, person_or_404, refuse, rule_of
 from familyview.api.clients import acting_staff, client_for_token
 from familyview.api.problems import (
     PROBLEM_CONTENT_TYPE,
@@ -75,6 +77,25 @@ class ApiMiddleware:
         if state is not None:
             state.save()
         return self._as_problem(request, response)
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
+        """Refuse before anything of the request is read: a role without the endpoint's
+        permission (403, audited), and a person the caller may not look at (404, as if
+        absent), whatever the body says."""
+        if not request.path_info.startswith(API_PREFIX):
+            return None
+        rule = rule_of(view_func)
+        if not isinstance(rule, Permission):
+            return None
+        try:
+            if not has(staff_of(request), rule):
+                refuse(request, f"needs the {rule.value} permission")
+            person_id = view_kwargs.get("person_id") or view_kwargs.get("personId")
+            if person_id and request.method != "HEAD":
+                person_or_404(request, person_id, rule)
+        except ApiProblem as problem:
+            return problem_response(request, problem)
+        return None
 
     # Authentication
 

@@ -58,8 +58,9 @@ class PersonRead:
 
 
 def open_person(request: HttpRequest, person_id: str, *, family: bool) -> PersonRead:
-    """Check the caller may read this person (and, with `family`, their family or
-    services: break-glass for a shielded person). Raises 404, 400 or 403 problems."""
+    """Check the caller may read this person, and why (with `family`, break-glass first
+    for a shielded person, as every page about them but the purpose page asks). Raises
+    404, 400 or 403 problems."""
     staff, access = person_or_404(request, person_id, Permission.VIEW_FAMILY)
     purpose = purpose_of_access(request, person_id)
     if family:

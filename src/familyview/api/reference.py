@@ -136,8 +136,9 @@ def person_detail(
     x_purpose_other: str | None = PURPOSE_OTHER,
     x_case_reference: str | None = CASE_REFERENCE,
 ):
-    """One person. Needs a purpose of access; audited as a person summary viewed."""
-    read = open_person(request, personId, family=False)
+    """One person. Needs a purpose of access (and break-glass for a shielded person);
+    audited as a person summary viewed."""
+    read = open_person(request, personId, family=True)
     facts = person_facts([personId], read.access.authority_id).get(personId)
     if facts is None:
         raise ApiProblem(404, "There is no such person.", kind="no-such-person")

@@ -2,8 +2,11 @@
 the access rule its endpoints declare (the deny-by-default middleware and the
 authorisation matrix read it there)."""
 
-from familyview.api.access import PUBLIC, RULE_ATTRIBUTE, rule_of
-from familyview.api.api import api
+from django.http import HttpRequest, JsonResponse
+from django.urls import path
+
+from familyview.api.access import PUBLIC, RULE_ATTRIBUTE, public, rule_of
+from familyview.api.api import TITLE, VERSION, api
 
 app_name = "api"
 
@@ -29,4 +32,23 @@ def _with_rules(patterns: list) -> list:
     return patterns
 
 
-urlpatterns = _with_rules(api.urls[0])
+@public
+def index(request: HttpRequest) -> JsonResponse:
+    """What is here: the API's versions and its OpenAPI document."""
+    return JsonResponse(
+        {
+            "title": TITLE,
+            "versions": {VERSION: "/api/v1/"},
+            "openapi": "/api/v1/openapi.json",
+            "reference_api": "The Family Context reference API's endpoints, under /api/",
+        }
+    )
+
+
+def _own_index(patterns: list) -> list:
+    """The API's root answers with its index (django-ninja's would be a 404 without its
+    interactive docs, which are off: the document itself is the API's description)."""
+    return [path("", index, name="api-root") if p.name == "api-root" else p for p in patterns]
+
+
+urlpatterns = _with_rules(_own_index(api.urls[0]))

@@ -140,9 +140,9 @@ def person(
     x_purpose_other: str | None = PURPOSE_OTHER,
     x_case_reference: str | None = CASE_REFERENCE,
 ):
-    """One person's identifying facts. Needs a purpose of access; audited as a person
-    summary viewed."""
-    read = open_person(request, person_id, family=False)
+    """One person's identifying facts. Needs a purpose of access (and break-glass for a
+    shielded person); audited as a person summary viewed."""
+    read = open_person(request, person_id, family=True)
     facts = person_facts([person_id], read.access.authority_id).get(person_id)
     if facts is None:
         raise ApiProblem(404, "There is no such person.", kind="no-such-person")
