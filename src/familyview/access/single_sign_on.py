@@ -159,7 +159,7 @@ def identity_from_claims(claims: dict[str, Any], team_claim: str = "") -> Counci
     )
 
 
-def staff_for(identity: CouncilIdentity) -> AbstractBaseUser:
+def staff_user_for(identity: CouncilIdentity) -> AbstractBaseUser:
     """The member of staff the council's provider signed in: created or brought up to
     date, with exactly the roles the token carries, in the tenant's authority."""
     authority = (
@@ -193,34 +193,23 @@ def staff_for(identity: CouncilIdentity) -> AbstractBaseUser:
         user = account.user
         if not user.is_active:
             raise SingleSignOnRefused(Refusal.DISABLED, identity.username)
-        changed = [
-            field
-            for field, value in (
-                ("username", identity.username),
-                ("first_name", identity.given_name),
-                ("last_name", identity.family_name),
-                ("email", identity.email),
-            )
-            if getattr(user, field) != value
-        ]
+        wanted = {
+            "username": identity.username,
+            "first_name": identity.given_name,
+            "last_name": identity.family_name,
+            "email": identity.email,
+        }
+        changed = [field for field, value in wanted.items() if getattr(user, field) != value]
         if "username" in changed and (
             user_model.objects.filter(username=identity.username).exclude(pk=user.pk).exists()
         ):
             raise SingleSignOnRefused(Refusal.USERNAME_TAKEN, identity.username)
-        for field in changed:
-            setattr(user, field, getattr(identity, _IDENTITY_FIELD[field]))
         if changed:
+            for field in changed:
+                setattr(user, field, wanted[field])
             user.save(update_fields=changed)
         _replace_memberships(user, authority, identity.roles, identity.team)
     return user
-
-
-_IDENTITY_FIELD = {
-    "username": "username",
-    "first_name": "given_name",
-    "last_name": "family_name",
-    "email": "email",
-}
 
 
 def _replace_memberships(

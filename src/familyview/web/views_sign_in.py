@@ -316,7 +316,7 @@ def sign_in_sso_callback(request: HttpRequest) -> HttpResponse:
         if not claims:
             raise OAuthError(error="no_id_token")
         identity = sso.identity_from_claims(dict(claims), config.team_claim)
-        user = sso.staff_for(identity)
+        user = sso.staff_user_for(identity)
     except sso.SingleSignOnRefused as refused:
         _sso_refused(refused.username, address, f"sso_{refused.reason.value}")
         return _sso_problem(request, refused.reason.value, status=403)
