@@ -13,8 +13,8 @@ from django.utils import timezone
 from familyview.access.models import Role
 from familyview.access.purpose import PurposeOfAccess, purpose_for, remember_purpose
 from familyview.audit.models import AuditEvent
-from familyview.families.factories import create_person
-from familyview.identity.models import ProblemReport
+from familyview.families.factories import create_involvement, create_person
+from familyview.identity.models import LinkedRecord, ProblemReport
 from familyview.identity.search import refresh_search_entries
 from familyview.sources.factories import create_person_record
 
@@ -654,6 +654,25 @@ def test_a_report_about_someone_elses_involvement_is_refused(practitioner_client
     )
 
     assert response.status_code == 404
+
+
+def test_a_report_about_an_involvement_the_rules_hide_is_refused(practitioner_client, family):
+    # Jack is 14: police involvements are shown from 18, so his is not (nor its source).
+    jack = LinkedRecord.objects.filter(person_id=family.sibling).get().person_record
+    hidden = create_involvement(
+        family.imports["POLICE"],
+        jack,
+        details={"offences": [{"date": "2026-01-01", "type": "assault", "involvement": "suspect"}]},
+    )
+    url = reverse("web:report-problem", args=[family.sibling])
+
+    shown = practitioner_client.get(url, {"involvement": hidden.pk})
+    posted = practitioner_client.post(
+        url, {"involvement": hidden.pk, "kind": "other", "what": "Guessing"}
+    )
+
+    assert (shown.status_code, posted.status_code) == (404, 404)
+    assert ProblemReport.objects.count() == 0
 
 
 def test_a_steward_cannot_resolve_without_a_note_or_see_another_authoritys_reports(

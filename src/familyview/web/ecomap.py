@@ -20,9 +20,9 @@ from html import escape
 from familyview.families.network import FamilyMember, FamilyNetwork, ServiceInvolvement
 from familyview.words import day_words
 
-WIDTH = 1280
+WIDTH = 1440
 MARGIN = 20
-BOX_WIDTH = 230
+BOX_WIDTH = 210
 BOX_HEIGHT = 74
 PILL_WIDTH = 200
 PILL_HEIGHT = 24
@@ -33,6 +33,8 @@ ROW_GAP = 34
 LEFT_BOX_X = MARGIN + PILL_WIDTH + 16
 RIGHT_BOX_X = WIDTH - MARGIN - PILL_WIDTH - 16 - BOX_WIDTH
 CHILD_BOX_X = (WIDTH - BOX_WIDTH) // 2
+# The room between a column of people and the child, where the relationships are labelled.
+LABEL_ROOM = CHILD_BOX_X - (LEFT_BOX_X + BOX_WIDTH) - 16
 TOP = 70
 SURE = 0.9  # relationships at least this sure are drawn solid
 
@@ -62,8 +64,12 @@ class TimelineEntry:
     summary_only: bool
 
 
-def relationship_words(member: FamilyMember, network: FamilyNetwork) -> str:
-    """'Mother', 'Half-sibling or Step-sibling (sources disagree)', 'The child'."""
+SHORT_LABELS = {"Lives at the same address": "Same address"}
+
+
+def relationship_words(member: FamilyMember, network: FamilyNetwork, short: bool = False) -> str:
+    """'Mother', 'Carer, grandparent and other relative', 'Half-sibling or step-sibling
+    (sources disagree)', 'The child'."""
     if member.person_id == network.child.person_id:
         return "The child"
     family = [r for r in member.relationships if r.relationship_type != "household_member"]
@@ -72,7 +78,11 @@ def relationship_words(member: FamilyMember, network: FamilyNetwork) -> str:
     if not labels:
         return "Family member"
     disputed = any(r.disputed for r in member.relationships)
-    words = (" or " if disputed else " and ").join(labels)
+    if short:
+        labels = [SHORT_LABELS.get(label, label) for label in labels]
+    labels = [labels[0], *(label.lower() for label in labels[1:])]
+    last = " or " if disputed else " and "
+    words = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + last + labels[-1]
     return f"{words} (sources disagree)" if disputed else words
 
 
@@ -93,7 +103,6 @@ def render_svg(
     body_height = max(rows * row_height, child_block + 40)
     height = TOP + body_height + 90
     child_y = TOP + max((rows * row_height - child_block) // 2, 0)
-    child_centre = (CHILD_BOX_X + BOX_WIDTH / 2, child_y + BOX_HEIGHT / 2)
 
     parts: list[str] = []
     lines: list[str] = []
@@ -102,9 +111,13 @@ def render_svg(
         box_x = LEFT_BOX_X if side == "left" else RIGHT_BOX_X
         for i, member in enumerate(column):
             top = TOP + i * row_height + (row_height - ROW_GAP - BOX_HEIGHT) // 2
+            # Lines leave the child's side (never crossing the child's own services below
+            # it), spread down that side in the order of the people they reach.
+            spread = (BOX_HEIGHT - 24) * (i / (len(column) - 1) if len(column) > 1 else 0.5)
+            start = (CHILD_BOX_X + (0 if side == "left" else BOX_WIDTH), child_y + 12 + spread)
             end = (box_x + (BOX_WIDTH if side == "left" else 0), top + BOX_HEIGHT / 2)
-            lines.append(_relationship_line(member, child_centre, end))
-            labels.append(_relationship_label(member, network, child_centre, end))
+            lines.append(_relationship_line(member, start, end))
+            labels.append(_relationship_label(member, network, start, end))
             parts.append(_person_box(member, network, box_x, top, child=False))
             pills_x = box_x - 16 - PILL_WIDTH if side == "left" else box_x + BOX_WIDTH + 16
             parts.append(
@@ -194,7 +207,7 @@ def _pill_count(member: FamilyMember) -> int:
 def _person_box(
     member: FamilyMember, network: FamilyNetwork, x: float, y: float, child: bool
 ) -> str:
-    second = relationship_words(member, network) if not child else "The child"
+    second = relationship_words(member, network, short=True) if not child else "The child"
     if member.age is not None:
         second += f", {member.age}"
     third = "Shielded: no address or contact shown" if member.shielded else member.partial_address
@@ -204,11 +217,11 @@ def _person_box(
         f'fill="{CHILD_FILL if child else "#ffffff"}" stroke="{INK}" '
         f'stroke-width="{4 if child else 2}"/>'
         f'<text x="{x + 12}" y="{y + 24}" font-size="17" font-weight="bold" fill="{INK}">'
-        f"{escape(_fit(member.display_name, 24))}</text>"
+        f"{escape(_fit(member.display_name, 21))}</text>"
         f'<text x="{x + 12}" y="{y + 45}" font-size="14" fill="{INK}">'
-        f"{escape(_fit(second, 30))}</text>"
+        f"{escape(_fit(second, 27))}</text>"
         f'<text x="{x + 12}" y="{y + 64}" font-size="13" fill="{SECONDARY_INK}">'
-        f"{escape(_fit(third, 32))}</text>"
+        f"{escape(_fit(third, 29))}</text>"
         "</g>"
     )
 
@@ -231,10 +244,10 @@ def _relationship_label(
     start: tuple[float, float],
     end: tuple[float, float],
 ) -> str:
-    text = _fit(relationship_words(member, network), 26)
-    # Two thirds of the way to the member, where lines from the child have spread apart.
-    x = start[0] + (end[0] - start[0]) * 0.62
-    y = start[1] + (end[1] - start[1]) * 0.62
+    text = _fit(relationship_words(member, network, short=True), int(LABEL_ROOM / (13 * 0.55)) - 2)
+    # Half-way, where the lines from the child have spread apart.
+    x = (start[0] + end[0]) / 2
+    y = (start[1] + end[1]) / 2
     width = _text_width(text, 13) + 12
     return (
         f'<g class="app-ecomap__relationship">'
@@ -302,8 +315,8 @@ def _pill(text: str, current: bool | None, x: float, y: float) -> str:
     return (
         f'<rect x="{x:.0f}" y="{y:.0f}" width="{PILL_WIDTH}" height="{PILL_HEIGHT}" '
         f'rx="12" {style}/>'
-        f'<text x="{x + 10:.0f}" y="{y + 17:.0f}" font-size="13" fill="{INK}">'
-        f"{escape(_fit(text, 27))}</text>"
+        f'<text x="{x + 10:.0f}" y="{y + 17:.0f}" font-size="12.5" fill="{INK}">'
+        f"{escape(_fit(text, 30))}</text>"
     )
 
 

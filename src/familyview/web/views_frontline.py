@@ -42,6 +42,7 @@ from familyview.families.network import (
     ChildNotFound,
     FamilyNetwork,
     FamilyNetworkRefused,
+    ServiceInvolvement,
     Viewer,
     family_network,
 )
@@ -199,9 +200,7 @@ def family(request: HttpRequest, person_id: str) -> HttpResponse:
             "network": network,
             "purpose": purpose_of_access,
             "groups": _groups(network),
-            "relationships": {
-                m.person_id: ecomap.relationship_words(m, network) for m in network.members
-            },
+            "relationships": _relationships(network),
         },
     )
 
@@ -258,6 +257,7 @@ def who_to_call(request: HttpRequest, person_id: str) -> HttpResponse:
             "printed_by": staff.display_name,
             "printed_at": timezone.now(),
             "members": [(m, [i for i in m.involvements if i.current]) for m in network.members],
+            "relationships": _relationships(network),
         },
     )
 
@@ -312,6 +312,11 @@ def _family_or_redirect(
         role=membership.role,
     )
     return network, purpose_of_access
+
+
+def _relationships(network: FamilyNetwork) -> dict[str, str]:
+    """What each person is to the child, in words, by person id."""
+    return {m.person_id: ecomap.relationship_words(m, network) for m in network.members}
 
 
 def _groups(network: FamilyNetwork) -> list[tuple[str, str, tuple]]:
@@ -375,45 +380,22 @@ def report_problem(request: HttpRequest, person_id: str) -> HttpResponse:
     access = person_access(staff, person_id, Permission.REPORT_PROBLEM)
     if not access.allowed:
         raise Http404("No such person")
-    involvement = _involvement_or_404(request, person_id, access)
+    involvement = _shown_involvement(request, person_id, access)
     child_id = case_child(request.session, person_id) or ""
     form = ProblemForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            try:
-                report = problems.report_problem(
-                    person_id=person_id,
-                    authority_id=access.authority_id,
-                    reporter=request.user,
-                    kind=form.cleaned_data["kind"],
-                    what=form.cleaned_data["what"],
-                    involvement_id=involvement.pk if involvement else None,
-                    seen_in_family_of=child_id,
-                )
-            except problems.ProblemRefused as refused:
-                form.add_error("what", str(refused))
-            else:
-                record_event(
-                    staff,
-                    "problem.reported",
-                    subjects=[person_id],
-                    details={
-                        "report": report.pk,
-                        "kind": report.kind,
-                        "involvement": report.involvement_id,
-                    },
-                    authority_id=access.authority_id,
-                    role=access.membership.role,
-                )
-        if form.is_valid():
-            messages.success(
-                request,
-                "Thank you: your report is with the data steward, who will check it.",
-            )
-            back = child_id or person_id
-            if purpose_for(request.session, back):
-                return redirect("web:family", back)
-            return redirect("web:search")
+    sent = (
+        request.method == "POST"
+        and form.is_valid()
+        and _send_report(request, form, access, person_id, involvement, child_id)
+    )
+    if sent:
+        messages.success(
+            request, "Thank you: your report is with the data steward, who will check it."
+        )
+        back = child_id or person_id
+        if purpose_for(request.session, back):
+            return redirect("web:family", back)
+        return redirect("web:search")
     summary = _summary_or_404(person_id, access)
     purpose_of_access = purpose_for(request.session, person_id)
     record_event(
@@ -423,7 +405,7 @@ def report_problem(request: HttpRequest, person_id: str) -> HttpResponse:
         subjects=[person_id],
         purpose=purpose_of_access.description if purpose_of_access else "",
         case_reference=purpose_of_access.case_reference if purpose_of_access else "",
-        details={"involvement": involvement.pk if involvement else None},
+        details={"involvement": involvement.involvement_id if involvement else None},
         authority_id=access.authority_id,
         role=access.membership.role,
     )
@@ -437,14 +419,57 @@ def report_problem(request: HttpRequest, person_id: str) -> HttpResponse:
             "kinds": ProblemReport.Kind.choices,
             "error_list": error_list(form),
             "errors": {name: field_error(form, name) for name in form.fields},
-            "back_href": reverse("web:family", args=[child_id])
-            if child_id
+            "back_href": reverse("web:family", args=[child_id or person_id])
+            if purpose_for(request.session, child_id or person_id)
             else reverse("web:search"),
         },
     )
 
 
-def _involvement_or_404(request: HttpRequest, person_id: str, access: PersonAccess):
+def _send_report(
+    request: HttpRequest,
+    form: ProblemForm,
+    access: PersonAccess,
+    person_id: str,
+    involvement: ServiceInvolvement | None,
+    child_id: str,
+) -> bool:
+    """Put the report in the steward's queue and audit it, together; False (with the
+    reason on the form) when it cannot be made."""
+    with transaction.atomic():
+        try:
+            report = problems.report_problem(
+                person_id=person_id,
+                authority_id=access.authority_id,
+                reporter=request.user,
+                kind=form.cleaned_data["kind"],
+                what=form.cleaned_data["what"],
+                involvement_id=involvement.involvement_id if involvement else None,
+                seen_in_family_of=child_id,
+            )
+        except problems.ProblemRefused as refused:
+            form.add_error("what", str(refused))
+            return False
+        record_event(
+            staff_of(request),
+            "problem.reported",
+            subjects=[person_id],
+            details={
+                "report": report.pk,
+                "kind": report.kind,
+                "involvement": report.involvement_id,
+            },
+            authority_id=access.authority_id,
+            role=access.membership.role,
+        )
+    return True
+
+
+def _shown_involvement(
+    request: HttpRequest, person_id: str, access: PersonAccess
+) -> ServiceInvolvement | None:
+    """The involvement the report is about, as the display rules show it to this worker;
+    404 for one they would not be shown (so that guessing an id reveals nothing)."""
     raw = request.GET.get("involvement") or request.POST.get("involvement")
     if not raw:
         return None
@@ -452,10 +477,14 @@ def _involvement_or_404(request: HttpRequest, person_id: str, access: PersonAcce
         involvement_id = int(raw)
     except ValueError:
         raise Http404("No such involvement") from None
-    involvement = problems.person_involvement(person_id, involvement_id, [access.authority_id])
-    if involvement is None:
-        raise Http404("No such involvement")
-    return involvement
+    try:
+        network = family_network(person_id, Viewer(access.membership.role, access.authority_id))
+    except FamilyNetworkRefused:
+        raise Http404("No such person") from None
+    for involvement in network.child.involvements:
+        if involvement.involvement_id == involvement_id:
+            return involvement
+    raise Http404("No such involvement")
 
 
 # Helpers
