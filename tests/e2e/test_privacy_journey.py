@@ -19,6 +19,15 @@ from tests.web.factories import create_authority
 PASSWORD = "correct horse battery staple 42"
 
 
+@pytest.fixture(autouse=True)
+def daytime_rules(settings, tmp_path):
+    """The journey runs at any hour: the out-of-hours rule is off, so the only alert is the
+    namesake's."""
+    rules = tmp_path / "alert_rules.toml"
+    rules.write_text("version = 1\n[out_of_hours]\nenabled = false\n", encoding="utf-8")
+    settings.FAMILYVIEW_ALERT_RULES = str(rules)
+
+
 @pytest.fixture
 def world(transactional_db):
     authority = create_authority("stockport", "Stockport")

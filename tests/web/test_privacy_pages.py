@@ -30,6 +30,15 @@ def audit_keys(settings, tmp_path):
     settings.AUDIT_KEY_FILE = tmp_path / "keys" / "checkpoint-key.pem"
 
 
+@pytest.fixture(autouse=True)
+def daytime_rules(settings, tmp_path):
+    """The pages' tests run at any hour: the out-of-hours rule (tested with a fixed clock in
+    tests/audit/test_alerts.py) is off here, so what the pages show never depends on it."""
+    rules = tmp_path / "alert_rules.toml"
+    rules.write_text("version = 1\n[out_of_hours]\nenabled = false\n", encoding="utf-8")
+    settings.FAMILYVIEW_ALERT_RULES = str(rules)
+
+
 @pytest.fixture
 def officer(authority):
     return create_staff(Role.PRIVACY_OFFICER, authority, first_name="Iris", last_name="Grant")
