@@ -146,9 +146,11 @@ def test_stewards_are_offered_review_and_data_quality(steward_client, practition
         page = read(client.get("/"))
         return [text(a) for a in page.select(".govuk-service-navigation__list a")]
 
-    assert nav(steward_client) == ["Search", "Imports", "Review", "Data quality"]
+    assert nav(steward_client) == ["Imports", "Review", "Data quality", "Problems reported"]
     assert "Review" not in nav(practitioner_client)
     assert "Data quality" not in nav(practitioner_client)
+    assert "Problems reported" not in nav(practitioner_client)
+    assert "Search" in nav(practitioner_client)
 
 
 def test_another_authoritys_pair_and_person_are_not_found(steward_client, other_authority):
