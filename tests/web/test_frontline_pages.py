@@ -17,6 +17,7 @@ from familyview.families.factories import create_involvement, create_person
 from familyview.identity.models import LinkedRecord, ProblemReport
 from familyview.identity.search import refresh_search_entries
 from familyview.sources.factories import create_person_record
+from familyview.sources.models import PersonRecord
 
 from .factories import create_staff
 from .frontline_family import CHILD_LEAD, a_family
@@ -441,6 +442,34 @@ def test_the_family_view_of_a_large_family_takes_a_fixed_number_of_queries(
     assert len(page.select("[data-testid=member]")) == 11
     assert len(page.select("[data-testid=involvement]")) >= 40
     print(f"family view of 11 people: {len(captured)} queries")
+
+
+def test_a_shielded_childs_family_needs_break_glass_and_shows_no_address_or_contacts(
+    practitioner_client, family
+):
+    PersonRecord.objects.filter(link__person_id=family.child).update(restricted=True)
+    purpose_page = read(practitioner_client.get(reverse("web:purpose", args=[family.child])))
+    assert "This person is shielded" in text(purpose_page.select_one(".govuk-warning-text"))
+    practitioner_client.post(
+        reverse("web:purpose", args=[family.child]),
+        {"purpose": "section_47_enquiry", "case_reference": "S47-9"},
+    )
+
+    refused = practitioner_client.get(reverse("web:family", args=[family.child]))
+    assert refused["Location"] == reverse("web:break-glass", args=[family.child])
+    assert events("family.view") == []
+    practitioner_client.post(
+        reverse("web:break-glass", args=[family.child]),
+        {"justification": "Child protection strategy meeting at 10am today"},
+    )
+    page = read(practitioner_client.get(reverse("web:family", args=[family.child])))
+
+    child = page.select("[data-testid=member]")[0]
+    assert "Withheld: this person is shielded" in text(child)
+    assert "Mill Lane" not in text(child)
+    assert child.select("a[href^='mailto:']") == []
+    assert CHILD_LEAD["lead_name"] not in text(child)
+    assert events("family.view")[-1].details["shielded_shown"] == [family.child]
 
 
 def test_every_link_and_form_on_the_pages_keeps_personal_data_out_of_urls(
