@@ -95,6 +95,8 @@ def _spark_engine(master: str) -> Engine:
             "The Spark engine needs PySpark: install Family View with its 'spark' extra "
             "(pip install 'familyview[spark]') and Java 17 or 21."
         ) from error
+    if not (os.environ.get("JAVA_HOME") or shutil.which("java")):
+        raise EngineUnavailable("The Spark engine needs Java 17 or 21: none was found.")
     master = master.strip() or DEFAULT_SPARK_MASTER
     local = _LOCAL_MASTER.fullmatch(master)
     base = os.environ.get(SPARK_DIR_ENV, "").strip()
