@@ -8,6 +8,10 @@ from django.db import connection
 
 from tests.personal_data_scan import PersonalDataScan
 
+# The browser tests' fixtures, shared by every folder: one Chromium for the whole run
+# (two Playwright instances in one thread refuse to start).
+pytest_plugins = ["tests.e2e.fixtures"]
+
 
 def pytest_configure(config):
     config.pluginmanager.register(PersonalDataScan(), "personal-data-scan")

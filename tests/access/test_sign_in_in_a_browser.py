@@ -10,11 +10,6 @@ import pytest
 
 from familyview.access.factories import TEST_TOTP_SECRET, create_authority, create_staff
 from familyview.access.models import Role, StaffAccount
-from tests.e2e.conftest import (  # noqa: F401 - the end-to-end tests' fixtures, used here
-    audit_rows_removed_after,
-    browser,
-    check,
-)
 
 PASSWORD = "a-long-test-password-0451"
 
@@ -26,7 +21,7 @@ def stockport(transactional_db):
     return create_authority("stockport", "Stockport")
 
 
-def test_setting_up_an_authenticator_app_by_typing_the_key(check, stockport):  # noqa: F811
+def test_setting_up_an_authenticator_app_by_typing_the_key(check, stockport):
     create_staff(Role.PRACTITIONER, stockport, username="new.starter", password=PASSWORD)
     page = check.page
 
@@ -47,7 +42,7 @@ def test_setting_up_an_authenticator_app_by_typing_the_key(check, stockport):  #
     assert StaffAccount.objects.get(user__username="new.starter").has_second_factor
 
 
-def test_errors_and_the_lockout_message_are_accessible(check, stockport, settings):  # noqa: F811
+def test_errors_and_the_lockout_message_are_accessible(check, stockport, settings):
     settings.FAMILYVIEW_SIGN_IN_USERNAME_LIMIT = 2
     create_staff(
         Role.PRACTITIONER,
@@ -71,7 +66,7 @@ def test_errors_and_the_lockout_message_are_accessible(check, stockport, setting
     assert "tried to sign in too many times" in page.locator(".govuk-error-summary").inner_text()
 
 
-def test_single_sign_on_button_and_problem_page_are_accessible(check, stockport, settings):  # noqa: F811
+def test_single_sign_on_button_and_problem_page_are_accessible(check, stockport, settings):
     # An issuer is all the sign-in page needs to offer the button; nothing answers there,
     # so following it shows the problem page.
     settings.FAMILYVIEW_OIDC_ISSUER = "http://127.0.0.1:9"
@@ -88,7 +83,7 @@ def test_single_sign_on_button_and_problem_page_are_accessible(check, stockport,
 
 
 def test_the_time_out_warning_lets_the_user_stay_signed_in_or_signs_them_out(
-    check,  # noqa: F811
+    check,
     stockport,
     settings,
 ):
