@@ -60,15 +60,17 @@ browser: ## Install Debian's Chromium for the browser tests, if it is missing
 
 .PHONY: test
 test: install browser ## Run the whole suite on PostgreSQL and on SQLite (browser tests included)
-	@if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || $(BIN)/python -c "import psycopg; psycopg.connect('$(PG_URL)').close()" 2>/dev/null; then \
+	@once=; \
+	if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || $(BIN)/python -c "import psycopg; psycopg.connect('$(PG_URL)').close()" 2>/dev/null; then \
 	  echo "== Tests on PostgreSQL =="; \
 	  DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -p no:cacheprovider || exit 1; \
+	  once="not once"; \
 	else \
 	  echo "!!! PostgreSQL is not reachable at $(PG_URL): running on SQLite ONLY. CI must run both. !!!" >&2; \
 	  if [ -n "$$CI" ]; then exit 1; fi; \
-	fi
-	@echo "== Tests on SQLite =="
-	DATABASE_URL=sqlite:///var/test.sqlite3 $(BIN)/pytest -q -p no:cacheprovider
+	fi; \
+	echo "== Tests on SQLite$${once:+ (browser and Spark tests ran on PostgreSQL)} =="; \
+	DATABASE_URL=sqlite:///var/test.sqlite3 $(BIN)/pytest -q -p no:cacheprovider $${once:+-m "$$once"} || exit 1
 	$(MAKE) --no-print-directory lint
 
 .PHONY: lint

@@ -24,6 +24,14 @@ def pytest_configure(config):
             Path(f"{test_name}{suffix}").unlink(missing_ok=True)
 
 
+def pytest_collection_modifyitems(config, items):
+    # What a browser or Spark checks is the same on either database: `make test` runs
+    # those tests once, on PostgreSQL (the production database), to keep the suite short.
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()) or "spark" in item.nodeid:
+            item.add_marker(pytest.mark.once)
+
+
 @pytest.fixture
 def vendor() -> str:
     return connection.vendor
