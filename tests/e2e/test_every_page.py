@@ -97,6 +97,7 @@ def world(transactional_db):
         "import": {"import_id": next(iter(family.imports.values())).pk},
         "problem": {"report_id": problem.pk},
         "alert": {"alert_id": alert.pk},
+        "staff": {"user_id": staff[Role.PRACTITIONER].pk},
     }
     return staff, objects
 

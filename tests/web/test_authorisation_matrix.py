@@ -76,6 +76,8 @@ PAGES: dict[str, Page] = {
     "web:subject-access": Page("subject_access"),
     "web:subject-access-person": Page("subject_access", "person"),
     "web:subject-access-csv": Page("subject_access", "person"),
+    "web:admin-staff": Page("administer"),
+    "web:admin-staff-member": Page("administer", "staff"),
     "web:audit-log": Page("read_team_audit"),
     "web:audit-export": Page("read_team_audit"),
     # The JSON API (the browser session's own use of it: clients' credentials are in
@@ -146,7 +148,7 @@ AUDITORS = {
     "web:subject-access-csv",
 }
 TEAM_AUDIT = {"web:audit-log", "web:audit-export"}
-ADMINISTRATION: set[str] = set()
+ADMINISTRATION = {"web:admin-staff", "web:admin-staff-member"}
 EVERYONE = {name for name, page in PAGES.items() if page.rule in (PUBLIC, SIGNED_IN)}
 
 MAY_OPEN: dict[Role, set[str]] = {
@@ -190,6 +192,7 @@ class Authority_Data:
     extract_import: int
     problem: int
     alert: int
+    staff_member: int
     lead_names: dict[str, str]  # kind -> the lead professional's name
 
 
@@ -269,7 +272,9 @@ def _authority_data(code: str, name: str) -> Authority_Data:
         last_event_at=now,
         rules_version=1,
     )
-    return Authority_Data(authority, persons, pair.pk, csc.pk, problem.pk, alert.pk, leads)
+    return Authority_Data(
+        authority, persons, pair.pk, csc.pk, problem.pk, alert.pk, reporter.pk, leads
+    )
 
 
 @pytest.fixture
@@ -291,6 +296,7 @@ def _url(name: str, page: Page, data: Authority_Data, kind: str) -> str:
         "import": {"import_id": data.extract_import},
         "problem": {"report_id": data.problem},
         "alert": {"alert_id": data.alert},
+        "staff": {"user_id": data.staff_member},
     }[page.about]
     return reverse(name, kwargs=arg)
 

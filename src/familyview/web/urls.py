@@ -2,6 +2,7 @@ from django.urls import path
 
 from familyview.web import (
     views,
+    views_admin,
     views_audit,
     views_break_glass,
     views_frontline,
@@ -72,6 +73,8 @@ urlpatterns = [
         views_privacy.subject_access_csv,
         name="subject-access-csv",
     ),
+    path("admin/staff", views_admin.staff, name="admin-staff"),
+    path("admin/staff/<int:user_id>", views_admin.staff_member, name="admin-staff-member"),
     path("audit", views_audit.audit_log, name="audit-log"),
     path("audit/export.csv", views_audit.audit_export, name="audit-export"),
 ]
