@@ -32,7 +32,11 @@ from typing import NamedTuple
 from django.db import connection, transaction
 from django.utils import timezone
 
-from familyview.families.models import FamilyBuild, FamilyLink, SourceRelationship
+from familyview.families.models import (
+    FamilyBuild,
+    FamilyLink,
+    SourceRelationship,
+)
 from familyview.identity.features import postcode_key
 from familyview.identity.locking import lock_index
 from familyview.identity.models import LinkedRecord
@@ -199,96 +203,6 @@ def _address_words(text: str) -> list[str]:
     return [_ABBREVIATIONS.get(w, w) for w in _WORDS.findall(folded)]
 
 
-# ---- reading the index -------------------------------------------------------------------
-
-
-@dataclass
-class _Record:
-    person: str
-    probability: float
-    authority: int
-    keys: tuple[str, ...]  # "u:<uprn>", "a:<address key>"
-    start: date | None
-    end: date | None
-
-
-def _records() -> tuple[dict[int, _Record], set[str]]:
-    """Every linked record: its person, how sure, its address keys and dates; and the
-    persons who are shielded (any of their records restricted)."""
-    sql = (
-        f"SELECT r.id, l.person_id, l.match_probability, s.authority_id, r.restricted, "  # noqa: S608
-        f"r.uprn, r.address_line1, r.address_line2, r.postcode, r.address_from, r.ended_at "
-        f"FROM {LinkedRecord._meta.db_table} l "
-        f"JOIN {PersonRecord._meta.db_table} r ON r.id = l.person_record_id "
-        f"JOIN {Source._meta.db_table} s ON s.id = r.source_id"
-    )
-    records: dict[int, _Record] = {}
-    shielded: set[str] = set()
-    with connection.cursor() as cur:
-        cur.execute(sql)
-        for (
-            rid,
-            pid,
-            p,
-            auth,
-            restricted,
-            uprn,
-            line1,
-            line2,
-            postcode,
-            since,
-            ended,
-        ) in cur.fetchall():
-            if restricted:
-                shielded.add(pid)
-            keys = []
-            if uprn:
-                keys.append("u:" + uprn.strip())
-            key = address_key(line1, line2, postcode)
-            if key:
-                keys.append("a:" + key)
-            records[rid] = _Record(
-                pid,
-                float(p),
-                auth,
-                tuple(keys),
-                _as_date(since),
-                _as_date(ended),
-            )
-    return records, shielded
-
-
-def _as_date(value) -> date | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return timezone.localdate(value) if timezone.is_aware(value) else value.date()
-    if isinstance(value, str):  # SQLite hands raw SQL dates back as text
-        return date.fromisoformat(value[:10])
-    return value
-
-
-def _as_datetime(value) -> datetime | None:
-    if value is None or isinstance(value, datetime):
-        return value
-    parsed = datetime.fromisoformat(value)
-    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, UTC)
-
-
-def _source_relationships() -> list[tuple]:
-    """Every current relationship a source holds, with when its extract said so."""
-    sql = (
-        f"SELECT sr.source_id, sr.person_record_id, sr.related_record_id, "  # noqa: S608
-        f"sr.relationship_type, sr.start_date, sr.end_date, i.extracted_at "
-        f"FROM {SourceRelationship._meta.db_table} sr "
-        f"LEFT JOIN {ExtractImport._meta.db_table} i ON i.id = sr.changed_by_import_id "
-        f"WHERE sr.ended_at IS NULL"
-    )
-    with connection.cursor() as cur:
-        cur.execute(sql)
-        return cur.fetchall()
-
-
 # ---- the links ---------------------------------------------------------------------------
 
 
@@ -310,83 +224,200 @@ class Row(NamedTuple):
     disputed: bool = False
 
 
-@dataclass
-class _Built:
-    rows: list[Row]
-    source_links: int = 0
-    household_links: int = 0
-    derived_links: int = 0
-    disputed_links: int = 0
-    crowded_addresses: int = 0
-    persons: int = 0
+COLUMNS = (
+    "authority_id",
+    "person_id",
+    "related_person_id",
+    "relationship_type",
+    "basis",
+    "source_id",
+    "said_at",
+    "as_stated",
+    "evidence",
+    "start_date",
+    "end_date",
+    "confidence",
+    "disputed",
+)
 
 
-def _stated_links(records: dict[int, _Record], rules: BuildRules) -> list[Row]:
-    """The sources' relationships between persons, both ways round; one row per source
-    and statement (a source saying it both ways round counts once)."""
-    best: dict[tuple, Row] = {}
-    for source, a_rec, b_rec, rtype, start, end, said_at in _source_relationships():
-        a, b = records.get(a_rec), records.get(b_rec)
-        if a is None or b is None or a.person == b.person or a.authority != b.authority:
-            continue
-        confidence = round(rules.source_confidence * min(a.probability, b.probability), 4)
-        said_at = _as_datetime(said_at)
-        start, end = _as_date(start), _as_date(end)
-        inverse = INVERSE.get(rtype, "other_relative")
-        for row in (
-            Row(
-                a.authority,
-                a.person,
-                b.person,
-                rtype,
-                "source",
-                source,
-                said_at,
-                True,
-                "",
-                start,
-                end,
-                confidence,
-            ),
-            Row(
-                a.authority,
-                b.person,
-                a.person,
-                inverse,
-                "source",
-                source,
-                said_at,
-                False,
-                "",
-                start,
-                end,
-                confidence,
-            ),
-        ):
-            key = (row.person, row.related, row.rtype, row.source)
-            kept = best.get(key)
-            # One statement per source: the one said as stated and most recently wins.
-            if kept is None or _weight(row) > _weight(kept):
-                best[key] = row
-    # A source's "child" one way round makes "parent" the other; where the same source
-    # also names the mother or father, that says it better.
-    said = {(r.person, r.related, r.source, r.rtype) for r in best.values()}
-    return [
-        r
-        for r in best.values()
-        if r.as_stated
-        or not any((r.person, r.related, r.source, t) in said for t in GENERAL.get(r.rtype, ()))
+def _tables() -> dict[str, str]:
+    return {
+        "link": FamilyLink._meta.db_table,
+        "rel": SourceRelationship._meta.db_table,
+        "linked": LinkedRecord._meta.db_table,
+        "record": PersonRecord._meta.db_table,
+        "source": Source._meta.db_table,
+        "import": ExtractImport._meta.db_table,
+    }
+
+
+def _inverse_sql() -> str:
+    whens = " ".join(f"WHEN '{a}' THEN '{b}'" for a, b in INVERSE.items())
+    return f"CASE sr.relationship_type {whens} ELSE 'other_relative' END"
+
+
+def _insert_stated_links(cur, rules: BuildRules) -> None:
+    """The sources' current relationships, mapped onto persons, both ways round, in one
+    statement. One row per person, related person, type and source: a source saying it
+    both ways round counts once (as it said it, most recently), and its "parent" the
+    other way round gives way to the mother or father it also names."""
+    t = _tables()
+    # For each general word (parent), whether the same source names a particular one
+    # (mother, father) for the same two persons: then the general one gives way.
+    specific = ", ".join(
+        f"MAX(CASE WHEN relationship_type IN ({', '.join(repr(x) for x in sorted(particular))}) "
+        f"THEN 1 ELSE 0 END) OVER (PARTITION BY person_id, related_person_id, source_id) "
+        f"AS has_{general}"
+        for general, particular in GENERAL.items()
+    )
+    gives_way = " OR ".join(
+        f"(relationship_type = '{general}' AND has_{general} = 1)" for general in GENERAL
+    )
+    # The lower of the two records' match probabilities (LEAST on PostgreSQL, MIN on SQLite).
+    low = (
+        "CASE WHEN la.match_probability < lb.match_probability "
+        "THEN la.match_probability ELSE lb.match_probability END"
+    )
+    # Table names from the models, relationship words from INVERSE and GENERAL: no input.
+    mapped = f"""
+        SELECT s.authority_id, la.person_id AS a, lb.person_id AS b, sr.source_id,
+               i.extracted_at AS said_at, sr.start_date, sr.end_date, sr.relationship_type,
+               {_inverse_sql()} AS inverse, %s * ({low}) AS confidence
+        FROM {t["rel"]} sr
+        JOIN {t["record"]} ra ON ra.id = sr.person_record_id AND ra.source_id = sr.source_id
+        JOIN {t["record"]} rb ON rb.id = sr.related_record_id AND rb.source_id = sr.source_id
+        JOIN {t["linked"]} la ON la.person_record_id = sr.person_record_id
+        JOIN {t["linked"]} lb ON lb.person_record_id = sr.related_record_id
+        JOIN {t["source"]} s ON s.id = sr.source_id
+        LEFT JOIN {t["import"]} i ON i.id = sr.changed_by_import_id
+        WHERE sr.ended_at IS NULL AND la.person_id <> lb.person_id"""  # noqa: S608
+    sql = f"""
+        INSERT INTO {t["link"]} ({", ".join(COLUMNS)})
+        WITH mapped AS ({mapped}),
+        said AS (
+            SELECT authority_id, a AS person_id, b AS related_person_id, relationship_type,
+                   source_id, said_at, TRUE AS as_stated, start_date, end_date, confidence
+            FROM mapped
+            UNION ALL
+            SELECT authority_id, b, a, inverse, source_id, said_at, FALSE, start_date,
+                   end_date, confidence
+            FROM mapped
+        ),
+        ranked AS (
+            SELECT said.*, ROW_NUMBER() OVER (
+                PARTITION BY person_id, related_person_id, relationship_type, source_id
+                ORDER BY as_stated DESC, CASE WHEN said_at IS NULL THEN 1 ELSE 0 END,
+                         said_at DESC, confidence DESC
+            ) AS n
+            FROM said
+        ),
+        best AS (SELECT ranked.*, {specific} FROM ranked WHERE n = 1)
+        SELECT authority_id, person_id, related_person_id, relationship_type, 'source',
+               source_id, said_at, as_stated, '', start_date, end_date, confidence, FALSE
+        FROM best
+        WHERE as_stated OR NOT (
+            {gives_way}
+        )"""  # noqa: S608
+    cur.execute(sql, [rules.source_confidence])
+
+
+def _family_statements(cur) -> list[tuple]:
+    """What sources said about parents and siblings, as written: the makings of
+    worked-out siblings."""
+    kinds = sorted(PARENTS | SIBLINGS | {"step_parent"})
+    cur.execute(
+        f"SELECT authority_id, person_id, related_person_id, relationship_type, "  # noqa: S608
+        f"confidence FROM {FamilyLink._meta.db_table} "
+        f"WHERE basis = 'source' AND relationship_type IN ({', '.join(['%s'] * len(kinds))})",
+        kinds,
+    )
+    return cur.fetchall()
+
+
+def _mark_disputes(cur) -> None:
+    """Mark every statement that another statement about the same two persons (from any
+    source, or worked out) contradicts. Run before households are written (living
+    together contradicts nothing)."""
+    t = FamilyLink._meta.db_table
+    cur.execute(f"SELECT id, person_id, related_person_id, relationship_type FROM {t}")  # noqa: S608
+    said: dict[tuple[str, str], list[tuple[int, str]]] = defaultdict(list)
+    for pk, person, related, rtype in cur.fetchall():
+        said[(person, related)].append((pk, rtype))
+    disputed = [
+        pk
+        for statements in said.values()
+        if len(statements) > 1
+        for pk, rtype in statements
+        if any(not compatible(rtype, other) for _pk, other in statements)
     ]
+    del said
+    for i in range(0, len(disputed), 5000):
+        batch = disputed[i : i + 5000]
+        cur.execute(
+            f"UPDATE {t} SET disputed = TRUE WHERE id IN ({', '.join(['%s'] * len(batch))})",  # noqa: S608
+            batch,
+        )
 
 
 _EPOCH = datetime(1900, 1, 1, tzinfo=UTC)
 
 
-def _weight(row: Row) -> tuple:
-    return (row.as_stated, row.said_at or _EPOCH, row.confidence)
+# ---- reading addresses -------------------------------------------------------------------
 
 
-def _derived_siblings(stated: list[Row], rules: BuildRules) -> list[Row]:
+class _Record(NamedTuple):
+    person: str
+    probability: float
+    authority: int
+    keys: tuple[str, ...]  # "u:<uprn>", "a:<address key>"
+    start: date | None
+    end: date | None
+
+
+def _records(cur) -> tuple[list[_Record], set[str], int]:
+    """Every linked record with an address: its person, how sure, its address keys and
+    dates; the persons who are shielded (any record restricted); how many persons."""
+    t = _tables()
+    cur.execute(
+        f"SELECT l.person_id, l.match_probability, s.authority_id, r.restricted, r.uprn, "  # noqa: S608
+        f"r.address_line1, r.address_line2, r.postcode, r.address_from, r.ended_at "
+        f"FROM {t['linked']} l JOIN {t['record']} r ON r.id = l.person_record_id "
+        f"JOIN {t['source']} s ON s.id = r.source_id"
+    )
+    records: list[_Record] = []
+    shielded: set[str] = set()
+    persons: set[str] = set()
+    # Household members share addresses: each written form is normalised once.
+    known: dict[tuple[str, str, str], str | None] = {}
+    for pid, p, auth, restricted, uprn, line1, line2, postcode, since, ended in cur:
+        persons.add(pid)
+        if restricted:
+            shielded.add(pid)
+        keys = ("u:" + uprn.strip(),) if uprn else ()
+        if line1 and postcode:
+            written = (line1, line2, postcode)
+            key = known.get(written, "")
+            if key == "":
+                key = known[written] = address_key.__wrapped__(line1, line2, postcode)
+            if key:
+                keys += ("a:" + key,)
+        if keys:
+            records.append(_Record(pid, p, auth, keys, _as_date(since), _as_date(ended)))
+    return records, shielded, len(persons)
+
+
+def _as_date(value) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return timezone.localdate(value) if timezone.is_aware(value) else value.date()
+    if isinstance(value, str):  # SQLite hands raw SQL dates back as text
+        return date.fromisoformat(value[:10])
+    return value
+
+
+def _derived_siblings(stated: Iterable[tuple], rules: BuildRules) -> list[Row]:
     """Siblings worked out from the parents sources recorded: two children of the same
     two parents are siblings, of one parent each with another parent half-siblings; a
     child's step-parent's child (with no parent in common) a step-sibling. Pairs a
@@ -395,9 +426,8 @@ def _derived_siblings(stated: list[Row], rules: BuildRules) -> list[Row]:
     step_parents: dict[str, dict[str, float]] = defaultdict(dict)
     authority: dict[str, int] = {}
     said_siblings: set[tuple[str, str]] = set()
-    for row in stated:
-        person, related, rtype, confidence = row.person, row.related, row.rtype, row.confidence
-        authority[person] = row.authority
+    for auth, person, related, rtype, confidence in stated:
+        authority[person] = auth
         if rtype in PARENTS:
             parents[person][related] = max(confidence, parents[person].get(related, 0))
         elif rtype == "step_parent":
@@ -455,13 +485,13 @@ def _derived_siblings(stated: list[Row], rules: BuildRules) -> list[Row]:
 
 
 def _households(
-    records: dict[int, _Record], shielded: set[str], rules: BuildRules
+    records: list[_Record], shielded: set[str], rules: BuildRules
 ) -> tuple[list[Row], int]:
     """Household links between persons at the same address at overlapping times; and
     how many addresses were too crowded to be a household."""
     by_person: dict[str, list[_Record]] = defaultdict(list)
-    for record in records.values():
-        if record.keys and record.person not in shielded:
+    for record in records:
+        if record.person not in shielded:
             by_person[record.person].append(record)
     # Who was at each address when: a record's address holds from its address_from until
     # the record ended or the person is recorded at another address from a later date.
@@ -541,53 +571,14 @@ def _hi(d: date | None) -> date:
     return d or date.max
 
 
-def _mark_disputes(rows: list[Row]) -> list[Row]:
-    """The rows with `disputed` set where another statement about the same two persons
-    (from any source) says something incompatible."""
-    types: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for row in rows:
-        if row.basis != "household":
-            types[(row.person, row.related)].add(row.rtype)
-    out = []
-    for row in rows:
-        said = types.get((row.person, row.related), ())
-        disputed = row.basis != "household" and any(not compatible(row.rtype, t) for t in said)
-        out.append(row._replace(disputed=disputed) if disputed else row)
-    return out
-
-
-def build(records: dict[int, _Record], shielded: set[str], rules: BuildRules) -> _Built:
-    """Every family link from the index as read (no writing)."""
-    stated = _stated_links(records, rules)
-    derived = _derived_siblings(stated, rules)
-    households, crowded = _households(records, shielded, rules)
-    rows = _mark_disputes(stated + derived + households)
-    return _Built(
-        rows=rows,
-        source_links=len(stated),
-        derived_links=len(derived),
-        household_links=len(households),
-        disputed_links=sum(1 for r in rows if r.disputed),
-        crowded_addresses=crowded,
-        persons=len({r.person for r in records.values()}),
-    )
-
-
-COLUMNS = (
-    "authority_id",
-    "person_id",
-    "related_person_id",
-    "relationship_type",
-    "basis",
-    "source_id",
-    "said_at",
-    "as_stated",
-    "evidence",
-    "start_date",
-    "end_date",
-    "confidence",
-    "disputed",
-)
+@dataclass
+class _Counts:
+    persons: int = 0
+    source_links: int = 0
+    derived_links: int = 0
+    household_links: int = 0
+    disputed_links: int = 0
+    crowded_addresses: int = 0
 
 
 def build_families(progress: Progress | None = None) -> FamilyBuild:
@@ -596,34 +587,40 @@ def build_families(progress: Progress | None = None) -> FamilyBuild:
     started_at = timezone.now()
     started = time.monotonic()
     rules = build_rules()
-    with transaction.atomic():
+    counts = _Counts()
+    table = FamilyLink._meta.db_table
+    with transaction.atomic(), connection.cursor() as cur:
         # Hold the index still while reading it and writing its families.
         lock_index()
-        say("Reading the person index and the sources' relationships")
-        records, shielded = _records()
-        built = build(records, shielded, rules)
-        say(f"Writing {len(built.rows):,} family links")
-        _replace_links(built.rows)
+        # DELETE, not TRUNCATE: family views keep reading the old links until this commits.
+        cur.execute(f"DELETE FROM {table}")  # noqa: S608
+        say("Mapping the sources' relationships onto persons")
+        _insert_stated_links(cur, rules)
+        say("Working out siblings")
+        derived = _derived_siblings(_family_statements(cur), rules)
+        insert_rows(cur, table, COLUMNS, derived)
+        # Before the households are written: living together never contradicts anything.
+        say("Marking where sources disagree")
+        _mark_disputes(cur)
+        say("Finding households")
+        records, shielded, counts.persons = _records(cur)
+        households, counts.crowded_addresses = _households(records, shielded, rules)
+        del records
+        insert_rows(cur, table, COLUMNS, households)
+        cur.execute(
+            f"SELECT basis, COUNT(*), SUM(CASE WHEN disputed THEN 1 ELSE 0 END) "  # noqa: S608
+            f"FROM {table} GROUP BY basis"
+        )
+        for basis, n, disputed in cur.fetchall():
+            setattr(counts, f"{basis}_links", n)
+            counts.disputed_links += disputed or 0
         result = FamilyBuild.objects.create(
             started_at=started_at,
             seconds=round(time.monotonic() - started, 3),
-            persons=built.persons,
-            source_links=built.source_links,
-            household_links=built.household_links,
-            derived_links=built.derived_links,
-            disputed_links=built.disputed_links,
-            crowded_addresses=built.crowded_addresses,
+            **counts.__dict__,
         )
     if connection.vendor == "postgresql":
         # Every row is new: let the planner know before the first family view reads them.
         with connection.cursor() as cur:
-            cur.execute(f"ANALYZE {FamilyLink._meta.db_table}")
+            cur.execute(f"ANALYZE {table}")
     return result
-
-
-def _replace_links(rows: Iterable[Row]) -> None:
-    table = FamilyLink._meta.db_table
-    with connection.cursor() as cur:
-        # DELETE, not TRUNCATE: family views keep reading the old links until this commits.
-        cur.execute(f"DELETE FROM {table}")  # noqa: S608
-        insert_rows(cur, table, COLUMNS, list(rows))
