@@ -1,17 +1,21 @@
 """`familyview link --engine spark`: Splink's Spark backend (local mode) on a small synthetic
-authority finds the same persons as DuckDB with the same saved model: the same pairs above
-the lower threshold, the same probabilities (to floating point), the same clusters, the
-same review queue."""
+authority finds the same persons as DuckDB with the same saved model, in full and
+incremental runs: the same pairs above the lower threshold, the same probabilities (to
+floating point), the same clusters, the same review queue."""
+
+from contextlib import suppress
+from dataclasses import dataclass
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import transaction
 
 from familyview.identity import linkage
 from familyview.identity import model as linkage_model
 from familyview.identity.engines import SPARK_DIR_ENV, EngineUnavailable, open_engine
 from familyview.identity.linkage import link
-from familyview.identity.models import LinkageModel, LinkedRecord, ReviewPair
+from familyview.identity.models import LinkageModel, LinkedRecord, LinkRun, ReviewPair
 from familyview.sources.ingest import ingest
 from familyview.sources.registry import load_sources
 from familyview.synth.generator import generate
@@ -52,49 +56,79 @@ def review_queue() -> dict[tuple[int, int], tuple[float, str]]:
     }
 
 
+@dataclass
+class Outcome:
+    """What one link run produced, whatever the engine."""
+
+    run: LinkRun
+    engine: set[str]  # the kinds of Splink table its predictions were
+    pairs: dict[tuple[int, int], float]  # model pairs above the lower threshold
+    persons: set[frozenset[int]]
+    queue: dict[tuple[int, int], tuple[float, str]]
+
+
+class Rollback(Exception):
+    """Undo a run, so that the next one starts from the same index."""
+
+
+def assert_same(spark: Outcome, duckdb: Outcome) -> None:
+    assert duckdb.engine == {"DuckDBDataFrame"} and spark.engine == {"SparkDataFrame"}
+    assert spark.run.model == duckdb.run.model  # the saved model, reused
+    assert spark.run.pairs_scored == duckdb.run.pairs_scored
+    only = sorted(spark.pairs.keys() ^ duckdb.pairs.keys())
+    assert not only, f"pairs found by one engine only: {only}"
+    differ = {k: (duckdb.pairs[k], spark.pairs[k]) for k in duckdb.pairs}
+    differ = {k: v for k, v in differ.items() if abs(v[0] - v[1]) >= 1e-9}
+    assert not differ, f"pairs scored differently (DuckDB, Spark): {differ}"
+    assert spark.persons == duckdb.persons
+    assert spark.queue.keys() == duckdb.queue.keys()
+    for k, (p, why) in duckdb.queue.items():
+        assert abs(spark.queue[k][0] - p) < 1e-9 and spark.queue[k][1] == why
+
+
 @pytest.mark.django_db
 @pytest.mark.slow
 @pytest.mark.filterwarnings(SPARK_SOCKETS)
 def test_spark_and_duckdb_find_the_same_persons(authority, tmp_path, monkeypatch):
     monkeypatch.setenv(SPARK_DIR_ENV, str(tmp_path / "spark"))
-    scored: list[list] = []  # each run's model pairs above the lower threshold
-    engines: list[set[str]] = []  # the kinds of Splink table each run's predictions were
+    seen: dict = {}
 
     def pairs(predictions, lower):
         found = original(predictions, lower)
-        scored[-1].extend(found)
-        engines[-1].add(type(predictions).__name__)
+        seen["pairs"].update({(min(a, b), max(a, b)): p for a, b, p, _ in found})
+        seen["engine"].add(type(predictions).__name__)
         return found
 
     original = linkage._pairs
     monkeypatch.setattr(linkage, "_pairs", pairs)
+
+    def linked(**how) -> Outcome:
+        seen.update(pairs={}, engine=set())
+        run = link(**how)
+        return Outcome(run, seen["engine"], seen["pairs"], persons(), review_queue())
+
     load(authority)
-
-    scored.append([])
-    engines.append(set())
-    on_duckdb = link(incremental=False)  # trains and saves the model on DuckDB
-    duckdb_persons, duckdb_queue = persons(), review_queue()
-    duckdb_pairs = {(a, b): p for a, b, p, _ in scored[-1]}
-
-    scored.append([])
-    engines.append(set())
-    on_spark = link(incremental=False, engine="spark")  # the saved model, scored on Spark
-    spark_pairs = {(min(a, b), max(a, b)): p for a, b, p, _ in scored[-1]}
-    duckdb_pairs = {(min(a, b), max(a, b)): p for (a, b), p in duckdb_pairs.items()}
-
-    assert engines == [{"DuckDBDataFrame"}, {"SparkDataFrame"}]
-    assert on_spark.model == on_duckdb.model  # reused, not trained again
+    on_duckdb = linked(incremental=False)  # trains and saves the model on DuckDB
+    assert len(on_duckdb.pairs) > 100 and any(len(p) > 1 for p in on_duckdb.persons)
+    assert on_duckdb.queue
+    on_spark = linked(incremental=False, engine="spark")  # that model, scored on Spark
+    assert_same(on_spark, on_duckdb)
     assert LinkageModel.objects.count() == 1
-    assert len(duckdb_pairs) > 100 and on_spark.pairs_scored == on_duckdb.pairs_scored
-    assert spark_pairs.keys() == duckdb_pairs.keys()
-    assert max(abs(spark_pairs[k] - duckdb_pairs[k]) for k in duckdb_pairs) < 1e-9
-    assert persons() == duckdb_persons
-    assert any(len(p) > 1 for p in duckdb_persons)
-    queue = review_queue()
-    assert duckdb_queue and queue.keys() == duckdb_queue.keys()
-    assert all(abs(queue[k][0] - duckdb_queue[k][0]) < 1e-9 for k in queue)
-    assert all(queue[k][1] == duckdb_queue[k][1] for k in queue)
-    # Spark's intermediate tables (personal data) were there, and are gone with the run.
+
+    # Incremental runs (the default): every 7th record arrives anew, scored against the
+    # index and among themselves; each engine starts from the same index.
+    arriving = list(LinkedRecord.objects.values_list("person_record_id", flat=True))[::7]
+    incremental = {}
+    for engine in ("duckdb", "spark"):
+        with suppress(Rollback), transaction.atomic():
+            LinkedRecord.objects.filter(person_record_id__in=arriving).delete()
+            incremental[engine] = linked(engine=engine)
+            raise Rollback
+    assert incremental["duckdb"].run.mode == "incremental"
+    assert 0 < incremental["duckdb"].run.pairs_scored < on_duckdb.run.pairs_scored
+    assert_same(incremental["spark"], incremental["duckdb"])
+
+    # Spark's intermediate tables (personal data) were there, and are gone with the runs.
     assert (tmp_path / "spark").is_dir() and not any((tmp_path / "spark").iterdir())
 
 
