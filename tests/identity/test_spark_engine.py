@@ -3,6 +3,7 @@ authority finds the same persons as DuckDB with the same saved model, in full an
 incremental runs: the same pairs above the lower threshold, the same probabilities (to
 floating point), the same clusters, the same review queue."""
 
+import sys
 from contextlib import suppress
 from dataclasses import dataclass
 
@@ -175,3 +176,15 @@ def test_an_unknown_engine_or_a_cluster_without_shared_folder_is_refused(monkeyp
 def test_the_link_command_wants_the_spark_engine_for_a_spark_master():
     with pytest.raises(CommandError, match="--spark-master needs --engine spark"):
         call_command("link", "--spark-master", "local[2]")
+
+
+@pytest.mark.django_db
+def test_without_pyspark_or_java_the_link_command_says_what_is_missing(monkeypatch):
+    monkeypatch.setitem(sys.modules, "pyspark.sql", None)  # as if PySpark were not installed
+    with pytest.raises(CommandError, match=r"familyview\[spark\]"):
+        call_command("link", "--engine", "spark")
+    monkeypatch.delitem(sys.modules, "pyspark.sql")
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(CommandError, match="needs Java 17 or 21"):
+        call_command("link", "--engine", "spark")
