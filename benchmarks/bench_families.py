@@ -5,7 +5,8 @@ authority's index. Prints seconds and figures; it asserts nothing.
     python benchmarks/bench_families.py                      # about 1,000,000 records
     python benchmarks/bench_families.py --database-url URL --no-setup   # an index as it is
 
-Setting up synthesises the authority, imports every source into a new PostgreSQL database,
+Setting up synthesises the authority, imports every source into a new PostgreSQL database
+(dropped at the end),
 and builds the person index from the synthetic truth (each true person one Person), so
 that the figures measure family building, not linkage. Then it times `familyview families
 build` (twice: the second is a rebuild over existing links) and `family_network` for a
@@ -230,6 +231,12 @@ def main() -> None:
         time_networks(args.sample)
         if truth:
             compare_with_truth(truth)
+        if not args.no_setup:
+            from django.db import connection
+
+            connection.close()
+            with psycopg.connect(args.pg_url, autocommit=True) as con:
+                con.execute(f"DROP DATABASE {name}")
 
 
 if __name__ == "__main__":
