@@ -91,6 +91,16 @@ bench-link: install ## Link ~1,000,000 source records from scratch, then ~10,000
 bench-audit: install ## Write 1,000,000 audit events to PostgreSQL and time `familyview audit verify`
 	$(BIN)/python benchmarks/bench_audit.py --pg-url $(PG_URL)
 
+.PHONY: bench-web
+BENCH_WEB_FLAGS ?= --reuse
+bench-web: install ## Search and family-view latency over HTTP (gunicorn, 1/4/16 clients) on ~1,000,000 records
+	$(BIN)/python benchmarks/bench_web.py --pg-url $(PG_URL) $(BENCH_WEB_FLAGS)
+
+SIZES ?= 100000,300000,1000000
+.PHONY: bench
+bench: install ## Every stage at SIZES source records, with peak memory: docs/benchmarks/scale-report.md
+	$(BIN)/python benchmarks/scale_report.py --pg-url $(PG_URL) --sizes $(SIZES)
+
 .PHONY: eval-linkage
 eval-linkage: install ## Link a synthetic authority and print precision, recall and false merges
 	$(BIN)/python benchmarks/eval_linkage.py --people $(DEMO_PEOPLE)
