@@ -346,7 +346,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432/test")
     parser.add_argument("--clients", default="16", help="concurrent clients for the pages")
-    parser.add_argument("--requests", type=int, default=40, help="requests per client")
+    parser.add_argument("--requests", type=int, default=20, help="requests per client")
     parser.add_argument("--keep", action="store_true", help="keep each size's database")
     parser.add_argument("--report-only", action="store_true")
     args = parser.parse_args()
