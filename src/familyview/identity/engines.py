@@ -154,6 +154,12 @@ def _spark_engine(master: str) -> Engine:
         if scratch:
             shutil.rmtree(scratch, ignore_errors=True)
 
-    db_api = SparkAPI(spark_session=spark, break_lineage_method="parquet")
     # Closed in reverse: the tables first, while Spark runs, then Spark, then its scratch.
-    return Engine("spark", db_api, [remove_scratch, spark.stop, remove_tables])
+    closers = [remove_scratch, spark.stop, remove_tables]
+    try:
+        db_api = SparkAPI(spark_session=spark, break_lineage_method="parquet")
+    except BaseException:
+        for close in reversed(closers):
+            close()
+        raise
+    return Engine("spark", db_api, closers)
