@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "var" / "bench" / "scale-results.json"
 REPORT = ROOT / "docs" / "benchmarks" / "scale-report.md"
 CHART = ROOT / "docs" / "benchmarks" / "scale-report.svg"
+FINDINGS = ROOT / "docs" / "benchmarks" / "findings.md"
 BUILD_STAGES = ("synthesise", "ingest", "link", "family build")
 WEB_DATABASE = "familyview_bench_web"
 
@@ -329,6 +330,8 @@ def report(data: dict) -> str:
         lines.append(f"| {e['records']:,} | {e['measured_at']} | {la} | {where} |")
     if data.get("notes"):
         lines += ["", *data["notes"]]
+    if FINDINGS.exists():  # what was learnt from the figures, written by hand
+        lines += ["", FINDINGS.read_text(encoding="utf-8").rstrip()]
     return "\n".join(lines) + "\n"
 
 
