@@ -8,7 +8,6 @@ a person when at least one of its records is (and only those records are shown).
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.paginator import Page, Paginator
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 
@@ -21,18 +20,9 @@ from familyview.identity.models import (
     StewardDecision,
 )
 from familyview.sources.models import PersonRecord
-from familyview.sources.queries import import_authority_ids
 
 REVIEW_PAIRS_PER_PAGE = 50
 IN_QUEUE = (ReviewPair.Status.OPEN, ReviewPair.Status.NOT_SURE)
-
-
-def steward_authority_ids(user: AbstractBaseUser | AnonymousUser) -> list[int]:
-    """The authorities whose person index this user may review and change (empty: none).
-
-    The same role as the Imports pages: data stewards only.
-    """
-    return import_authority_ids(user)
 
 
 def record_features(record_ids: Iterable[int]) -> list[dict]:

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from familyview.access.policy import Permission, authorities_with, staff_for
 from familyview.identity.locking import lock_index
 from familyview.identity.models import (
     IdentityChange,
@@ -27,7 +28,7 @@ from familyview.identity.models import (
     StewardDecision,
     new_person_id,
 )
-from familyview.identity.queries import record_features, steward_authority_ids
+from familyview.identity.queries import record_features
 from familyview.identity.rules import must_stay_apart
 from familyview.sources.models import PersonRecord
 from familyview.words import day_words
@@ -361,7 +362,7 @@ def _required_reason(reason: str | None) -> str:
 
 
 def _authorities(user: AbstractBaseUser) -> list[int]:
-    authority_ids = steward_authority_ids(user)
+    authority_ids = authorities_with(staff_for(user), Permission.REVIEW_IDENTITY)
     if not authority_ids:
         raise StewardshipRefused("Only data stewards can change the person index")
     return authority_ids

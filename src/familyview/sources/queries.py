@@ -7,37 +7,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, IntegerField, Model, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from familyview.access.models import Role, StaffMembership
 from familyview.families.models import SourceRelationship
 from familyview.involvements.models import Involvement, ServiceCategory
 from familyview.sources.models import ExtractImport, PersonRecord, Source, is_stale
 
-# Roles that manage sources and imports, within their own authorities only.
-# Administrators run the service but are not viewers of family data (PRODUCT §2); the
-# Imports pages show quarantined rows verbatim, so they are for data stewards only.
-IMPORT_ROLES = (Role.DATA_STEWARD,)
-
 IMPORTS_PER_PAGE = 50
 QUARANTINED_ROWS_PER_PAGE = 100
-
-
-def import_authority_ids(user: AbstractBaseUser | AnonymousUser) -> list[int]:
-    """The authorities whose sources and imports this user may see (empty: none)."""
-    if not user.is_authenticated:
-        return []
-    return sorted(
-        set(
-            StaffMembership.objects.filter(user=user, role__in=IMPORT_ROLES).values_list(
-                "authority_id", flat=True
-            )
-        )
-    )
 
 
 @dataclass(frozen=True)

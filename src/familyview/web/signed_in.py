@@ -6,7 +6,6 @@ from django.http import HttpRequest
 
 from familyview.access.models import Role
 from familyview.access.policy import ROLE_PERMISSIONS, staff_of
-from familyview.sources.queries import IMPORT_ROLES
 
 
 @dataclass(frozen=True)
@@ -38,10 +37,6 @@ class SignedInStaff:
         """The authority's name when all the user's roles are in one authority."""
         names = {r.authority_name for r in self.roles}
         return names.pop() if len(names) == 1 else None
-
-    @property
-    def manages_imports(self) -> bool:
-        return any(r.role in IMPORT_ROLES for r in self.roles)
 
 
 def signed_in_staff(request: HttpRequest | None) -> SignedInStaff | None:

@@ -1,11 +1,10 @@
 """The pages. Each view parses the request, calls a domain function and renders."""
 
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from familyview.access.policy import Permission
+from familyview.access.policy import Permission, authorities_with, staff_of
 from familyview.sources import queries
 from familyview.sources.models import ExtractImport
 from familyview.web.pagination import pagination
@@ -60,8 +59,5 @@ def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
 
 
 def _import_authority_ids(request: HttpRequest) -> list[int]:
-    """The authorities whose imports the user manages; 403 for anyone else."""
-    authority_ids = queries.import_authority_ids(request.user)
-    if not authority_ids:
-        raise PermissionDenied("Only data stewards can see imports.")
-    return authority_ids
+    """The authorities whose imports the user manages (`@requires` let in only them)."""
+    return authorities_with(staff_of(request), Permission.MANAGE_IMPORTS)

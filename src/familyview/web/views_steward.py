@@ -7,7 +7,6 @@ opaque identifiers only (pair numbers, person identifiers), never a name or a da
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -249,11 +248,9 @@ def data_quality(request: HttpRequest) -> HttpResponse:
 
 
 def _steward_authority_ids(request: HttpRequest) -> list[int]:
-    """The authorities whose person index the user looks after; 403 for anyone else."""
-    authority_ids = queries.steward_authority_ids(request.user)
-    if not authority_ids:
-        raise PermissionDenied("Only data stewards can review identities.")
-    return authority_ids
+    """The authorities whose person index the user looks after (`@requires` let in only
+    them)."""
+    return authorities_with(staff_of(request), Permission.REVIEW_IDENTITY)
 
 
 def _tell(request: HttpRequest, effect: str, warnings: list[str]) -> None:
