@@ -4,7 +4,7 @@ resetting a lost authenticator app.
 An administrator manages the staff of their own authorities only, never their own
 account (someone else must change an administrator's access), and is not a viewer of
 family data. Every change is audited ("admin.*") and ends the member of staff's sessions,
-so new access takes effect at once.
+so new access takes effect at once (access/signals.py and second_factor.reset end them).
 """
 
 from dataclasses import dataclass
@@ -15,7 +15,6 @@ from django.db import transaction
 from familyview.access import second_factor, throttling
 from familyview.access.models import Role, StaffMembership
 from familyview.access.policy import Permission, Staff, authorities_with
-from familyview.access.sessions import end_sessions_of
 from familyview.audit.events import record_event
 
 
@@ -95,7 +94,6 @@ def set_roles(
             StaffMembership.objects.update_or_create(
                 authority_id=authority_id, user_id=user_id, role=role, defaults={"team": team}
             )
-        end_sessions_of(user_id)
         _audit(
             admin,
             "admin.roles_changed",
@@ -112,7 +110,6 @@ def set_active(admin: Staff, authority_id: int, user_id: int, active: bool) -> S
         user = get_user_model().objects.select_for_update().get(pk=user_id)
         user.is_active = active
         user.save(update_fields=["is_active"])
-        end_sessions_of(user)
         _audit(
             admin,
             "admin.account_enabled" if active else "admin.account_disabled",
@@ -129,7 +126,6 @@ def reset_second_factor(admin: Staff, authority_id: int, user_id: int) -> StaffM
         user = get_user_model().objects.get(pk=user_id)
         second_factor.reset(user)
         throttling.unlock(user.get_username())
-        end_sessions_of(user)
         _audit(admin, "admin.second_factor_reset", authority_id, {"user_id": user_id})
     return staff_member(admin, authority_id, user_id)
 

@@ -127,11 +127,7 @@ def authorities_with(staff: Staff | None, permission: Permission) -> list[int]:
 
 def has(staff: Staff | None, permission: Permission, authority_id: int | None = None) -> bool:
     """Whether the member of staff holds the permission (in this authority, if given)."""
-    if staff is None:
-        return False
-    return any(
-        authority_id is None or m.authority_id == authority_id for m in _granting(staff, permission)
-    )
+    return membership_for(staff, permission, authority_id) is not None
 
 
 def membership_for(
