@@ -22,6 +22,11 @@ LOG_FILE = Path(__file__).resolve().parent.parent / "var" / f"test-log-{os.getpi
 os.environ.setdefault("FAMILYVIEW_LOG_FILE", str(LOG_FILE))
 
 
+# Every date-shaped run of characters at every position (overlapping, so a date inside a
+# longer run of digits is found too), in the three spellings noted below.
+_DATE_LIKE = re.compile(r"(?=(\d{4}-\d{2}-\d{2}|\d{2}/\d{2}/\d{4}|\d{8}))")
+
+
 @dataclass
 class PersonalData:
     """What identifies the people the tests used, as strings to look for."""
@@ -53,9 +58,8 @@ class PersonalData:
             runs = {" ".join(tokens[i : i + n]) for n in range(2, 5) for i in range(len(tokens))}
             for name in sorted(self.full_names & runs):
                 found.append(f"{where}: a person's name ({name!r}) in {text.strip()!r}")
-            for date in self.birth_dates:
-                if date in text:
-                    found.append(f"{where}: a date of birth ({date}) in {text.strip()!r}")
+            for date in sorted(self.birth_dates & set(_DATE_LIKE.findall(text))):
+                found.append(f"{where}: a date of birth ({date}) in {text.strip()!r}")
             for nhs in self.nhs_numbers & words:
                 found.append(f"{where}: an NHS number ({nhs}) in {text.strip()!r}")
         return found

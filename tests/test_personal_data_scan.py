@@ -14,11 +14,18 @@ def test_finds_a_name_a_date_of_birth_and_an_nhs_number():
         [
             ("log line 1", "INFO web searched for ann smith"),
             ("log line 2", "INFO born 04/03/2012"),
+            ("log line 3", "INFO file dob120120304.csv"),
             ("URL", "/search?nhs=9434765919"),
             ("URL", "/search?dob=2012-03-04"),
         ]
     )
-    assert [f.split(":")[0] for f in found] == ["log line 1", "log line 2", "URL", "URL"]
+    assert [f.split(":")[0] for f in found] == [
+        "log line 1",
+        "log line 2",
+        "log line 3",
+        "URL",
+        "URL",
+    ]
 
 
 def test_does_not_flag_opaque_identifiers_or_parts_of_words():
