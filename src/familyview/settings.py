@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Trigram look-ups for person search, on PostgreSQL.
+    "django.contrib.postgres",
     "familyview.access",
     "familyview.audit",
     "familyview.families",

@@ -231,6 +231,11 @@ def test_not_sure_keeps_the_pair_in_the_queue_after_the_open_ones(index, steward
 
     index["pair"].refresh_from_db()
     assert index["pair"].status == ReviewPair.Status.NOT_SURE
+    assert (index["pair"].not_sure_by, index["pair"].not_sure_reason) == (
+        steward,
+        "Need to ask the school",
+    )
+    assert index["pair"].not_sure_at is not None
     assert not StewardDecision.objects.exists()
     queue = [p.pk for p in review_queue([authority.pk])]
     assert queue == [weaker.pk, index["pair"].pk]

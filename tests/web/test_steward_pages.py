@@ -356,13 +356,19 @@ def test_after_the_last_pair_the_queue_is_shown(steward_client, index):
 
 def test_not_sure_keeps_the_pair_waiting(steward_client, index):
     steward_client.post(
-        f"/steward/review/{index['pair'].pk}", {"ruling": "not_sure", "reason": "?"}
+        f"/steward/review/{index['pair'].pk}",
+        {"ruling": "not_sure", "reason": "Asked the school, no answer yet"},
     )
 
     index["pair"].refresh_from_db()
     assert index["pair"].status == ReviewPair.Status.NOT_SURE
     page = read(steward_client.get("/steward/review"))
     assert text(page.select_one("#review-queue .govuk-tag")) == "Not sure"
+    # The next steward to open it sees who looked, when, and why they were not sure.
+    pair_page = read(steward_client.get(f"/steward/review/{index['pair'].pk}"))
+    looked = text(pair_page.select_one("[data-testid=not-sure]"))
+    assert "Asked the school, no answer yet" in looked
+    assert index["pair"].not_sure_by.get_full_name() in looked
 
 
 def test_a_decided_pair_shows_the_decision_instead_of_the_form(steward_client, index):

@@ -92,6 +92,43 @@ def _date_of_birth() -> cl.CustomComparison:
     )
 
 
+def _postcode() -> cl.CustomComparison:
+    """Postcodes as features keep them: capitals, no space ('SK13XE'). The inward code is
+    always the last three characters, so the sector (SK1 3) is all but the last two and
+    the district (SK1) all but the last three. (Splink's own PostcodeComparison finds
+    them by the space, which these keys do not have.) The labels are Splink's, which the
+    explanation puts in a steward's words."""
+
+    def part(side: str, drop: int) -> str:
+        column = f'"postcode_{side}"'
+        return f"substr({column}, 1, length({column}) - {drop})"
+
+    def same(drop: int) -> str:
+        return (
+            f'length("postcode_l") >= 5 AND length("postcode_r") >= 5 '
+            f"AND {part('l', drop)} = {part('r', drop)}"
+        )
+
+    return cl.CustomComparison(
+        output_column_name="postcode",
+        comparison_levels=[
+            cll.NullLevel("postcode"),
+            cll.ExactMatchLevel("postcode").configure(
+                label_for_charts="Exact match on full postcode"
+            ),
+            cll.CustomLevel(same(2), "Exact match on sector", base_dialect_str="duckdb"),
+            cll.CustomLevel(same(3), "Exact match on district", base_dialect_str="duckdb"),
+            cll.CustomLevel(
+                "regexp_extract(\"postcode_l\", '^[A-Z]{1,2}', 0) = "
+                "regexp_extract(\"postcode_r\", '^[A-Z]{1,2}', 0)",
+                "Exact match on area",
+                base_dialect_str="duckdb",
+            ),
+            cll.ElseLevel(),
+        ],
+    )
+
+
 def _nhs_number() -> cl.CustomComparison:
     return cl.CustomComparison(
         output_column_name="nhs_number",
@@ -112,7 +149,7 @@ def settings() -> SettingsCreator:
             _given_name(),
             _family_name(),
             _date_of_birth(),
-            cl.PostcodeComparison("postcode"),
+            _postcode(),
             cl.ExactMatch("uprn").configure(term_frequency_adjustments=True),
             cl.ExactMatch("sex"),
             _nhs_number(),

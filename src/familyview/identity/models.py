@@ -98,6 +98,12 @@ class ReviewPair(models.Model):
     why_not_linked = models.CharField(max_length=200, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     found_by_run = models.ForeignKey("LinkRun", on_delete=models.PROTECT, related_name="+")
+    # The last steward who looked and was not sure, when, and why: for the next one.
+    not_sure_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    not_sure_at = models.DateTimeField(null=True)
+    not_sure_reason = models.TextField(blank=True, db_default="")
 
     class Meta:
         constraints = [
@@ -177,24 +183,38 @@ class SearchEntry(models.Model):
         related_name="search_entry",
         db_constraint=False,
     )
+    # The record's authority (its source's), so that a search reads only this table.
+    authority_id = models.IntegerField(db_default=0)
     given = models.CharField(max_length=100, blank=True)
     given_canonical = models.CharField(max_length=100, blank=True)
     family = models.CharField(max_length=100, blank=True)
     family_sound = models.CharField(max_length=4, blank=True)
     # Every surname part, space-separated with spaces at both ends: " smith jones ".
     surnames = models.CharField(max_length=300, blank=True)
+    # The same, only when it holds more than `family` (a double-barrelled or an earlier
+    # surname), else "": the few such records, indexed on their own (trigrams on
+    # PostgreSQL), so that "any of a person's surnames" is a small look-up.
+    other_surnames = models.CharField(max_length=300, blank=True, db_default="")
     birth_year = models.PositiveSmallIntegerField(null=True)
     birth_month = models.PositiveSmallIntegerField(null=True)
     birth_day = models.PositiveSmallIntegerField(null=True)
     postcode = models.CharField(max_length=8, blank=True)
     nhs_number = models.CharField(max_length=10, blank=True)
     source_record_id = models.CharField(max_length=64)
+    # The record is shielded: a search result must not show an address found here.
+    restricted = models.BooleanField(db_default=False)
     row_hash = models.CharField(max_length=32)
 
     class Meta:
         indexes = [
-            models.Index(fields=["family"]),
+            models.Index(
+                fields=["postcode"],
+                condition=models.Q(restricted=True),
+                name="identity_search_shielded_at",
+            ),
+            models.Index(fields=["family", "birth_year"]),
             models.Index(fields=["family_sound", "given_canonical"]),
+            models.Index(fields=["family_sound", "birth_year"]),
             models.Index(fields=["given_canonical", "birth_year"]),
             models.Index(fields=["birth_year", "birth_month", "birth_day"]),
             models.Index(fields=["postcode"]),

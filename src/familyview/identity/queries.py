@@ -99,7 +99,9 @@ def review_pair(pair_id: int, authority_ids: Iterable[int]) -> ReviewPair:
     """
     return (
         _visible_pairs(authority_ids)
-        .select_related("record_a__source", "record_b__source", "found_by_run__model")
+        .select_related(
+            "record_a__source", "record_b__source", "found_by_run__model", "not_sure_by"
+        )
         .get(pk=pair_id)
     )
 

@@ -6,20 +6,40 @@ sound-alike key everywhere); each candidate record is then scored for how well i
 and records are gathered into persons, best first.
 """
 
+import operator
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import reduce
 
+from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 
 from familyview.identity.features import canonical_given, plain, postcode_key, surname_history
 from familyview.identity.models import LinkedRecord, SearchEntry
 from familyview.identity.rules import jaro_winkler
 from familyview.sources.loading import insert_rows
-from familyview.sources.models import PersonRecord
+from familyview.sources.models import PersonRecord, Source
 
-CANDIDATES = 2000
+CANDIDATES = 100
+# A search that found fewer than this many records from its close look-ups also tries the
+# broad ones (any year, a sound-alike surname alone, trigrams).
+ENOUGH = 20
+FIELDS = (
+    "person_record_id",
+    "given",
+    "given_canonical",
+    "family",
+    "family_sound",
+    "surnames",
+    "birth_year",
+    "birth_month",
+    "birth_day",
+    "postcode",
+    "nhs_number",
+    "source_record_id",
+)
 _SOUNDEX = str.maketrans("bfpvcgjkqsxzdtlmnr", "111122222222334556", "aeiouyhw")
 
 
@@ -56,6 +76,13 @@ class PersonQuery:
         return plain(parts[0]) if len(parts) > 1 else ""
 
     @property
+    def family_whole(self) -> str:
+        """Every word after the given name as one surname ('Bonham Carter' ->
+        'bonhamcarter', as a record of 'Bonham-Carter' keeps it); else the family name."""
+        parts = self.name.split()
+        return plain("".join(parts[1:])) if len(parts) > 2 else self.family
+
+    @property
     def family(self) -> str:
         parts = self.name.split()
         return plain(parts[-1]) if parts else ""
@@ -80,62 +107,137 @@ class PersonMatch:
     reasons: list[str] = field(default_factory=list)
 
 
-def _candidates(query: PersonQuery, authority_ids: list[int]) -> list[int]:
-    """Records worth scoring: the closest look-ups first, so that a common surname cannot
-    crowd the right person out of the candidates."""
-    mine = Q(person_record__source__authority_id__in=authority_ids)
-    tiers: list[Q] = []
+def _close(query: PersonQuery) -> Q:
+    """Look-ups that each find few records, every one served by an index: together, in one
+    query, they hold the people a worker most likely means."""
+    close = Q(pk__in=[])
     nhs = re.sub(r"\D", "", query.nhs_number)
     if nhs:
-        tiers.append(Q(nhs_number=nhs))
+        close |= Q(nhs_number=nhs)
     if query.source_record_id.strip():
-        tiers.append(Q(source_record_id=query.source_record_id.strip()))
-    family, given = query.family, query.given
+        close |= Q(source_record_id=query.source_record_id.strip())
+    family, given, year = query.family, query.given, query.birth_year
+    years = Q(birth_year__range=(year - 1, year + 1)) if year else None
     if family:
-        surname = Q(family=family) | Q(surnames__contains=f" {family} ")
-        narrower = Q()
+        sound, part = soundex(family), Q(other_surnames__contains=f" {family} ")
         if given:
-            narrower |= Q(given_canonical=canonical_given(given)) | Q(given=given)
-        if query.birth_year:
-            narrower |= Q(birth_year=query.birth_year)
-        if narrower:
-            tiers.append(surname & narrower)
-        broad = surname | Q(family_sound=soundex(family))
-        if given:
-            broad |= Q(given_canonical=canonical_given(given), family_sound__startswith=family[0])
+            known_as = Q(given_canonical=canonical_given(given))
+            # The surname, a sound-alike of it, or an earlier one, with the given name.
+            close |= Q(family_sound=sound) & known_as | part & known_as
+            if query.family_whole != family:
+                whole = Q(family=query.family_whole)
+                close |= whole & (known_as | years) if years else whole
+            if year:
+                # A surname mistyped past sounding alike: the given name and the year.
+                close |= known_as & Q(birth_year=year)
         else:
-            # One word: it may be a given name.
-            broad |= Q(given=family) | Q(given_canonical=canonical_given(family))
-        tiers.append(broad)
+            # One word: a family name or a given name.
+            one = Q(family=family) | part | Q(given_canonical=canonical_given(family))
+            close |= one & years if years else one
+        if query.postcode.strip():
+            known = Q(family_sound=sound)
+            if given:
+                known |= Q(given_canonical=canonical_given(given))
+            close |= Q(postcode=postcode_key(query.postcode)) & known
+        if year:
+            # The surname, or one that sounds like it, with the year: a given name spelt
+            # another way. (With no given name, a year either side.)
+            in_year = Q(birth_year=year) if given else years
+            close |= Q(family_sound=sound) & in_year | part & in_year
     else:
         if query.postcode.strip():
-            tiers.append(Q(postcode=postcode_key(query.postcode)))
-        if query.birth_year:
-            dob = Q(birth_year=query.birth_year)
+            close |= Q(postcode=postcode_key(query.postcode))
+        if year:
+            dob = Q(birth_year=year)
             if query.birth_month:
                 dob &= Q(birth_month=query.birth_month)
             if query.birth_day:
                 dob &= Q(birth_day=query.birth_day)
-            tiers.append(dob)
-    found: dict[int, None] = {}
-    for tier in tiers:
-        if len(found) >= CANDIDATES:
-            break
-        rows = SearchEntry.objects.filter(tier & mine).values_list("pk", flat=True)
-        found.update(dict.fromkeys(rows[: CANDIDATES - len(found)]))
-    if family and connection.vendor == "postgresql" and len(found) < CANDIDATES:
-        # Trigrams catch typos the sound-alike key misses (a wrong first letter).
-        with connection.cursor() as cur:
-            cur.execute(
-                "SELECT e.person_record_id FROM identity_searchentry e "
-                "JOIN sources_personrecord r ON r.id = e.person_record_id "
-                "JOIN sources_source s ON s.id = r.source_id "
-                "WHERE e.family %% %s AND s.authority_id = ANY(%s) "
-                "ORDER BY similarity(e.family, %s) DESC LIMIT %s",
-                [family, list(authority_ids), family, CANDIDATES - len(found)],
+            close |= dob
+    return close
+
+
+def _broad(query: PersonQuery) -> Q | None:
+    """Look-ups for when the close ones found few: any year, the surname alone."""
+    family, given = query.family, query.given
+    if not family:
+        return None
+    broad = Q(family=family) | Q(family_sound=soundex(family))
+    if given:
+        broad |= Q(given_canonical=canonical_given(given), family_sound__startswith=family[0])
+    return broad
+
+
+def _rough(query: PersonQuery):
+    """A cheap fit worked out in the database, to keep the best candidates when a look-up
+    finds more than are scored: roughly twice _score's points, in whole numbers."""
+    terms = [Value(0)]
+    family, given = query.family, query.given
+    nhs = re.sub(r"\D", "", query.nhs_number)
+    if nhs:
+        terms.append(Case(When(nhs_number=nhs, then=20), default=0))
+    if query.source_record_id.strip():
+        terms.append(
+            Case(When(source_record_id=query.source_record_id.strip(), then=20), default=0)
+        )
+    if family:
+        terms.append(
+            Case(
+                When(family__in=sorted({family, query.family_whole}), then=8),
+                When(other_surnames__contains=f" {family} ", then=7),
+                When(family_sound=soundex(family), then=4),
+                # A mistyped surname that still starts right: ahead of other namesakes.
+                When(
+                    Q(family__startswith=family[:2]) | Q(family__startswith=query.family_whole[:2]),
+                    then=2,
+                ),
+                When(family__startswith=family[:1], then=1),
+                default=0,
             )
-            found.update(dict.fromkeys(r[0] for r in cur.fetchall()))
-    return list(found)
+        )
+    if given:
+        terms.append(Case(When(given_canonical=canonical_given(given), then=6), default=0))
+    if query.birth_year:
+        terms.append(Case(When(birth_year=query.birth_year, then=4), default=0))
+    if query.postcode.strip():
+        terms.append(Case(When(postcode=postcode_key(query.postcode), then=4), default=0))
+    return reduce(operator.add, terms)
+
+
+def _candidates(query: PersonQuery, authority_ids: list[int]) -> list[dict]:
+    """Search entries worth scoring, each with the person it is linked to: the close
+    look-ups first, the broad ones only when those found few, then (on PostgreSQL)
+    trigrams, which catch a mistyped first letter. Each is one query on SearchEntry alone,
+    best first by _rough; then one query finds the candidates' persons."""
+    mine = SearchEntry.objects.filter(authority_id__in=authority_ids)
+    rough = _rough(query)
+    found: dict[int, dict] = {}
+
+    order = ["-rough", "pk"]
+    if query.family and connection.vendor == "postgresql":
+        # Among equals, the surnames spelt most like the one typed.
+        mine = mine.annotate(alike=TrigramSimilarity("family", query.family_whole))
+        order = ["-rough", "-alike", "pk"]
+
+    def take(rows) -> None:
+        for row in (
+            rows.annotate(rough=rough).order_by(*order).values(*FIELDS)[: CANDIDATES - len(found)]
+        ):
+            found.setdefault(row["person_record_id"], row)
+
+    take(mine.filter(_close(query)))
+    broad = _broad(query)
+    if broad is not None and len(found) < ENOUGH:
+        take(mine.filter(broad).exclude(pk__in=list(found)))
+    family = query.family
+    if family and connection.vendor == "postgresql" and len(found) < ENOUGH:
+        take(mine.filter(family__trigram_similar=family).exclude(pk__in=list(found)))
+    person_of = dict(
+        LinkedRecord.objects.filter(person_record_id__in=list(found)).values_list(
+            "person_record_id", "person_id"
+        )
+    )
+    return [{**row, "person_id": person_of[rid]} for rid, row in found.items() if rid in person_of]
 
 
 def _score(query: PersonQuery, e: dict) -> tuple[float, list[str]]:
@@ -148,7 +250,13 @@ def _score(query: PersonQuery, e: dict) -> tuple[float, list[str]]:
         points.append((10, "source system identifier"))
     family, given = query.family, query.given
     if family:
-        points.append(_family_points(family, given, e))
+        points.append(
+            max(
+                _family_points(family, given, e),
+                _family_points(query.family_whole, given, e),
+                key=lambda p: p[0],
+            )
+        )
     if given:
         points.append(_given_points(given, e))
     if query.birth_year and e["birth_year"]:
@@ -208,21 +316,10 @@ def search_people(
     """The persons that fit a query best, within the given authorities."""
     if query.is_empty():
         return []
-    ids = set(_candidates(query, list(authority_ids)))
-    if not ids:
-        return []
-    entries = SearchEntry.objects.filter(pk__in=ids).values()
-    person_of = dict(
-        LinkedRecord.objects.filter(person_record_id__in=ids).values_list(
-            "person_record_id", "person_id"
-        )
-    )
     best: dict[str, PersonMatch] = {}
     records: dict[str, list[int]] = defaultdict(list)
-    for e in entries:
-        pid = person_of.get(e["person_record_id"])
-        if pid is None:
-            continue
+    for e in _candidates(query, list(authority_ids)):
+        pid = e["person_id"]
         records[pid].append(e["person_record_id"])
         score, why = _score(query, e)
         if pid not in best or score > best[pid].score:
@@ -239,9 +336,11 @@ def refresh_search_entries() -> int:
     entries, people = SearchEntry._meta.db_table, PersonRecord._meta.db_table
     with connection.cursor() as cur:
         cur.execute(
-            f"SELECT r.id, r.given_name, r.family_name, r.previous_names, r.birth_year, "  # noqa: S608
-            f"r.birth_month, r.birth_day, r.postcode, r.nhs_number, r.source_record_id, "
-            f"r.row_hash FROM {people} r LEFT JOIN {entries} e ON e.person_record_id = r.id "
+            f"SELECT r.id, s.authority_id, r.given_name, r.family_name, r.previous_names, "  # noqa: S608
+            f"r.birth_year, r.birth_month, r.birth_day, r.postcode, r.nhs_number, "
+            f"r.source_record_id, r.restricted, r.row_hash FROM {people} r "
+            f"JOIN {Source._meta.db_table} s ON s.id = r.source_id "
+            f"LEFT JOIN {entries} e ON e.person_record_id = r.id "
             f"WHERE e.person_record_id IS NULL OR e.row_hash <> r.row_hash"
         )
         stale = cur.fetchall()
@@ -253,23 +352,42 @@ def refresh_search_entries() -> int:
             f"ON r.id = e.person_record_id WHERE e.row_hash <> r.row_hash)"
         )
         rows = []
-        for rid, given, family, previous, year, month, day, postcode, nhs, sid, row_hash in stale:
+        for row in stale:
+            (
+                rid,
+                authority,
+                given,
+                family,
+                previous,
+                year,
+                month,
+                day,
+                postcode,
+                nhs,
+                sid,
+                restricted,
+                row_hash,
+            ) = row
             family_plain = plain(family)
             parts = surname_history(family, previous) or []
+            surnames = f" {' '.join(parts)} "[:300] if parts else ""
             rows.append(
                 (
                     rid,
+                    authority,
                     plain(given)[:100],
                     canonical_given(given)[:100],
                     family_plain[:100],
                     soundex(family_plain),
-                    f" {' '.join(parts)} "[:300] if parts else "",
+                    surnames,
+                    surnames if surnames.strip() != family_plain else "",
                     year,
                     month,
                     day,
                     postcode_key(postcode) or "",
                     nhs,
                     sid,
+                    restricted,
                     row_hash,
                 )
             )
@@ -278,17 +396,20 @@ def refresh_search_entries() -> int:
             entries,
             (
                 "person_record_id",
+                "authority_id",
                 "given",
                 "given_canonical",
                 "family",
                 "family_sound",
                 "surnames",
+                "other_surnames",
                 "birth_year",
                 "birth_month",
                 "birth_day",
                 "postcode",
                 "nhs_number",
                 "source_record_id",
+                "restricted",
                 "row_hash",
             ),
             rows,

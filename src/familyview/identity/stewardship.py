@@ -102,8 +102,8 @@ def decide_pair(review_pair_id: int, ruling: str, user: AbstractBaseUser, reason
         a, b = pair.record_a_id, pair.record_b_id
         if ruling == "not_sure":
             pair.status = ReviewPair.Status.NOT_SURE
-            pair.save(update_fields=["status"])
-            # ReviewPair has no place for who looked and why; the log keeps who (see report).
+            pair.not_sure_by, pair.not_sure_at, pair.not_sure_reason = user, timezone.now(), reason
+            pair.save(update_fields=["status", "not_sure_by", "not_sure_at", "not_sure_reason"])
             log.info("review pair %s: not sure (user %s)", pair.pk, user.pk)
             return Outcome(effect="The pair stays in the queue, after the pairs not yet looked at")
 

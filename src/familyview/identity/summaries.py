@@ -17,6 +17,7 @@ from django.utils import timezone
 from familyview.families.building import address_key
 from familyview.families.network import partial_address
 from familyview.identity.features import postcode_key
+from familyview.identity.models import SearchEntry
 from familyview.identity.search import PersonQuery, search_people
 from familyview.involvements.display import AgeBounds
 from familyview.sources.models import PersonRecord
@@ -130,11 +131,12 @@ def _at_shielded_addresses(
     postcodes = {postcode_key(a[2]) for a in addresses.values() if a and a[2]} - {None}
     if not postcodes:
         return set()
-    shielded = PersonRecord.objects.filter(
-        restricted=True,
-        search_entry__postcode__in=postcodes,
-        source__authority_id__in=authority_ids,
-    ).values_list("address_line1", "address_line2", "postcode", "uprn", "link__person_id")
+    at = SearchEntry.objects.filter(
+        restricted=True, postcode__in=postcodes, authority_id__in=authority_ids
+    ).values_list("person_record_id", flat=True)
+    shielded = PersonRecord.objects.filter(pk__in=at).values_list(
+        "address_line1", "address_line2", "postcode", "uprn", "link__person_id"
+    )
     places: dict[str, set[str | None]] = defaultdict(set)
     for line1, line2, postcode, uprn, owner in shielded:
         for key in _keys(line1, line2, postcode, uprn):
