@@ -14,7 +14,10 @@ def level(a: str | None, b: str | None) -> str:
     for lv in levels:
         if lv["sql_condition"] == "ELSE":
             return lv["label_for_charts"]
-        sql = f"SELECT coalesce(({lv['sql_condition']}), false) FROM (SELECT ? AS postcode_l, ? AS postcode_r)"
+        sql = (
+            f"SELECT coalesce(({lv['sql_condition']}), false) "
+            "FROM (SELECT ? AS postcode_l, ? AS postcode_r)"
+        )
         if con.execute(sql, [a and postcode_key(a), b and postcode_key(b)]).fetchone()[0]:
             return lv["label_for_charts"]
     raise AssertionError("no level")
