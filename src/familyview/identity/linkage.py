@@ -150,16 +150,16 @@ def _explanations(
         f"JOIN {for_review.physical_name} w ON p.unique_id_l = w.l AND p.unique_id_r = w.r"
     ).as_pyarrow_table()
     data = table.to_pydict()
+    # Each comparison's weights and levels, looked up once (not once per pair: a list of
+    # Nones built per pair and comparison made this quadratic in the review queue).
+    no_levels = [None] * table.num_rows
+    columns_of = [(w[3:], data[w], data.get(f"gamma_{w[3:]}", no_levels)) for w in weights]
     out = {}
     for i in range(table.num_rows):
         parts = [
-            {
-                "comparison": w[3:],
-                "weight": round(data[w][i], 2),
-                "level": data.get(f"gamma_{w[3:]}", [None] * table.num_rows)[i],
-            }
-            for w in weights
-            if data[w][i] is not None
+            {"comparison": name, "weight": round(weight[i], 2), "level": level[i]}
+            for name, weight, level in columns_of
+            if weight[i] is not None
         ]
         key = (data["unique_id_l"][i], data["unique_id_r"][i])
         out[key] = {"match_weight": data["match_weight"][i], "comparisons": parts}
