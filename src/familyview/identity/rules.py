@@ -5,8 +5,12 @@ then the pairs that must never be one person.
 """
 
 from collections import defaultdict
+from functools import lru_cache
 
 
+# Names repeat (a search scores one typed name against many records of a few surnames):
+# a pure function of two short strings is worth remembering.
+@lru_cache(maxsize=1 << 16)
 def jaro_winkler(a: str, b: str) -> float:
     """Jaro-Winkler similarity of two strings (1.0 the same, 0.0 nothing in common)."""
     if a == b:

@@ -250,13 +250,10 @@ def _score(query: PersonQuery, e: dict) -> tuple[float, list[str]]:
         points.append((10, "source system identifier"))
     family, given = query.family, query.given
     if family:
-        points.append(
-            max(
-                _family_points(family, given, e),
-                _family_points(query.family_whole, given, e),
-                key=lambda p: p[0],
-            )
-        )
+        found = _family_points(family, given, e)
+        if query.family_whole != family:
+            found = max(found, _family_points(query.family_whole, given, e), key=lambda p: p[0])
+        points.append(found)
     if given:
         points.append(_given_points(given, e))
     if query.birth_year and e["birth_year"]:
