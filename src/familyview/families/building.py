@@ -594,6 +594,14 @@ def build_families(progress: Progress | None = None) -> FamilyBuild:
         lock_index()
         # DELETE, not TRUNCATE: family views keep reading the old links until this commits.
         cur.execute(f"DELETE FROM {table}")  # noqa: S608
+        if connection.vendor == "postgresql":
+            # The index and the sources may have just changed wholesale (a first link, a
+            # large import): without fresh statistics the planner takes the tables for
+            # nearly empty and the mapping below ran for minutes instead of seconds (a
+            # 379,400-record authority, before autovacuum had been round).
+            t = _tables()
+            for name in ("rel", "linked", "record"):
+                cur.execute(f"ANALYZE {t[name]}")
         say("Mapping the sources' relationships onto persons")
         _insert_stated_links(cur, rules)
         say("Working out siblings")
