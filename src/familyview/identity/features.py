@@ -54,6 +54,7 @@ def nickname_table() -> dict[str, str]:
     return table
 
 
+@lru_cache(maxsize=200_000)
 def canonical_given(given: str) -> str:
     """The formal form of a given name, or the name itself."""
     name = plain(given)
@@ -76,9 +77,15 @@ def _surname_history(family_name: str, previous_names: str) -> tuple[str, ...]:
     return tuple(sorted(set(parts)))
 
 
+@lru_cache(maxsize=200_000)
 def postcode_key(postcode: str) -> str | None:
     """A postcode as it is compared: capitals, no spaces ('sk1 3xe' -> 'SK13XE')."""
     return "".join(postcode.split()).upper() or None
+
+
+@lru_cache(maxsize=50_000)
+def _dob(year: int, month: int, day: int) -> str:
+    return f"{year:04d}-{month:02d}-{day:02d}"
 
 
 def features(record: dict) -> dict:
@@ -96,7 +103,7 @@ def features(record: dict) -> dict:
         "birth_year": year,
         "birth_month": month,
         "birth_day": day,
-        "dob": f"{year:04d}-{month:02d}-{day:02d}" if year and month and day else None,
+        "dob": _dob(year, month, day) if year and month and day else None,
         "sex": record["sex"] if record["sex"] in ("female", "male") else None,
         "postcode": postcode_key(record["postcode"]),
         "uprn": record["uprn"] or None,
