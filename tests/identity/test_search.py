@@ -3,8 +3,9 @@
 import pytest
 
 from familyview.access.models import Authority
-from familyview.identity.models import LinkedRecord, LinkRun, Person
+from familyview.identity.models import LinkedRecord, LinkRun, Person, SearchEntry
 from familyview.identity.search import PersonQuery, refresh_search_entries, search_people, soundex
+from familyview.identity.summaries import find_people
 from familyview.sources.ingest import ingest
 from familyview.sources.models import PersonRecord, Source
 from tests.sources.extracts import person, write_extract
@@ -54,7 +55,9 @@ def people(tmp_path) -> dict[str, str]:
             person_record=record, person=p, match_probability=1.0, basis="alone", linked_by_run=run
         )
         results[record.source_record_id] = p.id
-    assert refresh_search_entries() == 5
+    # Each import made its own records' search entries; a link run finds none left to make.
+    assert refresh_search_entries() == 0
+    assert SearchEntry.objects.count() == 5
     return results
 
 
@@ -127,3 +130,71 @@ def test_results_say_why_they_fit(people):
 def test_soundex():
     assert soundex("smith") == soundex("smyth") == "s530"
     assert soundex("robert") == "r163"
+
+
+def test_an_import_that_shields_someone_withholds_their_housemates_address_at_once(tmp_path):
+    """The search results' address check reads search entries: an import refreshes its
+    own source's, so a record it has just shielded counts before the next link run."""
+    authority, _ = Authority.objects.get_or_create(code="stockport", defaults={"name": "S"})
+    Source.objects.create(authority=authority, code="GP", name="GP", service_category="health")
+    home = {"address_line1": "12 Mill Lane", "postcode": "SK4 1AA"}
+    rows = [
+        person("MUM", given_name="Rose", family_name="Hidden", date_of_birth="1990-01-02", **home),
+        person("KID", given_name="Amelia", family_name="Hidden", **home),
+    ]
+    assert ingest("GP", [write_extract(tmp_path / "1", "GP", people=rows)], "tests").ok
+    run = LinkRun.objects.create(mode="full")
+    for record in PersonRecord.objects.all():
+        LinkedRecord.objects.create(
+            person_record=record,
+            person=Person.objects.create(created_by_run=run),
+            match_probability=1.0,
+            basis="alone",
+            linked_by_run=run,
+        )
+    query = PersonQuery(name="Amelia Hidden")
+    [before] = [s for s in find_people(query, stockport()) if s.name == "Amelia Hidden"]
+    assert before.address_words == "Mill Lane, SK4"
+
+    rows[0] = {**rows[0], "restricted": "true"}
+    later = write_extract(tmp_path / "2", "GP", people=rows, extracted_at="2026-11-21T02:00:00Z")
+    assert ingest("GP", [later], "tests").ok
+
+    [after] = [s for s in find_people(query, stockport()) if s.name == "Amelia Hidden"]
+    assert after.address_withheld
+    assert after.address_words == "Address withheld"
+
+
+def test_a_mistyped_given_name_is_found_among_many_namesakes(tmp_path):
+    """A common surname can hold more people born in one year than search scores: the
+    database's rough ranking must still put a near spelling of the given name first."""
+    authority, _ = Authority.objects.get_or_create(code="stockport", defaults={"name": "S"})
+    Source.objects.create(authority=authority, code="GP", name="GP", service_category="health")
+    given = ["Oliver", "Harry", "George", "Noah", "Jack", "Leo", "Arthur", "Muhammad", "Oscar"]
+    rows = [
+        person(
+            f"S{n}",
+            given_name=given[n % len(given)],
+            family_name="Smith",
+            date_of_birth=f"2014-{1 + n % 12:02d}-{1 + n % 28:02d}",
+        )
+        for n in range(150)
+    ]
+    rows.append(
+        person("CAT", given_name="Catherine", family_name="Smith", date_of_birth="2014-03-07")
+    )
+    assert ingest("GP", [write_extract(tmp_path / "gp", "GP", people=rows)], "tests").ok
+    run = LinkRun.objects.create(mode="full")
+    for record in PersonRecord.objects.all():
+        LinkedRecord.objects.create(
+            person_record=record,
+            person=Person.objects.create(created_by_run=run),
+            match_probability=1.0,
+            basis="alone",
+            linked_by_run=run,
+        )
+    cat = LinkedRecord.objects.get(person_record__source_record_id="CAT").person_id
+
+    for typed in ("Cathrine Smith", "Catherin Smith"):
+        assert first(PersonQuery(name=typed, birth_year=2014)) == cat
+        assert first(PersonQuery(name=typed, birth_year=2014, birth_month=3, birth_day=7)) == cat

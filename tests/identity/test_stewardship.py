@@ -469,6 +469,8 @@ def test_decisions_survive_link_reruns(synthetic_authority, authority, steward):
     pair = ReviewPair.objects.filter(status="open", why_not_linked="").order_by("pk").first()
     assert pair is not None, "the synthetic authority should leave a pair to review"
     decide_pair(pair.pk, "same", steward, "checked both systems")
+    unsure = ReviewPair.objects.filter(status="open").order_by("pk").first()
+    decide_pair(unsure.pk, "not_sure", steward, "asked the GP, no answer yet")
 
     groups = persons()
     pair_persons = {person_of(pair.record_a), person_of(pair.record_b)}
@@ -493,3 +495,8 @@ def test_decisions_survive_link_reruns(synthetic_authority, authority, steward):
         assert index[kept[0]] == big
     pair.refresh_from_db()
     assert pair.status == ReviewPair.Status.DECIDED
+    # A full run writes the queue again: who was not sure, and why, stays with the pair.
+    again = ReviewPair.objects.get(record_a=unsure.record_a_id, record_b=unsure.record_b_id)
+    assert again.status == ReviewPair.Status.NOT_SURE
+    assert (again.not_sure_by, again.not_sure_reason) == (steward, "asked the GP, no answer yet")
+    assert again.not_sure_at is not None

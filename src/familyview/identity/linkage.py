@@ -494,9 +494,9 @@ def _write_review(
         if best is None or (p, reason) > best:
             unique[key] = (p, reason)
     earlier = {
-        (a, b): (pk, status)
-        for pk, a, b, status in ReviewPair.objects.values_list(
-            "pk", "record_a", "record_b", "status"
+        (a, b): (pk, status, not_sure)
+        for pk, a, b, status, *not_sure in ReviewPair.objects.values_list(
+            "pk", "record_a", "record_b", "status", "not_sure_by", "not_sure_at", "not_sure_reason"
         )
     }
     replaced = [earlier[k][0] for k in unique if k in earlier]
@@ -521,11 +521,13 @@ def _write_review(
             )
     rows = []
     for (a, b), (p, reason) in unique.items():
-        status = earlier.get((a, b), (None, ReviewPair.Status.OPEN))[1]
+        _, status, not_sure = earlier.get((a, b), (None, ReviewPair.Status.OPEN, None))
         if status == ReviewPair.Status.DECIDED:
             continue
         if status != ReviewPair.Status.NOT_SURE:
-            status = ReviewPair.Status.OPEN
+            status, not_sure = ReviewPair.Status.OPEN, None
+        # Who looked and was not sure, when and why, stays with the pair.
+        by, at, because = not_sure or (None, None, "")
         why = explanations.get((a, b)) or explanations.get((b, a)) or {}
         rows.append(
             (
@@ -537,6 +539,9 @@ def _write_review(
                 reason[:200],
                 status,
                 run.pk,
+                by,
+                at,
+                because,
             )
         )
     with connection.cursor() as cur:
@@ -552,6 +557,9 @@ def _write_review(
                 "why_not_linked",
                 "status",
                 "found_by_run_id",
+                "not_sure_by_id",
+                "not_sure_at",
+                "not_sure_reason",
             ),
             rows,
         )

@@ -196,9 +196,20 @@ def _rough(query: PersonQuery):
             )
         )
     if given:
-        terms.append(Case(When(given_canonical=canonical_given(given), then=6), default=0))
+        terms.append(
+            Case(
+                When(given_canonical=canonical_given(given), then=6),
+                # A mistyped given name that still starts right: ahead of other namesakes.
+                When(given__startswith=given[:2], then=2),
+                default=0,
+            )
+        )
     if query.birth_year:
         terms.append(Case(When(birth_year=query.birth_year, then=4), default=0))
+    if query.birth_month:
+        terms.append(Case(When(birth_month=query.birth_month, then=1), default=0))
+    if query.birth_day:
+        terms.append(Case(When(birth_day=query.birth_day, then=1), default=0))
     if query.postcode.strip():
         terms.append(Case(When(postcode=postcode_key(query.postcode), then=4), default=0))
     return reduce(operator.add, terms)
@@ -215,8 +226,11 @@ def _candidates(query: PersonQuery, authority_ids: list[int]) -> list[dict]:
 
     order = ["-rough", "pk"]
     if query.family and connection.vendor == "postgresql":
-        # Among equals, the surnames spelt most like the one typed.
-        mine = mine.annotate(alike=TrigramSimilarity("family", query.family_whole))
+        # Among equals, the names spelt most like the ones typed.
+        alike = TrigramSimilarity("family", query.family_whole)
+        if query.given:
+            alike = alike + TrigramSimilarity("given", query.given)
+        mine = mine.annotate(alike=alike)
         order = ["-rough", "-alike", "pk"]
 
     def take(rows) -> None:
@@ -328,9 +342,16 @@ def search_people(
     return [m for m in matches if m.score >= floor][:limit]
 
 
-def refresh_search_entries() -> int:
-    """Rebuild the search entries of records that are new or changed. Returns how many."""
+def refresh_search_entries(source_id: int | None = None) -> int:
+    """Rebuild the search entries of records that are new or changed (of one source, or
+    of all). Returns how many.
+
+    Each link run refreshes them all; each import refreshes its own source's, so that a
+    record an import has just shielded withholds its housemates' addresses from search
+    results at once, not from the next link run."""
     entries, people = SearchEntry._meta.db_table, PersonRecord._meta.db_table
+    one_source = "" if source_id is None else "AND r.source_id = %s"
+    params = [] if source_id is None else [source_id]
     with connection.cursor() as cur:
         cur.execute(
             f"SELECT r.id, s.authority_id, r.given_name, r.family_name, r.previous_names, "  # noqa: S608
@@ -338,7 +359,8 @@ def refresh_search_entries() -> int:
             f"r.source_record_id, r.restricted, r.row_hash FROM {people} r "
             f"JOIN {Source._meta.db_table} s ON s.id = r.source_id "
             f"LEFT JOIN {entries} e ON e.person_record_id = r.id "
-            f"WHERE e.person_record_id IS NULL OR e.row_hash <> r.row_hash"
+            f"WHERE (e.person_record_id IS NULL OR e.row_hash <> r.row_hash) {one_source}",
+            params,
         )
         stale = cur.fetchall()
         if not stale:
@@ -346,7 +368,8 @@ def refresh_search_entries() -> int:
         cur.execute(
             f"DELETE FROM {entries} WHERE person_record_id IN ("  # noqa: S608
             f"SELECT e.person_record_id FROM {entries} e JOIN {people} r "
-            f"ON r.id = e.person_record_id WHERE e.row_hash <> r.row_hash)"
+            f"ON r.id = e.person_record_id WHERE e.row_hash <> r.row_hash {one_source})",
+            params,
         )
         rows = []
         for row in stale:

@@ -22,6 +22,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
+from familyview.identity.search import refresh_search_entries
 from familyview.involvements.categories import category_codes
 from familyview.sources import validation as v
 from familyview.sources.loading import Load, cyclic_gc_paused
@@ -644,6 +645,7 @@ def _load(
         people_counts, record_id = load.people(
             people.columns, people.rows, people.held_keys, end_absent=people.ends_absent
         )
+        refresh_search_entries(source.pk)
         # Whatever this process checks itself first, while the other one finishes.
         relationships = checked_later("relationships")
         involvements = checked_later("involvements")

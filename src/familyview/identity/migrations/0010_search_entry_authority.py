@@ -6,9 +6,9 @@
 from django.db import migrations, models
 
 FILL = (
-    "UPDATE identity_searchentry SET authority_id = (SELECT s.authority_id "
+    "UPDATE identity_searchentry SET authority_id = COALESCE((SELECT s.authority_id "
     "FROM sources_personrecord r JOIN sources_source s ON s.id = r.source_id "
-    "WHERE r.id = identity_searchentry.person_record_id)"
+    "WHERE r.id = identity_searchentry.person_record_id), 0)"
 )
 
 
