@@ -173,7 +173,7 @@ class IdentityChange(models.Model):
 class SearchEntry(models.Model):
     """A person record's names, dates and places normalised for searching.
 
-    Rebuilt by each link run for records that are new or changed since.
+    Rebuilt for records that are new or changed: by each import (its source's) and each link run.
     """
 
     person_record = models.OneToOneField(
