@@ -10,7 +10,7 @@ import operator
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import reduce
+from functools import cached_property, lru_cache, reduce
 
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connection
@@ -43,6 +43,7 @@ FIELDS = (
 _SOUNDEX = str.maketrans("bfpvcgjkqsxzdtlmnr", "111122222222334556", "aeiouyhw")
 
 
+@lru_cache(maxsize=100_000)
 def soundex(name: str) -> str:
     """The sound-alike key of a (plain) name: 'smith' and 'smyth' -> 's530'."""
     if not name:
@@ -60,7 +61,11 @@ def soundex(name: str) -> str:
 
 @dataclass(frozen=True)
 class PersonQuery:
-    """What a worker typed: any of these may be empty."""
+    """What a worker typed: any of these may be empty.
+
+    The normalised forms below are worked out once per query (cached_property): the
+    look-ups use them, and the scoring uses them again for every candidate record.
+    """
 
     name: str = ""
     birth_year: int | None = None
@@ -70,30 +75,47 @@ class PersonQuery:
     nhs_number: str = ""
     source_record_id: str = ""
 
-    @property
+    @cached_property
     def given(self) -> str:
         parts = self.name.split()
         return plain(parts[0]) if len(parts) > 1 else ""
 
-    @property
+    @cached_property
+    def given_canonical(self) -> str:
+        return canonical_given(self.given)
+
+    @cached_property
+    def family(self) -> str:
+        parts = self.name.split()
+        return plain(parts[-1]) if parts else ""
+
+    @cached_property
     def family_whole(self) -> str:
         """Every word after the given name as one surname ('Bonham Carter' ->
         'bonhamcarter', as a record of 'Bonham-Carter' keeps it); else the family name."""
         parts = self.name.split()
         return plain("".join(parts[1:])) if len(parts) > 2 else self.family
 
-    @property
-    def family(self) -> str:
-        parts = self.name.split()
-        return plain(parts[-1]) if parts else ""
+    @cached_property
+    def family_sound(self) -> str:
+        return soundex(self.family)
+
+    @cached_property
+    def nhs(self) -> str:
+        """The NHS number's digits ("n/a" is none)."""
+        return re.sub(r"\D", "", self.nhs_number)
+
+    @cached_property
+    def source_id(self) -> str:
+        return self.source_record_id.strip()
+
+    @cached_property
+    def postcode_key(self) -> str:
+        return postcode_key(self.postcode) or ""
 
     def is_empty(self) -> bool:
         return not (
-            self.name.strip()
-            or self.birth_year
-            or self.postcode.strip()
-            or re.sub(r"\D", "", self.nhs_number)
-            or self.source_record_id.strip()
+            self.name.strip() or self.birth_year or self.postcode_key or self.nhs or self.source_id
         )
 
 
@@ -111,19 +133,18 @@ def _close(query: PersonQuery) -> Q:
     """Look-ups that each find few records, every one served by an index: together, in one
     query, they hold the people a worker most likely means."""
     close = Q(pk__in=[])
-    nhs = re.sub(r"\D", "", query.nhs_number)
-    if nhs:
-        close |= Q(nhs_number=nhs)
-    if query.source_record_id.strip():
-        close |= Q(source_record_id=query.source_record_id.strip())
+    if query.nhs:
+        close |= Q(nhs_number=query.nhs)
+    if query.source_id:
+        close |= Q(source_record_id=query.source_id)
     family, given, year = query.family, query.given, query.birth_year
     years = Q(birth_year__range=(year - 1, year + 1)) if year else None
     if family:
-        sound, part = soundex(family), Q(other_surnames__contains=f" {family} ")
+        sound, part = Q(family_sound=query.family_sound), Q(other_surnames__contains=f" {family} ")
+        known_as = Q(given_canonical=query.given_canonical)
         if given:
-            known_as = Q(given_canonical=canonical_given(given))
             # The surname, a sound-alike of it, or an earlier one, with the given name.
-            close |= Q(family_sound=sound) & known_as | part & known_as
+            close |= sound & known_as | part & known_as
             if query.family_whole != family:
                 whole = Q(family=query.family_whole)
                 close |= whole & (known_as | years) if years else whole
@@ -134,19 +155,16 @@ def _close(query: PersonQuery) -> Q:
             # One word: a family name or a given name.
             one = Q(family=family) | part | Q(given_canonical=canonical_given(family))
             close |= one & years if years else one
-        if query.postcode.strip():
-            known = Q(family_sound=sound)
-            if given:
-                known |= Q(given_canonical=canonical_given(given))
-            close |= Q(postcode=postcode_key(query.postcode)) & known
+        if query.postcode_key:
+            close |= Q(postcode=query.postcode_key) & (sound | known_as if given else sound)
         if year:
             # The surname, or one that sounds like it, with the year: a given name spelt
             # another way. (With no given name, a year either side.)
             in_year = Q(birth_year=year) if given else years
-            close |= Q(family_sound=sound) & in_year | part & in_year
+            close |= sound & in_year | part & in_year
     else:
-        if query.postcode.strip():
-            close |= Q(postcode=postcode_key(query.postcode))
+        if query.postcode_key:
+            close |= Q(postcode=query.postcode_key)
         if year:
             dob = Q(birth_year=year)
             if query.birth_month:
@@ -159,12 +177,12 @@ def _close(query: PersonQuery) -> Q:
 
 def _broad(query: PersonQuery) -> Q | None:
     """Look-ups for when the close ones found few: any year, the surname alone."""
-    family, given = query.family, query.given
+    family = query.family
     if not family:
         return None
-    broad = Q(family=family) | Q(family_sound=soundex(family))
-    if given:
-        broad |= Q(given_canonical=canonical_given(given), family_sound__startswith=family[0])
+    broad = Q(family=family) | Q(family_sound=query.family_sound)
+    if query.given:
+        broad |= Q(given_canonical=query.given_canonical, family_sound__startswith=family[0])
     return broad
 
 
@@ -173,23 +191,20 @@ def _rough(query: PersonQuery):
     finds more than are scored: roughly twice _score's points, in whole numbers."""
     terms = [Value(0)]
     family, given = query.family, query.given
-    nhs = re.sub(r"\D", "", query.nhs_number)
-    if nhs:
-        terms.append(Case(When(nhs_number=nhs, then=20), default=0))
-    if query.source_record_id.strip():
-        terms.append(
-            Case(When(source_record_id=query.source_record_id.strip(), then=20), default=0)
-        )
+    if query.nhs:
+        terms.append(Case(When(nhs_number=query.nhs, then=20), default=0))
+    if query.source_id:
+        terms.append(Case(When(source_record_id=query.source_id, then=20), default=0))
     if family:
+        starts = {family[:2], query.family_whole[:2]}
         terms.append(
             Case(
                 When(family__in=sorted({family, query.family_whole}), then=8),
                 When(other_surnames__contains=f" {family} ", then=7),
-                When(family_sound=soundex(family), then=4),
+                When(family_sound=query.family_sound, then=4),
                 # A mistyped surname that still starts right: ahead of other namesakes.
                 When(
-                    Q(family__startswith=family[:2]) | Q(family__startswith=query.family_whole[:2]),
-                    then=2,
+                    reduce(operator.or_, (Q(family__startswith=x) for x in sorted(starts))), then=2
                 ),
                 When(family__startswith=family[:1], then=1),
                 default=0,
@@ -198,20 +213,20 @@ def _rough(query: PersonQuery):
     if given:
         terms.append(
             Case(
-                When(given_canonical=canonical_given(given), then=6),
+                When(given_canonical=query.given_canonical, then=6),
                 # A mistyped given name that still starts right: ahead of other namesakes.
                 When(given__startswith=given[:2], then=2),
                 default=0,
             )
         )
-    if query.birth_year:
-        terms.append(Case(When(birth_year=query.birth_year, then=4), default=0))
-    if query.birth_month:
-        terms.append(Case(When(birth_month=query.birth_month, then=1), default=0))
-    if query.birth_day:
-        terms.append(Case(When(birth_day=query.birth_day, then=1), default=0))
-    if query.postcode.strip():
-        terms.append(Case(When(postcode=postcode_key(query.postcode), then=4), default=0))
+    for value, column, points in (
+        (query.birth_year, "birth_year", 4),
+        (query.birth_month, "birth_month", 1),
+        (query.birth_day, "birth_day", 1),
+        (query.postcode_key, "postcode", 4),
+    ):
+        if value:
+            terms.append(Case(When(**{column: value}, then=points), default=0))
     return reduce(operator.add, terms)
 
 
@@ -257,10 +272,9 @@ def _candidates(query: PersonQuery, authority_ids: list[int]) -> list[dict]:
 def _score(query: PersonQuery, e: dict) -> tuple[float, list[str]]:
     """How well one record fits the query (higher is better), and the words for why."""
     points: list[tuple[float, str]] = []
-    nhs = re.sub(r"\D", "", query.nhs_number)
-    if nhs and e["nhs_number"] == nhs:
+    if query.nhs and e["nhs_number"] == query.nhs:
         points.append((10, "NHS number"))
-    if query.source_record_id.strip() and e["source_record_id"] == query.source_record_id.strip():
+    if query.source_id and e["source_record_id"] == query.source_id:
         points.append((10, "source system identifier"))
     family, given = query.family, query.given
     if family:
@@ -269,11 +283,11 @@ def _score(query: PersonQuery, e: dict) -> tuple[float, list[str]]:
             found = max(found, _family_points(query.family_whole, given, e), key=lambda p: p[0])
         points.append(found)
     if given:
-        points.append(_given_points(given, e))
+        points.append(_given_points(query, e))
     if query.birth_year and e["birth_year"]:
         points.append(_birth_points(query, e))
-    if query.postcode.strip():
-        wanted = postcode_key(query.postcode) or ""
+    if query.postcode_key:
+        wanted = query.postcode_key
         if e["postcode"] == wanted:
             points.append((2, "postcode"))
         elif e["postcode"] and e["postcode"][:-3] == wanted[:-3]:
@@ -295,10 +309,11 @@ def _family_points(family: str, given: str, e: dict) -> tuple[float, str]:
     return 0, ""
 
 
-def _given_points(given: str, e: dict) -> tuple[float, str]:
+def _given_points(query: PersonQuery, e: dict) -> tuple[float, str]:
+    given = query.given
     if e["given"] == given:
         return 3, "given name"
-    if e["given_canonical"] and e["given_canonical"] == canonical_given(given):
+    if e["given_canonical"] and e["given_canonical"] == query.given_canonical:
         return 2.5, "given name in another form"
     if e["given"] and jaro_winkler(e["given"], given) >= 0.85:
         return 2, "given name, spelt differently"
