@@ -16,7 +16,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def people(tmp_path) -> dict[str, str]:
     """Records in two authorities, each its own person; returns source id -> person id."""
-    results = {}
     for code, authority, rows in [
         (
             "CSC",
@@ -44,21 +43,35 @@ def people(tmp_path) -> dict[str, str]:
         ),
         ("OTHER", "surrey", [person("E", given_name="Catherine", family_name="Smith-Jones")]),
     ]:
-        auth, _ = Authority.objects.get_or_create(code=authority, defaults={"name": authority})
-        Source.objects.create(authority=auth, code=code, name=code, service_category="early_help")
-        outcome = ingest(code, [write_extract(tmp_path / code, code, people=rows)], "tests")
-        assert outcome.ok, outcome.extract_import.message
+        load(tmp_path / code, code, rows, authority=authority)
+    results = each_record_its_own_person()
+    # Each import made its own records' search entries; a link run finds none left to make.
+    assert refresh_search_entries() == 0
+    assert SearchEntry.objects.count() == 5
+    return results
+
+
+def load(folder, code: str, rows: list[dict], authority: str = "stockport", **extract) -> None:
+    """Import these people as source `code` (registered on first use) of `authority`."""
+    auth, _ = Authority.objects.get_or_create(code=authority, defaults={"name": authority})
+    Source.objects.get_or_create(
+        authority=auth, code=code, defaults={"name": code, "service_category": "early_help"}
+    )
+    outcome = ingest(code, [write_extract(folder, code, people=rows, **extract)], "tests")
+    assert outcome.ok, outcome.extract_import.message
+
+
+def each_record_its_own_person() -> dict[str, str]:
+    """Every record a person of its own in the index; source id -> person id."""
     run = LinkRun.objects.create(mode="full")
+    persons = {}
     for record in PersonRecord.objects.all():
         p = Person.objects.create(created_by_run=run)
         LinkedRecord.objects.create(
             person_record=record, person=p, match_probability=1.0, basis="alone", linked_by_run=run
         )
-        results[record.source_record_id] = p.id
-    # Each import made its own records' search entries; a link run finds none left to make.
-    assert refresh_search_entries() == 0
-    assert SearchEntry.objects.count() == 5
-    return results
+        persons[record.source_record_id] = p.id
+    return persons
 
 
 def stockport() -> list[int]:
@@ -135,30 +148,19 @@ def test_soundex():
 def test_an_import_that_shields_someone_withholds_their_housemates_address_at_once(tmp_path):
     """The search results' address check reads search entries: an import refreshes its
     own source's, so a record it has just shielded counts before the next link run."""
-    authority, _ = Authority.objects.get_or_create(code="stockport", defaults={"name": "S"})
-    Source.objects.create(authority=authority, code="GP", name="GP", service_category="health")
     home = {"address_line1": "12 Mill Lane", "postcode": "SK4 1AA"}
     rows = [
         person("MUM", given_name="Rose", family_name="Hidden", date_of_birth="1990-01-02", **home),
         person("KID", given_name="Amelia", family_name="Hidden", **home),
     ]
-    assert ingest("GP", [write_extract(tmp_path / "1", "GP", people=rows)], "tests").ok
-    run = LinkRun.objects.create(mode="full")
-    for record in PersonRecord.objects.all():
-        LinkedRecord.objects.create(
-            person_record=record,
-            person=Person.objects.create(created_by_run=run),
-            match_probability=1.0,
-            basis="alone",
-            linked_by_run=run,
-        )
+    load(tmp_path / "1", "GP", rows)
+    each_record_its_own_person()
     query = PersonQuery(name="Amelia Hidden")
     [before] = [s for s in find_people(query, stockport()) if s.name == "Amelia Hidden"]
     assert before.address_words == "Mill Lane, SK4"
 
     rows[0] = {**rows[0], "restricted": "true"}
-    later = write_extract(tmp_path / "2", "GP", people=rows, extracted_at="2026-11-21T02:00:00Z")
-    assert ingest("GP", [later], "tests").ok
+    load(tmp_path / "2", "GP", rows, extracted_at="2026-11-21T02:00:00Z")
 
     [after] = [s for s in find_people(query, stockport()) if s.name == "Amelia Hidden"]
     assert after.address_withheld
@@ -168,8 +170,6 @@ def test_an_import_that_shields_someone_withholds_their_housemates_address_at_on
 def test_a_mistyped_given_name_is_found_among_many_namesakes(tmp_path):
     """A common surname can hold more people born in one year than search scores: the
     database's rough ranking must still put a near spelling of the given name first."""
-    authority, _ = Authority.objects.get_or_create(code="stockport", defaults={"name": "S"})
-    Source.objects.create(authority=authority, code="GP", name="GP", service_category="health")
     given = ["Oliver", "Harry", "George", "Noah", "Jack", "Leo", "Arthur", "Muhammad", "Oscar"]
     rows = [
         person(
@@ -183,17 +183,8 @@ def test_a_mistyped_given_name_is_found_among_many_namesakes(tmp_path):
     rows.append(
         person("CAT", given_name="Catherine", family_name="Smith", date_of_birth="2014-03-07")
     )
-    assert ingest("GP", [write_extract(tmp_path / "gp", "GP", people=rows)], "tests").ok
-    run = LinkRun.objects.create(mode="full")
-    for record in PersonRecord.objects.all():
-        LinkedRecord.objects.create(
-            person_record=record,
-            person=Person.objects.create(created_by_run=run),
-            match_probability=1.0,
-            basis="alone",
-            linked_by_run=run,
-        )
-    cat = LinkedRecord.objects.get(person_record__source_record_id="CAT").person_id
+    load(tmp_path / "gp", "GP", rows)
+    cat = each_record_its_own_person()["CAT"]
 
     for typed in ("Cathrine Smith", "Catherin Smith"):
         assert first(PersonQuery(name=typed, birth_year=2014)) == cat
