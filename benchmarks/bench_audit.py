@@ -15,47 +15,18 @@ import base64
 import datetime as dt
 import os
 import random
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bench_common
+
 CHECKPOINT_EVERY = 1000
 LEVELS = ("search", "results", "summary", "service_detail")
-
-# `familyview audit verify` in a process that reports its own peak memory when it ends:
-# VmHWM, its resident set's high-water mark (ru_maxrss would include this parent's, as
-# Linux keeps it across exec).
-MEASURED_VERIFY = """
-import sys
-from familyview.cli import main
-sys.argv = ["familyview", "audit", "verify"]
-try:
-    main()
-finally:
-    with open("/proc/self/status") as status:
-        peak = next(line.split()[1] for line in status if line.startswith("VmHWM:"))
-    print(f"peak_kb={peak}", file=sys.stderr)
-"""
-
-
-def database_url(base: str, name: str) -> str:
-    parts = urlsplit(base)
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
-def familyview(args: list[str], env: dict) -> subprocess.CompletedProcess:
-    return subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "familyview.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
 
 
 def events(count: int, seed: int):
@@ -170,7 +141,7 @@ def main() -> None:
     args = parser.parse_args()
 
     name = f"bench_audit_{os.getpid()}"
-    url = database_url(args.pg_url, name)
+    url = bench_common.create_database(args.pg_url, name)
     folder = Path(tempfile.mkdtemp(prefix="bench-audit-"))
     env = {
         **os.environ,
@@ -180,12 +151,8 @@ def main() -> None:
         "DJANGO_SETTINGS_MODULE": "familyview.settings",
     }
     os.environ.update(env)
-    with psycopg.connect(args.pg_url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
     try:
-        migrated = familyview(["migrate", "--verbosity", "0"], env)
-        if migrated.returncode:
-            sys.exit(f"migrate failed:\n{migrated.stdout}{migrated.stderr}")
+        bench_common.familyview(["migrate", "--verbosity", "0"], env)
         import django
 
         django.setup()
@@ -194,20 +161,15 @@ def main() -> None:
         print(f"  written in {wrote:.1f} s ({args.events / wrote:,.0f} events/s)")
 
         print("Verifying with `familyview audit verify` ...", flush=True)
-        started = time.perf_counter()
-        verified = subprocess.run(  # noqa: S603
-            [sys.executable, "-c", MEASURED_VERIFY], env=env, capture_output=True, text=True
-        )
-        seconds = time.perf_counter() - started
-        if verified.returncode:
-            sys.exit(f"verify found problems:\n{verified.stdout}{verified.stderr}")
-        peak_kb = int(verified.stderr.strip().splitlines()[-1].removeprefix("peak_kb="))
+        # Exits with verify's report if it found problems.
+        verified = bench_common.familyview(["audit", "verify"], env)
         print(f"  {verified.stdout.strip()}")
         walk = float(verified.stdout.rsplit(" checked in ", 1)[1].split(" s")[0])
         print(
             f"  events: {args.events:,}; seconds: {walk:.1f} verifying "
-            f"({seconds:.1f} with the process starting); events/s: {args.events / walk:,.0f}; "
-            f"peak memory: {peak_kb / 1024:,.0f} MB (the process's resident high-water mark)"
+            f"({verified.seconds:.1f} with the process starting); "
+            f"events/s: {args.events / walk:,.0f}; peak memory: {verified.peak_mb:,.0f} MB "
+            "(the process's resident high-water mark)"
         )
 
         print(f"Appending {args.appends:,} events with record_event ...", flush=True)
@@ -221,8 +183,7 @@ def main() -> None:
 
         connections.close_all()
         if not args.keep:
-            with psycopg.connect(args.pg_url, autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            bench_common.drop_database(args.pg_url, name)
         else:
             print(f"Kept database {url}; keys in {folder}")
 

@@ -9,34 +9,16 @@ of each run. A benchmark prints figures; it asserts nothing.
 import argparse
 import os
 import re
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import psycopg
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_common import create_database, drop_database, familyview
 
 DEFAULT_PEOPLE = 526_000  # about 1,000,000 person records
 NEW_PEOPLE = 5_300  # about 10,000 person records
-
-
-def run(args: list[str], env: dict) -> tuple[float, float, str]:
-    """Run a familyview command; its wall seconds, peak memory in GB, and output."""
-    started = time.perf_counter()
-    with subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "familyview.cli", *args],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    ) as process:
-        output = process.stdout.read() if process.stdout else ""
-        _, status, usage = os.wait4(process.pid, 0)
-        process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode:
-        sys.exit(f"familyview {' '.join(args)} failed:\n{output}")
-    return time.perf_counter() - started, usage.ru_maxrss / 1024 / 1024, output
 
 
 def rename_sources(folder: Path, suffix: str) -> None:
@@ -52,9 +34,9 @@ def rename_sources(folder: Path, suffix: str) -> None:
 
 
 def ingest_all(folder: Path, env: dict) -> None:
-    run(["sources", "load", str(folder / "sources.toml")], env)
+    familyview(["sources", "load", str(folder / "sources.toml")], env)
     for sub in sorted(p for p in folder.iterdir() if p.is_dir() and p.name != "truth"):
-        run(["ingest", "--quiet", "--source", sub.name, str(sub)], env)
+        familyview(["ingest", "--quiet", "--source", sub.name, str(sub)], env)
 
 
 def main() -> None:
@@ -63,16 +45,13 @@ def main() -> None:
     parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432/test")
     args = parser.parse_args()
     bench_db = "familyview_linkbench"
-    with psycopg.connect(args.pg_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {bench_db}")
-        conn.execute(f"CREATE DATABASE {bench_db}")
-    env = {**os.environ, "DATABASE_URL": args.pg_url.rsplit("/", 1)[0] + f"/{bench_db}"}
+    env = {**os.environ, "DATABASE_URL": create_database(args.pg_url, bench_db)}
     try:
         with tempfile.TemporaryDirectory(prefix="familyview-bench-link-") as tmp:
             base, extra = Path(tmp) / "base", Path(tmp) / "new"
             t0 = time.perf_counter()
-            run(["migrate", "--verbosity", "0"], env)
-            run(
+            familyview(["migrate", "--verbosity", "0"], env)
+            familyview(
                 [
                     "synth",
                     "--quiet",
@@ -88,11 +67,14 @@ def main() -> None:
             ingest_all(base, env)
             print(f"Set up {args.people:,} residents in {time.perf_counter() - t0:.0f}s")
 
-            seconds, memory, output = run(["link"], env)
-            print(output.strip().splitlines()[-1])
-            print(f"full link from scratch: {seconds:.1f}s wall, peak memory {memory:.2f} GB")
+            linked = familyview(["link"], env)
+            print(linked.stdout.strip().splitlines()[-1])
+            print(
+                f"full link from scratch: {linked.seconds:.1f}s wall, "
+                f"peak memory {linked.peak_mb / 1024:.2f} GB"
+            )
 
-            run(
+            familyview(
                 [
                     "synth",
                     "--quiet",
@@ -107,12 +89,14 @@ def main() -> None:
             )
             rename_sources(extra, "_NEW")
             ingest_all(extra, env)
-            seconds, memory, output = run(["link"], env)
-            print(output.strip().splitlines()[-1])
-            print(f"incremental link: {seconds:.1f}s wall, peak memory {memory:.2f} GB")
+            linked = familyview(["link"], env)
+            print(linked.stdout.strip().splitlines()[-1])
+            print(
+                f"incremental link: {linked.seconds:.1f}s wall, "
+                f"peak memory {linked.peak_mb / 1024:.2f} GB"
+            )
     finally:
-        with psycopg.connect(args.pg_url, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {bench_db}")
+        drop_database(args.pg_url, bench_db)
 
 
 if __name__ == "__main__":
