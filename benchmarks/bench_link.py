@@ -43,6 +43,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--people", type=int, default=DEFAULT_PEOPLE)
     parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432/test")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the benchmark's database (familyview_linkbench)"
+    )
     args = parser.parse_args()
     bench_db = "familyview_linkbench"
     env = {**os.environ, "DATABASE_URL": create_database(args.pg_url, bench_db)}
@@ -96,7 +99,8 @@ def main() -> None:
                 f"peak memory {linked.peak_mb / 1024:.2f} GB"
             )
     finally:
-        drop_database(args.pg_url, bench_db)
+        if not args.keep:
+            drop_database(args.pg_url, bench_db)
 
 
 if __name__ == "__main__":

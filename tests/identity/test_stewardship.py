@@ -410,6 +410,35 @@ def test_split_moves_records_to_a_new_person_kept_apart_from_the_rest(index, ste
     )
 
 
+def test_a_merge_and_a_split_update_the_families_at_once(index, steward):
+    from familyview.families.building import build_families
+    from familyview.families.factories import create_relationship
+    from familyview.families.models import FamilyBuild, FamilyLink
+
+    # Bob's GP record names a mother, also a GP record.
+    gp = index["gp2"].source.imports.get()
+    mother = a_record(index["gp2"].source.imports.get(), given_name="Mary")
+    mum = a_person(index["run"], mother)
+    create_relationship(gp, index["gp2"], mother, "mother")
+    build_families()
+
+    def family_of(person) -> set[tuple[str, str]]:
+        return set(
+            FamilyLink.objects.filter(person=person).values_list(
+                "related_person", "relationship_type"
+            )
+        )
+
+    assert family_of(index["big"]) == {(mum.pk, "mother")}
+    outcome = split_records(index["big"].pk, [index["gp2"].pk], steward, "Bob is her brother")
+    assert family_of(index["big"]) == set()
+    assert family_of(outcome.new_person_id) == {(mum.pk, "mother")}
+    merge_persons(index["small"].pk, outcome.new_person_id, steward, "Anne's record is Bob's")
+    assert family_of(index["small"]) == {(mum.pk, "mother")}
+    assert family_of(mum) == {(index["small"].pk, "child")}
+    assert FamilyBuild.objects.first().mode == FamilyBuild.Mode.UPDATE
+
+
 def test_split_refusals(index, steward):
     big = index["big"].pk
     everything = [index[k].pk for k in ("csc1", "gp1", "gp2")]

@@ -10,11 +10,22 @@ Three kinds of link, each with its provenance and confidence:
   where more people live at once than a household holds (hostels, refuges, blocks), and
   never through a shielded person's address (it would show where they live).
 
-A rebuild reads the index and writes every link in one transaction, holding the index's
-writer lock, so that a family view never sees half a rebuild or a rebuild half-way
-through a link run. Reads and writes are in bulk (COPY on PostgreSQL).
+A build reads the index and writes its links in one transaction, holding the index's
+writer lock, so that a family view never sees half a build or a build half-way through a
+link run. Reads and writes are in bulk (COPY on PostgreSQL).
+
+A full build rebuilds every link. An update (after an incremental link run, or a
+steward's merge or split) rebuilds only what the changed persons can have changed, and
+writes the same links a full build would:
+
+- the sources' relationships of the changed persons (and of the records that any import
+  since the last build created, changed or ended);
+- the worked-out siblings of every child of those persons' parents;
+- the households at every address those persons are recorded at: every pair of persons
+  there, worked out from everyone recorded at any address either of them has lived at.
 """
 
+import hashlib
 import logging
 import re
 import time
@@ -30,9 +41,11 @@ from pathlib import Path
 from typing import NamedTuple
 
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from familyview.families.models import (
+    CrowdedAddress,
     FamilyBuild,
     FamilyLink,
     SourceRelationship,
@@ -96,6 +109,11 @@ class BuildRules:
     derived_confidence: float
     max_household_size: int
     max_children_per_parent: int
+
+    @property
+    def digest(self) -> str:
+        """Which rules these are: links built by other rules are rebuilt in full."""
+        return hashlib.sha256(repr(self).encode()).hexdigest()
 
 
 def build_rules(path: Path | None = None) -> BuildRules:
@@ -257,12 +275,21 @@ def _inverse_sql() -> str:
     return f"CASE sr.relationship_type {whens} ELSE 'other_relative' END"
 
 
-def _insert_stated_links(cur, rules: BuildRules) -> None:
+def _insert_stated_links(cur, rules: BuildRules, records: str | None = None) -> None:
     """The sources' current relationships, mapped onto persons, both ways round, in one
     statement. One row per person, related person, type and source: a source saying it
     both ways round counts once (as it said it, most recently), and its "parent" the
-    other way round gives way to the mother or father it also names."""
+    other way round gives way to the mother or father it also names.
+
+    `records`: a temporary table of record ids; only relationships of those records
+    (every relationship of their persons, when they are all of their persons' records)."""
     t = _tables()
+    only = (
+        f" AND (sr.person_record_id IN (SELECT id FROM {records})"  # noqa: S608 (our table)
+        f" OR sr.related_record_id IN (SELECT id FROM {records}))"
+        if records
+        else ""
+    )
     # For each general word (parent), whether the same source names a particular one
     # (mother, father) for the same two persons: then the general one gives way.
     specific = ", ".join(
@@ -283,7 +310,7 @@ def _insert_stated_links(cur, rules: BuildRules) -> None:
     mapped = f"""
         SELECT s.authority_id, la.person_id AS a, lb.person_id AS b, sr.source_id,
                i.extracted_at AS said_at, sr.start_date, sr.end_date, sr.relationship_type,
-               {_inverse_sql()} AS inverse, %s * ({low}) AS confidence
+               {_inverse_sql()} AS inverse, %s * ({low}) AS confidence, sr.id AS said_as
         FROM {t["rel"]} sr
         JOIN {t["record"]} ra ON ra.id = sr.person_record_id AND ra.source_id = sr.source_id
         JOIN {t["record"]} rb ON rb.id = sr.related_record_id AND rb.source_id = sr.source_id
@@ -291,24 +318,25 @@ def _insert_stated_links(cur, rules: BuildRules) -> None:
         JOIN {t["linked"]} lb ON lb.person_record_id = sr.related_record_id
         JOIN {t["source"]} s ON s.id = sr.source_id
         LEFT JOIN {t["import"]} i ON i.id = sr.changed_by_import_id
-        WHERE sr.ended_at IS NULL AND la.person_id <> lb.person_id"""  # noqa: S608
+        WHERE sr.ended_at IS NULL AND la.person_id <> lb.person_id{only}"""  # noqa: S608
     sql = f"""
         INSERT INTO {t["link"]} ({", ".join(COLUMNS)})
         WITH mapped AS ({mapped}),
         said AS (
             SELECT authority_id, a AS person_id, b AS related_person_id, relationship_type,
-                   source_id, said_at, TRUE AS as_stated, start_date, end_date, confidence
+                   source_id, said_at, TRUE AS as_stated, start_date, end_date, confidence,
+                   said_as
             FROM mapped
             UNION ALL
             SELECT authority_id, b, a, inverse, source_id, said_at, FALSE, start_date,
-                   end_date, confidence
+                   end_date, confidence, said_as
             FROM mapped
         ),
         ranked AS (
             SELECT said.*, ROW_NUMBER() OVER (
                 PARTITION BY person_id, related_person_id, relationship_type, source_id
                 ORDER BY as_stated DESC, CASE WHEN said_at IS NULL THEN 1 ELSE 0 END,
-                         said_at DESC, confidence DESC
+                         said_at DESC, confidence DESC, said_as
             ) AS n
             FROM said
         ),
@@ -322,42 +350,57 @@ def _insert_stated_links(cur, rules: BuildRules) -> None:
     cur.execute(sql, [rules.source_confidence])
 
 
-def _family_statements(cur) -> list[tuple]:
+def _family_statements(cur, persons: str | None = None) -> list[tuple]:
     """What sources said about parents and siblings, as written: the makings of
-    worked-out siblings."""
+    worked-out siblings. `persons`: a temporary table of persons; only what was said
+    about them."""
     kinds = sorted(PARENTS | SIBLINGS | {"step_parent"})
+    only = f" AND person_id IN (SELECT id FROM {persons})" if persons else ""  # noqa: S608
     cur.execute(
         f"SELECT authority_id, person_id, related_person_id, relationship_type, "  # noqa: S608
         f"confidence FROM {FamilyLink._meta.db_table} "
-        f"WHERE basis = 'source' AND relationship_type IN ({', '.join(['%s'] * len(kinds))})",
+        f"WHERE basis = 'source' AND relationship_type IN ({', '.join(['%s'] * len(kinds))})"
+        f"{only}",
         kinds,
     )
     return cur.fetchall()
 
 
-def _mark_disputes(cur) -> None:
+def _mark_disputes(cur, persons: set[str] | None = None) -> int:
     """Mark every statement that another statement about the same two persons (from any
-    source, or worked out) contradicts. Run before households are written (living
-    together contradicts nothing)."""
+    source, or worked out) contradicts, and unmark any no longer contradicted; households
+    are left alone (living together contradicts nothing). `persons`: only statements
+    about them (their temporary table is `fv_family`). How many are marked."""
     t = FamilyLink._meta.db_table
-    cur.execute(f"SELECT id, person_id, related_person_id, relationship_type FROM {t}")  # noqa: S608
-    said: dict[tuple[str, str], list[tuple[int, str]]] = defaultdict(list)
-    for pk, person, related, rtype in cur.fetchall():
-        said[(person, related)].append((pk, rtype))
-    disputed = [
-        pk
-        for statements in said.values()
-        if len(statements) > 1
-        for pk, rtype in statements
-        if any(not compatible(rtype, other) for _pk, other in statements)
-    ]
-    del said
-    for i in range(0, len(disputed), 5000):
-        batch = disputed[i : i + 5000]
-        cur.execute(
-            f"UPDATE {t} SET disputed = TRUE WHERE id IN ({', '.join(['%s'] * len(batch))})",  # noqa: S608
-            batch,
+    sql = f"SELECT id, person_id, related_person_id, relationship_type, disputed FROM {t} "  # noqa: S608
+    sql += "WHERE basis <> 'household'"
+    if persons is not None:
+        sql += (
+            " AND person_id IN (SELECT id FROM fv_family UNION "  # noqa: S608
+            f"SELECT related_person_id FROM {t} WHERE person_id IN (SELECT id FROM fv_family))"
         )
+    cur.execute(sql)
+    said: dict[tuple[str, str], list[tuple[int, str, bool]]] = defaultdict(list)
+    for pk, person, related, rtype, flag in cur.fetchall():
+        if persons is None or person in persons or related in persons:
+            said[(person, related)].append((pk, rtype, flag))
+    mark: dict[bool, list[int]] = {True: [], False: []}
+    marked = 0
+    for statements in said.values():
+        for pk, rtype, flag in statements:
+            disputed = any(not compatible(rtype, other) for _pk, other, _f in statements)
+            marked += disputed
+            if disputed != bool(flag):
+                mark[disputed].append(pk)
+    del said
+    for value, ids in mark.items():
+        for i in range(0, len(ids), 5000):
+            batch = ids[i : i + 5000]
+            cur.execute(
+                f"UPDATE {t} SET disputed = %s WHERE id IN ({', '.join(['%s'] * len(batch))})",  # noqa: S608
+                [value, *batch],
+            )
+    return marked
 
 
 _EPOCH = datetime(1900, 1, 1, tzinfo=UTC)
@@ -375,15 +418,17 @@ class _Record(NamedTuple):
     end: date | None
 
 
-def _records(cur) -> tuple[list[_Record], set[str], int]:
+def _records(cur, persons: str | None = None) -> tuple[list[_Record], set[str], int]:
     """Every linked record with an address: its person, how sure, its address keys and
-    dates; the persons who are shielded (any record restricted); how many persons."""
+    dates; the persons who are shielded (any record restricted); how many persons.
+    `persons`: a temporary table of persons; only their records."""
     t = _tables()
     cur.execute(
         f"SELECT l.person_id, l.match_probability, s.authority_id, r.restricted, r.uprn, "  # noqa: S608
         f"r.address_line1, r.address_line2, r.postcode, r.address_from, r.ended_at "
         f"FROM {t['linked']} l JOIN {t['record']} r ON r.id = l.person_record_id "
         f"JOIN {t['source']} s ON s.id = r.source_id"
+        + (f" WHERE l.person_id IN (SELECT id FROM {persons})" if persons else "")  # noqa: S608
     )
     records: list[_Record] = []
     shielded: set[str] = set()
@@ -484,11 +529,19 @@ def _derived_siblings(stated: Iterable[tuple], rules: BuildRules) -> list[Row]:
     return rows
 
 
+class _Crowded(NamedTuple):
+    """An address too crowded to be a household, and who was recorded there."""
+
+    authority: int
+    key: str
+    persons: list[str]
+
+
 def _households(
     records: list[_Record], shielded: set[str], rules: BuildRules
-) -> tuple[list[Row], int]:
+) -> tuple[list[Row], list[_Crowded]]:
     """Household links between persons at the same address at overlapping times; and
-    how many addresses were too crowded to be a household."""
+    the addresses too crowded to be a household."""
     by_person: dict[str, list[_Record]] = defaultdict(list)
     for record in records:
         if record.person not in shielded:
@@ -515,13 +568,13 @@ def _households(
                         min(held[2], r.probability),
                     )
     cap = rules.max_household_size
-    pairs: dict[tuple[str, str], Row] = {}
-    crowded = 0
+    pairs: dict[tuple[str, str], tuple[tuple, Row]] = {}
+    crowded: list[_Crowded] = []
     for (auth, key), people in at.items():
         if len(people) < 2:
             continue
         if len(people) > 4 * cap:
-            crowded += 1
+            crowded.append(_Crowded(auth, key, sorted(people)))
             continue
         overlapping = [
             (a, b, max(_lo(sa), _lo(sb)), min(_hi(ea), _hi(eb)), min(pa, pb))
@@ -533,7 +586,7 @@ def _households(
             together[a] += 1
             together[b] += 1
         if together and max(together.values()) >= cap:
-            crowded += 1
+            crowded.append(_Crowded(auth, key, sorted(people)))
             continue
         by_uprn = key.startswith("u:")
         base = rules.uprn_confidence if by_uprn else rules.address_confidence
@@ -557,10 +610,12 @@ def _households(
                     end,
                     c,
                 )
+                # The surest stay; on a tie the latest: whatever order records came in.
+                rank = (c, hi, lo, key)
                 kept = pairs.get((x, y))
-                if kept is None or c > kept.confidence:
-                    pairs[(x, y)] = row
-    return list(pairs.values()), crowded
+                if kept is None or rank > kept[0]:
+                    pairs[(x, y)] = (rank, row)
+    return [row for _, row in pairs.values()], crowded
 
 
 def _lo(d: date | None) -> date:
@@ -581,54 +636,310 @@ class _Counts:
     crowded_addresses: int = 0
 
 
-def build_families(progress: Progress | None = None) -> FamilyBuild:
-    """Rebuild every family link from the person index, in one transaction."""
+def build_families(
+    progress: Progress | None = None, *, changed: Iterable[str] | None = None
+) -> FamilyBuild:
+    """Build family links from the person index, in one transaction.
+
+    `changed` None: rebuild every link. Otherwise the persons whose records changed (new,
+    moved between persons, changed): only the links they can have changed are rebuilt,
+    together with those of records any import since the last build created, changed or
+    ended. The result is the same as a full build's; it is one when there has been no
+    build yet or the building rules have changed since the last."""
     say = progress or (lambda message: log.info("%s", message))
     started_at = timezone.now()
     started = time.monotonic()
     rules = build_rules()
     counts = _Counts()
-    table = FamilyLink._meta.db_table
     with transaction.atomic(), connection.cursor() as cur:
         # Hold the index still while reading it and writing its families.
         lock_index()
-        # DELETE, not TRUNCATE: family views keep reading the old links until this commits.
-        cur.execute(f"DELETE FROM {table}")  # noqa: S608
-        if connection.vendor == "postgresql":
-            # The index and the sources may have just changed wholesale (a first link, a
-            # large import): without fresh statistics the planner takes the tables for
-            # nearly empty and the mapping below ran for minutes instead of seconds (a
-            # 379,400-record authority, before autovacuum had been round).
-            t = _tables()
-            for name in ("rel", "linked", "record"):
-                cur.execute(f"ANALYZE {t[name]}")
-        say("Mapping the sources' relationships onto persons")
-        _insert_stated_links(cur, rules)
-        say("Working out siblings")
-        derived = _derived_siblings(_family_statements(cur), rules)
-        insert_rows(cur, table, COLUMNS, derived)
-        # Before the households are written: living together never contradicts anything.
-        say("Marking where sources disagree")
-        _mark_disputes(cur)
-        say("Finding households")
-        records, shielded, counts.persons = _records(cur)
-        households, counts.crowded_addresses = _households(records, shielded, rules)
-        del records
-        insert_rows(cur, table, COLUMNS, households)
-        cur.execute(
-            f"SELECT basis, COUNT(*), SUM(CASE WHEN disputed THEN 1 ELSE 0 END) "  # noqa: S608
-            f"FROM {table} GROUP BY basis"
-        )
-        for basis, n, disputed in cur.fetchall():
-            setattr(counts, f"{basis}_links", n)
-            counts.disputed_links += disputed or 0
+        last = FamilyBuild.objects.order_by("-started_at", "-id").first()
+        full = changed is None or last is None or last.rules_digest != rules.digest
+        if full:
+            _build_all(cur, rules, counts, say)
+        else:
+            _update(cur, rules, set(changed), last.started_at, counts, say)
         result = FamilyBuild.objects.create(
             started_at=started_at,
+            mode=FamilyBuild.Mode.FULL if full else FamilyBuild.Mode.UPDATE,
+            rules_digest=rules.digest,
             seconds=round(time.monotonic() - started, 3),
             **counts.__dict__,
         )
-    if connection.vendor == "postgresql":
+    if full and connection.vendor == "postgresql":
         # Every row is new: let the planner know before the first family view reads them.
         with connection.cursor() as cur:
-            cur.execute(f"ANALYZE {table}")
+            cur.execute(f"ANALYZE {FamilyLink._meta.db_table}")
     return result
+
+
+def _build_all(cur, rules: BuildRules, counts: _Counts, say: Progress) -> None:
+    table = FamilyLink._meta.db_table
+    # DELETE, not TRUNCATE: family views keep reading the old links until this commits.
+    cur.execute(f"DELETE FROM {table}")  # noqa: S608
+    if connection.vendor == "postgresql":
+        # The index and the sources may have just changed wholesale (a first link, a
+        # large import): without fresh statistics the planner takes the tables for
+        # nearly empty and the mapping below ran for minutes instead of seconds (a
+        # 379,400-record authority, before autovacuum had been round).
+        t = _tables()
+        for name in ("rel", "linked", "record"):
+            cur.execute(f"ANALYZE {t[name]}")
+    say("Mapping the sources' relationships onto persons")
+    _insert_stated_links(cur, rules)
+    say("Working out siblings")
+    derived = _derived_siblings(_family_statements(cur), rules)
+    insert_rows(cur, table, COLUMNS, derived)
+    # Before the households are written: living together never contradicts anything.
+    say("Marking where sources disagree")
+    _mark_disputes(cur)
+    say("Finding households")
+    records, shielded, counts.persons = _records(cur)
+    households, crowded = _households(records, shielded, rules)
+    del records
+    insert_rows(cur, table, COLUMNS, households)
+    counts.crowded_addresses = len(crowded)
+    CrowdedAddress.objects.all().delete()
+    _write_crowded(cur, crowded)
+    cur.execute(
+        f"SELECT basis, COUNT(*), SUM(CASE WHEN disputed THEN 1 ELSE 0 END) "  # noqa: S608
+        f"FROM {table} GROUP BY basis"
+    )
+    for basis, n, disputed in cur.fetchall():
+        setattr(counts, f"{basis}_links", n)
+        counts.disputed_links += disputed or 0
+
+
+# ---- updating the links of changed persons ---------------------------------------------
+
+_PARENT_WORDS = tuple(sorted(PARENTS | {"step_parent"}))
+_CHILD_WORDS = ("child", "step_child")
+
+
+def _update(
+    cur, rules: BuildRules, changed: set[str], since: datetime, counts: _Counts, say: Progress
+) -> None:
+    """Rebuild the links the changed persons can have changed (see the module's notes)."""
+    table = FamilyLink._meta.db_table
+    scopes: list[str] = []
+
+    def scope(name: str, ids: Iterable, kind: str = "varchar(20)") -> str:
+        _temporary(cur, name, ids, kind)
+        scopes.append(name)
+        return name
+
+    if connection.vendor == "postgresql":
+        # A few thousand persons' links are a few thousand index look-ups: tell the
+        # planner that random reads cost what they do on solid-state disks, or it reads
+        # whole tables instead (0.5 s a statement at 1,000,000 records, not 0.05 s).
+        cur.execute("SET LOCAL random_page_cost = 1.1")
+    say("Finding who changed")
+    changed = changed | _changed_by_imports(cur, since, scope)
+    if not changed:
+        return
+    scope("fv_changed", changed)
+    parents_before, children_before = _kin(cur, "fv_changed")
+
+    say(f"Mapping the sources' relationships onto {len(changed):,} changed persons")
+    cur.execute(f"DROP TABLE IF EXISTS {_temp('fv_changed_records')}")
+    cur.execute(
+        f"CREATE TEMP TABLE fv_changed_records AS SELECT person_record_id AS id "  # noqa: S608
+        f"FROM {LinkedRecord._meta.db_table} WHERE person_id IN (SELECT id FROM fv_changed)"
+    )
+    scopes.append("fv_changed_records")
+    _delete_touching(cur, "source", "fv_changed")
+    _insert_stated_links(cur, rules, records="fv_changed_records")
+    counts.source_links = _count_touching(cur, "source", "fv_changed")
+
+    say("Working out their siblings")
+    parents_after, children_after = _kin(cur, "fv_changed")
+    # Every child of a parent the changed persons are or have (had) is worked out again.
+    scope("fv_parents", (parents_before | parents_after) - changed)
+    _, children_of_parents = _kin(cur, "fv_parents")
+    family = changed | children_before | children_after | children_of_parents
+    scope("fv_family", family)
+    # Their siblings, complete: everyone their parents had, and those children's parents.
+    parents_of_family, _ = _kin(cur, "fv_family")
+    scope("fv_their_parents", parents_of_family)
+    _, all_children = _kin(cur, "fv_their_parents")
+    scope("fv_siblings", family | all_children)
+    derived = [
+        row
+        for row in _derived_siblings(_family_statements(cur, "fv_siblings"), rules)
+        if row.person in family or row.related in family
+    ]
+    _delete_touching(cur, "derived", "fv_family")
+    insert_rows(cur, table, COLUMNS, derived)
+    counts.derived_links = len(derived)
+
+    say("Marking where sources disagree")
+    counts.disputed_links = _mark_disputes(cur, family)
+
+    say("Finding their households")
+    # Everyone recorded at an address a changed person is recorded at...
+    mine, _, _ = _records(cur, "fv_changed")
+    # (Where a changed person was one too many, the others may be a household now.)
+    were_crowded = set(
+        CrowdedAddress.objects.filter(person__in=changed).values_list("authority", "key")
+    )
+    addresses = {(r.authority, k) for r in mine for k in r.keys} | set(were_crowded)
+    housemates = _persons_at(cur, addresses, scope)
+    # A person merged away, or no longer recorded anywhere, loses the households it had.
+    housemates |= changed
+    # ...and, for each pair of them, everyone at any address either has lived at.
+    scope("fv_housemates", housemates)
+    theirs, _, _ = _records(cur, "fv_housemates")
+    # Everyone at these addresses is read: whether each is crowded is known afresh.
+    complete = {(r.authority, k) for r in theirs for k in r.keys} | addresses
+    neighbours = _persons_at(cur, complete, scope)
+    scope("fv_neighbours", neighbours | housemates)
+    records, shielded, _ = _records(cur, "fv_neighbours")
+    households, crowded = _households(records, shielded, rules)
+    households = [r for r in households if r.person in housemates or r.related in housemates]
+    _delete_touching(cur, "household", "fv_housemates")
+    insert_rows(cur, table, COLUMNS, households)
+    crowded = [c for c in crowded if (c.authority, c.key) in complete]
+    counts.crowded_addresses = len(crowded)
+    _forget_crowded(complete)
+    _write_crowded(cur, crowded)
+    counts.household_links = len(households)
+    counts.persons = len(family | housemates)
+    for name in scopes:
+        cur.execute(f"DROP TABLE IF EXISTS {_temp(name)}")
+
+
+def _write_crowded(cur, crowded: list[_Crowded]) -> None:
+    insert_rows(
+        cur,
+        CrowdedAddress._meta.db_table,
+        ("authority_id", "key", "person_id"),
+        [(c.authority, c.key, person) for c in crowded for person in c.persons],
+    )
+
+
+def _forget_crowded(addresses: set[tuple[int, str]]) -> None:
+    keys = {key for _, key in addresses}
+    known = CrowdedAddress.objects.values_list("pk", "authority_id", "key")
+    gone = [
+        pk
+        for pk, authority, key in known.iterator()
+        if key in keys and (authority, key) in addresses
+    ]
+    for i in range(0, len(gone), 5000):
+        CrowdedAddress.objects.filter(pk__in=gone[i : i + 5000]).delete()
+
+
+def _temp(name: str) -> str:
+    return name if connection.vendor == "postgresql" else f"temp.{name}"
+
+
+def _temporary(cur, name: str, ids: Iterable, kind: str) -> None:
+    """A temporary table `name` of these ids, for the statements of an update to join."""
+    cur.execute(f"DROP TABLE IF EXISTS {_temp(name)}")
+    cur.execute(f"CREATE TEMP TABLE {name} (id {kind} PRIMARY KEY)")
+    insert_rows(cur, name, ("id",), [(i,) for i in set(ids)])
+    if connection.vendor == "postgresql":
+        cur.execute(f"ANALYZE {name}")
+
+
+def _kin(cur, persons: str) -> tuple[set[str], set[str]]:
+    """The parents and step-parents, and the children and step-children, that sources
+    recorded of these persons (a temporary table)."""
+    words = _PARENT_WORDS + _CHILD_WORDS
+    cur.execute(
+        f"SELECT related_person_id, relationship_type FROM {FamilyLink._meta.db_table} "  # noqa: S608
+        f"WHERE basis = 'source' AND relationship_type IN ({', '.join(['%s'] * len(words))}) "
+        f"AND person_id IN (SELECT id FROM {persons})",
+        words,
+    )
+    parents: set[str] = set()
+    children: set[str] = set()
+    for related, rtype in cur.fetchall():
+        (children if rtype in _CHILD_WORDS else parents).add(related)
+    return parents, children
+
+
+def _touching(basis: str, persons: str) -> str:
+    """The links of this basis to or from these persons (a temporary table)."""
+    t = FamilyLink._meta.db_table
+    # Links are written both ways round: the other way round of the persons' own links
+    # are the links to them, found by the index on person without one on related person.
+    return (
+        f"FROM {t} WHERE id IN ("  # noqa: S608
+        f"SELECT l.id FROM {persons} p JOIN {t} l ON l.person_id = p.id "
+        f"WHERE l.basis = '{basis}' "
+        f"UNION SELECT r.id FROM {persons} p JOIN {t} l ON l.person_id = p.id "
+        f"JOIN {t} r ON r.person_id = l.related_person_id AND r.related_person_id = p.id "
+        f"WHERE l.basis = '{basis}' AND r.basis = '{basis}')"
+    )
+
+
+def _delete_touching(cur, basis: str, persons: str) -> None:
+    cur.execute(f"DELETE {_touching(basis, persons)}")
+
+
+def _count_touching(cur, basis: str, persons: str) -> int:
+    cur.execute(f"SELECT COUNT(*) {_touching(basis, persons)}")
+    return cur.fetchone()[0]
+
+
+def _changed_by_imports(cur, since: datetime, scope) -> set[str]:
+    """The persons of records, and of relationships, that an import since `since`
+    created, changed or ended (an import still under way counts too)."""
+    imports = ExtractImport.objects.filter(Q(finished_at__isnull=True) | Q(finished_at__gte=since))
+    found = list(imports.values_list("id", "source_id"))
+    if not found:
+        return set()
+    scope("fv_imports", {i for i, _ in found}, "bigint")
+    t = _tables()
+    # Only those sources' rows are read (by the indexes on source).
+    sources = ", ".join(str(int(s)) for s in sorted({s for _, s in found}))
+    # Column and table names of our own, source ids that are integers: no input.
+    by = (
+        f"x.source_id IN ({sources}) AND ("  # noqa: S608
+        + " OR ".join(
+            f"x.{c}_by_import_id IN (SELECT id FROM fv_imports)"  # noqa: S608
+            for c in ("created", "changed", "ended")
+        )
+        + ")"
+    )
+    cur.execute(
+        f"SELECT l.person_id FROM {t['record']} x JOIN {t['linked']} l "  # noqa: S608
+        f"ON l.person_record_id = x.id WHERE {by} "
+        f"UNION SELECT l.person_id FROM {t['rel']} x JOIN {t['linked']} l "
+        f"ON l.person_record_id = x.person_record_id WHERE {by} "
+        f"UNION SELECT l.person_id FROM {t['rel']} x JOIN {t['linked']} l "
+        f"ON l.person_record_id = x.related_record_id WHERE {by}"
+    )
+    return {pid for (pid,) in cur.fetchall()}
+
+
+def _persons_at(cur, keys: set[tuple[int, str]], scope) -> set[str]:
+    """Every person with a record at one of these addresses ((authority, address key))."""
+    uprns = {k[2:] for _, k in keys if k.startswith("u:")}
+    # Imports write postcodes one way (SK1 3XE); the key holds it without the space.
+    postcodes = set()
+    for _, k in keys:
+        if k.startswith("a:"):
+            code = k.rsplit("|", 1)[1]
+            postcodes.add(f"{code[:-3]} {code[-3:]}")
+    scope("fv_uprns", uprns, "varchar(12)")
+    scope("fv_postcodes", postcodes, "varchar(8)")
+    t = _tables()
+    at = (
+        f"SELECT l.person_id, s.authority_id, r.uprn, r.address_line1, r.address_line2, "  # noqa: S608
+        f"r.postcode FROM {{}} x JOIN {t['record']} r ON r.{{}} = x.id "
+        f"JOIN {t['linked']} l ON l.person_record_id = r.id "
+        f"JOIN {t['source']} s ON s.id = r.source_id"
+    )
+    cur.execute(f"{at.format('fv_uprns', 'uprn')} UNION {at.format('fv_postcodes', 'postcode')}")
+    found: set[str] = set()
+    for pid, authority, uprn, line1, line2, postcode in cur.fetchall():
+        if uprn and (authority, "u:" + uprn.strip()) in keys:
+            found.add(pid)
+        elif line1 and postcode:
+            key = address_key(line1, line2, postcode)
+            if key and (authority, "a:" + key) in keys:
+                found.add(pid)
+    return found

@@ -169,9 +169,23 @@ class FamilyLink(models.Model):
 
 
 class FamilyBuild(models.Model):
-    """One rebuild of every family link: what it found and how long it took."""
+    """One build of family links: what it found and how long it took.
+
+    A full build rebuilds every link and its figures are the authority's whole. An update
+    (after an incremental link run or a steward's merge or split) rebuilds only the links
+    of the persons that changed and of those whose links depend on them; its figures are
+    those persons and the links it wrote.
+    """
+
+    class Mode(models.TextChoices):
+        FULL = "full", "Every link rebuilt"
+        UPDATE = "update", "Links of changed persons rebuilt"
 
     started_at = models.DateTimeField()
+    mode = models.CharField(max_length=8, choices=Mode.choices, default=Mode.FULL)
+    # The building rules (building.toml) the links were built by: an update under
+    # different rules would leave links built by two sets of rules, so it builds in full.
+    rules_digest = models.CharField(max_length=64, blank=True)
     seconds = models.FloatField()
     persons = models.PositiveIntegerField()
     source_links = models.PositiveIntegerField()
@@ -187,3 +201,24 @@ class FamilyBuild(models.Model):
 
     def __str__(self) -> str:
         return f"family build {self.pk}"
+
+
+class CrowdedAddress(models.Model):
+    """Someone recorded at an address too crowded to be a household (a hostel, a block
+    recorded without flat numbers), as the last build found it.
+
+    When that person changes (moves away, or turns out to be someone else), updating the
+    families looks at the address again: without them the others may be a household.
+    """
+
+    authority = models.ForeignKey(
+        "access.Authority", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    # "u:<uprn>" or "a:<normalised first line>|<postcode>", as the build compares them.
+    key = models.CharField(max_length=300)
+    person = models.ForeignKey(
+        "identity.Person", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+
+    def __str__(self) -> str:
+        return f"crowded address of {self.person_id}"

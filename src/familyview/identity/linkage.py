@@ -175,21 +175,23 @@ def link(
     engine: str = "duckdb",
     spark_master: str | None = None,
 ) -> LinkRun:
-    """Build or update the person index, then every family. Returns the run with its counts."""
+    """Build or update the person index, then the families: every family after a full run,
+    only the changed persons' after an incremental one. Returns the run with its counts."""
     # Families are built from the index: imported here, as they come after it in the flow.
     from familyview.families.building import build_families
 
     with cyclic_gc_paused(), engines.open_engine(engine, spark_master=spark_master) as scorer:
-        run = _link(retrain, incremental, progress, scorer)
-        build_families(progress)
+        run, changed = _link(retrain, incremental, progress, scorer)
+        build_families(progress, changed=changed)
     return run
 
 
 def _link(
     retrain: bool, incremental: bool | None, progress: Progress | None, scorer: engines.Engine
-) -> LinkRun:
+) -> tuple[LinkRun, set[str] | None]:
     """One run; pairs are scored (and a model trained) on `scorer`, DuckDB or Spark.
-    Everything else is the same whichever engine scores."""
+    Everything else is the same whichever engine scores. Returns the run and, if it was
+    incremental, the persons whose records it changed (None: a full run, any may have)."""
     say = progress or (lambda message: log.info("%s", message))
     started = time.monotonic()
     limits = thresholds()
@@ -332,7 +334,7 @@ def _link(
                 ("id", "created_at", "created_by_run_id"),
                 [(pid, now, run.pk) for pid in assignment.created],
             )
-        _write_links(run, clustering, assignment, current, hashes)
+        written = _write_links(run, clustering, assignment, current, hashes)
         for i in range(0, len(assignment.retired), 5000):
             Person.objects.filter(id__in=assignment.retired[i : i + 5000]).update(
                 retired_at=timezone.now()
@@ -377,7 +379,13 @@ def _link(
         run.review_pairs = len(review)
         run.seconds = time.monotonic() - started
         run.save()
-    return run
+    if not incremental:
+        return run, None
+    # Whose family links can have changed: the persons a record joined or left, and
+    # those whose records' data or match probability changed.
+    changed = {assignment.person_of[r] for r in written}
+    changed |= {current[r][0] for r in written if r in current}
+    return run, changed
 
 
 def _existing_person_edges(previous: dict[int, str]) -> list[Edge]:
@@ -444,7 +452,8 @@ def _write_links(
     assignment,
     current: dict[int, tuple[str, float, str, str]],
     hashes: dict[int, str],
-) -> None:
+) -> list[int]:
+    """Write the records whose place in the index changed; returns them."""
     rows = []
     for record, pid in assignment.person_of.items():
         basis = clustering.basis[record]
@@ -472,6 +481,7 @@ def _write_links(
             ),
             rows,
         )
+    return [r[0] for r in rows]
 
 
 def _write_review(

@@ -325,6 +325,7 @@ def _move(
         steward=user,
     )
     _close_review_within(kept_records + records)
+    _update_families({gone.pk, kept.pk})
     return warnings
 
 
@@ -341,7 +342,17 @@ def _split_off(person: Person, records: list[int], user: AbstractBaseUser, reaso
         reason=reason,
         steward=user,
     )
+    _update_families({person.pk, new.pk})
     return new
+
+
+def _update_families(persons: set[str]) -> None:
+    """The family links of the persons a steward changed, at once (in the same
+    transaction), as a link run would have left them."""
+    # Families are built from the index: imported here, as they come after it in the flow.
+    from familyview.families.building import build_families
+
+    build_families(changed=persons)
 
 
 def _close_review_within(records: list[int]) -> None:

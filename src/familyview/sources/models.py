@@ -170,6 +170,9 @@ class PersonRecord(models.Model):
                 fields=["source", "source_record_id"], name="one_person_record_per_source_id"
             )
         ]
+        # Who else is recorded at an address: a family update finds a changed person's
+        # household by them.
+        indexes = [models.Index(fields=["uprn"]), models.Index(fields=["postcode"])]
 
     def __str__(self) -> str:
         # Opaque on purpose: this string can reach logs.
