@@ -1,5 +1,7 @@
 """Shared fixtures. Tests run on the database DATABASE_URL names (PostgreSQL or SQLite)."""
 
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,8 @@ pytest_plugins = ["tests.e2e.fixtures"]
 
 def pytest_configure(config):
     config.pluginmanager.register(PersonalDataScan(), "personal-data-scan")
+    # Link runs keep record features between runs: in this run's own folder.
+    settings.LINKAGE_STORE_DIR = Path(tempfile.mkdtemp(prefix="familyview-linkage-"))
     # A SQLite test database is a file (so that real `familyview` processes can share it);
     # a run that was killed can leave its journal files behind, which SQLite would then
     # apply to the new database.
@@ -22,6 +26,10 @@ def pytest_configure(config):
     if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3") and test_name:
         for suffix in ("", "-wal", "-shm", "-journal"):
             Path(f"{test_name}{suffix}").unlink(missing_ok=True)
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(settings.LINKAGE_STORE_DIR, ignore_errors=True)
 
 
 def pytest_collection_modifyitems(config, items):

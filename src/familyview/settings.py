@@ -13,6 +13,8 @@ import dj_database_url
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent.parent
 VAR_DIR = Path(os.environ.get("FAMILYVIEW_VAR_DIR", PROJECT_DIR / "var"))
+# Where `familyview link` keeps every record's features between runs (identity/feature_store.py).
+LINKAGE_STORE_DIR = Path(os.environ.get("FAMILYVIEW_LINKAGE_STORE", VAR_DIR / "linkage"))
 
 
 def _flag(name: str, default: bool) -> bool:

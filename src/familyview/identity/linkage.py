@@ -23,7 +23,7 @@ from splink.internals.database_api import DatabaseAPI
 from familyview.identity import engines
 from familyview.identity import model as linkage_model
 from familyview.identity.clusters import Edge, assign_persons, cluster
-from familyview.identity.features import features
+from familyview.identity.feature_store import read_features
 from familyview.identity.locking import lock_index
 from familyview.identity.models import (
     IdentityChange,
@@ -38,31 +38,10 @@ from familyview.identity.models import (
 from familyview.identity.rules import deterministic_pairs, must_stay_apart
 from familyview.identity.search import refresh_search_entries
 from familyview.sources.loading import cyclic_gc_paused, insert_rows
-from familyview.sources.models import PersonRecord, Source
 
 log = logging.getLogger(__name__)
 THRESHOLDS_FILE = Path(__file__).with_name("thresholds.toml")
 Progress = Callable[[str], None]
-
-SCHEMA = pa.schema(
-    [
-        ("unique_id", pa.int64()),
-        ("authority", pa.int64()),
-        ("source", pa.string()),
-        ("given_name", pa.string()),
-        ("given_canonical", pa.string()),
-        ("family_name", pa.string()),
-        ("surnames", pa.list_(pa.string())),
-        ("birth_year", pa.int64()),
-        ("birth_month", pa.int64()),
-        ("birth_day", pa.int64()),
-        ("dob", pa.string()),
-        ("sex", pa.string()),
-        ("postcode", pa.string()),
-        ("uprn", pa.string()),
-        ("nhs_number", pa.string()),
-    ]
-)
 
 
 @dataclass(frozen=True)
@@ -80,43 +59,6 @@ def thresholds(path: Path = THRESHOLDS_FILE) -> Thresholds:
     if not 0 < t.lower < t.upper <= 1:
         raise ValueError(f"{path}: need 0 < lower < upper <= 1")
     return t
-
-
-def load_features(record_ids: list[int] | None = None) -> list[dict]:
-    """Every person record (or the ones named) as the model sees it."""
-    table = PersonRecord._meta.db_table
-    source_table = Source._meta.db_table
-    sql = (
-        f"SELECT r.id, s.authority_id, s.code, r.given_name, r.family_name, "  # noqa: S608
-        f"r.previous_names, r.birth_year, r.birth_month, r.birth_day, r.sex, r.postcode, "
-        f"r.uprn, r.nhs_number "
-        f"FROM {table} r JOIN {source_table} s ON s.id = r.source_id"
-    )
-    columns = [
-        "id",
-        "authority_id",
-        "source_code",
-        "given_name",
-        "family_name",
-        "previous_names",
-        "birth_year",
-        "birth_month",
-        "birth_day",
-        "sex",
-        "postcode",
-        "uprn",
-        "nhs_number",
-    ]
-    params: list = []
-    if record_ids is not None:
-        if not record_ids:
-            return []
-        sql += f" WHERE r.id IN ({', '.join(['%s'] * len(record_ids))})"
-        params = list(record_ids)
-    with connection.cursor() as cur:
-        cur.execute(sql + " ORDER BY r.id", params)
-        rows = cur.fetchall()
-    return [features(dict(zip(columns, row, strict=True))) for row in rows]
 
 
 def _pairs(predictions, lower: float) -> list[Edge]:
@@ -202,9 +144,9 @@ def _link(
     if incremental is None:
         incremental = bool(previous) and saved is not None and not retrain
     say("Reading person records")
-    records = load_features()
-    by_id = {r["unique_id"]: r for r in records}
-    hashes = _record_hashes()
+    table, worked_out, hashes = read_features()
+    say(f"{table.num_rows:,} person records, {worked_out:,} of them new or changed")
+    ids = table.column("unique_id").to_pylist()
     changed_since = {
         r for r, link in current.items() if link[3] and hashes.get(r, link[3]) != link[3]
     }
@@ -212,21 +154,20 @@ def _link(
     # still counts when identifiers are handed out (`claims`).
     claims = dict(previous)
     previous = {r: pid for r, pid in previous.items() if r not in changed_since}
-    new_ids = [r["unique_id"] for r in records if r["unique_id"] not in previous]
+    new_ids = [r for r in ids if r not in previous]
 
     db_api = scorer.db_api
-    # Built once: the new and the indexed records are filtered from it, not built again
-    # from a million dicts (about 8 s of an incremental run at 1,000,000 records).
-    table = pa.Table.from_pylist(records, schema=SCHEMA)
+    # The new and the indexed records are filtered from this one table, never built again
+    # from a million dicts.
     everything = db_api.register(table, dataset_display_name="person_records")
     if saved is None or retrain:
-        say(f"Training the linkage model on {len(records):,} records")
-        linker = linkage_model.train(everything, len(records))
+        say(f"Training the linkage model on {len(ids):,} records")
+        linker = linkage_model.train(everything, len(ids))
         # Kept in DuckDB's SQL whichever engine trained it, so either engine reuses it.
         settings = linkage_model.in_dialect(linker.misc.save_model_to_json(), "duckdb")
         version = (saved.version + 1) if saved else 1
         saved = LinkageModel.objects.create(
-            version=version, trained_on_records=len(records), splink_settings=settings
+            version=version, trained_on_records=len(ids), splink_settings=settings
         )
     else:
         linker = linkage_model.trained(everything, saved.splink_settings)
@@ -253,7 +194,7 @@ def _link(
     elif incremental:
         prediction_sets = []
     else:
-        say(f"Scoring candidate pairs among {len(records):,} records")
+        say(f"Scoring candidate pairs among {len(ids):,} records")
         prediction_sets = [
             linker.inference.predict(threshold_match_probability=limits.lower, warning_mode="never")
         ]
@@ -261,8 +202,11 @@ def _link(
     for predictions in prediction_sets:
         edges.extend(_pairs(predictions, limits.lower))
     pairs_scored = len(edges)
-    edges.extend((a, b, 1.0, "deterministic") for a, b in deterministic_pairs(records))
-    in_play: set[int] = set(by_id)
+    edges.extend(
+        (a, b, 1.0, "deterministic")
+        for a, b in deterministic_pairs(_sharing_numbers(table, new_ids if incremental else None))
+    )
+    in_play: set[int] = set(ids)
     if incremental:
         # Only the persons a new record could join are regrouped; the rest of the index
         # stands as it is. Those persons' records are held together as they were.
@@ -279,6 +223,9 @@ def _link(
     different = {
         frozenset((d.record_a_id, d.record_b_id)) for d in decisions if d.ruling == "different"
     }
+    # The records the rules will look at: those in play, and those stewards ruled on.
+    ruled = {r for d in decisions for r in (d.record_a_id, d.record_b_id)}
+    by_id = _as_dicts(table, None if len(in_play) == len(ids) else in_play | ruled)
     same = [
         (d.record_a_id, d.record_b_id)
         for d in decisions
@@ -370,7 +317,7 @@ def _link(
         )
         refresh_search_entries()
         run.finished_at = timezone.now()
-        run.records = len(records)
+        run.records = len(ids)
         run.pairs_scored = pairs_scored
         run.persons = LinkedRecord.objects.values("person").distinct().count()
         run.persons_created = len(assignment.created)
@@ -386,6 +333,27 @@ def _link(
     changed = {assignment.person_of[r] for r in written}
     changed |= {current[r][0] for r in written if r in current}
     return run, changed
+
+
+def _as_dicts(table: pa.Table, wanted: set[int] | None) -> dict[int, dict]:
+    """These records' features (all, if None) by id, as the rules read them."""
+    if wanted is not None:
+        ids = pa.array(sorted(wanted), type=pa.int64())
+        table = table.filter(pc.is_in(table.column("unique_id"), value_set=ids))
+    return {r["unique_id"]: r for r in table.to_pylist()}
+
+
+def _sharing_numbers(table: pa.Table, new_ids: list[int] | None) -> list[dict]:
+    """The records that could pair on an NHS number: all with one, or (when linking new
+    records) those with a new record's number."""
+    numbers = table.column("nhs_number")
+    if new_ids is not None:
+        new = table.filter(
+            pc.is_in(table.column("unique_id"), value_set=pa.array(new_ids, type=pa.int64()))
+        )
+        wanted = pc.drop_null(new.column("nhs_number")).unique()
+        return table.filter(pc.is_in(numbers, value_set=wanted)).to_pylist()
+    return table.filter(pc.is_valid(numbers)).to_pylist()
 
 
 def _existing_person_edges(previous: dict[int, str]) -> list[Edge]:
@@ -431,12 +399,6 @@ def _current_links() -> dict[int, tuple[str, float, str, str]]:
             f"record_hash FROM {LinkedRecord._meta.db_table}"
         )
         return {r: (pid, p, b, h) for r, pid, p, b, h in cur.fetchall()}
-
-
-def _record_hashes() -> dict[int, str]:
-    with connection.cursor() as cur:
-        cur.execute(f"SELECT id, row_hash FROM {PersonRecord._meta.db_table}")  # noqa: S608
-        return dict(cur.fetchall())
 
 
 def _person_ages(person_ids: set[str]) -> dict[str, int]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.core.paginator import Page, Paginator
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 
-from familyview.identity.linkage import load_features
+from familyview.identity.feature_store import load_features
 from familyview.identity.models import (
     IdentityChange,
     LinkedRecord,
