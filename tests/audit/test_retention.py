@@ -181,6 +181,21 @@ def test_a_run_removes_exactly_what_the_rules_say(held, rules):
     }
 
 
+def test_removed_records_do_not_outlive_the_run_in_the_linkage_store(
+    held, rules, django_capture_on_commit_callbacks
+):
+    from familyview.identity.feature_store import read_features, store_path
+
+    read_features()
+    assert store_path().exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        run_retention(rules=rules, now=NOW, dry_run=True)
+    assert store_path().exists()  # a dry run removes nothing
+    with django_capture_on_commit_callbacks(execute=True):
+        run_retention(rules=rules, now=NOW)
+    assert not store_path().exists()
+
+
 def test_each_rule_reports_what_it_removed(held, rules):
     result = run_retention(rules=rules, now=NOW)
 

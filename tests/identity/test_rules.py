@@ -68,6 +68,15 @@ def test_a_nickname_or_a_typo_is_not_a_different_name():
     )
 
 
+def test_a_familiar_form_of_two_names_is_either_of_them():
+    # "Chris" is Christina's and Christopher's; "Charlie" Charles's and Charlotte's.
+    for short, full in (("chris", "christopher"), ("chris", "christina"), ("charlie", "charlotte")):
+        assert must_stay_apart(rec(1, "A", given_name=short), rec(2, "B", given_name=full)) is None
+    # Twins Christopher and Christina are still two people.
+    a, b = rec(1, "A", given_name="christopher"), rec(2, "B", given_name="christina")
+    assert "twins" in must_stay_apart(a, b)
+
+
 def test_different_valid_nhs_numbers_stay_apart():
     reason = must_stay_apart(
         rec(1, "A", nhs_number="9434765919"), rec(2, "B", nhs_number="4010232137")

@@ -189,3 +189,13 @@ def test_a_mistyped_given_name_is_found_among_many_namesakes(tmp_path):
     for typed in ("Cathrine Smith", "Catherin Smith"):
         assert first(PersonQuery(name=typed, birth_year=2014)) == cat
         assert first(PersonQuery(name=typed, birth_year=2014, birth_month=3, birth_day=7)) == cat
+
+
+def test_a_changed_nickname_table_makes_every_entry_again(people, monkeypatch):
+    from familyview.identity import search
+
+    assert refresh_search_entries() == 0
+    monkeypatch.setattr(search, "names_version", lambda: "a newer table")
+    assert refresh_search_entries() == 5
+    assert set(SearchEntry.objects.values_list("names_version", flat=True)) == {"a newer table"}
+    assert refresh_search_entries() == 0

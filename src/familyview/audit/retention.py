@@ -40,6 +40,7 @@ from familyview.audit.models import AuditEvent, AuditRetentionFloor
 from familyview.audit.privacy_models import CLOSED_STATUSES, PrivacyAlert
 from familyview.audit.pruning import PruneRefused, newest_checkpoint_before, prune_through
 from familyview.families.models import SourceRelationship
+from familyview.identity.feature_store import forget_features
 from familyview.identity.locking import lock_index
 from familyview.identity.models import LinkedRecord, Person
 from familyview.involvements.models import Involvement
@@ -287,6 +288,10 @@ def run_retention(
                 from familyview.families.building import build_families
 
                 build_families()
+            if any(o.removed.get("person records") for o in outcomes):
+                # Link runs keep record features outside the database: removed records
+                # must not outlive the run there (the next link run works them out anew).
+                transaction.on_commit(forget_features)
             event = record_event(
                 None,
                 "retention.run",

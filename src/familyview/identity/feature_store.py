@@ -10,6 +10,10 @@ every column its import wrote; an import that changes a record writes a new one)
 source's code and authority. The next run works out again only the records that are new
 or whose fingerprint differs. A missing, old or unreadable file costs time, never
 correctness.
+
+The store holds identifying details (names, dates of birth, NHS numbers, postcodes): it is
+written readable by the service account only, and a retention run that removes records
+deletes it, so that removed records do not outlive the run there.
 """
 
 import hashlib
@@ -23,7 +27,7 @@ import pyarrow.parquet as pq
 from django.conf import settings
 from django.db import connection
 
-from familyview.identity.features import NICKNAMES_FILE, features
+from familyview.identity.features import features, names_version
 from familyview.sources.models import PersonRecord, Source
 
 log = logging.getLogger(__name__)
@@ -116,8 +120,7 @@ def store_path() -> Path:
 
 
 def _version() -> str:
-    nicknames = hashlib.sha256(NICKNAMES_FILE.read_bytes()).hexdigest()[:16]
-    return f"{FEATURES_VERSION}-{nicknames}"
+    return f"{FEATURES_VERSION}-{names_version()}"
 
 
 def _kept(path: Path) -> pa.Table | None:
@@ -172,11 +175,19 @@ def read_features(path: Path | None = None) -> tuple[pa.Table, int, dict[int, st
 
 
 def _keep(table: pa.Table, path: Path) -> None:
-    """Write the store whole, then put it in place: a reader never sees half of it."""
+    """Write the store whole, readable by this service account only, then put it in
+    place: a reader never sees half of it."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         partial = path.with_suffix(f".{os.getpid()}.partial")
-        pq.write_table(table.replace_schema_metadata({"version": _version()}), partial)
+        with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as f:
+            pq.write_table(table.replace_schema_metadata({"version": _version()}), f)
         partial.replace(path)
     except OSError as error:
         log.warning("The record features could not be kept for the next run (%s)", error)
+
+
+def forget_features() -> None:
+    """Delete this database's store (after a retention run removed records): the next
+    link run works every record out again."""
+    store_path().unlink(missing_ok=True)

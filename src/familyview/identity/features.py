@@ -6,6 +6,7 @@ list of surname parts, so that "Smith-Jones" and "Jones" share one.
 """
 
 import csv
+import hashlib
 import re
 import unicodedata
 from functools import cache, lru_cache
@@ -48,10 +49,35 @@ def nickname_table() -> dict[str, str]:
                 continue
             formal = names[0]
             for name in names:
-                # The first line naming a form wins (e.g. "chris" -> christopher), so the
-                # file's order decides the ambiguous cases.
+                # The first line naming a form wins (e.g. "chris" -> christina), so the
+                # file's order decides the ambiguous cases (formal_forms knows them all).
                 table.setdefault(name, formal)
     return table
+
+
+@cache
+def names_version() -> str:
+    """Which nickname table this is: what was made from another is made again."""
+    return hashlib.sha256(NICKNAMES_FILE.read_bytes()).hexdigest()[:16]
+
+
+@cache
+def _forms_table() -> dict[str, frozenset[str]]:
+    forms: dict[str, set[str]] = {}
+    with NICKNAMES_FILE.open(encoding="utf-8") as f:
+        for row in csv.reader(line for line in f if not line.startswith("#")):
+            names = [plain(n) for n in row if n.strip()]
+            for name in names:
+                forms.setdefault(name, set()).add(names[0])
+    return {name: frozenset(of) for name, of in forms.items()}
+
+
+@lru_cache(maxsize=200_000)
+def formal_forms(given: str) -> frozenset[str]:
+    """Every formal form a given name may stand for ('chris': christina and christopher;
+    'charlie': charles and charlotte), or the name itself."""
+    name = plain(given)
+    return _forms_table().get(name, frozenset({name}))
 
 
 @lru_cache(maxsize=200_000)

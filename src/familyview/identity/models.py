@@ -204,6 +204,8 @@ class SearchEntry(models.Model):
     # The record is shielded: a search result must not show an address found here.
     restricted = models.BooleanField(db_default=False)
     row_hash = models.CharField(max_length=32)
+    # Which nickname table made given_canonical: an entry made by another is made again.
+    names_version = models.CharField(max_length=16, db_default="")
 
     class Meta:
         indexes = [

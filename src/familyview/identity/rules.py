@@ -7,6 +7,8 @@ then the pairs that must never be one person.
 from collections import defaultdict
 from functools import lru_cache
 
+from familyview.identity.features import formal_forms
+
 
 # Names repeat (a search scores one typed name against many records of a few surnames):
 # a pure function of two short strings is worth remembering.
@@ -79,6 +81,9 @@ def names_differ(a: dict, b: dict) -> bool:
     """Whether two given names are different names, not one name in two forms or a typo."""
     ga, gb = a["given_canonical"], b["given_canonical"]
     if not ga or not gb or ga == gb:
+        return False
+    # A familiar form of more than one name ("Chris", "Charlie") is either of them.
+    if formal_forms(a["given_name"] or "") & formal_forms(b["given_name"] or ""):
         return False
     return jaro_winkler(ga, gb) < 0.92 and jaro_winkler(a["given_name"], b["given_name"]) < 0.92
 

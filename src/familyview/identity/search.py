@@ -16,7 +16,13 @@ from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connection
 from django.db.models import Case, Q, Value, When
 
-from familyview.identity.features import canonical_given, plain, postcode_key, surname_history
+from familyview.identity.features import (
+    canonical_given,
+    names_version,
+    plain,
+    postcode_key,
+    surname_history,
+)
 from familyview.identity.models import LinkedRecord, SearchEntry
 from familyview.identity.rules import jaro_winkler
 from familyview.sources.loading import insert_rows
@@ -366,7 +372,8 @@ def refresh_search_entries(source_id: int | None = None) -> int:
     results at once, not from the next link run."""
     entries, people = SearchEntry._meta.db_table, PersonRecord._meta.db_table
     one_source = "" if source_id is None else "AND r.source_id = %s"
-    params = [] if source_id is None else [source_id]
+    version = names_version()
+    params = [version] + ([] if source_id is None else [source_id])
     with connection.cursor() as cur:
         cur.execute(
             f"SELECT r.id, s.authority_id, r.given_name, r.family_name, r.previous_names, "  # noqa: S608
@@ -374,7 +381,8 @@ def refresh_search_entries(source_id: int | None = None) -> int:
             f"r.source_record_id, r.restricted, r.row_hash FROM {people} r "
             f"JOIN {Source._meta.db_table} s ON s.id = r.source_id "
             f"LEFT JOIN {entries} e ON e.person_record_id = r.id "
-            f"WHERE (e.person_record_id IS NULL OR e.row_hash <> r.row_hash) {one_source}",
+            f"WHERE (e.person_record_id IS NULL OR e.row_hash <> r.row_hash "
+            f"OR e.names_version <> %s) {one_source}",
             params,
         )
         stale = cur.fetchall()
@@ -383,7 +391,8 @@ def refresh_search_entries(source_id: int | None = None) -> int:
         cur.execute(
             f"DELETE FROM {entries} WHERE person_record_id IN ("  # noqa: S608
             f"SELECT e.person_record_id FROM {entries} e JOIN {people} r "
-            f"ON r.id = e.person_record_id WHERE e.row_hash <> r.row_hash {one_source})",
+            f"ON r.id = e.person_record_id WHERE (e.row_hash <> r.row_hash "
+            f"OR e.names_version <> %s) {one_source})",
             params,
         )
         rows = []
@@ -424,6 +433,7 @@ def refresh_search_entries(source_id: int | None = None) -> int:
                     sid,
                     restricted,
                     row_hash,
+                    version,
                 )
             )
         insert_rows(
@@ -446,6 +456,7 @@ def refresh_search_entries(source_id: int | None = None) -> int:
                 "source_record_id",
                 "restricted",
                 "row_hash",
+                "names_version",
             ),
             rows,
         )
