@@ -186,7 +186,7 @@ def test_removed_records_do_not_outlive_the_run_in_the_linkage_store(
 ):
     from familyview.identity.feature_store import read_features, store_path
 
-    read_features()
+    read_features().stored.result()
     assert store_path().exists()
     with django_capture_on_commit_callbacks(execute=True):
         run_retention(rules=rules, now=NOW, dry_run=True)

@@ -31,25 +31,28 @@ def records():
 
 @pytest.fixture
 def store(tmp_path):
-    return tmp_path / "features.parquet"
+    return tmp_path / "features.arrow"
 
 
 def test_the_store_gives_what_working_them_out_gives(records, store):
-    table, worked_out, _ = read_features(store)
+    table, worked_out, _, saved = read_features(store)
+    saved.result()
     assert worked_out == 3
     assert table.schema == SCHEMA
     assert table.to_pylist() == load_features()
-    again, worked_out, _ = read_features(store)
+    again, worked_out, _, saved = read_features(store)
+    saved.result()
     assert worked_out == 0
     assert again.to_pylist() == load_features()
 
 
 def test_a_changed_or_new_record_is_worked_out_again_and_only_it(records, store):
-    read_features(store)
+    read_features(store).stored.result()
     # As an import changes a record: its columns and its row hash.
     PersonRecord.objects.filter(pk=records[0].pk).update(given_name="Catherine", row_hash="c" * 32)
     create_person_record(records[1].created_by_import, given_name="Ann")
-    table, worked_out, _ = read_features(store)
+    table, worked_out, _, saved = read_features(store)
+    saved.result()
     assert worked_out == 2
     rows = table.to_pylist()
     assert rows == load_features()
@@ -58,9 +61,10 @@ def test_a_changed_or_new_record_is_worked_out_again_and_only_it(records, store)
 
 
 def test_a_deleted_record_leaves_the_store(records, store):
-    read_features(store)
+    read_features(store).stored.result()
     PersonRecord.objects.filter(pk=records[1].pk).delete()
-    table, worked_out, _ = read_features(store)
+    table, worked_out, _, saved = read_features(store)
+    saved.result()
     assert (worked_out, table.column("unique_id").to_pylist()) == (
         0,
         [records[0].pk, records[2].pk],
@@ -68,29 +72,33 @@ def test_a_deleted_record_leaves_the_store(records, store):
 
 
 def test_a_broken_or_old_store_is_not_trusted(records, store, monkeypatch):
-    read_features(store)
-    store.write_bytes(b"not parquet")
-    table, worked_out, _ = read_features(store)
+    read_features(store).stored.result()
+    store.write_bytes(b"not an Arrow file")
+    table, worked_out, _, saved = read_features(store)
+    saved.result()
     assert worked_out == 3
     assert table.to_pylist() == load_features()
     monkeypatch.setattr(feature_store, "FEATURES_VERSION", "a later version")
-    assert read_features(store)[1] == 3
-    assert read_features(store)[1] == 0
+    first = read_features(store)
+    first.stored.result()
+    assert first.worked_out == 3
+    assert read_features(store).worked_out == 0
 
 
 def test_each_database_has_its_own_store(settings, tmp_path):
     settings.LINKAGE_STORE_DIR = tmp_path
     path = feature_store.store_path()
     assert path.parent == tmp_path
-    assert path.name.startswith("features-") and path.suffix == ".parquet"
+    assert path.name.startswith("features-") and path.suffix == ".arrow"
 
 
 def test_a_source_renamed_or_moved_works_its_records_out_again(records, store):
-    read_features(store)
+    read_features(store).stored.result()
     source = records[0].source
     source.code = "CASE"
     source.save()
-    table, worked_out, hashes = read_features(store)
+    table, worked_out, hashes, saved = read_features(store)
+    saved.result()
     assert worked_out == 3
     assert set(table.column("source").to_pylist()) == {"CASE"}
     assert hashes == {r.pk: r.row_hash for r in records}

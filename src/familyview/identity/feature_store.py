@@ -3,7 +3,7 @@
 Working out a record's features (plain and canonical names, surname history, postcode key)
 costs about 10 microseconds; a million records, 10 to 15 s of every link run. An
 incremental run needs them all (new records are scored against every indexed one) while
-only a few have changed. So each run keeps every record's features in a Parquet file, one
+only a few have changed. So each run keeps every record's features in an Arrow file, one
 per database, in LINKAGE_STORE_DIR (var/linkage/ unless FAMILYVIEW_LINKAGE_STORE says),
 with a fingerprint of what they were worked out from: the record's row hash (a digest of
 every column its import wrote; an import that changes a record writes a new one) and its
@@ -19,11 +19,14 @@ deletes it, so that removed records do not outlive the run there.
 import hashlib
 import logging
 import os
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import NamedTuple
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
+import pyarrow.csv as pacsv
+import pyarrow.feather as feather
 from django.conf import settings
 from django.db import connection
 
@@ -101,14 +104,49 @@ def load_features(record_ids: list[int] | None = None) -> list[dict]:
     return [features(dict(zip(names, row, strict=True))) for row in rows]
 
 
-def _fingerprints() -> tuple[list[int], list[str], dict[int, str]]:
-    """Every record's id and fingerprint, in id order; and its row hash by id."""
+def _current() -> pa.Table:
+    """Every record's id, row hash and fingerprint (row hash, source code, authority)."""
+    sql = f"SELECT id, row_hash, source_id FROM {PersonRecord._meta.db_table}"  # noqa: S608
+    names = ["unique_id", "row_hash", "source_id"]
+    types = {"unique_id": pa.int64(), "row_hash": pa.string(), "source_id": pa.int64()}
     with connection.cursor() as cur:
-        cur.execute(f"SELECT r.id, r.row_hash, s.code, s.authority_id {_from()} ORDER BY r.id")
-        rows = cur.fetchall()
-    ids = [r[0] for r in rows]
-    prints = [f"{row_hash}|{code}|{authority}" for _, row_hash, code, authority in rows]
-    return ids, prints, {r[0]: r[1] for r in rows}
+        if connection.vendor == "postgresql":
+            # A million rows as one text stream, parsed by Arrow: a third of the time of
+            # fetching them as Python tuples.
+            with cur.cursor.copy(f"COPY ({sql}) TO STDOUT") as copy:
+                data = b"".join(bytes(block) for block in copy)
+            table = (
+                pacsv.read_csv(
+                    pa.py_buffer(data),
+                    read_options=pacsv.ReadOptions(column_names=names),
+                    parse_options=pacsv.ParseOptions(delimiter="\t", quote_char=False),
+                    convert_options=pacsv.ConvertOptions(column_types=types),
+                )
+                if data
+                else pa.table({n: pa.array([], t) for n, t in types.items()})
+            )
+        else:
+            cur.execute(sql)
+            columns = list(zip(*cur.fetchall(), strict=True)) or [(), (), ()]
+            table = pa.table(
+                {n: pa.array(c, types[n]) for n, c in zip(names, columns, strict=True)}
+            )
+        cur.execute(f"SELECT id, code, authority_id FROM {Source._meta.db_table}")  # noqa: S608
+        sources = cur.fetchall()
+    # Each record's source's code and authority, looked up by source id in two small arrays.
+    size = max((s[0] for s in sources), default=0) + 1
+    codes: list[str | None] = [None] * size
+    authorities: list[str | None] = [None] * size
+    for sid, code, authority in sources:
+        codes[sid], authorities[sid] = code, str(authority)
+    table = table.sort_by("unique_id")
+    fingerprint = pc.binary_join_element_wise(
+        table["row_hash"],
+        pc.take(pa.array(codes, pa.string()), table["source_id"]),
+        pc.take(pa.array(authorities, pa.string()), table["source_id"]),
+        "|",
+    )
+    return table.select(["unique_id", "row_hash"]).append_column("fingerprint", fingerprint)
 
 
 def store_path() -> Path:
@@ -116,7 +154,7 @@ def store_path() -> Path:
     db = connection.settings_dict
     where = f"{connection.vendor}|{db.get('HOST')}|{db.get('PORT')}|{db['NAME']}"
     digest = hashlib.sha256(where.encode()).hexdigest()[:16]
-    return Path(settings.LINKAGE_STORE_DIR) / f"features-{digest}.parquet"
+    return Path(settings.LINKAGE_STORE_DIR) / f"features-{digest}.arrow"
 
 
 def _version() -> str:
@@ -125,7 +163,8 @@ def _version() -> str:
 
 def _kept(path: Path) -> pa.Table | None:
     try:
-        table = pq.read_table(path)
+        # Mapped, not read: only what the run touches is read from disk.
+        table = feather.read_table(path, memory_map=True)
     except (OSError, pa.ArrowException) as error:
         if path.exists():
             log.warning("The kept record features could not be read (%s); working them out", error)
@@ -138,23 +177,32 @@ def _kept(path: Path) -> pa.Table | None:
     return table
 
 
-def read_features(path: Path | None = None) -> tuple[pa.Table, int, dict[int, str]]:
-    """Every person record's features as an Arrow table (SCHEMA, in id order), from the
-    store where the record has not changed; how many were worked out afresh; and each
-    record's row hash. The store is brought up to date."""
+class Features(NamedTuple):
+    table: pa.Table  # every record's features (SCHEMA), in id order
+    worked_out: int  # how many were new or changed
+    row_hashes: dict[int, str]  # each record's row hash
+    stored: Future  # the store being brought up to date (in the background)
+
+
+def read_features(path: Path | None = None) -> Features:
+    """Every person record's features, from the store where the record has not changed.
+    The store is brought up to date in the background: wait for `stored` before the
+    process ends."""
     path = path or store_path()
-    ids, prints, row_hashes = _fingerprints()
-    current = pa.table(
-        {"unique_id": pa.array(ids, pa.int64()), "fingerprint": pa.array(prints, pa.string())}
+    current = _current()
+    row_hashes = dict(
+        zip(current["unique_id"].to_pylist(), current["row_hash"].to_pylist(), strict=True)
     )
+    current = current.select(["unique_id", "fingerprint"])
     kept = _kept(path)
     if kept is not None:
-        # (Joined on the two key columns alone: Arrow's join carries no list columns.)
-        same = kept.select(["unique_id", "fingerprint"]).join(
-            current, keys=["unique_id", "fingerprint"], join_type="inner"
-        )["unique_id"]
-        still = kept.filter(pc.is_in(kept["unique_id"], value_set=same))
-        stale = current.filter(pc.invert(pc.is_in(current["unique_id"], value_set=same)))
+        # Where each record is in the store, and whether its fingerprint is the same.
+        where = pc.index_in(current["unique_id"], value_set=kept["unique_id"])
+        same = pc.fill_null(
+            pc.equal(pc.take(kept["fingerprint"], where), current["fingerprint"]), False
+        )
+        still = kept.take(pc.filter(where, same))  # in id order, as current is
+        stale = current.filter(pc.invert(same))
     else:
         still, stale = None, current
     fresh_ids = stale["unique_id"].to_pylist()
@@ -169,9 +217,15 @@ def read_features(path: Path | None = None) -> tuple[pa.Table, int, dict[int, st
         pa.array([fingerprint_of[f["unique_id"]] for f in fresh], pa.string()),
     )
     parts = [made] if still is None else [still.select(made.column_names), made]
-    table = pa.concat_tables(parts).sort_by("unique_id")
-    _keep(table, path)
-    return table.drop_columns(["fingerprint"]), len(fresh), row_hashes
+    table = pa.concat_tables(parts)
+    if still is not None and made.num_rows and still.num_rows:
+        if pc.min(made["unique_id"]).as_py() < pc.max(still["unique_id"]).as_py():
+            table = table.sort_by("unique_id")  # (new records usually come after the rest)
+    # Arrow writes without the interpreter lock: the run goes on meanwhile.
+    pool = ThreadPoolExecutor(max_workers=1)
+    stored = pool.submit(_keep, table, path)
+    pool.shutdown(wait=False)
+    return Features(table.drop_columns(["fingerprint"]), len(fresh), row_hashes, stored)
 
 
 def _keep(table: pa.Table, path: Path) -> None:
@@ -181,7 +235,12 @@ def _keep(table: pa.Table, path: Path) -> None:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         partial = path.with_suffix(f".{os.getpid()}.partial")
         with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as f:
-            pq.write_table(table.replace_schema_metadata({"version": _version()}), f)
+            # Arrow's own file format, uncompressed: written and mapped again in a blink.
+            feather.write_feather(
+                table.replace_schema_metadata({"version": _version()}),
+                f,
+                compression="uncompressed",
+            )
         partial.replace(path)
     except OSError as error:
         log.warning("The record features could not be kept for the next run (%s)", error)

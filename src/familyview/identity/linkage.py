@@ -144,8 +144,9 @@ def _link(
     if incremental is None:
         incremental = bool(previous) and saved is not None and not retrain
     say("Reading person records")
-    table, worked_out, hashes = read_features()
-    say(f"{table.num_rows:,} person records, {worked_out:,} of them new or changed")
+    kept = read_features()
+    table, hashes = kept.table, kept.row_hashes
+    say(f"{table.num_rows:,} person records, {kept.worked_out:,} of them new or changed")
     ids = table.column("unique_id").to_pylist()
     changed_since = {
         r for r, link in current.items() if link[3] and hashes.get(r, link[3]) != link[3]
@@ -326,6 +327,7 @@ def _link(
         run.review_pairs = len(review)
         run.seconds = time.monotonic() - started
         run.save()
+    kept.stored.result()  # the record features kept for the next run
     if not incremental:
         return run, None
     # Whose family links can have changed: the persons a record joined or left, and
