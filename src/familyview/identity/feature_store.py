@@ -218,9 +218,15 @@ def read_features(path: Path | None = None) -> Features:
     )
     parts = [made] if still is None else [still.select(made.column_names), made]
     table = pa.concat_tables(parts)
-    if still is not None and made.num_rows and still.num_rows:
-        if pc.min(made["unique_id"]).as_py() < pc.max(still["unique_id"]).as_py():
-            table = table.sort_by("unique_id")  # (new records usually come after the rest)
+    # New records usually come after the rest: then the table is in id order already.
+    interleaved = (
+        still is not None
+        and made.num_rows
+        and still.num_rows
+        and pc.min(made["unique_id"]).as_py() < pc.max(still["unique_id"]).as_py()
+    )
+    if interleaved:
+        table = table.sort_by("unique_id")
     # Arrow writes without the interpreter lock: the run goes on meanwhile.
     pool = ThreadPoolExecutor(max_workers=1)
     stored = pool.submit(_keep, table, path)
