@@ -11,6 +11,7 @@ from django.contrib.auth.models import User
 
 from familyview.identity.evaluation import evaluate
 from familyview.identity.linkage import link
+from familyview.identity.model import M_FLOOR, with_m_floor
 from familyview.identity.models import IdentityChange, LinkedRecord, StewardDecision
 from familyview.sources.ingest import ingest
 from familyview.sources.models import PersonRecord
@@ -61,6 +62,15 @@ def test_a_full_run_is_accurate_and_a_rerun_changes_no_identifier(authority):
     assert result.recall >= 0.9
     assert result.related_false_merges == []
     before = index()
+
+    # No kind of difference the training data lacked rules a pair out by itself.
+    levels = [
+        level
+        for comparison in first.model.splink_settings["comparisons"]
+        for level in comparison["comparison_levels"]
+        if not level.get("is_null_level") and level.get("m_probability") is not None
+    ]
+    assert min(level["m_probability"] for level in levels) >= M_FLOOR
 
     again = link(incremental=False)
     assert again.model == first.model  # the saved model is reused, not retrained
@@ -238,3 +248,23 @@ def test_a_record_changed_by_a_newer_snapshot_is_linked_again(authority, tmp_pat
         .values_list("nhs_number", flat=True)
     )
     assert len(numbers) == 1
+
+
+def test_a_level_em_gave_almost_no_true_pairs_weighs_a_little_not_everything():
+    model = {
+        "comparisons": [
+            {
+                "output_column_name": "date_of_birth",
+                "comparison_levels": [
+                    {"is_null_level": True},
+                    {"m_probability": 0.98, "u_probability": 0.0005},
+                    {"m_probability": 8.5e-9, "u_probability": 0.0018},
+                    {"u_probability": None},
+                ],
+            }
+        ]
+    }
+    floored = with_m_floor(model)
+    levels = floored["comparisons"][0]["comparison_levels"]
+    assert [level.get("m_probability") for level in levels] == [None, 0.98, M_FLOOR, None]
+    assert model["comparisons"][0]["comparison_levels"][2]["m_probability"] == 8.5e-9

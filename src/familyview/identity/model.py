@@ -181,7 +181,29 @@ def train(table: SplinkDataFrame, records: int) -> Linker:
         linker.training.estimate_parameters_using_expectation_maximisation(
             rule, record_sample_proportion=sample
         )
-    return linker
+    return trained(table, with_m_floor(linker.misc.save_model_to_json()))
+
+
+# The least share of true matches a comparison level may be given. EM gives a level it
+# saw (almost) no true pairs in an m near nought: a kind of difference the training data
+# lacked (a date of birth with one digit wrong, where the data had none) would then rule
+# a pair out (a weight of -17.7) instead of weighing a little against it.
+M_FLOOR = 0.001
+
+
+def with_m_floor(splink_settings: dict) -> dict:
+    """The model with every level's m at least M_FLOOR (null levels, and levels EM could
+    not estimate at all, as they are)."""
+    comparisons = []
+    for comparison in splink_settings["comparisons"]:
+        levels = []
+        for level in comparison["comparison_levels"]:
+            m = level.get("m_probability")
+            if m is not None and m < M_FLOOR and not level.get("is_null_level"):
+                level = {**level, "m_probability": M_FLOOR}
+            levels.append(level)
+        comparisons.append({**comparison, "comparison_levels": levels})
+    return {**splink_settings, "comparisons": comparisons}
 
 
 def trained(table: SplinkDataFrame, splink_settings: dict) -> Linker:
