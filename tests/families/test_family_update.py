@@ -15,9 +15,9 @@ from familyview.access.factories import create_authority
 from familyview.families.building import COLUMNS, build_families
 from familyview.families.factories import create_person, create_relationship
 from familyview.families.models import FamilyBuild, FamilyLink
-from familyview.identity.models import LinkedRecord, Person
+from familyview.identity.models import LinkedRecord, LinkRun, Person
 from familyview.sources.factories import create_import, create_person_record, create_source
-from familyview.sources.models import PersonRecord
+from familyview.sources.models import ExtractImport, PersonRecord
 
 pytestmark = pytest.mark.django_db
 
@@ -59,9 +59,11 @@ class World:
             create_source(authority, code=f"S{i}", name=f"Source {i}") for i in range(3)
         ]
         self.imports = [create_import(s, extracted_at=EXTRACTED) for s in self.sources]
+        self.run = LinkRun.objects.create(mode=LinkRun.Mode.FULL)
         for _ in range(45):
             records = [self.record(self.rng.choice(self.imports)) for _ in range(self.n())]
-            create_person(*records, probability=self.rng.choice([None, 0.9, 0.995]))
+            probability = self.rng.choice([None, 0.9, 0.995])
+            create_person(*records, probability=probability, run=self.run)
         for _ in range(70):
             self.relationship(self.rng.choice(self.imports))
 
@@ -129,7 +131,7 @@ class World:
             source = link.person_record.source
         later = create_import(source, extracted_at=timezone.now())
         if kind == "new":
-            return {create_person(self.record(later)).pk}
+            return {create_person(self.record(later), run=self.run).pk}
         if kind == "said":
             self.relationship(later)
         elif kind == "unsaid":
@@ -259,3 +261,49 @@ def test_a_merge_that_brings_a_parent_within_the_limit_works_out_all_their_child
     LinkedRecord.objects.filter(person=gone).update(person=kept)
     assert_update_is_a_full_build({gone.pk, kept.pk})
     assert FamilyLink.objects.filter(basis="derived").count() == 6  # three siblings, both ways
+
+
+def test_an_import_under_way_during_an_update_is_looked_at_by_the_next(csc_and_two_households):
+    a, _b, c, _d = csc_and_two_households
+    record_a, record_c = (p.records.get().person_record for p in (a, c))
+    build_families()
+    # An import starts, and commits only after an update (a steward's merge) has run...
+    under_way = create_import(record_a.source, status=ExtractImport.Status.RUNNING)
+    build_families(changed={a.pk})
+    create_relationship(under_way, record_a, record_c, "partner")
+    ExtractImport.objects.filter(pk=under_way.pk).update(
+        status=ExtractImport.Status.LOADED,
+        finished_at=EXTRACTED,  # long before the update
+    )
+    # ...and the next update still finds what it changed.
+    assert_update_is_a_full_build(set())
+    assert FamilyLink.objects.filter(person=c, related_person=a, relationship_type="partner")
+
+
+def test_a_link_run_whose_families_were_never_updated_makes_the_next_build_full(
+    csc_and_two_households,
+):
+    a, *_ = csc_and_two_households
+    build_families()
+    stopped = LinkRun.objects.create(mode=LinkRun.Mode.INCREMENTAL)  # its update never ran
+    assert build_families(changed={a.pk}).mode == FamilyBuild.Mode.FULL
+    this = LinkRun.objects.create(mode=LinkRun.Mode.INCREMENTAL)
+    assert build_families(changed={a.pk}, run=this.pk).mode == FamilyBuild.Mode.UPDATE
+    assert stopped.pk < this.pk
+
+
+def test_step_siblings_through_two_step_parents_are_as_sure_whatever_the_order():
+    from familyview.families.building import _derived_siblings, build_rules
+
+    statements = [
+        (1, "x", "s1", "step_parent", 0.9),
+        (1, "x", "s2", "step_parent", 0.5),
+        (1, "f", "s1", "mother", 0.6),
+        (1, "f", "s2", "father", 0.95),
+    ]
+    rules = build_rules()
+    rows = {tuple(_derived_siblings(statements, rules))}
+    rows.add(tuple(_derived_siblings(list(reversed(statements)), rules)))
+    assert len(rows) == 1
+    (only,) = rows
+    assert {r.confidence for r in only} == {round(rules.derived_confidence * 0.6, 4)}

@@ -1,6 +1,8 @@
 """The record features a link run keeps for the next: worked out again exactly where a
 record is new or changed, and never trusted where the store is missing, old or broken."""
 
+import time
+
 import pytest
 
 from familyview.access.factories import create_authority
@@ -102,3 +104,24 @@ def test_a_source_renamed_or_moved_works_its_records_out_again(records, store):
     assert worked_out == 3
     assert set(table.column("source").to_pylist()) == {"CASE"}
     assert hashes == {r.pk: r.row_hash for r in records}
+
+
+def test_features_read_before_a_retention_run_are_not_written_back(records, settings, tmp_path):
+    settings.LINKAGE_STORE_DIR = tmp_path
+    read_features().stored.result()
+    path = feature_store.store_path()
+    assert path.exists()
+    path.with_suffix(".123.partial").write_bytes(b"half a store")
+    before = time.time() - 1
+    feature_store.forget_features()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.with_suffix(".forgotten").name]
+    # A run that read the records before the retention run ends afterwards: nothing kept.
+    elsewhere = read_features(tmp_path / "elsewhere.arrow")
+    elsewhere.stored.result()
+    table = elsewhere.table
+    feature_store._keep(table.append_column("fingerprint", table["source"]), path, before)
+    assert not path.exists()
+    # A run that reads them afterwards keeps them again.
+    read_features().stored.result()
+    assert path.exists()
+    assert oct(path.stat().st_mode & 0o777) == "0o600"

@@ -52,12 +52,14 @@ from familyview.families.models import (
 )
 from familyview.identity.features import postcode_key
 from familyview.identity.locking import lock_index
-from familyview.identity.models import LinkedRecord
+from familyview.identity.models import LinkedRecord, LinkRun
 from familyview.sources.loading import insert_rows
 from familyview.sources.models import ExtractImport, PersonRecord, Source
 
 log = logging.getLogger(__name__)
 RULES_FILE = Path(__file__).with_name("building.toml")
+# Change when this module builds links differently: the next build is then a full one.
+BUILD_VERSION = "2"
 Progress = Callable[[str], None]
 
 # What b is to a, when a source says a is `type` to b.
@@ -112,8 +114,9 @@ class BuildRules:
 
     @property
     def digest(self) -> str:
-        """Which rules these are: links built by other rules are rebuilt in full."""
-        return hashlib.sha256(repr(self).encode()).hexdigest()
+        """Which rules (and which version of this module's way of building) these are:
+        links built otherwise are rebuilt in full."""
+        return hashlib.sha256(f"{BUILD_VERSION}|{self!r}".encode()).hexdigest()
 
 
 def build_rules(path: Path | None = None) -> BuildRules:
@@ -511,6 +514,9 @@ def _derived_siblings(stated: Iterable[tuple], rules: BuildRules) -> list[Row]:
                 add(a, b, "half_sibling", "one parent in common", confidence)
             else:
                 add(a, b, "sibling", "a parent in common", confidence)
+    # A pair may be step-siblings through more than one step-parent: the surest counts,
+    # whatever order the statements came in.
+    step_pairs: dict[tuple[str, str], float] = {}
     for child, steps in step_parents.items():
         for step in steps:
             kids = children.get(step, ())
@@ -519,13 +525,11 @@ def _derived_siblings(stated: Iterable[tuple], rules: BuildRules) -> list[Row]:
             for other in kids:
                 if other == child or parents[child].keys() & parents[other].keys():
                     continue
-                add(
-                    child,
-                    other,
-                    "step_sibling",
-                    "a step-parent's child",
-                    min(steps[step], parents[other][step]),
-                )
+                pair = (min(child, other), max(child, other))
+                sure = min(steps[step], parents[other][step])
+                step_pairs[pair] = max(sure, step_pairs.get(pair, 0.0))
+    for (a, b), sure in sorted(step_pairs.items()):
+        add(a, b, "step_sibling", "a step-parent's child", sure)
     return rows
 
 
@@ -637,7 +641,10 @@ class _Counts:
 
 
 def build_families(
-    progress: Progress | None = None, *, changed: Iterable[str] | None = None
+    progress: Progress | None = None,
+    *,
+    changed: Iterable[str] | None = None,
+    run: int | None = None,
 ) -> FamilyBuild:
     """Build family links from the person index, in one transaction.
 
@@ -645,7 +652,9 @@ def build_families(
     moved between persons, changed): only the links they can have changed are rebuilt,
     together with those of records any import since the last build created, changed or
     ended. The result is the same as a full build's; it is one when there has been no
-    build yet or the building rules have changed since the last."""
+    build yet, the building rules have changed since the last, or a link run (other than
+    `run`, the one whose changes these are) changed the index since the last build without
+    one after it (its families never updated: the run was stopped before)."""
     say = progress or (lambda message: log.info("%s", message))
     started_at = timezone.now()
     started = time.monotonic()
@@ -655,15 +664,26 @@ def build_families(
         # Hold the index still while reading it and writing its families.
         lock_index()
         last = FamilyBuild.objects.order_by("-started_at", "-id").first()
-        full = changed is None or last is None or last.rules_digest != rules.digest
+        newest_run = LinkRun.objects.order_by("-id").values_list("id", flat=True).first() or 0
+        imports_to, imports_running = _imports_seen()
+        full = (
+            changed is None
+            or last is None
+            or last.rules_digest != rules.digest
+            or last.link_run_to is None
+            or LinkRun.objects.filter(id__gt=last.link_run_to).exclude(id=run).exists()
+        )
         if full:
             _build_all(cur, rules, counts, say)
         else:
-            _update(cur, rules, set(changed), last.started_at, counts, say)
+            _update(cur, rules, set(changed), last, counts, say)
         result = FamilyBuild.objects.create(
             started_at=started_at,
             mode=FamilyBuild.Mode.FULL if full else FamilyBuild.Mode.UPDATE,
             rules_digest=rules.digest,
+            link_run_to=newest_run,
+            imports_to=imports_to,
+            imports_running=imports_running,
             seconds=round(time.monotonic() - started, 3),
             **counts.__dict__,
         )
@@ -718,10 +738,9 @@ _CHILD_WORDS = ("child", "step_child")
 
 
 def _update(
-    cur, rules: BuildRules, changed: set[str], since: datetime, counts: _Counts, say: Progress
+    cur, rules: BuildRules, changed: set[str], last: FamilyBuild, counts: _Counts, say: Progress
 ) -> None:
     """Rebuild the links the changed persons can have changed (see the module's notes)."""
-    table = FamilyLink._meta.db_table
     scopes: list[str] = []
 
     def scope(name: str, ids: Iterable, kind: str = "varchar(20)") -> str:
@@ -734,20 +753,38 @@ def _update(
         # planner that random reads cost what they do on solid-state disks, or it reads
         # whole tables instead (0.5 s a statement at 1,000,000 records, not 0.05 s).
         cur.execute("SET LOCAL random_page_cost = 1.1")
+    try:
+        _update_scoped(cur, rules, changed, last, counts, say, scope)
+    finally:
+        for name in scopes:
+            cur.execute(f"DROP TABLE IF EXISTS {_temp(name)}")
+
+
+def _update_scoped(
+    cur,
+    rules: BuildRules,
+    changed: set[str],
+    last: FamilyBuild,
+    counts: _Counts,
+    say: Progress,
+    scope: Callable[..., str],
+) -> None:
+    table = FamilyLink._meta.db_table
     say("Finding who changed")
-    changed = changed | _changed_by_imports(cur, since, scope)
+    changed = changed | _changed_by_imports(cur, last, scope)
     if not changed:
         return
     scope("fv_changed", changed)
     parents_before, children_before = _kin(cur, "fv_changed")
 
     say(f"Mapping the sources' relationships onto {len(changed):,} changed persons")
-    cur.execute(f"DROP TABLE IF EXISTS {_temp('fv_changed_records')}")
+    scope("fv_changed_records", (), "bigint")
     cur.execute(
-        f"CREATE TEMP TABLE fv_changed_records AS SELECT person_record_id AS id "  # noqa: S608
+        f"INSERT INTO fv_changed_records (id) SELECT person_record_id "  # noqa: S608
         f"FROM {LinkedRecord._meta.db_table} WHERE person_id IN (SELECT id FROM fv_changed)"
     )
-    scopes.append("fv_changed_records")
+    if connection.vendor == "postgresql":
+        cur.execute("ANALYZE fv_changed_records")
     _delete_touching(cur, "source", "fv_changed")
     _insert_stated_links(cur, rules, records="fv_changed_records")
     counts.source_links = _count_touching(cur, "source", "fv_changed")
@@ -780,9 +817,11 @@ def _update(
     # Everyone recorded at an address a changed person is recorded at...
     mine, _, _ = _records(cur, "fv_changed")
     # (Where a changed person was one too many, the others may be a household now.)
-    were_crowded = set(
-        CrowdedAddress.objects.filter(person__in=changed).values_list("authority", "key")
+    cur.execute(
+        f"SELECT authority_id, key FROM {CrowdedAddress._meta.db_table} "  # noqa: S608
+        f"WHERE person_id IN (SELECT id FROM fv_changed)"
     )
+    were_crowded = set(cur.fetchall())
     addresses = {(r.authority, k) for r in mine for k in r.keys} | set(were_crowded)
     housemates = _persons_at(cur, addresses, scope)
     # A person merged away, or no longer recorded anywhere, loses the households it had.
@@ -805,8 +844,6 @@ def _update(
     _write_crowded(cur, crowded)
     counts.household_links = len(households)
     counts.persons = len(family | housemates)
-    for name in scopes:
-        cur.execute(f"DROP TABLE IF EXISTS {_temp(name)}")
 
 
 def _write_crowded(cur, crowded: list[_Crowded]) -> None:
@@ -884,10 +921,25 @@ def _count_touching(cur, basis: str, persons: str) -> int:
     return cur.fetchone()[0]
 
 
-def _changed_by_imports(cur, since: datetime, scope) -> set[str]:
-    """The persons of records, and of relationships, that an import since `since`
-    created, changed or ended (an import still under way counts too)."""
-    imports = ExtractImport.objects.filter(Q(finished_at__isnull=True) | Q(finished_at__gte=since))
+def _imports_seen() -> tuple[int, list[int]]:
+    """What a build sees of the imports: the newest import's id, and the imports still
+    under way (their rows are not there to see yet)."""
+    newest = ExtractImport.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    running = ExtractImport.objects.filter(finished_at__isnull=True)
+    return newest, sorted(running.values_list("id", flat=True))
+
+
+def _changed_by_imports(cur, last: FamilyBuild, scope) -> set[str]:
+    """The persons of records, and of relationships, that an import the last build did
+    not see whole created, changed or ended: a newer one, or one then under way."""
+    if last.imports_to is None:  # a build from before builds kept what they saw
+        imports = ExtractImport.objects.filter(
+            Q(finished_at__isnull=True) | Q(finished_at__gte=last.started_at)
+        )
+    else:
+        imports = ExtractImport.objects.filter(
+            Q(id__gt=last.imports_to) | Q(id__in=last.imports_running)
+        )
     found = list(imports.values_list("id", "source_id"))
     if not found:
         return set()

@@ -186,6 +186,12 @@ class FamilyBuild(models.Model):
     # The building rules (building.toml) the links were built by: an update under
     # different rules would leave links built by two sets of rules, so it builds in full.
     rules_digest = models.CharField(max_length=64, blank=True)
+    # What the build saw: the newest link run, the newest import and the imports then
+    # under way. The next update looks at every import it did not see whole, and is a
+    # full build if a link run since had no build of its own.
+    link_run_to = models.IntegerField(null=True)
+    imports_to = models.IntegerField(null=True)
+    imports_running = models.JSONField(default=list)
     seconds = models.FloatField()
     persons = models.PositiveIntegerField()
     source_links = models.PositiveIntegerField()

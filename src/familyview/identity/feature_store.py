@@ -19,6 +19,7 @@ deletes it, so that removed records do not outlive the run there.
 import hashlib
 import logging
 import os
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import NamedTuple
@@ -189,6 +190,7 @@ def read_features(path: Path | None = None) -> Features:
     The store is brought up to date in the background: wait for `stored` before the
     process ends."""
     path = path or store_path()
+    read_at = time.time()
     current = _current()
     row_hashes = dict(
         zip(current["unique_id"].to_pylist(), current["row_hash"].to_pylist(), strict=True)
@@ -229,16 +231,18 @@ def read_features(path: Path | None = None) -> Features:
         table = table.sort_by("unique_id")
     # Arrow writes without the interpreter lock: the run goes on meanwhile.
     pool = ThreadPoolExecutor(max_workers=1)
-    stored = pool.submit(_keep, table, path)
+    stored = pool.submit(_keep, table, path, read_at)
     pool.shutdown(wait=False)
     return Features(table.drop_columns(["fingerprint"]), len(fresh), row_hashes, stored)
 
 
-def _keep(table: pa.Table, path: Path) -> None:
+def _keep(table: pa.Table, path: Path, read_at: float) -> None:
     """Write the store whole, readable by this service account only, then put it in
-    place: a reader never sees half of it."""
+    place (a reader never sees half of it), unless a retention run removed records since
+    these were read: they must not be written back."""
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path.parent.chmod(0o700)
         partial = path.with_suffix(f".{os.getpid()}.partial")
         with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as f:
             # Arrow's own file format, uncompressed: written and mapped again in a blink.
@@ -247,12 +251,34 @@ def _keep(table: pa.Table, path: Path) -> None:
                 f,
                 compression="uncompressed",
             )
+        if _forgotten_since(path, read_at):
+            partial.unlink(missing_ok=True)
+            return
         partial.replace(path)
     except OSError as error:
         log.warning("The record features could not be kept for the next run (%s)", error)
 
 
+def _marker(path: Path) -> Path:
+    return path.with_suffix(".forgotten")
+
+
+def _forgotten_since(path: Path, moment: float) -> bool:
+    try:
+        return _marker(path).stat().st_mtime >= moment
+    except FileNotFoundError:
+        return False
+
+
 def forget_features() -> None:
-    """Delete this database's store (after a retention run removed records): the next
-    link run works every record out again."""
-    store_path().unlink(missing_ok=True)
+    """Delete this database's store, and any half-written one (after a retention run
+    removed records): the next link run works every record out again, and a run that
+    read them before now does not write them back."""
+    path = store_path()
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    marker = _marker(path)
+    marker.touch()
+    os.utime(marker)
+    for file in path.parent.glob(f"{path.stem}.*"):
+        if file != marker:
+            file.unlink(missing_ok=True)

@@ -124,7 +124,7 @@ def link(
 
     with cyclic_gc_paused(), engines.open_engine(engine, spark_master=spark_master) as scorer:
         run, changed = _link(retrain, incremental, progress, scorer)
-        build_families(progress, changed=changed)
+        build_families(progress, changed=changed, run=run.pk)
     return run
 
 
