@@ -8,7 +8,10 @@ from familyview.families.building import build_families
 
 
 class Command(BaseCommand):
-    help = "Family links: rebuild them from the person index (also done after each link run)."
+    help = (
+        "Family links: rebuild them all from the person index (link runs and stewards' "
+        "merges and splits update the links of the persons they change)."
+    )
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
