@@ -169,6 +169,15 @@ def test_every_change_updated_is_what_a_full_build_writes(seed):
         assert_update_is_a_full_build(world.change())
 
 
+def use_rules(tmp_path, monkeypatch, old: str, new: str) -> None:
+    """Build by building.toml with `old` written as `new`."""
+    from familyview.families import building
+
+    rules = tmp_path / "building.toml"
+    rules.write_text(building.RULES_FILE.read_text().replace(old, new))
+    monkeypatch.setattr(building, "RULES_FILE", rules)
+
+
 @pytest.fixture
 def csc_and_two_households():
     authority = create_authority("stockport")
@@ -197,11 +206,7 @@ def test_the_first_build_and_a_build_under_changed_rules_are_full(
     a, *_ = csc_and_two_households
     assert build_families(changed={a.pk}).mode == FamilyBuild.Mode.FULL
     assert build_families(changed={a.pk}).mode == FamilyBuild.Mode.UPDATE
-    from familyview.families import building
-
-    rules = tmp_path / "building.toml"
-    rules.write_text(building.RULES_FILE.read_text().replace("0.8 ", "0.7 "))
-    monkeypatch.setattr(building, "RULES_FILE", rules)
+    use_rules(tmp_path, monkeypatch, "0.8 ", "0.7 ")
     assert build_families(changed={a.pk}).mode == FamilyBuild.Mode.FULL
     assert FamilyLink.objects.filter(evidence="uprn").first().confidence == pytest.approx(0.7)
 
@@ -217,12 +222,17 @@ def test_an_import_since_the_last_build_is_found_without_being_told(csc_and_two_
     assert FamilyLink.objects.filter(person=c, related_person=a, relationship_type="partner")
 
 
+def an_import_moves(person, **address) -> None:
+    """After a build, an import corrects the address of the person's record."""
+    build_families()
+    later = create_import(person.records.get().person_record.source)
+    PersonRecord.objects.filter(link__person=person).update(changed_by_import=later, **address)
+    assert_update_is_a_full_build(set())
+
+
 def test_an_address_corrected_by_an_import_moves_the_household(csc_and_two_households):
     a, b, c, d = csc_and_two_households
-    build_families()
-    later = create_import(a.records.get().person_record.source)
-    PersonRecord.objects.filter(link__person=b).update(uprn="2002", changed_by_import=later)
-    assert_update_is_a_full_build(set())
+    an_import_moves(b, uprn="2002")
     assert set(FamilyLink.objects.filter(person=b).values_list("related_person", flat=True)) == {
         c.pk,
         d.pk,
@@ -232,22 +242,14 @@ def test_an_address_corrected_by_an_import_moves_the_household(csc_and_two_house
 
 def test_an_address_cleared_by_an_import_ends_the_household(csc_and_two_households):
     a, b, _c, _d = csc_and_two_households
-    build_families()
-    later = create_import(a.records.get().person_record.source)
-    PersonRecord.objects.filter(link__person=b).update(uprn="", changed_by_import=later)
-    assert_update_is_a_full_build(set())
+    an_import_moves(b, uprn="")
     assert not FamilyLink.objects.filter(person__in=[a, b]).exists()
 
 
 def test_a_merge_that_brings_a_parent_within_the_limit_works_out_all_their_children(
     tmp_path, monkeypatch
 ):
-    from familyview.families import building
-
-    rules = tmp_path / "building.toml"
-    text = building.RULES_FILE.read_text()
-    rules.write_text(text.replace("max_children_per_parent = 15", "max_children_per_parent = 3"))
-    monkeypatch.setattr(building, "RULES_FILE", rules)
+    use_rules(tmp_path, monkeypatch, "max_children_per_parent = 15", "max_children_per_parent = 3")
     csc = create_import(create_source(create_authority("stockport"), code="CSC", name="Case"))
     mother = create_person_record(csc)
     create_person(mother)

@@ -87,11 +87,15 @@ def test_a_broken_or_old_store_is_not_trusted(records, store, monkeypatch):
     assert read_features(store).worked_out == 0
 
 
-def test_each_database_has_its_own_store(settings, tmp_path):
+def test_each_database_has_its_own_store(settings, tmp_path, monkeypatch):
+    from django.db import connection
+
     settings.LINKAGE_STORE_DIR = tmp_path
     path = feature_store.store_path()
     assert path.parent == tmp_path
     assert path.name.startswith("features-") and path.suffix == ".arrow"
+    monkeypatch.setitem(connection.settings_dict, "NAME", "another council's database")
+    assert feature_store.store_path() != path
 
 
 def test_a_source_renamed_or_moved_works_its_records_out_again(records, store):
@@ -125,3 +129,4 @@ def test_features_read_before_a_retention_run_are_not_written_back(records, sett
     read_features().stored.result()
     assert path.exists()
     assert oct(path.stat().st_mode & 0o777) == "0o600"
+    assert oct(tmp_path.stat().st_mode & 0o777) == "0o700"

@@ -369,24 +369,20 @@ def _family_statements(cur, persons: str | None = None) -> list[tuple]:
     return cur.fetchall()
 
 
-def _mark_disputes(cur, persons: set[str] | None = None) -> int:
+def _mark_disputes(cur, persons: str | None = None) -> int:
     """Mark every statement that another statement about the same two persons (from any
     source, or worked out) contradicts, and unmark any no longer contradicted; households
-    are left alone (living together contradicts nothing). `persons`: only statements
-    about them (their temporary table is `fv_family`). How many are marked."""
+    are left alone (living together contradicts nothing). `persons`: a temporary table
+    of persons; only statements to or from them. How many are marked."""
     t = FamilyLink._meta.db_table
-    sql = f"SELECT id, person_id, related_person_id, relationship_type, disputed FROM {t} "  # noqa: S608
-    sql += "WHERE basis <> 'household'"
-    if persons is not None:
-        sql += (
-            " AND person_id IN (SELECT id FROM fv_family UNION "  # noqa: S608
-            f"SELECT related_person_id FROM {t} WHERE person_id IN (SELECT id FROM fv_family))"
-        )
-    cur.execute(sql)
+    select = "SELECT id, person_id, related_person_id, relationship_type, disputed "
+    if persons is None:
+        cur.execute(f"{select} FROM {t} WHERE basis <> 'household'")
+    else:
+        cur.execute(select + _touching(persons, "source", "derived"))
     said: dict[tuple[str, str], list[tuple[int, str, bool]]] = defaultdict(list)
     for pk, person, related, rtype, flag in cur.fetchall():
-        if persons is None or person in persons or related in persons:
-            said[(person, related)].append((pk, rtype, flag))
+        said[(person, related)].append((pk, rtype, flag))
     mark: dict[bool, list[int]] = {True: [], False: []}
     marked = 0
     for statements in said.values():
@@ -811,7 +807,7 @@ def _update_scoped(
     counts.derived_links = len(derived)
 
     say("Marking where sources disagree")
-    counts.disputed_links = _mark_disputes(cur, family)
+    counts.disputed_links = _mark_disputes(cur, "fv_family")
 
     say("Finding their households")
     # Everyone recorded at an address a changed person is recorded at...
@@ -821,8 +817,7 @@ def _update_scoped(
         f"SELECT authority_id, key FROM {CrowdedAddress._meta.db_table} "  # noqa: S608
         f"WHERE person_id IN (SELECT id FROM fv_changed)"
     )
-    were_crowded = set(cur.fetchall())
-    addresses = {(r.authority, k) for r in mine for k in r.keys} | set(were_crowded)
+    addresses = {(r.authority, k) for r in mine for k in r.keys} | set(cur.fetchall())
     housemates = _persons_at(cur, addresses, scope)
     # A person merged away, or no longer recorded anywhere, loses the households it had.
     housemates |= changed
@@ -856,13 +851,8 @@ def _write_crowded(cur, crowded: list[_Crowded]) -> None:
 
 
 def _forget_crowded(addresses: set[tuple[int, str]]) -> None:
-    keys = {key for _, key in addresses}
     known = CrowdedAddress.objects.values_list("pk", "authority_id", "key")
-    gone = [
-        pk
-        for pk, authority, key in known.iterator()
-        if key in keys and (authority, key) in addresses
-    ]
+    gone = [pk for pk, authority, key in known.iterator() if (authority, key) in addresses]
     for i in range(0, len(gone), 5000):
         CrowdedAddress.objects.filter(pk__in=gone[i : i + 5000]).delete()
 
@@ -897,27 +887,28 @@ def _kin(cur, persons: str) -> tuple[set[str], set[str]]:
     return parents, children
 
 
-def _touching(basis: str, persons: str) -> str:
-    """The links of this basis to or from these persons (a temporary table)."""
+def _touching(persons: str, *bases: str) -> str:
+    """The links of these bases to or from these persons (a temporary table)."""
     t = FamilyLink._meta.db_table
+    of = ", ".join(f"'{b}'" for b in bases)  # our own words, never input
     # Links are written both ways round: the other way round of the persons' own links
     # are the links to them, found by the index on person without one on related person.
     return (
         f"FROM {t} WHERE id IN ("  # noqa: S608
         f"SELECT l.id FROM {persons} p JOIN {t} l ON l.person_id = p.id "
-        f"WHERE l.basis = '{basis}' "
+        f"WHERE l.basis IN ({of}) "
         f"UNION SELECT r.id FROM {persons} p JOIN {t} l ON l.person_id = p.id "
         f"JOIN {t} r ON r.person_id = l.related_person_id AND r.related_person_id = p.id "
-        f"WHERE l.basis = '{basis}' AND r.basis = '{basis}')"
+        f"WHERE l.basis IN ({of}) AND r.basis IN ({of}))"
     )
 
 
 def _delete_touching(cur, basis: str, persons: str) -> None:
-    cur.execute(f"DELETE {_touching(basis, persons)}")
+    cur.execute(f"DELETE {_touching(persons, basis)}")
 
 
 def _count_touching(cur, basis: str, persons: str) -> int:
-    cur.execute(f"SELECT COUNT(*) {_touching(basis, persons)}")
+    cur.execute(f"SELECT COUNT(*) {_touching(persons, basis)}")
     return cur.fetchone()[0]
 
 

@@ -76,8 +76,6 @@ _COLUMNS = (
     ("r.nhs_number", "nhs_number"),
 )
 _CHUNK = 5000
-# More records than this to work out again: read them all in one statement instead.
-_MOST = 100_000
 
 
 def _from() -> str:
@@ -208,12 +206,13 @@ def read_features(path: Path | None = None) -> Features:
     else:
         still, stale = None, current
     fresh_ids = stale["unique_id"].to_pylist()
-    if len(fresh_ids) > _MOST:
-        wanted = set(fresh_ids)
-        fresh = [f for f in load_features() if f["unique_id"] in wanted]
+    fingerprint_of = dict(zip(fresh_ids, stale["fingerprint"].to_pylist(), strict=True))
+    if stale.num_rows == current.num_rows:
+        # Every record (no store, or nothing in it still true): one statement reads them
+        # all; one imported since the ids were read waits for the next run.
+        fresh = [f for f in load_features() if f["unique_id"] in fingerprint_of]
     else:
         fresh = load_features(fresh_ids)
-    fingerprint_of = dict(zip(fresh_ids, stale["fingerprint"].to_pylist(), strict=True))
     made = pa.Table.from_pylist(fresh, schema=SCHEMA).append_column(
         "fingerprint",
         pa.array([fingerprint_of[f["unique_id"]] for f in fresh], pa.string()),
@@ -241,8 +240,7 @@ def _keep(table: pa.Table, path: Path, read_at: float) -> None:
     place (a reader never sees half of it), unless a retention run removed records since
     these were read: they must not be written back."""
     try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        path.parent.chmod(0o700)
+        _make_folder(path)
         partial = path.with_suffix(f".{os.getpid()}.partial")
         with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as f:
             # Arrow's own file format, uncompressed: written and mapped again in a blink.
@@ -257,6 +255,12 @@ def _keep(table: pa.Table, path: Path, read_at: float) -> None:
         partial.replace(path)
     except OSError as error:
         log.warning("The record features could not be kept for the next run (%s)", error)
+
+
+def _make_folder(path: Path) -> None:
+    """The store's folder, readable by this service account only."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.chmod(0o700)
 
 
 def _marker(path: Path) -> Path:
@@ -275,10 +279,9 @@ def forget_features() -> None:
     removed records): the next link run works every record out again, and a run that
     read them before now does not write them back."""
     path = store_path()
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _make_folder(path)
     marker = _marker(path)
-    marker.touch()
-    os.utime(marker)
+    marker.touch()  # (an existing marker's time is set to now)
     for file in path.parent.glob(f"{path.stem}.*"):
         if file != marker:
             file.unlink(missing_ok=True)

@@ -9,6 +9,7 @@ import csv
 import hashlib
 import re
 import unicodedata
+from collections import defaultdict
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -39,19 +40,23 @@ def name_parts(text: str) -> list[str]:
 
 
 @cache
+def _nickname_lines() -> tuple[tuple[str, ...], ...]:
+    """nicknames.csv: each line's formal name, then its familiar forms, as compared."""
+    with NICKNAMES_FILE.open(encoding="utf-8") as f:
+        rows = csv.reader(line for line in f if not line.startswith("#"))
+        lines = (tuple(plain(n) for n in row if n.strip()) for row in rows)
+        return tuple(line for line in lines if line)
+
+
+@cache
 def nickname_table() -> dict[str, str]:
     """Every known form of a given name -> one formal form."""
     table: dict[str, str] = {}
-    with NICKNAMES_FILE.open(encoding="utf-8") as f:
-        for row in csv.reader(line for line in f if not line.startswith("#")):
-            names = [plain(n) for n in row if n.strip()]
-            if not names:
-                continue
-            formal = names[0]
-            for name in names:
-                # The first line naming a form wins (e.g. "chris" -> christina), so the
-                # file's order decides the ambiguous cases (formal_forms knows them all).
-                table.setdefault(name, formal)
+    for names in _nickname_lines():
+        for name in names:
+            # The first line naming a form wins (e.g. "chris" -> christina), so the
+            # file's order decides the ambiguous cases (formal_forms knows them all).
+            table.setdefault(name, names[0])
     return table
 
 
@@ -63,12 +68,10 @@ def names_version() -> str:
 
 @cache
 def _forms_table() -> dict[str, frozenset[str]]:
-    forms: dict[str, set[str]] = {}
-    with NICKNAMES_FILE.open(encoding="utf-8") as f:
-        for row in csv.reader(line for line in f if not line.startswith("#")):
-            names = [plain(n) for n in row if n.strip()]
-            for name in names:
-                forms.setdefault(name, set()).add(names[0])
+    forms: dict[str, set[str]] = defaultdict(set)
+    for names in _nickname_lines():
+        for name in names:
+            forms[name].add(names[0])
     return {name: frozenset(of) for name, of in forms.items()}
 
 

@@ -175,10 +175,7 @@ def _link(
 
     if incremental and new_ids:
         say(f"Scoring {len(new_ids):,} new records against the index")
-        is_new = pc.is_in(
-            table.column("unique_id"),
-            value_set=pa.array(new_ids, type=table.schema.field("unique_id").type),
-        )
+        is_new = _among(table, new_ids)
         old = db_api.register(
             table.filter(pc.invert(is_new)), dataset_display_name="indexed_records"
         )
@@ -337,11 +334,15 @@ def _link(
     return run, changed
 
 
+def _among(table: pa.Table, ids) -> pa.ChunkedArray:
+    """Which of the table's records are these."""
+    return pc.is_in(table.column("unique_id"), value_set=pa.array(ids, type=pa.int64()))
+
+
 def _as_dicts(table: pa.Table, wanted: set[int] | None) -> dict[int, dict]:
     """These records' features (all, if None) by id, as the rules read them."""
     if wanted is not None:
-        ids = pa.array(sorted(wanted), type=pa.int64())
-        table = table.filter(pc.is_in(table.column("unique_id"), value_set=ids))
+        table = table.filter(_among(table, sorted(wanted)))
     return {r["unique_id"]: r for r in table.to_pylist()}
 
 
@@ -350,10 +351,7 @@ def _sharing_numbers(table: pa.Table, new_ids: list[int] | None) -> list[dict]:
     records) those with a new record's number."""
     numbers = table.column("nhs_number")
     if new_ids is not None:
-        new = table.filter(
-            pc.is_in(table.column("unique_id"), value_set=pa.array(new_ids, type=pa.int64()))
-        )
-        wanted = pc.drop_null(new.column("nhs_number")).unique()
+        wanted = pc.drop_null(table.filter(_among(table, new_ids)).column("nhs_number")).unique()
         return table.filter(pc.is_in(numbers, value_set=wanted)).to_pylist()
     return table.filter(pc.is_valid(numbers)).to_pylist()
 
