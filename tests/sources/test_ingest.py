@@ -236,7 +236,7 @@ def test_extra_columns_load_when_the_mapping_ignores_them(source, tmp_path, sett
         ),
         ({"nhs_number": "943 476 5918"}, "nhs_number", "fails the NHS number check digit"),
         ({"nhs_number": "12345"}, "nhs_number", "must be 10 digits"),
-        ({"postcode": "NOT A POSTCODE"}, "postcode", "is not a UK postcode shape"),
+        ({"postcode": "NOT A POSTCODE"}, "postcode", "is not a postcode: neither UK-shaped"),
         ({"sex": "f"}, "sex", "'f' is not a known sex"),
         ({"uprn": "12AB"}, "uprn", "is not a UPRN"),
         ({"upn": "123"}, "upn", "is not a Unique Pupil Number"),
@@ -655,3 +655,74 @@ def test_the_same_files_with_a_corrected_mapping_import_again(source, tmp_path):
     mapping.write_text('name = "CSC"\n[people.values.sex]\nF = "female"\nW = "female"\n')
     again = run(folder)
     assert (again.status, again.people_accepted) == ("loaded", 1)
+
+
+# Postcodes of other countries are kept as written, in both layouts.
+
+CDM_HEADER = (
+    "Cms Id,First Name,Last Name,Date Of Birth,Gender,Address,Service Involvement,"
+    "Local Authority Organisation,Contact Name,Contact Role,Contact Phone,Contact Email,"
+    "Date Current As Of,Coverage Start Date,Coverage End Date,Coverage Geographic Area,"
+    "Date Of Most Recent Interaction,Start Date Of Last Involvement"
+)
+
+
+def cdm_row(person_id: str, address: str, status: str = "Current") -> str:
+    quoted = '"' + address.replace('"', '""') + '"'
+    return (
+        f"{person_id},Amelia,Hart,03/04/2015,F,{quoted},{status},Stockport MBC,Sam Worker,"
+        "Social worker,0161 496 0123,sam.worker@stockport.gov.uk,20/11/2026,01/09/2020,"
+        "20/11/2026,Stockport,18/11/2026,01/09/2020"
+    )
+
+
+@pytest.mark.parametrize(
+    ("address", "line1", "postcode"),
+    [
+        ("12 Mill Lane, Stockport SK4 2AB", "12 Mill Lane, Stockport", "SK4 2AB"),
+        ("12 Mill Lane\nStockport\nsk4  2ab", "12 Mill Lane, Stockport", "SK4 2AB"),
+        ("4 Beach Road, Southport QLD, 4223", "4 Beach Road, Southport QLD", "4223"),
+        ("1 Ainslie Avenue\nCanberra\n2600", "1 Ainslie Avenue, Canberra", "2600"),
+        ("Damrak 1, Amsterdam, 1012 ab", "Damrak 1, Amsterdam", "1012 AB"),
+        ("1 Grafton Street, Dublin 2, D02  X285", "1 Grafton Street, Dublin 2", "D02 X285"),
+        ("9 Rodeo Drive, Beverly Hills CA, 90210", "9 Rodeo Drive, Beverly Hills CA", "90210"),
+        # A house number or a street is not a postcode.
+        ("Flat 3, 12 High Street", "Flat 3, 12 High Street", ""),
+        ("12 High Street", "12 High Street", ""),
+        ("Stockport, Flat 12", "Stockport, Flat 12", ""),
+        ("Rose Cottage, 123 Elm", "Rose Cottage, 123 Elm", ""),
+    ],
+)
+def test_family_context_keeps_other_countries_postcodes(source, tmp_path, address, line1, postcode):
+    source.mapping = "family-context-cdm"
+    source.save()
+    path = tmp_path / "csc.csv"
+    path.write_text(CDM_HEADER + "\n" + cdm_row("1001", address) + "\n", encoding="utf-8")
+    imp = ingest("CSC", [path], "tester").extract_import
+    assert imp.status == "loaded", imp.message
+    assert imp.rows_quarantined == 0, quarantined(imp)[0].reason
+    record = PersonRecord.objects.get()
+    assert (record.address_line1, record.postcode) == (line1, postcode)
+
+
+def test_canonical_postcodes_of_other_countries_are_kept_as_written(source, tmp_path):
+    folder = write_extract(
+        tmp_path / "x",
+        people=[
+            person("UK", postcode="sk13xe"),
+            person("AU", postcode=" 4223 "),
+            person("NL", postcode="1012  ab"),
+            person("IE", postcode="d02 x285"),
+            person("PT", postcode="1100-148"),
+        ],
+    )
+    imp = run(folder)
+    assert imp.status == "loaded", imp.message
+    assert imp.rows_quarantined == 0, quarantined(imp)[0].reason
+    assert dict(PersonRecord.objects.values_list("source_record_id", "postcode")) == {
+        "UK": "SK1 3XE",
+        "AU": "4223",
+        "NL": "1012 AB",
+        "IE": "D02 X285",
+        "PT": "1100-148",
+    }

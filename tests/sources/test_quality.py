@@ -110,6 +110,7 @@ def test_completeness_counts_current_records_with_each_field(dataset):
         "partial_date_of_birth": 2,
         "sex": 2,  # "unknown" and empty are not a sex
         "postcode": 2,
+        "postcode_outside_uk": 0,
         "uprn": 1,
         "nhs_number": 1,
     }
@@ -125,6 +126,20 @@ def test_validity_compares_values_held_with_rows_quarantined_last_time(dataset):
     gp = by_code(dataset)["GP"]
     assert gp.quarantined_by_field == {}
     assert {v.field: v.share for v in gp.validity} == {"postcode": None, "nhs_number": None}
+
+
+def test_postcodes_of_other_countries_are_counted_apart(dataset):
+    imp = create_import(create_source(dataset["stockport"], code="ABROAD"))
+    a_record(imp, postcode="SK4 1AA")
+    a_record(imp, postcode="1012 AB")
+    a_record(imp, postcode="4223")
+    a_record(imp)
+    abroad = by_code(dataset)["ABROAD"]
+
+    filled = {f.field: f.count for f in abroad.completeness}
+    assert (filled["postcode"], filled["postcode_outside_uk"]) == (3, 2)
+    # Valid UK postcodes: only the UK one passes; the others are not failures either.
+    assert {v.field: (v.passed, v.failed) for v in abroad.validity}["postcode"] == (1, 0)
 
 
 def test_duplicates_within_a_source(dataset):

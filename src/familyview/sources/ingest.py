@@ -32,7 +32,9 @@ from familyview.sources.readers import ExtractRejected, RawRow, raw_text, read_r
 from familyview.sources.records import RecordKind, RowProblem, record_kinds, row_checker, row_hash
 
 KIND_FILES = ("people", "involvements", "relationships")
-POSTCODE_AT_END = re.compile(r"[,\s]*\b([A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2})\s*$", re.I)
+# A UK postcode at the end of an address's last line, after the town ("Stockport SK4 2AB").
+POSTCODE_AT_END = re.compile(r"[,\s]*\b([A-Z]{1,2}[0-9][A-Z0-9]?\s*[0-9][A-Z]{2})\s*$", re.I)
+ADDRESS_PARTS = re.compile(r"\s*[,\r\n]+\s*")
 
 Progress = Callable[[int], None]
 
@@ -740,9 +742,7 @@ def _check_family_context(
             if c.get(name) and name not in coverage:
                 coverage[name] = c[name]
         pid = c.get("source_id", "").strip()
-        address = c.get("address", "")
-        match = POSTCODE_AT_END.search(address)
-        postcode, line1 = (match.group(1), address[: match.start()]) if match else ("", address)
+        line1, postcode = split_postcode(c.get("address", ""))
         if pid not in seen_people:
             seen_people.add(pid)
             people_rows.append(
@@ -755,7 +755,7 @@ def _check_family_context(
                         "family_name": c.get("family_name", ""),
                         "date_of_birth": c.get("date_of_birth", ""),
                         "sex": c.get("sex", ""),
-                        "address_line1": " ".join(line1.replace("\n", ", ").split()).strip(", "),
+                        "address_line1": line1,
                         "postcode": postcode,
                     },
                     raw,
@@ -837,6 +837,24 @@ def _check_family_context(
         coverage_area=coverage.get("coverage_area", "")[:200],
     )
     return meta, checked
+
+
+def split_postcode(address: str) -> tuple[str, str]:
+    """An address written in one field, as (the address on one line, its postcode).
+
+    The postcode is the last part (after a comma or a line break) when that part is one,
+    of the UK or another country ('Damrak 1, Amsterdam, 1012 AB'), or a UK postcode at
+    the end of the last part ('12 Mill Lane, Stockport SK4 2AB'); else there is none.
+    """
+    parts = [p for p in ADDRESS_PARTS.split(address.strip()) if p]
+    postcode = v.postcode_part(parts[-1]) if len(parts) > 1 else None
+    if postcode:
+        parts.pop()
+    elif parts and (match := POSTCODE_AT_END.search(parts[-1])):
+        postcode = match.group(1)
+        parts[-1] = parts[-1][: match.start()]
+    line = ", ".join(" ".join(p.split()) for p in parts)
+    return line.strip(", "), postcode or ""
 
 
 def _as_row(row_number: int, columns: list[str], values: dict, raw: object) -> RawRow:

@@ -132,7 +132,8 @@ class PersonRecord(models.Model):
     address_line1 = models.CharField(max_length=200, blank=True)
     address_line2 = models.CharField(max_length=200, blank=True)
     town = models.CharField(max_length=200, blank=True)
-    postcode = models.CharField(max_length=8, blank=True)
+    # A UK postcode as 'SK1 3XE'; another country's as written ('1012 AB', '1100-148').
+    postcode = models.CharField(max_length=16, blank=True)
     uprn = models.CharField(max_length=12, blank=True)
     address_from = models.DateField(null=True)
     date_of_death = models.DateField(null=True)

@@ -18,6 +18,8 @@ from familyview.identity.models import LinkedRecord, ReviewPair, StewardDecision
 from familyview.sources.models import PersonRecord, QuarantinedRow
 from familyview.sources.queries import SourceOverview, sources_overview
 
+# A postcode as ingest stores a UK one ("SK1 3XE"); any other is another country's.
+UK = r"^[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}$"
 # What "filled in" means for each field the linkage relies on. "unknown" is no sex at all.
 COMPLETENESS = {
     "given_name": ("Given name", ~Q(given_name="")),
@@ -32,11 +34,15 @@ COMPLETENESS = {
     ),
     "sex": ("Sex", ~Q(sex="") & ~Q(sex="unknown")),
     "postcode": ("Postcode", ~Q(postcode="")),
+    # Kept as written by ingest; the person index and family building compare UK ones best.
+    "postcode_outside_uk": ("Postcode outside the UK", ~Q(postcode="") & ~Q(postcode__regex=UK)),
     "uprn": ("UPRN", ~Q(uprn="")),
     "nhs_number": ("NHS number", ~Q(nhs_number="")),
 }
-# Fields whose values ingest checks (a failing row is quarantined, not loaded).
+# Fields whose values ingest checks (a failing value is held back, not loaded), and the
+# current records whose value passes: a UK postcode, any NHS number held.
 CHECKED = {"postcode": "Postcode", "nhs_number": "NHS number"}
+PASSING = {"postcode": Q(postcode__regex=UK), "nhs_number": ~Q(nhs_number="")}
 PEOPLE = "people"
 
 
@@ -73,8 +79,9 @@ class FieldShare:
 class Validity:
     """Of the values a source sent for a checked field, how many passed the check.
 
-    Passed: current records holding a value (each passed when it was loaded). Failed:
-    rows of the last loaded extract quarantined for this field.
+    Passed: current records holding a value that passes (each passed when it was loaded;
+    a postcode passes as a UK one, another country's is counted apart). Failed: rows of the
+    last loaded extract quarantined or held back for this field.
     """
 
     field: str
@@ -143,7 +150,7 @@ def source_quality(
                     for key, (name, _) in COMPLETENESS.items()
                 ],
                 validity=[
-                    Validity(key, name, counts.get(key, 0), by_field.get(key, 0))
+                    Validity(key, name, counts.get(f"{key}_passing", 0), by_field.get(key, 0))
                     for key, name in CHECKED.items()
                 ],
                 quarantined_by_field=by_field,
@@ -174,12 +181,18 @@ def completeness_counts(authority_ids: Iterable[int]) -> dict[int, dict[str, int
         _current_records(list(authority_ids))
         .order_by()
         .values("source_id")
+        # Named apart from the fields ("n_postcode"): a count named "postcode" would be
+        # what a later condition on the postcode field refers to.
         .annotate(
-            current=Count("pk"),
-            **{key: Count("pk", filter=condition) for key, (_, condition) in COMPLETENESS.items()},
+            n_current=Count("pk"),
+            **{
+                f"n_{k}": Count("pk", filter=condition)
+                for k, (_, condition) in COMPLETENESS.items()
+            },
+            **{f"n_{k}_passing": Count("pk", filter=condition) for k, condition in PASSING.items()},
         )
     )
-    return {row.pop("source_id"): row for row in rows}
+    return {row.pop("source_id"): {k[2:]: n for k, n in row.items()} for row in rows}
 
 
 def quarantined_people_by_field(import_ids: Iterable[int]) -> dict[int, dict[str, int]]:

@@ -22,6 +22,12 @@ Rule = Callable[[str], object]
 
 EARLIEST_DATE = date(1900, 1, 1)
 POSTCODE_RE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
+# Another country's postcode: letters, digits, spaces and dashes ("4223", "1012 AB",
+# "D02 X285", "1100-148"), with at least two digits so that words such as "NFA" or
+# "UNKNOWN" are not taken for one.
+OTHER_POSTCODE_RE = re.compile(r"^[A-Z0-9](?:[A-Z0-9 -]*[A-Z0-9])?$")
+# The person index compares postcodes without their spaces in at most 8 characters.
+POSTCODE_KEY_MAX = 8
 UPN_RE = re.compile(r"^[A-Z][0-9]{11}[0-9A-Z]$")
 UPRN_RE = re.compile(r"^[0-9]{1,12}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -146,11 +152,60 @@ def nhs_number(value: str) -> str:
 
 
 def postcode(value: str) -> str:
+    """A UK postcode in its usual form ('sk13xe' -> 'SK1 3XE'); another country's as
+    written, in capitals with single spaces ('1012  ab' -> '1012 AB')."""
     v = " ".join(value.upper().split())
     m = POSTCODE_RE.match(v)
-    if not m:
-        raise FieldError(f"{value!r} is not a UK postcode shape (like SK1 3XE)")
-    return f"{m.group(1)} {m.group(2)}"
+    if m:
+        return f"{m.group(1)} {m.group(2)}"
+    if is_other_postcode(v):
+        return v
+    raise FieldError(
+        f"{value!r} is not a postcode: neither UK-shaped (like SK1 3XE) nor another "
+        f"country's (letters and digits, at least 2 digits, at most {POSTCODE_KEY_MAX} "
+        "without spaces, like 4223 or 1012 AB)"
+    )
+
+
+def is_uk_postcode(value: str) -> bool:
+    """Whether a postcode has the UK shape (as ingest stores it, or as written)."""
+    return bool(POSTCODE_RE.match(" ".join(value.upper().split())))
+
+
+def is_other_postcode(value: str) -> bool:
+    """Whether a value (capitals, single spaces) can be another country's postcode."""
+    compact = value.replace(" ", "")
+    return (
+        3 <= len(compact) <= POSTCODE_KEY_MAX
+        and sum(c.isdigit() for c in compact) >= 2
+        and OTHER_POSTCODE_RE.match(value) is not None
+    )
+
+
+def postcode_part(part: str) -> str | None:
+    """The postcode, when the last part of an address written on one line is one.
+
+    Stricter than `postcode`, since the part may be a house number or a street: a UK
+    postcode, or another country's with at least 3 digits, at most two words, any word
+    of letters alone at most 3 letters long and then beside a number of 4 digits or more
+    ('1012 AB', 'VLT 1117'); a number alone has 4 digits or more ('4223', '90210').
+    '12 High Street', 'Flat 12' and '123 Elm' are not postcodes.
+    """
+    v = " ".join(part.upper().split())
+    if POSTCODE_RE.match(v):
+        return postcode(v)
+    words = v.split(" ")
+    if not is_other_postcode(v) or len(words) > 2:
+        return None
+    if sum(c.isdigit() for c in v) < 3:
+        return None
+    numbers = [w for w in words if w.replace("-", "").isdigit()]
+    lettered = [w for w in words if w.isalpha()]
+    if any(len(w) > 3 for w in lettered):
+        return None
+    if (lettered or len(words) == 1) and not any(sum(c.isdigit() for c in w) >= 4 for w in numbers):
+        return None
+    return v
 
 
 def upn(value: str) -> str:
