@@ -102,8 +102,10 @@ bench: install ## Every stage at SIZES source records, with peak memory: docs/be
 	$(BIN)/python benchmarks/scale_report.py --pg-url $(PG_URL) --sizes $(SIZES)
 
 .PHONY: eval-linkage
-eval-linkage: install ## Link a synthetic authority and print precision, recall and false merges
-	$(BIN)/python benchmarks/eval_linkage.py --people $(DEMO_PEOPLE)
+EVAL_CORPORA ?= synthetic,febrl1,febrl2,febrl3,febrl4
+EVAL_LAYOUTS ?= family-context-cdm,canonical
+eval-linkage: install ## Import, link and evaluate the synthetic authority and FEBRL1-4: one table of linkage quality
+	$(BIN)/python benchmarks/eval_linkage.py --people $(DEMO_PEOPLE) --seed $(DEMO_SEED) --corpus $(EVAL_CORPORA) --layout $(EVAL_LAYOUTS)
 
 .PHONY: clean
 clean: ## Remove the virtualenv, node modules and local data

@@ -5,14 +5,21 @@ person (precision), and of the true pairs, how many the index found (recall). Cl
 level: how many true persons the index reproduces exactly, merges with someone else, or
 splits. And every false merge of related people (twins, siblings, parent and child), the
 harm that matters most.
+
+The truth is a folder (docs/architecture.md, "Measuring linkage quality"):
+records.csv (source, source_id, person_id) and relationships.csv (person_id,
+related_person_id, relationship_type), and optionally people.csv (person_id, twin_of).
+Records that ingest quarantined never reach the index: the figures "of the truth" count
+their pairs as missed, so that ingest is part of what is measured.
 """
 
 import csv
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
-from familyview.identity.models import LinkedRecord, ReviewPair
+from familyview.identity.models import LinkedRecord, LinkRun, ReviewPair
 
 RELATED = {
     "mother",
@@ -49,6 +56,48 @@ class Evaluation:
     # two records of one source with different identifiers are never merged automatically
     # (a source's own duplicates wait for a steward).
     pairs_allowed_unaided: int = 0
+    # The whole truth, records that never reached the index (quarantined) included.
+    records_in_truth: int = 0
+    true_pairs_in_truth: int = 0
+    # Whether the truth says who is related to whom (FEBRL does not).
+    family_truth: bool = True
+    # The last link run's own time, in seconds; None before any run.
+    link_seconds: float | None = None
+
+    @property
+    def recall_of_truth(self) -> float:
+        """Of every true pair in the truth, within-source included, the share linked."""
+        if not self.true_pairs_in_truth:
+            return 1.0
+        return self.correct_pairs / self.true_pairs_in_truth
+
+    @property
+    def f1_of_truth(self) -> float:
+        """F1 of precision and the recall of the whole truth."""
+        p, r = self.precision, self.recall_of_truth
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    @property
+    def review_share_truly_same(self) -> float | None:
+        """The share of open review pairs that are truly one person; None if none wait."""
+        return self.review_pairs_truly_same / self.review_pairs if self.review_pairs else None
+
+    def as_dict(self) -> dict[str, Any]:
+        """Every figure, derived ones included, for a report or a JSON document."""
+        figures = asdict(self)
+        for name in (
+            "precision",
+            "recall",
+            "f1",
+            "recall_of_truth",
+            "f1_of_truth",
+            "recall_ceiling_unaided",
+            "recall_of_allowed",
+            "recall_after_review",
+            "review_share_truly_same",
+        ):
+            figures[name] = getattr(self, name)
+        return figures
 
     @property
     def recall_ceiling_unaided(self) -> float:
@@ -103,6 +152,7 @@ def evaluate(truth_dir: Path) -> Evaluation:
     """Compare the index in the database with truth/records.csv and relationships.csv."""
     with (truth_dir / "records.csv").open(encoding="utf-8") as f:
         truth = {(r["source"], r["source_id"]): r["person_id"] for r in csv.DictReader(f)}
+    truth_sizes = Counter(truth.values())
     related: set[frozenset[str]] = set()
     kinds: dict[frozenset[str], str] = {}
     with (truth_dir / "relationships.csv").open(encoding="utf-8") as f:
@@ -199,4 +249,8 @@ def evaluate(truth_dir: Path) -> Evaluation:
         persons_split=sum(1 for pids in index_in.values() if len(pids) > 1),
         clusters_merging_people=sum(1 for tids in true_in.values() if len(tids) > 1),
         related_false_merges=false_merges,
+        records_in_truth=len(truth),
+        true_pairs_in_truth=_pairs(truth_sizes),
+        family_truth=bool(related),
+        link_seconds=LinkRun.objects.order_by("-pk").values_list("seconds", flat=True).first(),
     )

@@ -1,5 +1,6 @@
 """familyview evaluate_linkage TRUTH_DIR: the index against a ground truth."""
 
+import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -8,17 +9,31 @@ from familyview.identity.evaluation import evaluate
 
 
 class Command(BaseCommand):
-    help = "Compare the person index with a ground truth (a synthetic authority's truth/)."
+    help = (
+        "Compare the person index with a ground truth (a synthetic authority's truth/, or "
+        "a corpus's; the format is in docs/architecture.md)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("truth_dir", type=Path)
+        parser.add_argument(
+            "--json",
+            action="store_true",
+            dest="as_json",
+            help="print every figure as one JSON object",
+        )
 
-    def handle(self, *args, truth_dir, **options):
-        if not (truth_dir / "records.csv").is_file():
-            raise CommandError(f"{truth_dir} has no records.csv")
+    def handle(self, *args, truth_dir: Path, as_json: bool, **options):
+        for name in ("records.csv", "relationships.csv"):
+            if not (truth_dir / name).is_file():
+                raise CommandError(f"{truth_dir} has no {name}")
         e = evaluate(truth_dir)
+        if as_json:
+            self.stdout.write(json.dumps(e.as_dict(), indent=2))
+            return
         lines = [
-            ("records evaluated", f"{e.records:,}", ""),
+            ("records in the truth", f"{e.records_in_truth:,}", "quarantined ones included"),
+            ("records evaluated", f"{e.records:,}", "in the index"),
             (
                 "pairwise precision",
                 f"{e.precision:.4f}",
@@ -30,6 +45,12 @@ class Command(BaseCommand):
                 f"{e.correct_pairs:,} of {e.true_pairs:,} true pairs found",
             ),
             ("pairwise F1", f"{e.f1:.4f}", ""),
+            (
+                "recall of the truth",
+                f"{e.recall_of_truth:.4f}",
+                f"{e.correct_pairs:,} of {e.true_pairs_in_truth:,} true pairs in the truth",
+            ),
+            ("F1 of the truth", f"{e.f1_of_truth:.4f}", ""),
             (
                 "recall ceiling unaided",
                 f"{e.recall_ceiling_unaided:.4f}",
@@ -59,6 +80,11 @@ class Command(BaseCommand):
         ]
         for label, value, note in lines:
             self.stdout.write(f"{label:24}{value:>10}  {note}".rstrip())
+        if e.link_seconds is not None:
+            self.stdout.write(f"{'link time':24}{e.link_seconds:>9.1f}s  the last link run")
+        if not e.family_truth:
+            self.stdout.write("false merges of related people: not known (no family truth)")
+            return
         self.stdout.write(f"false merges of related people: {len(e.related_false_merges)}")
         for m in e.related_false_merges:
             people = " + ".join(m["true_people"])
