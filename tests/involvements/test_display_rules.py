@@ -436,3 +436,19 @@ def test_a_wrong_rules_file_is_refused_naming_the_file_and_setting(rules_dir, te
 
 def test_the_roles_rules_may_name_are_the_access_roles():
     assert set(Role.values) == display.ROLES
+
+
+def test_a_status_the_source_did_not_record_is_never_shown_as_current_or_ended():
+    items = shown(
+        involvement("housing", status="not_recorded"),
+        involvement("gp", status="current"),
+        involvement("police", status="historic", details={"offences": []}),
+    )
+    by_service = {i.service_category: i for i in items}
+    unsure = by_service["housing"]
+    assert (unsure.status, unsure.current, unsure.status_words) == (
+        "not_recorded",
+        False,
+        "status not recorded",
+    )
+    assert by_service["gp"].status_words == "current"

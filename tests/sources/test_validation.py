@@ -61,3 +61,40 @@ def test_the_record_kinds_check_exactly_the_canonical_columns():
     assert tuple(c.name for c in kinds["people"].columns) == PEOPLE_COLUMNS
     assert tuple(c.name for c in kinds["involvements"].columns) == INVOLVEMENT_COLUMNS
     assert tuple(c.name for c in kinds["relationships"].columns) == RELATIONSHIP_COLUMNS
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Current", "current"),
+        ("HISTORIC", "historic"),
+        ("Not Specified", "not_recorded"),
+        ("unknown", "not_recorded"),
+        ("not_recorded", "not_recorded"),
+    ],
+)
+def test_involvement_statuses(value, expected):
+    assert v.status(value) == expected
+
+
+def test_open_is_not_a_status():
+    with pytest.raises(v.FieldError, match="'open' is not a known status"):
+        v.status("open")
+
+
+@pytest.mark.parametrize(
+    ("value", "formats", "expected"),
+    [
+        ("2022-10-15 00:00:00", (), "2022-10-15"),
+        ("2022-10-15T09:30:00Z", (), "2022-10-15"),
+        ("15/10/2022 00:00", ("%d/%m/%Y",), "2022-10-15"),
+        ("2022-10-15", ("%d/%m/%Y", "%Y-%m-%d"), "2022-10-15"),
+    ],
+)
+def test_date_times_where_a_date_is_expected(value, formats, expected):
+    assert v.DateParser(formats).parse(value).isoformat() == expected
+
+
+def test_a_date_with_something_else_after_it_is_not_a_date():
+    with pytest.raises(v.FieldError, match=r"expected YYYY-MM-DD, with or without a time"):
+        v.DateParser().parse("2022-10-15 tomorrow")

@@ -99,7 +99,9 @@ class ServiceInvolvement:
     involvement_id: int
     service_category: str  # code, e.g. "housing"
     service_name: str  # "Housing"
-    status: str  # "current" or "historic"; "" when the rules show only that it exists
+    # "current", "historic" or "not_recorded" (the source did not say); "" when the rules
+    # show only that it exists
+    status: str
     current: bool
     start_date: date | None
     end_date: date | None
@@ -119,6 +121,14 @@ class ServiceInvolvement:
     offences: tuple[PoliceOffence, ...]  # at most as many as the rules allow
     details: tuple[Detail, ...]
     source: SourceInfo
+
+    @property
+    def status_words(self) -> str:
+        """The status as a worker reads it: 'current', 'ended', 'status not recorded'."""
+        return STATUS_WORDS.get(self.status, "")
+
+
+STATUS_WORDS = {"current": "current", "historic": "ended", "not_recorded": "status not recorded"}
 
 
 # ---- the rules ---------------------------------------------------------------------------

@@ -21,6 +21,8 @@ class ServiceCategory(models.Model):
 class InvolvementStatus(models.TextChoices):
     CURRENT = "current", "Current"
     HISTORIC = "historic", "Historic"
+    # The source did not say ("Not Specified"): shown as such, never guessed either way.
+    NOT_RECORDED = "not_recorded", "Not recorded"
 
 
 class Involvement(models.Model):
@@ -45,7 +47,7 @@ class Involvement(models.Model):
         db_constraint=False,
     )
     service_category = models.CharField(max_length=40)
-    status = models.CharField(max_length=10, choices=InvolvementStatus.choices)
+    status = models.CharField(max_length=16, choices=InvolvementStatus.choices)
     team = models.CharField(max_length=200, blank=True)
     organisation = models.CharField(max_length=200, blank=True)
     start_date = models.DateField(null=True)

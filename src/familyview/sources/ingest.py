@@ -6,7 +6,6 @@ so that an interrupted import leaves a trace in the history, while the data itse
 in one transaction at the end: a killed import leaves no partial extract behind.
 """
 
-import contextlib
 import hashlib
 import json
 import multiprocessing
@@ -728,16 +727,25 @@ def _check_family_context(
     involvement_rows: list[RawRow] = []
     seen_people: set[str] = set()
     extracted: list[date] = []
+    unreadable_dates: list[str] = []
     coverage: dict[str, str] = {}
+    # The mapping's value maps, for every column it maps (the status and sex as much as
+    # an organisation's name), applied before any rule.
+    value_maps = {k: m for k, m in mapping.values.get("row", {}).items() if m}
     for row_number, values, unreadable, raw in rows:
         if values is None:
             people_rows.append((row_number, None, unreadable, raw))
             continue
         c = {to_canonical.get(k, k): x for k, x in zip(columns, values, strict=True)}
+        for name, value_map in value_maps.items():
+            if isinstance(c.get(name), str):
+                c[name] = _mapped(value_map, c[name])
         # A row without a readable date is still loaded; the extract's date comes from
         # the rows that have one.
-        with contextlib.suppress(v.FieldError):
+        try:
             extracted.append(dates.parse(c.get("extracted_at", "")))
+        except v.FieldError:
+            unreadable_dates.append(c.get("extracted_at", ""))
         for name in ("coverage_start", "coverage_end", "coverage_area"):
             if c.get(name) and name not in coverage:
                 coverage[name] = c[name]
@@ -791,11 +799,14 @@ def _check_family_context(
     if not people_rows:
         raise ExtractRejected(f"{path.name} has a header but no rows")
     if not extracted:
-        raise ExtractRejected(f"{path.name}: no row has a readable 'Date Current As Of'")
-    row_values = mapping.values.get("row", {})
-    people_mapping = Mapping(
-        name=mapping.name, date_formats=mapping.date_formats, values={"people": row_values}
-    )
+        seen = next((d for d in unreadable_dates if d.strip()), None)
+        found = f"values such as {seen!r}" if seen else "every row leaves it empty"
+        raise ExtractRejected(
+            f"{path.name}: column {col['extracted_at']!r} holds no readable date ({found}; "
+            f"expected {dates.expected})"
+        )
+    # The value maps were applied above, once.
+    people_mapping = Mapping(name=mapping.name, date_formats=mapping.date_formats)
     inv_mapping = Mapping(name=mapping.name, date_formats=mapping.date_formats)
     checked = {
         "people": check_kind(
@@ -855,6 +866,20 @@ def split_postcode(address: str) -> tuple[str, str]:
         parts[-1] = parts[-1][: match.start()]
     line = ", ".join(" ".join(p.split()) for p in parts)
     return line.strip(", "), postcode or ""
+
+
+def _mapped(value_map: dict[str, str], value: str) -> str:
+    """A value through a mapping's value map: as sent, then trimmed, then in any case."""
+    if value in value_map:
+        return value_map[value]
+    key = value.strip()
+    if key in value_map:
+        return value_map[key]
+    folded = key.casefold()
+    for source_value, canonical in value_map.items():
+        if source_value.casefold() == folded:
+            return canonical
+    return value
 
 
 def _as_row(row_number: int, columns: list[str], values: dict, raw: object) -> RawRow:

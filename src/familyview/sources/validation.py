@@ -5,6 +5,7 @@ The rules are small functions so that a row is checked by a tight loop over
 rows a second.
 """
 
+import contextlib
 import json
 import re
 from collections.abc import Callable
@@ -28,13 +29,20 @@ POSTCODE_RE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
 OTHER_POSTCODE_RE = re.compile(r"^[A-Z0-9](?:[A-Z0-9 -]*[A-Z0-9])?$")
 # The person index compares postcodes without their spaces in at most 8 characters.
 POSTCODE_KEY_MAX = 8
+# The time after a date: '00:00:00', '09:30', '09:30:00.000', with a zone or not.
+TIME_RE = re.compile(r"^\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
 UPN_RE = re.compile(r"^[A-Z][0-9]{11}[0-9A-Z]$")
 UPRN_RE = re.compile(r"^[0-9]{1,12}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # Digits with the spaces, brackets and dashes people write: at least 6 digits, at most 15.
 PHONE_RE = re.compile(r"^\+?(?:[ ()\-]*[0-9]){6,15}[ ()\-]*$")
 SEXES = frozenset({"female", "male", "other", "unknown"})
-STATUSES = frozenset({"current", "historic"})
+STATUSES = frozenset({"current", "historic", "not_recorded"})
+# Words sources send when they do not know whether an involvement is open: kept as a
+# status of their own, never taken for current or historic.
+NOT_RECORDED_WORDS = frozenset(
+    {"not specified", "not recorded", "not known", "unknown", "not stated", "n/a", "na"}
+)
 RELATIONSHIP_TYPES = frozenset(RelationshipType.values)
 TRUE_WORDS = frozenset({"true", "yes", "y", "1"})
 FALSE_WORDS = frozenset({"false", "no", "n", "0"})
@@ -95,8 +103,20 @@ class DateParser:
                 return datetime.strptime(value, fmt).date()
             except ValueError:
                 continue
-        expected = ", ".join(self.formats) if self.formats else "YYYY-MM-DD"
-        raise FieldError(f"{value!r} is not a real date (expected {expected})")
+        # A date-time where a date is expected, as databases and Excel write them
+        # ('2022-10-15 00:00:00', '2022-10-15T09:30', '15/10/2022 00:00'): its date.
+        day, sep, time = value.partition("T" if "T" in value[8:11] else " ")
+        if sep and TIME_RE.match(time.strip()):
+            with contextlib.suppress(FieldError):
+                return self.parse(day)
+        raise FieldError(f"{value!r} is not a real date (expected {self.expected})")
+
+    @property
+    def expected(self) -> str:
+        """The formats accepted, in words a steward can compare a value with."""
+        formats = self.formats or ("%Y-%m-%d",)
+        words = [f.replace("%Y", "YYYY").replace("%m", "MM").replace("%d", "DD") for f in formats]
+        return f"{' or '.join(words)}, with or without a time"
 
     def date_rule(self) -> Rule:
         def rule(value: str) -> date:
@@ -267,5 +287,15 @@ def details(value: str | dict) -> str:
 
 
 sex = choice(SEXES, "sex")
-status = choice(STATUSES, "status")
+_status_choice = choice(STATUSES, "status")
+
+
+def status(value: str) -> str:
+    """'current', 'historic', or 'not_recorded' when the source says it does not know."""
+    words = " ".join(value.replace("_", " ").lower().split())
+    if words in NOT_RECORDED_WORDS:
+        return "not_recorded"
+    return _status_choice(value)
+
+
 relationship_type = choice(RELATIONSHIP_TYPES, "relationship type")

@@ -302,6 +302,8 @@ def _service_label(involvement: ServiceInvolvement) -> str:
     name = involvement.service_name
     if involvement.summary_only:
         return f"{name}: ask duty line"
+    if involvement.status == "not_recorded":
+        return f"{name} (status not recorded)"
     return name if involvement.current else f"{name} (past)"
 
 
@@ -341,14 +343,19 @@ def _legend(y: float) -> str:
 
 def _services_sentence(member: FamilyMember, verb: str, none: str) -> str:
     current = [i.service_name for i in member.involvements if i.current]
-    past = [i.service_name for i in member.involvements if not i.current]
-    if not current and not past:
+    unsure = [i.service_name for i in member.involvements if i.status == "not_recorded"]
+    past = [
+        i.service_name for i in member.involvements if not i.current and i.status != "not_recorded"
+    ]
+    if not current and not past and not unsure:
         return f"({none})."
     parts = []
     if current:
         parts.append(f"{verb} {_and(current)} now")
     if past:
         parts.append(f"was known to {_and(past)} in the past")
+    if unsure:
+        parts.append(f"is known to {_and(unsure)} (whether now or in the past is not recorded)")
     return " and ".join(parts) + "."
 
 
@@ -403,4 +410,7 @@ def people_table(network: FamilyNetwork) -> list[PersonRow]:
 def _text_label(involvement: ServiceInvolvement) -> str:
     if involvement.summary_only:
         return f"{involvement.service_name} (ask the duty line)"
+    if involvement.status == "not_recorded":
+        # Listed with the past services, but never silently taken for one.
+        return f"{involvement.service_name} (status not recorded)"
     return involvement.service_name
