@@ -16,6 +16,7 @@ the truth, within-source pairs and records that ingest quarantined included.
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -47,6 +48,7 @@ def familyview(*args: str, env: dict, log: Path) -> str:
     with log.open("a", encoding="utf-8") as f:
         f.write(f"\n$ familyview {' '.join(args)}\n")
         f.flush()
+        start = f.tell()
         done = subprocess.run(  # noqa: S603
             [sys.executable, "-m", "familyview.cli", *args],
             env=env,
@@ -57,13 +59,22 @@ def familyview(*args: str, env: dict, log: Path) -> str:
         )
         f.write(done.stdout)
     if done.returncode:
-        raise StepFailed(_last_line(log))
+        with log.open(encoding="utf-8") as f:
+            f.seek(start)
+            raise StepFailed(_one_line(f.read()))
     return done.stdout
 
 
-def _last_line(log: Path) -> str:
-    lines = [line.strip() for line in log.read_text(encoding="utf-8").splitlines()]
-    return next((line for line in reversed(lines) if line), "no output")
+EXCEPTION_LINE = re.compile(r"^(?:[A-Za-z_][\w.]*\.)?(\w+(?:Error|Exception|Exit)): ?(.*)$")
+
+
+def _one_line(output: str, limit: int = 200) -> str:
+    """What went wrong, in one line: the exception a traceback ended in, else the last line."""
+    lines = [line.rstrip() for line in output.splitlines() if line.strip()]
+    found = next((m for line in reversed(lines) if (m := EXCEPTION_LINE.match(line))), None)
+    line = f"{found.group(1)}: {found.group(2)}" if found else (lines or ["no output"])[-1]
+    line = " ".join(line.split())
+    return line if len(line) <= limit else line[: limit - 3] + "..."
 
 
 def run_corpus(corpus: str, layout: str, args: argparse.Namespace, work: Path) -> Row:
