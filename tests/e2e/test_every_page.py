@@ -34,6 +34,7 @@ WITHIN_A_JOURNEY = {
     "web:ecomap-svg": "an image, shown inside web:ecomap",
     "web:subject-access-csv": "a CSV download, not a page",
     "web:audit-export": "a CSV download, not a page",
+    "web:steward-source-duplicates-csv": "a CSV download, not a page",
 }
 
 
@@ -71,6 +72,30 @@ def world(transactional_db):
         explanation=[],
         found_by_run=LinkRun.objects.create(mode=LinkRun.Mode.FULL),
     )
+    # Two records of one source, so that the queue page shows its form for confirming
+    # duplicates within a source.
+    mothers = {
+        source: record
+        for record, source in LinkedRecord.objects.filter(person_id=family.mother).values_list(
+            "person_record_id", "person_record__source_id"
+        )
+    }
+    within = (
+        LinkedRecord.objects.filter(
+            person_id=family.child, person_record__source_id__in=list(mothers)
+        )
+        .values_list("person_record_id", "person_record__source_id")
+        .first()
+    )
+    assert within, "the family needs a mother and child in one source"
+    ReviewPair.objects.create(
+        record_a_id=mothers[within[1]],
+        record_b_id=within[0],
+        match_probability=0.8,
+        match_weight=2.0,
+        explanation=[],
+        found_by_run=pair.found_by_run,
+    )
     problem = ProblemReport.objects.create(
         authority=authority,
         person_id=family.child,
@@ -98,6 +123,7 @@ def world(transactional_db):
         "problem": {"report_id": problem.pk},
         "alert": {"alert_id": alert.pk},
         "staff": {"user_id": staff[Role.PRACTITIONER].pk},
+        "source": {"source_code": next(iter(family.imports.values())).source.code},
     }
     return staff, objects
 

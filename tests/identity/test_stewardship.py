@@ -21,6 +21,7 @@ from familyview.identity.queries import next_open_pair_id, review_queue
 from familyview.identity.stewardship import (
     NotFound,
     StewardshipRefused,
+    confirm_duplicates,
     decide_pair,
     merge_persons,
     split_records,
@@ -463,6 +464,94 @@ def test_split_will_not_overrule_a_stewards_same_person(index, steward):
 
     with pytest.raises(StewardshipRefused, match="are the same person"):
         split_records(index["big"].pk, [index["gp2"].pk], steward, "checked")
+
+
+# Confirming several duplicates within a source at once
+
+
+@pytest.fixture
+def duplicates(authority):
+    """Three CSC records, each its own person, with a pair between each two; and a pair of
+    a CSC record with a GP record."""
+    csc, gp = a_source(authority, "CSC"), a_source(authority, "GP")
+    run = a_run()
+    r = {key: a_record(csc) for key in ("c1", "c2", "c3")}
+    r["g1"] = a_record(gp)
+    persons = {key: a_person(run, record) for key, record in r.items()}
+    pairs = {
+        "c1c2": a_review_pair(run, r["c1"], r["c2"], p=0.97),
+        "c2c3": a_review_pair(run, r["c2"], r["c3"], p=0.96),
+        "c1c3": a_review_pair(run, r["c1"], r["c3"], p=0.95),
+        "c1g1": a_review_pair(run, r["c1"], r["g1"], p=0.95),
+    }
+    return {"run": run, "persons": persons, "pairs": pairs, **r}
+
+
+def test_confirming_duplicates_decides_each_pair_as_one_decision_would(duplicates, steward):
+    pairs = duplicates["pairs"]
+    ids = [pairs["c1c2"].pk, pairs["c2c3"].pk, pairs["c1c3"].pk]
+
+    confirmed = confirm_duplicates(ids, steward, "  CSC holds her twice: same case history  ")
+
+    # Each pair a StewardDecision, as deciding it on its own page would make; the third
+    # needed none, its records already one person through the other two.
+    decisions = StewardDecision.objects.order_by("pk")
+    assert [(d.record_a_id, d.record_b_id) for d in decisions] == [
+        (duplicates["c1"].pk, duplicates["c2"].pk),
+        (duplicates["c2"].pk, duplicates["c3"].pk),
+    ]
+    assert {(d.ruling, d.reason, d.decided_by) for d in decisions} == {
+        ("same", "CSC holds her twice: same case history", steward)
+    }
+    assert len({person_of(duplicates[k]) for k in ("c1", "c2", "c3")}) == 1
+    statuses = {k: ReviewPair.objects.get(pk=p.pk).status for k, p in pairs.items()}
+    assert statuses == {"c1c2": "decided", "c2c3": "decided", "c1c3": "gone", "c1g1": "open"}
+    assert list(confirmed.outcomes) == ids
+    assert confirmed.outcomes[ids[2]].effect.startswith("The records were already made one")
+    changes = IdentityChange.objects.order_by("pk")
+    assert [(c.kind, c.steward, c.reason) for c in changes] == [
+        ("merge", steward, "CSC holds her twice: same case history")
+    ] * 2
+
+
+def test_confirming_duplicates_is_all_or_nothing(duplicates, steward, authority):
+    pairs = duplicates["pairs"]
+    leeds = a_source(create_authority("leeds", "Leeds"), "LEEDS-CSC")
+    theirs = a_review_pair(duplicates["run"], a_record(leeds), a_record(leeds))
+    decide_pair(pairs["c1c3"].pk, "different", steward, "Twins")
+    cases = [
+        (([pairs["c1c2"].pk], ""), StewardshipRefused, "Enter the reason"),
+        (([], "checked"), StewardshipRefused, "Select the pairs"),
+        (
+            ([pairs["c1c2"].pk, pairs["c1g1"].pk], "checked"),
+            StewardshipRefused,
+            f"Pair {pairs['c1g1'].pk} holds records of two sources",
+        ),
+        (
+            ([pairs["c1c2"].pk, pairs["c1c3"].pk], "checked"),
+            StewardshipRefused,
+            f"Pair {pairs['c1c3'].pk} is no longer waiting for review",
+        ),
+        (
+            ([pairs["c1c2"].pk, theirs.pk], "checked"),
+            NotFound,
+            f"There is no pair {theirs.pk} in your authority",
+        ),
+    ]
+    for (ids, reason), error, message in cases:
+        with pytest.raises(error, match=message):
+            confirm_duplicates(ids, steward, reason)
+    assert StewardDecision.objects.filter(ruling="same").count() == 0
+    assert ReviewPair.objects.get(pk=pairs["c1c2"].pk).status == "open"
+    assert len({person_of(duplicates[k]) for k in ("c1", "c2", "c3")}) == 3
+
+
+@pytest.mark.parametrize("role", [Role.PRACTITIONER, Role.PRIVACY_OFFICER])
+def test_only_stewards_may_confirm_duplicates(duplicates, authority, role):
+    with pytest.raises(StewardshipRefused, match="Only data stewards"):
+        confirm_duplicates(
+            [duplicates["pairs"]["c1c2"].pk], create_staff(role, authority), "checked"
+        )
 
 
 # Decisions survive real link runs

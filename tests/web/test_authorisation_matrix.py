@@ -56,10 +56,13 @@ PAGES: dict[str, Page] = {
     "web:import-detail": Page("manage_imports", "import"),
     "web:steward-review": Page("review_identity"),
     "web:steward-review-pair": Page("review_identity", "pair"),
+    "web:steward-review-confirm-duplicates": Page("review_identity", method=POST),
     "web:steward-person": Page("review_identity", "person"),
     "web:steward-person-merge": Page("review_identity", "person", POST),
     "web:steward-person-split": Page("review_identity", "person", POST),
     "web:steward-quality": Page("review_identity"),
+    "web:steward-source-quality": Page("review_identity", "source"),
+    "web:steward-source-duplicates-csv": Page("review_identity", "source"),
     "web:steward-problems": Page("review_identity"),
     "web:steward-problem": Page("review_identity", "problem"),
     "web:search": Page("search_people"),
@@ -132,10 +135,13 @@ STEWARDS = {
     "web:import-detail",
     "web:steward-review",
     "web:steward-review-pair",
+    "web:steward-review-confirm-duplicates",
     "web:steward-person",
     "web:steward-person-merge",
     "web:steward-person-split",
     "web:steward-quality",
+    "web:steward-source-quality",
+    "web:steward-source-duplicates-csv",
     "web:steward-problems",
     "web:steward-problem",
     "api:v1-problem-reports",
@@ -194,6 +200,7 @@ class Authority_Data:
     alert: int
     staff_member: int
     lead_names: dict[str, str]  # kind -> the lead professional's name
+    source: str  # a source's code
 
 
 def _authority_data(code: str, name: str) -> Authority_Data:
@@ -273,7 +280,15 @@ def _authority_data(code: str, name: str) -> Authority_Data:
         rules_version=1,
     )
     return Authority_Data(
-        authority, persons, pair.pk, csc.pk, problem.pk, alert.pk, reporter.pk, leads
+        authority,
+        persons,
+        pair.pk,
+        csc.pk,
+        problem.pk,
+        alert.pk,
+        reporter.pk,
+        leads,
+        csc.source.code,
     )
 
 
@@ -297,6 +312,7 @@ def _url(name: str, page: Page, data: Authority_Data, kind: str) -> str:
         "problem": {"report_id": data.problem},
         "alert": {"alert_id": data.alert},
         "staff": {"user_id": data.staff_member},
+        "source": {"source_code": data.source},
     }[page.about]
     return reverse(name, kwargs=arg)
 

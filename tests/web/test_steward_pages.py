@@ -215,10 +215,11 @@ def test_the_queue_shows_open_pairs_strongest_first_then_not_sure(steward_client
         str(not_sure.pk),
     ]
     first = [text(td) for td in rows[0].select("td")]
-    assert first[0] == f"Pair {strongest.pk}"
+    # Every record here is a child's (born 2012 or 2014): each pair carries the tag.
+    assert first[0] == f"Pair {strongest.pk} Child or family"
     assert first[3] == "97%"
     assert first[5] == "Waiting"
-    assert text(rows[-1].select_one(".govuk-tag")) == "Not sure"
+    assert text(rows[-1].select("td")[-1]) == "Not sure"
     assert text(page.select_one("[data-testid=queue-counts]")) == (
         "3 pairs waiting, 1 looked at but not sure."
     )
@@ -363,7 +364,7 @@ def test_not_sure_keeps_the_pair_waiting(steward_client, index):
     index["pair"].refresh_from_db()
     assert index["pair"].status == ReviewPair.Status.NOT_SURE
     page = read(steward_client.get("/steward/review"))
-    assert text(page.select_one("#review-queue .govuk-tag")) == "Not sure"
+    assert text(page.select_one("#review-queue tbody td:last-child")) == "Not sure"
     # The next steward to open it sees who looked, when, and why they were not sure.
     pair_page = read(steward_client.get(f"/steward/review/{index['pair'].pk}"))
     looked = text(pair_page.select_one("[data-testid=not-sure]"))

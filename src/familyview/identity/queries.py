@@ -5,11 +5,25 @@ query can cross them: a pair is visible when both its records are in those autho
 a person when at least one of its records is (and only those records are shown).
 """
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.utils import timezone
 
 from familyview.identity.feature_store import load_features
 from familyview.identity.models import (
@@ -23,6 +37,9 @@ from familyview.sources.models import PersonRecord
 
 REVIEW_PAIRS_PER_PAGE = 50
 IN_QUEUE = (ReviewPair.Status.OPEN, ReviewPair.Status.NOT_SURE)
+# Under this age by birth year (this year minus the birth year), a person is a child: their
+# pairs, and their family's, are reviewed first.
+CHILD_AGE = 18
 
 
 def record_features(record_ids: Iterable[int]) -> list[dict]:
@@ -40,8 +57,43 @@ def _visible_pairs(authority_ids: Iterable[int]) -> QuerySet[ReviewPair]:
     )
 
 
-def _queue(authority_ids: Iterable[int]) -> QuerySet[ReviewPair]:
-    """Pairs waiting for a steward: unseen first, strongest first; then the 'not sure' ones."""
+def child_born_after(today: date | None = None) -> int:
+    """Born in a later year than this, a person is under 18 by birth year."""
+    return (today or timezone.localdate()).year - CHILD_AGE
+
+
+def _touches_a_child(side: str, born_after: int) -> list[When]:
+    """Conditions under which one record of a pair (side "record_a" or "record_b") concerns
+    a child or a child's family: the record is a child's by its birth year; its person in
+    the index holds a child's record; or its person has a family link (a source's
+    relationship or a shared address) to such a person.
+
+    Each is an indexed look-up per pair (LinkedRecord by person, FamilyLink by person), so
+    ordering the queue costs in proportion to the queue, not the index. Family links are
+    read through Person's reverse relation: families come after identity in the flow, and
+    identity does not import them.
+    """
+    person = OuterRef(f"{side}__link__person_id")
+    child_records = LinkedRecord.objects.filter(person_record__birth_year__gt=born_after)
+    return [
+        When(Q(**{f"{side}__birth_year__gt": born_after}), then=Value(0)),
+        When(Exists(child_records.filter(person_id=person)), then=Value(0)),
+        When(
+            Exists(
+                Person.objects.filter(
+                    pk=person,
+                    family_links__related_person__records__person_record__birth_year__gt=born_after,
+                )
+            ),
+            then=Value(0),
+        ),
+    ]
+
+
+def _queue(authority_ids: Iterable[int], today: date | None = None) -> QuerySet[ReviewPair]:
+    """Pairs waiting for a steward, ordered when read: unseen before 'not sure'; within
+    each, pairs touching a child or a child's family first; then the strongest first."""
+    born_after = child_born_after(today)
     return (
         _visible_pairs(authority_ids)
         .filter(status__in=IN_QUEUE)
@@ -50,9 +102,15 @@ def _queue(authority_ids: Iterable[int]) -> QuerySet[ReviewPair]:
                 When(status=ReviewPair.Status.OPEN, then=Value(0)),
                 default=Value(1),
                 output_field=IntegerField(),
-            )
+            ),
+            children_last=Case(
+                *_touches_a_child("record_a", born_after),
+                *_touches_a_child("record_b", born_after),
+                default=Value(1),
+                output_field=IntegerField(),
+            ),
         )
-        .order_by("looked_at", "-match_probability", "pk")
+        .order_by("looked_at", "children_last", "-match_probability", "pk")
     )
 
 
@@ -61,9 +119,68 @@ def review_queue(
     page_number: int | str | None = 1,
     per_page: int = REVIEW_PAIRS_PER_PAGE,
 ) -> Page:
-    """One page of the review queue, with both records and their sources."""
+    """One page of the review queue, with both records and their sources. Each pair
+    carries `children_last` (0: it touches a child or a child's family)."""
     pairs = _queue(authority_ids).select_related("record_a__source", "record_b__source")
     return Paginator(pairs, per_page).get_page(page_number)
+
+
+def queue_in_order(authority_ids: Iterable[int], today: date | None = None) -> QuerySet[ReviewPair]:
+    """The whole review queue in the order stewards see it, with both records' sources
+    and persons: for an export."""
+    return _queue(authority_ids, today).select_related(
+        "record_a__source", "record_b__source", "record_a__link", "record_b__link"
+    )
+
+
+def children_touched(pairs: list[ReviewPair], today: date | None = None) -> dict[int, list[str]]:
+    """For each pair, the children (person ids) whose family it touches: the persons of
+    its two records who are children, and the children those persons have a family link
+    to. Two queries for the whole list; pairs need their records' `link` loaded."""
+    born_after = child_born_after(today)
+    persons_of = {
+        pair.pk: {
+            link.person_id
+            for link in (_link_of(pair.record_a), _link_of(pair.record_b))
+            if link is not None
+        }
+        for pair in pairs
+    }
+    persons = {p for ps in persons_of.values() for p in ps}
+    children = set(
+        LinkedRecord.objects.filter(person_id__in=persons, person_record__birth_year__gt=born_after)
+        .values_list("person_id", flat=True)
+        .distinct()
+    )
+    related_children: dict[str, set[str]] = defaultdict(set)
+    for person_id, child_id in (
+        Person.objects.filter(
+            pk__in=persons,
+            family_links__related_person__records__person_record__birth_year__gt=born_after,
+        )
+        .values_list("pk", "family_links__related_person_id")
+        .distinct()
+    ):
+        related_children[person_id].add(child_id)
+    return {
+        pair_id: sorted(
+            {p for p in ps if p in children} | {c for p in ps for c in related_children[p]}
+        )
+        for pair_id, ps in persons_of.items()
+    }
+
+
+def _link_of(record: PersonRecord) -> LinkedRecord | None:
+    try:
+        return record.link
+    except LinkedRecord.DoesNotExist:
+        return None
+
+
+def is_within_one_source(pair: ReviewPair) -> bool:
+    """Whether both records of the pair come from one source (the source holds the person
+    twice, if the steward confirms it)."""
+    return pair.record_a.source_id == pair.record_b.source_id
 
 
 @dataclass(frozen=True)

@@ -121,6 +121,71 @@ def decide_pair(review_pair_id: int, ruling: str, user: AbstractBaseUser, reason
         return _keep_apart(a, b, user, reason, authority_ids)
 
 
+@dataclass(frozen=True)
+class Confirmed:
+    """What confirming several within-source pairs did: each pair's outcome, in order."""
+
+    outcomes: dict[int, Outcome]
+
+    @property
+    def warnings(self) -> list[str]:
+        return [w for outcome in self.outcomes.values() for w in outcome.warnings]
+
+
+def confirm_duplicates(
+    review_pair_ids: Iterable[int], user: AbstractBaseUser, reason: str
+) -> Confirmed:
+    """Confirm several pairs from the review queue, each of two records of one source, as
+    the same person: the source holds that person twice.
+
+    Each pair is decided exactly as `decide_pair` decides one ("same": a StewardDecision
+    with this reason, the persons merged, the pair closed), all in one transaction: if any
+    pair cannot be confirmed, none is, and the message names the pair. A pair of two
+    sources is refused: those are for the steward to look at one by one.
+    """
+    reason = _required_reason(reason)
+    wanted = list(dict.fromkeys(int(p) for p in review_pair_ids))
+    if not wanted:
+        raise StewardshipRefused("Select the pairs that are the same person")
+    authority_ids = _authorities(user)
+    outcomes: dict[int, Outcome] = {}
+    with transaction.atomic():
+        lock_index()
+        pairs = {
+            pk: (source_a, source_b, status)
+            for pk, source_a, source_b, status in ReviewPair.objects.filter(
+                pk__in=wanted,
+                record_a__source__authority_id__in=authority_ids,
+                record_b__source__authority_id__in=authority_ids,
+            ).values_list("pk", "record_a__source_id", "record_b__source_id", "status")
+        }
+        for pair_id in wanted:
+            if pair_id not in pairs:
+                raise NotFound(f"There is no pair {pair_id} in your authority's review queue")
+            source_a, source_b, status = pairs[pair_id]
+            if source_a != source_b:
+                raise StewardshipRefused(
+                    f"Pair {pair_id} holds records of two sources: decide it on its own page"
+                )
+            if status not in DECIDABLE:
+                raise StewardshipRefused(f"Pair {pair_id} is no longer waiting for review")
+        for pair_id in wanted:
+            # An earlier pair of this batch may have made these two records one person
+            # already (a with b, b with c closes a with c): nothing is left to decide.
+            if ReviewPair.objects.filter(pk=pair_id, status=ReviewPair.Status.GONE).exists():
+                outcomes[pair_id] = Outcome(
+                    effect="The records were already made one person by another pair confirmed "
+                    "with it"
+                )
+                continue
+            try:
+                outcomes[pair_id] = decide_pair(pair_id, "same", user, reason)
+            except StewardshipRefused as refused:
+                raise type(refused)(f"Pair {pair_id}: {refused}") from None
+    log.info("%s within-source pairs confirmed (user %s)", len(outcomes), user.pk)
+    return Confirmed(outcomes=outcomes)
+
+
 def merge_persons(
     person_id: str, other_person_id: str, user: AbstractBaseUser, reason: str
 ) -> Outcome:

@@ -29,6 +29,11 @@ urlpatterns = [
     path("imports/<int:import_id>", views.import_detail, name="import-detail"),
     path("steward/review", views_steward.review_queue, name="steward-review"),
     path("steward/review/<int:pair_id>", views_steward.review_pair, name="steward-review-pair"),
+    path(
+        "steward/review/confirm-duplicates",
+        views_steward.review_confirm_duplicates,
+        name="steward-review-confirm-duplicates",
+    ),
     path("steward/persons/<str:person_id>", views_steward.person, name="steward-person"),
     path(
         "steward/persons/<str:person_id>/merge",
@@ -41,6 +46,16 @@ urlpatterns = [
         name="steward-person-split",
     ),
     path("steward/quality", views_steward.data_quality, name="steward-quality"),
+    path(
+        "steward/quality/<str:source_code>",
+        views_steward.source_quality,
+        name="steward-source-quality",
+    ),
+    path(
+        "steward/quality/<str:source_code>/duplicates.csv",
+        views_steward.source_duplicates_csv,
+        name="steward-source-duplicates-csv",
+    ),
     path(
         "people/<str:person_id>/break-glass",
         views_break_glass.break_glass_page,

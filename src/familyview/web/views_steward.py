@@ -8,16 +8,18 @@ opaque identifiers only (pair numbers, person identifiers), never a name or a da
 from django import forms
 from django.contrib import messages
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from familyview.access.policy import Permission, authorities_with, staff_of
 from familyview.audit.events import record_event
-from familyview.identity import explain, queries, stewardship
+from familyview.identity import duplicates, explain, queries, stewardship
 from familyview.identity import problems as problem_reports
 from familyview.identity.models import Person, ReviewPair
 from familyview.sources import quality
+from familyview.sources.models import Source
 from familyview.web.forms import error_list, field_error
 from familyview.web.forms_frontline import ResolveProblemForm
 from familyview.web.pagination import pagination
@@ -45,6 +47,25 @@ class ReviewDecisionForm(forms.Form):
         },
     )
     reason = forms.CharField(max_length=REASON_MAX_LENGTH, error_messages=REASON_ERRORS)
+
+
+class ConfirmDuplicatesForm(forms.Form):
+    """Several pairs of one source's records confirmed as the same person, with one reason."""
+
+    pairs = forms.TypedMultipleChoiceField(
+        coerce=int,
+        error_messages={
+            "required": "Select the pairs that are the same person",
+            "invalid_choice": "Select only pairs of two records of one source",
+        },
+    )
+    confirm_reason = forms.CharField(max_length=REASON_MAX_LENGTH, error_messages=REASON_ERRORS)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Any pair number: which pairs the steward may confirm is the domain's to check.
+        if self.is_bound:
+            self.fields["pairs"].choices = [(p, p) for p in self.data.getlist("pairs")]
 
 
 class MergeForm(forms.Form):
@@ -79,8 +100,44 @@ class SplitForm(forms.Form):
 @requires(Permission.REVIEW_IDENTITY)
 @require_safe
 def review_queue(request: HttpRequest) -> HttpResponse:
+    return _review_queue_page(request, ConfirmDuplicatesForm())
+
+
+@requires(Permission.REVIEW_IDENTITY)
+@require_POST
+def review_confirm_duplicates(request: HttpRequest) -> HttpResponse:
+    """Confirm the selected within-source pairs as the same person, each as one decision."""
+    form = ConfirmDuplicatesForm(request.POST)
+    if form.is_valid():
+        try:
+            confirmed = stewardship.confirm_duplicates(
+                form.cleaned_data["pairs"], request.user, form.cleaned_data["confirm_reason"]
+            )
+        except stewardship.StewardshipRefused as refused:
+            form.add_error("pairs", str(refused))
+        else:
+            n = len(confirmed.outcomes)
+            _tell(
+                request,
+                f"{n} pair{'s' if n != 1 else ''} confirmed as the same person: "
+                f"{', '.join(str(p) for p in confirmed.outcomes)}",
+                confirmed.warnings,
+            )
+            return redirect(
+                f"{reverse('web:steward-review')}?{request.GET.urlencode()}"
+                if request.GET
+                else reverse("web:steward-review")
+            )
+    return _review_queue_page(request, form)
+
+
+def _review_queue_page(request: HttpRequest, form: ConfirmDuplicatesForm) -> HttpResponse:
     authority_ids = _steward_authority_ids(request)
     page = queries.review_queue(authority_ids, request.GET.get("page"))
+    within_source = [
+        p for p in page if queries.is_within_one_source(p) and p.status in stewardship.DECIDABLE
+    ]
+    selected = {str(p) for p in form.data.getlist("pairs")} if form.is_bound else set()
     return render(
         request,
         "web/steward/review_queue.html",
@@ -89,6 +146,12 @@ def review_queue(request: HttpRequest) -> HttpResponse:
             "counts": queries.queue_counts(authority_ids),
             "pagination": pagination(request, page),
             "probability_words": explain.probability_words,
+            "within_source": within_source,
+            "form": form,
+            "selected": selected,
+            "error_list": error_list(form) if form.is_bound else [],
+            "pairs_error": field_error(form, "pairs"),
+            "reason_error": field_error(form, "confirm_reason"),
         },
     )
 
@@ -245,6 +308,77 @@ def data_quality(request: HttpRequest) -> HttpResponse:
             "fields": [name for name, _ in quality.COMPLETENESS.values()],
         },
     )
+
+
+@requires(Permission.REVIEW_IDENTITY)
+@require_safe
+def source_quality(request: HttpRequest, source_code: str) -> HttpResponse:
+    """One source's data quality: the people it holds more than once, for its owner to fix.
+
+    Which records the index holds as one person is personal data: the showing is audited,
+    naming the persons shown.
+    """
+    staff = staff_of(request)
+    source = _visible_source_or_404(request, source_code)
+    found = duplicates.source_duplicates_page(source, request.GET.get("page"))
+    record_event(
+        staff,
+        "steward.duplicates_viewed",
+        subjects=[g.person_id for g in found.groups],
+        details={
+            "source": source.code,
+            "page": found.page.number,
+            "groups_shown": len(found.groups),
+        },
+        authority_id=source.authority_id,
+        role="data_steward",
+    )
+    return render(
+        request,
+        "web/steward/source_quality.html",
+        {
+            "source": source,
+            "groups": found.groups,
+            "count": found.page.paginator.count,
+            "pagination": pagination(request, found.page),
+            "probability_words": explain.probability_words,
+        },
+    )
+
+
+@requires(Permission.REVIEW_IDENTITY)
+@require_safe
+def source_duplicates_csv(request: HttpRequest, source_code: str) -> HttpResponse:
+    """The source's duplicates as a CSV file for its owner (audited as an export, before
+    the first line is sent: an interrupted download was still an export)."""
+    staff = staff_of(request)
+    source = _visible_source_or_404(request, source_code)
+    groups = duplicates.source_duplicates(source)
+    with transaction.atomic():
+        record_event(
+            staff,
+            "export",
+            subjects=[g.person_id for g in groups],
+            details={
+                "what": "source_duplicates",
+                "source": source.code,
+                "rows": sum(len(g.records) for g in groups),
+            },
+            authority_id=source.authority_id,
+            role="data_steward",
+        )
+    response = StreamingHttpResponse(
+        duplicates.duplicates_csv_lines(source, groups), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="duplicates-{source.code}.csv"'
+    return response
+
+
+def _visible_source_or_404(request: HttpRequest, source_code: str) -> Source:
+    try:
+        return duplicates.visible_source(source_code, _steward_authority_ids(request))
+    except Source.DoesNotExist:
+        raise Http404("No such source") from None
 
 
 def _steward_authority_ids(request: HttpRequest) -> list[int]:

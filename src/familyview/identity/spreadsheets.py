@@ -1,0 +1,34 @@
+"""CSV files the person index hands to people outside Family View: a source's owner, a
+steward working through the review queue in a spreadsheet.
+
+A cell that starts with = + - @, a tab or a carriage return would be read by Excel or
+LibreOffice as a formula (CSV injection, OWASP): such cells get a leading single quote,
+as the audit log's export does. Source record ids and reasons come from outside systems
+and stewards, so every cell goes through `safe_cell`.
+"""
+
+import csv
+import io
+from collections.abc import Iterable, Iterator, Sequence
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: object) -> str:
+    """The value as CSV cell text that no spreadsheet runs as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def csv_lines(header: Sequence[str], rows: Iterable[Sequence[object]]) -> Iterator[str]:
+    """The CSV text line by line (header first), every cell made safe: for a streaming
+    response or a file."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([safe_cell(c) for c in header])
+    yield buffer.getvalue()
+    for row in rows:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow([safe_cell(c) for c in row])
+        yield buffer.getvalue()
