@@ -3,10 +3,13 @@
 from familyview.identity.clusters import assign_persons, cluster
 from familyview.identity.features import canonical_given, plain, surname_history
 from familyview.identity.rules import (
+    FamilyContext,
     dates_compatible,
     deterministic_pairs,
+    is_decisive,
     jaro_winkler,
     must_stay_apart,
+    one_source,
 )
 
 
@@ -84,8 +87,67 @@ def test_different_valid_nhs_numbers_stay_apart():
     assert reason == "different NHS numbers"
 
 
-def test_two_records_of_one_source_stay_apart():
-    assert "one source (A)" in must_stay_apart(rec(1, "A"), rec(2, "A"))
+def test_two_records_of_one_source_are_for_the_duplicates_bar_to_decide():
+    reason = one_source(rec(1, "A"), rec(2, "A"))
+    assert "one source (A)" in reason
+    assert not is_decisive(reason)  # below the bar, a steward decides
+    assert one_source(rec(1, "A"), rec(2, "B")) is None
+
+
+def adult_without_birth_date(uid, source, category="probation"):
+    return rec(
+        uid,
+        source,
+        birth_year=None,
+        birth_month=None,
+        birth_day=None,
+        category=category,
+    )
+
+
+def test_an_adults_record_without_a_date_of_birth_never_joins_a_child_of_one_name():
+    # A father's probation record (no date of birth) and his 4-year-old son's school
+    # record: one name, one street. The rule does not need the father's date of birth.
+    son = rec(2, "SCHOOLS", birth_year=2022, category="education")
+    father = adult_without_birth_date(1, "PROBATION")
+    reason = must_stay_apart(father, son, frozenset({"probation"}))
+    assert "a service for adults (probation)" in reason
+    assert is_decisive(reason)
+    # From any source, a record without a date of birth joins a child only on a shared
+    # NHS number, and a steward decides.
+    unknown = adult_without_birth_date(3, "POLICE", category="police")
+    assert "without a date of birth" in must_stay_apart(unknown, son)
+    assert not is_decisive(must_stay_apart(unknown, son))
+    number = "9434765919"
+    assert must_stay_apart({**unknown, "nhs_number": number}, {**son, "nhs_number": number}) is None
+
+
+def test_a_typo_is_not_a_sibling():
+    adult = {"birth_year": 1985, "birth_month": 3, "birth_day": 2}
+    # A birth year one digit off, month and day the same: one date mistyped.
+    a, b = rec(1, "A", **adult), rec(2, "B", **{**adult, "birth_year": 1995})
+    assert must_stay_apart(a, b) is None
+    # A given name one keystroke away is a typo, not a brother.
+    assert must_stay_apart(rec(1, "A", given_name="jon"), rec(2, "B", given_name="jan")) is None
+    # Twins, one birth date, clearly different names, stay apart.
+    assert "twins" in must_stay_apart(rec(1, "A"), rec(2, "B", given_name="oliver"))
+    # A parent and child of one name, years apart and not by one digit, stay apart.
+    child = rec(2, "B", birth_year=2015, birth_month=7, birth_day=12)
+    assert "born years apart" in must_stay_apart(rec(1, "A", **adult), child)
+
+
+def test_adults_differing_only_in_one_field_need_the_other_records_to_say_twins():
+    def adult(uid, source, given):
+        return rec(uid, source, given_name=given, birth_year=1950, category="police")
+
+    a, b = adult(1, "A", "elizabeth"), adult(2, "B", "benjamin")
+    # No source holds both names: one name recorded wrong, for the model to weigh.
+    assert must_stay_apart(a, b, context=FamilyContext([a, b])) is None
+    # A source holding both names says twins.
+    other = adult(3, "B", "elizabeth")
+    assert "twins" in must_stay_apart(a, b, context=FamilyContext([a, b, other]))
+    # Without the other records to look at, twins are assumed.
+    assert "twins" in must_stay_apart(a, b)
 
 
 def test_one_nhs_number_is_one_person_whatever_the_names():

@@ -24,8 +24,8 @@ from splink import DuckDBAPI, Linker
 
 from familyview import words
 from familyview.identity import queries
+from familyview.identity.configuration import thresholds
 from familyview.identity.feature_store import SCHEMA
-from familyview.identity.linkage import thresholds
 from familyview.identity.models import LinkageModel, LinkedRecord, Person, ReviewPair
 from familyview.identity.rules import must_stay_apart
 from familyview.sources.models import PersonRecord

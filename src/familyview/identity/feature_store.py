@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 
 # Change when features() makes something else of the same record: every kept feature is
 # then worked out again.
-FEATURES_VERSION = "1"
+FEATURES_VERSION = "2"
 
 SCHEMA = pa.schema(
     [
@@ -47,6 +47,7 @@ SCHEMA = pa.schema(
         ("source", pa.string()),
         ("given_name", pa.string()),
         ("given_canonical", pa.string()),
+        ("given_forms", pa.list_(pa.string())),
         ("family_name", pa.string()),
         ("surnames", pa.list_(pa.string())),
         ("birth_year", pa.int64()),
@@ -57,20 +58,31 @@ SCHEMA = pa.schema(
         ("postcode", pa.string()),
         ("uprn", pa.string()),
         ("nhs_number", pa.string()),
+        ("middle_name", pa.string()),
+        ("address", pa.string()),
+        ("address_key", pa.string()),
+        ("address_words", pa.list_(pa.string())),
+        ("category", pa.string()),
     ]
 )
-# What features() reads: the record's columns and its source's code and authority.
+# What features() reads: the record's columns and its source's code, authority and
+# service category.
 _COLUMNS = (
     ("r.id", "id"),
     ("s.authority_id", "authority_id"),
     ("s.code", "source_code"),
+    ("s.service_category", "service_category"),
     ("r.given_name", "given_name"),
+    ("r.middle_names", "middle_names"),
     ("r.family_name", "family_name"),
     ("r.previous_names", "previous_names"),
     ("r.birth_year", "birth_year"),
     ("r.birth_month", "birth_month"),
     ("r.birth_day", "birth_day"),
     ("r.sex", "sex"),
+    ("r.address_line1", "address_line1"),
+    ("r.address_line2", "address_line2"),
+    ("r.town", "town"),
     ("r.postcode", "postcode"),
     ("r.uprn", "uprn"),
     ("r.nhs_number", "nhs_number"),
@@ -130,14 +142,17 @@ def _current() -> pa.Table:
             table = pa.table(
                 {n: pa.array(c, types[n]) for n, c in zip(names, columns, strict=True)}
             )
-        cur.execute(f"SELECT id, code, authority_id FROM {Source._meta.db_table}")  # noqa: S608
+        cur.execute(
+            f"SELECT id, code, authority_id, service_category FROM {Source._meta.db_table}"  # noqa: S608
+        )
         sources = cur.fetchall()
-    # Each record's source's code and authority, looked up by source id in two small arrays.
+    # Each record's source's code, authority and service category, looked up by source id
+    # in small arrays.
     size = max((s[0] for s in sources), default=0) + 1
     codes: list[str | None] = [None] * size
     authorities: list[str | None] = [None] * size
-    for sid, code, authority in sources:
-        codes[sid], authorities[sid] = code, str(authority)
+    for sid, code, authority, category in sources:
+        codes[sid], authorities[sid] = f"{code}|{category}", str(authority)
     table = table.sort_by("unique_id")
     fingerprint = pc.binary_join_element_wise(
         table["row_hash"],

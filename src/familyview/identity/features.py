@@ -1,8 +1,10 @@
 """What the linkage compares: each person record reduced to normalised features.
 
 Names lose their accents, case and punctuation; familiar forms map to one formal form
-(nicknames.csv); double-barrelled and hyphenated surnames and previous surnames become a
-list of surname parts, so that "Smith-Jones" and "Jones" share one.
+(nicknames.csv, for blocking) and to every formal form they may stand for (nicknames.csv
+and the maintained `nicknames` dataset); double-barrelled and hyphenated surnames and
+previous surnames become a list of surname parts, so that "Smith-Jones" and "Jones" share
+one. Addresses become their words and numbers, whatever country's shape they have.
 """
 
 import csv
@@ -12,6 +14,8 @@ import unicodedata
 from collections import defaultdict
 from functools import cache, lru_cache
 from pathlib import Path
+
+from nicknames import NickNamer
 
 NICKNAMES_FILE = Path(__file__).with_name("nicknames.csv")
 _NOT_LETTERS = re.compile(r"[^a-z]+")
@@ -75,12 +79,21 @@ def _forms_table() -> dict[str, frozenset[str]]:
     return {name: frozenset(of) for name, of in forms.items()}
 
 
+@cache
+def _nick_namer() -> NickNamer:
+    return NickNamer()
+
+
 @lru_cache(maxsize=200_000)
 def formal_forms(given: str) -> frozenset[str]:
     """Every formal form a given name may stand for ('chris': christina and christopher;
-    'charlie': charles and charlotte), or the name itself."""
+    'charlie': charles and charlotte), the name itself among them. A formal name stands
+    for itself only: 'christopher' and 'christina' share no form."""
     name = plain(given)
-    return _forms_table().get(name, frozenset({name}))
+    if not name:
+        return frozenset()
+    local = _forms_table().get(name, frozenset())
+    return frozenset({name} | local | _nick_namer().canonicals_of(name))
 
 
 @lru_cache(maxsize=200_000)
@@ -107,8 +120,41 @@ def _surname_history(family_name: str, previous_names: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=200_000)
+def first_middle_name(middle_names: str) -> str | None:
+    """The first middle name as compared ('Anne Marie' -> 'anne')."""
+    parts = _name_parts(middle_names or "")
+    if parts:
+        return parts[0]
+    # A lone initial ("J.") is still a middle name: parts drop one-letter words.
+    letters = plain(middle_names or "")
+    return letters[:1] or None
+
+
+_ADDRESS_WORD = re.compile(r"[a-z0-9]+")
+
+
+@lru_cache(maxsize=500_000)
+def address_words(*lines: str) -> tuple[str, ...]:
+    """An address's words and numbers, in order, lower case without accents:
+    ('Flat 2, Victoria Court', 'Davenport') -> ('flat', '2', 'victoria', 'court',
+    'davenport'). Any country's addresses; the postcode is compared on its own."""
+    text = unicodedata.normalize("NFKD", " ".join(lines).casefold())
+    return tuple(_ADDRESS_WORD.findall(text.encode("ascii", "ignore").decode()))
+
+
+def address_key(words: tuple[str, ...]) -> str | None:
+    """The house number and the first word after it ('16 beagle'): one building's key,
+    for finding pairs whose names and dates were both recorded wrong."""
+    for i, word in enumerate(words[:-1]):
+        if word[0].isdigit():
+            return f"{word} {words[i + 1]}"
+    return None
+
+
+@lru_cache(maxsize=200_000)
 def postcode_key(postcode: str) -> str | None:
-    """A postcode as it is compared: capitals, no spaces ('sk1 3xe' -> 'SK13XE')."""
+    """A postcode as it is compared: capitals, no spaces ('sk1 3xe' -> 'SK13XE'). Other
+    countries' postcodes ('4223', '1012 AB') are kept the same way and compared whole."""
     return "".join(postcode.split()).upper() or None
 
 
@@ -121,12 +167,18 @@ def features(record: dict) -> dict:
     """One person record as the linkage model sees it."""
     year, month, day = record["birth_year"], record["birth_month"], record["birth_day"]
     given = plain(record["given_name"])
+    words = address_words(
+        record.get("address_line1") or "",
+        record.get("address_line2") or "",
+        record.get("town") or "",
+    )
     return {
         "unique_id": record["id"],
         "authority": record.get("authority_id"),
         "source": record["source_code"],
         "given_name": given or None,
         "given_canonical": canonical_given(given) or None,
+        "given_forms": sorted(formal_forms(given)) or None,
         "family_name": plain(record["family_name"]) or None,
         "surnames": surname_history(record["family_name"], record["previous_names"]),
         "birth_year": year,
@@ -137,4 +189,9 @@ def features(record: dict) -> dict:
         "postcode": postcode_key(record["postcode"]),
         "uprn": record["uprn"] or None,
         "nhs_number": record["nhs_number"] or None,
+        "middle_name": first_middle_name(record.get("middle_names") or ""),
+        "address": " ".join(words) or None,
+        "address_key": address_key(words),
+        "address_words": sorted(set(words)) or None,
+        "category": record.get("service_category") or None,
     }

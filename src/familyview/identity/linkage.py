@@ -9,10 +9,7 @@ run scores only records not yet in the index: against the index and among themse
 import json
 import logging
 import time
-import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -23,6 +20,7 @@ from splink.internals.database_api import DatabaseAPI
 from familyview.identity import engines
 from familyview.identity import model as linkage_model
 from familyview.identity.clusters import Edge, assign_persons, cluster
+from familyview.identity.configuration import thresholds
 from familyview.identity.feature_store import read_features
 from familyview.identity.locking import lock_index
 from familyview.identity.models import (
@@ -35,30 +33,18 @@ from familyview.identity.models import (
     StewardDecision,
     new_person_id,
 )
-from familyview.identity.rules import deterministic_pairs, must_stay_apart
+from familyview.identity.rules import (
+    FamilyContext,
+    deterministic_pairs,
+    is_decisive,
+    must_stay_apart,
+    one_source,
+)
 from familyview.identity.search import refresh_search_entries
 from familyview.sources.loading import cyclic_gc_paused, insert_rows
 
 log = logging.getLogger(__name__)
-THRESHOLDS_FILE = Path(__file__).with_name("thresholds.toml")
 Progress = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    """Above `upper` records link by themselves; between the two a steward decides."""
-
-    upper: float
-    lower: float
-
-
-def thresholds(path: Path = THRESHOLDS_FILE) -> Thresholds:
-    with path.open("rb") as f:
-        data = tomllib.load(f)
-    t = Thresholds(float(data["upper"]), float(data["lower"]))
-    if not 0 < t.lower < t.upper <= 1:
-        raise ValueError(f"{path}: need 0 < lower < upper <= 1")
-    return t
 
 
 def _pairs(predictions, lower: float) -> list[Edge]:
@@ -161,9 +147,19 @@ def _link(
     # The new and the indexed records are filtered from this one table, never built again
     # from a million dicts.
     everything = db_api.register(table, dataset_display_name="person_records")
+    if (
+        saved is not None
+        and not retrain
+        and linkage_model.comparisons_changed(saved.splink_settings)
+    ):
+        say(
+            "The saved linkage model compares records otherwise than this version: "
+            "training it again"
+        )
+        retrain, incremental = True, False
     if saved is None or retrain:
         say(f"Training the linkage model on {len(ids):,} records")
-        linker = linkage_model.train(everything, len(ids))
+        linker = linkage_model.train(everything, len(ids), say)
         # Kept in DuckDB's SQL whichever engine trained it, so either engine reuses it.
         settings = linkage_model.in_dialect(linker.misc.save_model_to_json(), "duckdb")
         version = (saved.version + 1) if saved else 1
@@ -180,7 +176,7 @@ def _link(
             table.filter(pc.invert(is_new)), dataset_display_name="indexed_records"
         )
         new = db_api.register(table.filter(is_new), dataset_display_name="new_records")
-        for column in ("given_name", "family_name", "uprn"):
+        for column in ("given_name", "family_name"):
             linker.table_management.compute_tf_table(column)
         between = linker.inference.predict_between(
             old, new, threshold_match_probability=limits.lower, warning_mode="never"
@@ -235,10 +231,28 @@ def _link(
         and frozenset((d.record_a_id, d.record_b_id)) not in different
     ]
 
+    # What every record says of families (twins, a parent and child of one name).
+    family = FamilyContext(table.select(_FAMILY_COLUMNS).to_pylist())
+    # Two records of one source join only on evidence above the stricter bar for a
+    # source's own duplicates: a shared NHS number, or the duplicates threshold. In an
+    # incremental run a person's records stay together as they were.
+    cleared = {
+        frozenset(e[:2])
+        for e in edges
+        if e[3] == "deterministic" or (e[3] == "model" and e[2] >= limits.duplicates_upper)
+    }
+    held = previous if incremental else {}
+
     def keep_apart(a: int, b: int) -> str | None:
         if frozenset((a, b)) in different:
             return "a data steward said these are different people"
-        return must_stay_apart(by_id[a], by_id[b])
+        ra, rb = by_id[a], by_id[b]
+        why = must_stay_apart(ra, rb, limits.adult_categories, family)
+        if why or frozenset((a, b)) in cleared:
+            return why
+        if a in held and held.get(a) == held.get(b):
+            return None
+        return one_source(ra, rb)
 
     say("Clustering records into persons")
     same = [(a, b) for a, b in same if a in in_play and b in in_play]
@@ -252,13 +266,23 @@ def _link(
 
     cluster_of = clustering.cluster_of()
     decided = {frozenset(p) for p in same} | different
+
+    def uncertain(a: int, b: int, reason: str) -> bool:
+        """Whether a steward should look: not already one person, not decided, and not
+        settled by a rule that knows these are two people."""
+        if cluster_of[a] == cluster_of[b] or frozenset((a, b)) in decided:
+            return False
+        if a not in by_id or b not in by_id:
+            return True
+        return not is_decisive(reason or keep_apart(a, b))
+
     review = [
         (a, b, p, reason)
         for a, b, p, reason in [
             *((a, b, p, "") for a, b, p, how in edges if how == "model" and p < limits.upper),
             *clustering.refused,
         ]
-        if cluster_of[a] != cluster_of[b] and frozenset((a, b)) not in decided
+        if uncertain(a, b, reason)
     ]
     explanations = {}
     for predictions in prediction_sets:
@@ -332,6 +356,17 @@ def _link(
     changed = {assignment.person_of[r] for r in written}
     changed |= {current[r][0] for r in written if r in current}
     return run, changed
+
+
+_FAMILY_COLUMNS = [
+    "authority",
+    "source",
+    "family_name",
+    "given_canonical",
+    "birth_year",
+    "birth_month",
+    "birth_day",
+]
 
 
 def _among(table: pa.Table, ids) -> pa.ChunkedArray:

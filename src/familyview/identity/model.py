@@ -11,10 +11,13 @@ import logging
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import Linker, SettingsCreator, block_on
+from splink.blocking_rule_library import CustomRule
+from splink.internals.exceptions import SplinkException
 from splink.internals.splink_dataframe import SplinkDataFrame
 
 # Blocking: which pairs are scored at all. Together they must bring every true pair
-# together at least once; each on its own must stay small.
+# together at least once, even with any one of given name, surname, date of birth and
+# postcode missing or mistyped; each on its own must stay small.
 # Every rule includes the authority: one council's records are never compared with
 # another's.
 PREDICTION_BLOCKS = [
@@ -25,6 +28,17 @@ PREDICTION_BLOCKS = [
     block_on("authority", "given_canonical", "postcode"),
     block_on("authority", "given_canonical", "birth_year", "birth_month"),
     block_on("authority", "uprn", "given_canonical"),
+    # A given name missing or mistyped:
+    block_on("authority", "family_name", "dob"),
+    block_on("authority", "family_name", "postcode"),
+    # Both names mistyped, or given and family names swapped; or the date of birth too:
+    block_on("authority", "dob", "postcode"),
+    block_on("authority", "address"),
+    block_on("authority", "address_key"),
+    CustomRule(
+        'l."authority" = r."authority" AND l."given_name" = r."family_name" '
+        'AND l."family_name" = r."given_name"'
+    ),
 ]
 
 
@@ -36,6 +50,13 @@ def _given_name() -> cl.CustomComparison:
             cll.ExactMatchLevel("given_name", term_frequency_adjustments=True),
             cll.ExactMatchLevel("given_canonical").configure(
                 label_for_charts="The same name in another form (e.g. Kate and Catherine)"
+            ),
+            cll.CustomLevel(
+                '"given_name_l" = "family_name_r" AND "family_name_l" = "given_name_r"',
+                label_for_charts="Given and family names swapped",
+            ),
+            cll.ArrayIntersectLevel("given_forms", 1).configure(
+                label_for_charts="A familiar form of the same name (e.g. Chris and Christopher)"
             ),
             cll.JaroWinklerLevel("given_name", 0.92),
             cll.JaroWinklerLevel("given_name", 0.8),
@@ -92,22 +113,28 @@ def _date_of_birth() -> cl.CustomComparison:
     )
 
 
+_UK_POSTCODE = "'^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$'"
+
+
 def _postcode() -> cl.CustomComparison:
-    """Postcodes as features keep them: capitals, no space ('SK13XE'). The inward code is
-    always the last three characters, so the sector (SK1 3) is all but the last two and
-    the district (SK1) all but the last three. (Splink's own PostcodeComparison finds
-    them by the space, which these keys do not have.) The labels are Splink's, which the
-    explanation puts in a steward's words."""
+    """Postcodes as features keep them: capitals, no space ('SK13XE'). A UK postcode's
+    inward code is always its last three characters, so the sector (SK1 3) is all but the
+    last two and the district (SK1) all but the last three. (Splink's own
+    PostcodeComparison finds them by the space, which these keys do not have.) Another
+    country's postcode is compared whole. The labels are Splink's, which the explanation
+    puts in a steward's words."""
 
     def part(side: str, drop: int) -> str:
         column = f'"postcode_{side}"'
         return f"substr({column}, 1, length({column}) - {drop})"
 
+    uk = (
+        f'regexp_matches("postcode_l", {_UK_POSTCODE}) AND '
+        f'regexp_matches("postcode_r", {_UK_POSTCODE})'
+    )
+
     def same(drop: int) -> str:
-        return (
-            f'length("postcode_l") >= 5 AND length("postcode_r") >= 5 '
-            f"AND {part('l', drop)} = {part('r', drop)}"
-        )
+        return f"{uk} AND {part('l', drop)} = {part('r', drop)}"
 
     return cl.CustomComparison(
         output_column_name="postcode",
@@ -119,11 +146,56 @@ def _postcode() -> cl.CustomComparison:
             cll.CustomLevel(same(2), "Exact match on sector", base_dialect_str="duckdb"),
             cll.CustomLevel(same(3), "Exact match on district", base_dialect_str="duckdb"),
             cll.CustomLevel(
-                "regexp_extract(\"postcode_l\", '^[A-Z]{1,2}', 0) = "
+                f"{uk} AND regexp_extract(\"postcode_l\", '^[A-Z]{{1,2}}', 0) = "
                 "regexp_extract(\"postcode_r\", '^[A-Z]{1,2}', 0)",
                 "Exact match on area",
                 base_dialect_str="duckdb",
             ),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def _address() -> cl.CustomComparison:
+    """The property and the address's words and numbers (house number, street, locality,
+    town), whatever the country: one piece of evidence, so that a property reference and
+    the address that names it are not counted twice."""
+    return cl.CustomComparison(
+        output_column_name="address",
+        comparison_levels=[
+            cll.CustomLevel(
+                '("uprn_l" IS NULL OR "uprn_r" IS NULL) AND '
+                '("address_l" IS NULL OR "address_r" IS NULL)',
+                "No address on one side",
+            ).configure(is_null_level=True),
+            cll.CustomLevel('"uprn_l" = "uprn_r"', "The same property (UPRN)"),
+            cll.ExactMatchLevel("address").configure(label_for_charts="The same address"),
+            cll.JaroWinklerLevel("address", 0.94).configure(
+                label_for_charts="The same address written a little differently"
+            ),
+            cll.ArrayIntersectLevel("address_words", 3).configure(
+                label_for_charts="Three or more words of the address in common"
+            ),
+            cll.ArrayIntersectLevel("address_words", 1).configure(
+                label_for_charts="A word of the address in common"
+            ),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def _middle_name() -> cl.CustomComparison:
+    return cl.CustomComparison(
+        output_column_name="middle_name",
+        comparison_levels=[
+            cll.NullLevel("middle_name"),
+            cll.ExactMatchLevel("middle_name"),
+            cll.CustomLevel(
+                '(length("middle_name_l") = 1 OR length("middle_name_r") = 1) AND '
+                'substr("middle_name_l", 1, 1) = substr("middle_name_r", 1, 1)',
+                label_for_charts="An initial that agrees with the middle name",
+            ),
+            cll.JaroWinklerLevel("middle_name", 0.88),
             cll.ElseLevel(),
         ],
     )
@@ -150,9 +222,10 @@ def settings() -> SettingsCreator:
             _family_name(),
             _date_of_birth(),
             _postcode(),
-            cl.ExactMatch("uprn").configure(term_frequency_adjustments=True),
+            _address(),
             cl.ExactMatch("sex"),
             _nhs_number(),
+            _middle_name(),
         ],
         blocking_rules_to_generate_predictions=PREDICTION_BLOCKS,
         retain_intermediate_calculation_columns=True,
@@ -160,28 +233,86 @@ def settings() -> SettingsCreator:
     )
 
 
-def train(table: SplinkDataFrame, records: int) -> Linker:
-    """Train a model without labels: u by random sampling, then m by EM in two sessions
-    whose blocking between them leaves every comparison free at least once."""
+# EM's training sessions, tried in turn until every comparison has been free of one that
+# found pairs. A comparison the data cannot teach (no NHS numbers, no postcodes, one small
+# source) keeps Splink's default weights, strongest agreement first.
+EM_RULES = [
+    block_on("authority", "family_name", "dob"),
+    block_on("authority", "given_canonical", "postcode"),
+    block_on("authority", "given_canonical", "family_name"),
+    block_on("authority", "dob", "postcode"),
+    block_on("authority", "nhs_number"),
+]
+# The comparisons whose weights EM must see free of a training rule to learn.
+_TRAINED_BY_NAME = {
+    "given_name": {"given_name", "given_canonical"},
+    "family_name": {"family_name"},
+    "date_of_birth": {"dob"},
+    "postcode": {"postcode"},
+    "address": {"address"},
+    "nhs_number": {"nhs_number"},
+}
+
+
+def _rule_columns(rule) -> set[str]:
+    sql = rule.get_blocking_rule("duckdb").blocking_rule_sql
+    return {c for names in _TRAINED_BY_NAME.values() for c in names if f'l."{c}"' in sql}
+
+
+def train(table: SplinkDataFrame, records: int, say=None) -> Linker:
+    """Train a model without labels: the prior from deterministic rules, u by random
+    sampling, then m by EM in sessions whose blocking between them leaves every comparison
+    free at least once. What the data cannot teach keeps its stated prior, and `say` is
+    told so in one line each."""
+    say = say or (lambda message: None)
     linker = Linker(table, settings(), log_level=logging.WARNING)
-    linker.training.estimate_probability_two_random_records_match(
-        [
-            block_on("authority", "nhs_number"),
-            block_on("authority", "given_name", "family_name", "dob"),
-        ],
-        recall=0.7,
-    )
+    try:
+        linker.training.estimate_probability_two_random_records_match(
+            [
+                block_on("authority", "nhs_number"),
+                block_on("authority", "given_name", "family_name", "dob"),
+            ],
+            recall=0.7,
+        )
+        prior = linker._settings_obj._probability_two_random_records_match
+    except (ZeroDivisionError, ValueError, SplinkException):
+        prior = 0.0
+    if not 0 < prior < 1:
+        prior = 1 / max(records, 2)
+        linker._settings_obj._probability_two_random_records_match = prior
+        say(
+            "No two records agree on NHS number or on name and date of birth: "
+            f"the prior chance that two records match is taken as 1 in {max(records, 2):,}"
+        )
     linker.training.estimate_u_using_random_sampling(max_pairs=min(5e7, records * 100.0), seed=1)
     # Sample fewer records for EM as the index grows: a few hundred thousand pairs suffice.
     sample = min(1.0, 200_000 / max(records, 1))
-    for rule in (
-        block_on("authority", "family_name", "dob"),
-        block_on("authority", "given_canonical", "postcode"),
-    ):
-        linker.training.estimate_parameters_using_expectation_maximisation(
-            rule, record_sample_proportion=sample
+    untrained = set(_TRAINED_BY_NAME)
+    for rule in EM_RULES:
+        blocked = _rule_columns(rule)
+        frees = {c for c in untrained if not (_TRAINED_BY_NAME[c] & blocked)}
+        if not frees:
+            continue
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                rule, record_sample_proportion=sample
+            )
+        except SplinkException as error:
+            first = str(error).split(".")[0]
+            say(f"Training on pairs with the same {_rule_words(rule)} was skipped: {first}")
+            continue
+        untrained -= frees
+    for name in sorted(untrained):
+        say(
+            f"Not enough data to learn the {name.replace('_', ' ')} weights: "
+            "Splink's default weights used"
         )
     return trained(table, with_m_floor(linker.misc.save_model_to_json()))
+
+
+def _rule_words(rule) -> str:
+    columns = sorted(_rule_columns(rule)) or ["fields"]
+    return " and ".join(c.replace("_canonical", " name").replace("_", " ") for c in columns)
 
 
 # The least share of true matches a comparison level may be given. EM gives a level it
@@ -221,6 +352,21 @@ def trained(table: SplinkDataFrame, splink_settings: dict) -> Linker:
         ],
     }
     return Linker(table, current, log_level=logging.WARNING)
+
+
+def comparisons_changed(splink_settings: dict) -> bool:
+    """Whether a saved model compares records otherwise than this version does (it was
+    trained by an older version): then it must be trained again."""
+
+    def levels(comparisons: list[dict]) -> list[tuple[str, list[str]]]:
+        return [
+            (c["output_column_name"], [level["sql_condition"] for level in c["comparison_levels"]])
+            for c in comparisons
+        ]
+
+    dialect = splink_settings.get("sql_dialect", "duckdb")
+    ours = settings().create_settings_dict(dialect)["comparisons"]
+    return levels(splink_settings["comparisons"]) != levels(ours)
 
 
 class ModelMismatch(ValueError):

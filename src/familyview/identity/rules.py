@@ -1,46 +1,30 @@
 """Hard rules: evidence that decides a pair whatever the model's score.
 
 Deterministic links first (the same valid NHS number with a compatible date of birth),
-then the pairs that must never be one person.
+then the pairs that must never be one person: different NHS numbers, and records that are
+most likely two people of one family (twins, siblings, a parent and child). The family
+rules use what the records say of age: a date of birth, or a source that serves only
+adults. A typo (a given name one keystroke away, a birth year one digit off) is not a
+different person by itself.
 """
 
 from collections import defaultdict
-from functools import lru_cache
+from datetime import date
+
+from rapidfuzz.distance import OSA, JaroWinkler
 
 from familyview.identity.features import formal_forms
 
 
-# Names repeat (a search scores one typed name against many records of a few surnames):
-# a pure function of two short strings is worth remembering.
-@lru_cache(maxsize=1 << 16)
 def jaro_winkler(a: str, b: str) -> float:
     """Jaro-Winkler similarity of two strings (1.0 the same, 0.0 nothing in common)."""
-    if a == b:
-        return 1.0
-    if not a or not b:
-        return 0.0
-    window = max(len(a), len(b)) // 2 - 1
-    a_hit = [False] * len(a)
-    b_hit = [False] * len(b)
-    matches = 0
-    for i, ch in enumerate(a):
-        for j in range(max(0, i - window), min(len(b), i + window + 1)):
-            if not b_hit[j] and b[j] == ch:
-                a_hit[i] = b_hit[j] = True
-                matches += 1
-                break
-    if not matches:
-        return 0.0
-    a_chars = [c for c, hit in zip(a, a_hit, strict=True) if hit]
-    b_chars = [c for c, hit in zip(b, b_hit, strict=True) if hit]
-    transpositions = sum(x != y for x, y in zip(a_chars, b_chars, strict=True)) / 2
-    jaro = (matches / len(a) + matches / len(b) + (matches - transpositions) / matches) / 3
-    prefix = 0
-    for x, y in zip(a[:4], b[:4], strict=False):
-        if x != y:
-            break
-        prefix += 1
-    return jaro + prefix * 0.1 * (1 - jaro)
+    return JaroWinkler.similarity(a, b)
+
+
+def one_keystroke_apart(a: str, b: str) -> bool:
+    """Whether one edit (a letter added, dropped, changed, or two swapped) makes one
+    string the other: a typo, not another name."""
+    return bool(a and b) and OSA.distance(a, b, score_cutoff=1) <= 1
 
 
 def dates_compatible(a: dict, b: dict) -> bool:
@@ -68,9 +52,28 @@ def deterministic_pairs(records: list[dict]) -> list[tuple[int, int]]:
     for group in by_number.values():
         for i, a in enumerate(group):
             for b in group[i + 1 :]:
-                if a["source"] != b["source"] and dates_compatible(a, b):
+                if dates_compatible(a, b):
                     pairs.append((a["unique_id"], b["unique_id"]))
     return pairs
+
+
+# Reasons that leave a pair for a steward to decide, rather than settle it.
+NO_DATE_OF_BIRTH = "a record without a date of birth and a child's record"
+ONE_SOURCE = "two different records of one source"
+
+
+def is_decisive(reason: str | None) -> bool:
+    """Whether a reason to keep two records apart settles it: different NHS numbers,
+    twins, a parent and child. A missing date of birth, or a source's possible duplicate
+    below its bar, is for a steward."""
+    return bool(reason) and not reason.startswith((NO_DATE_OF_BIRTH, ONE_SOURCE))
+
+
+def one_source(a: dict, b: dict) -> str | None:
+    """Two records of one source: one person only above the duplicates bar."""
+    if a["source"] == b["source"]:
+        return f"{ONE_SOURCE} ({a['source']})"
+    return None
 
 
 def _share(x: list[str] | None, y: list[str] | None) -> bool:
@@ -82,41 +85,177 @@ def names_differ(a: dict, b: dict) -> bool:
     ga, gb = a["given_canonical"], b["given_canonical"]
     if not ga or not gb or ga == gb:
         return False
+    na, nb = a["given_name"] or "", b["given_name"] or ""
     # A familiar form of more than one name ("Chris", "Charlie") is either of them.
-    if formal_forms(a["given_name"] or "") & formal_forms(b["given_name"] or ""):
+    if formal_forms(na) & formal_forms(nb):
         return False
-    return jaro_winkler(ga, gb) < 0.92 and jaro_winkler(a["given_name"], b["given_name"]) < 0.92
+    if one_keystroke_apart(na, nb) or one_keystroke_apart(ga, gb):
+        return False
+    return jaro_winkler(ga, gb) < 0.92 and jaro_winkler(na, nb) < 0.92
 
 
-def must_stay_apart(a: dict, b: dict) -> str | None:
-    """Why two records can never be one person without a steward saying so, or None."""
+def middle_names_differ(a: dict, b: dict) -> bool:
+    """Both records have a middle name, and they are different names (an initial agrees
+    with any name it begins)."""
+    ma, mb = a.get("middle_name"), b.get("middle_name")
+    if not ma or not mb or ma == mb:
+        return False
+    if len(ma) == 1 or len(mb) == 1:
+        return ma[0] != mb[0]
+    if formal_forms(ma) & formal_forms(mb) or one_keystroke_apart(ma, mb):
+        return False
+    return jaro_winkler(ma, mb) < 0.88
+
+
+def _digits_apart(x: int, y: int) -> bool:
+    """Whether two years differ by more than one digit typed wrong or two swapped."""
+    sx, sy = f"{x:04d}", f"{y:04d}"
+    if sum(p != q for p, q in zip(sx, sy, strict=True)) <= 1:
+        return False
+    return OSA.distance(sx, sy) > 1
+
+
+def born_years_apart(a: dict, b: dict) -> bool:
+    """Two dates of birth years apart, beyond what a typo makes: a year one digit off
+    (or two digits swapped) with the same month and day is one date mistyped."""
+    ya, yb = a["birth_year"], b["birth_year"]
+    if not ya or not yb or abs(ya - yb) < 2:
+        return False
+    same_day = (
+        a["birth_month"] is not None
+        and a["birth_month"] == b["birth_month"]
+        and a["birth_day"] is not None
+        and a["birth_day"] == b["birth_day"]
+    )
+    return not same_day or _digits_apart(ya, yb)
+
+
+# Under this age, by birth year, a record is a child's for the family rules; a record of
+# a service for adults only is an adult's.
+CHILD_UNDER = 16
+
+
+def is_child(record: dict, today: date | None = None) -> bool:
+    """A record whose date of birth says a child (under 16 this year)."""
+    year = record["birth_year"]
+    return bool(year) and (today or date.today()).year - year < CHILD_UNDER
+
+
+def _age_conflict(a: dict, b: dict, adult_categories: frozenset[str]) -> str | None:
+    """An adult's record and a child's, by what each record says of age."""
+    for x, y in ((a, b), (b, a)):
+        if not is_child(y):
+            continue
+        if x.get("category") in adult_categories and not x["birth_year"]:
+            return (
+                f"a record of a service for adults ({x['category'].replace('_', ' ')}) "
+                "and a child's record"
+            )
+        if not x["birth_year"]:
+            return f"{NO_DATE_OF_BIRTH}: joined only on a shared NHS number"
+    return None
+
+
+def full_date(r: dict) -> tuple[int, int, int] | None:
+    """A record's whole date of birth, or None when any part is missing."""
+    date_parts = (r["birth_year"], r["birth_month"], r["birth_day"])
+    return date_parts if all(date_parts) else None
+
+
+class FamilyContext:
+    """What the other records say about a family: which given names a source holds for
+    one surname and date of birth (two names there: twins), and which birth years it holds
+    for one name (two years: a parent and child of one name). A pair that looks like twins
+    or a parent and child is kept apart on that evidence; without it, a pair whose only
+    difference is one replaced given name or date of birth is left to the model."""
+
+    def __init__(self, records=()):
+        self._names: dict[tuple, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+        self._years: dict[tuple, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
+        for r in records:
+            self.add(r)
+
+    def add(self, r: dict) -> None:
+        family, given = r["family_name"], r["given_canonical"]
+        if family and given and full_date(r):
+            self._names[(r.get("authority"), family, full_date(r))][r["source"]].add(given)
+        if family and given and r["birth_year"]:
+            self._years[(r.get("authority"), family, given)][r["source"]].add(r["birth_year"])
+
+    def twins_known(self, a: dict, b: dict) -> bool:
+        """Whether a source holds both given names for this surname and date of birth."""
+        held = self._names.get((a.get("authority"), a["family_name"], full_date(a)), {})
+        wanted = {a["given_canonical"], b["given_canonical"]}
+        return any(wanted <= names for names in held.values())
+
+    def parent_and_child_known(self, a: dict, b: dict) -> bool:
+        """Whether a source holds both birth years for this name."""
+        held = self._years.get((a.get("authority"), a["family_name"], a["given_canonical"]), {})
+        wanted = {a["birth_year"], b["birth_year"]}
+        return any(wanted <= years for years in held.values())
+
+
+class _EveryFamilyKnown(FamilyContext):
+    """No other records to look at: every twin and parent-child shape is taken as two
+    people (what a steward's page warns of)."""
+
+    def twins_known(self, a: dict, b: dict) -> bool:
+        return True
+
+    def parent_and_child_known(self, a: dict, b: dict) -> bool:
+        return True
+
+
+EVERY_FAMILY_KNOWN = _EveryFamilyKnown()
+
+
+def must_stay_apart(
+    a: dict,
+    b: dict,
+    adult_categories: frozenset[str] = frozenset(),
+    context: FamilyContext = EVERY_FAMILY_KNOWN,
+) -> str | None:
+    """Why two records can never be one person without a steward saying so, or None.
+
+    `adult_categories`: the service categories whose records are adults' (the linkage
+    settings name them). `context`: the other records, which say whether twins or a parent
+    and child of one name exist (without it, they are taken to). Two records of one source
+    are `one_source`'s to decide."""
     if a.get("authority") != b.get("authority"):
         return "records of different authorities"  # each council's index is its own
     if a["nhs_number"] and b["nhs_number"]:
         if a["nhs_number"] != b["nhs_number"]:
             return "different NHS numbers"
-        same_nhs = True
-    else:
-        same_nhs = False
-    if a["source"] == b["source"]:
-        return f"two different records of one source ({a['source']})"
-    if same_nhs:
         return None  # one NHS number is one person, whatever the names say
+    age = _age_conflict(a, b, adult_categories)
+    if age:
+        return age
     fa, fb = a["family_name"], b["family_name"]
     same_surname = bool(
         fa
         and fb
         and (fa == fb or jaro_winkler(fa, fb) >= 0.9 or _share(a["surnames"], b["surnames"]))
     )
+    if not same_surname:
+        return None
     same_address = (a["uprn"] and a["uprn"] == b["uprn"]) or (
         a["postcode"] and a["postcode"] == b["postcode"]
     )
-    if same_surname and same_address:
-        # Twins, siblings, a parent and child: one surname, one address, and either
-        # different given names or births years apart.
-        if names_differ(a, b):
-            return "different given names at one address (twins, siblings, parent and child)"
-        ya, yb = a["birth_year"], b["birth_year"]
-        if ya and yb and abs(ya - yb) >= 2:
-            return "born years apart at one address (a parent and child, or siblings)"
+    child = is_child(a) or is_child(b)
+    if names_differ(a, b):
+        if full_date(a) and full_date(a) == full_date(b):
+            # Twins, unless one given name was simply recorded wrong: a child's record,
+            # or a source that holds both names, says twins.
+            if child or a["source"] == b["source"] or context.twins_known(a, b):
+                return "different given names, one surname and one date of birth (twins)"
+        elif same_address:
+            return "different given names at one address (siblings, a parent and child)"
+    elif born_years_apart(a, b) and (
+        # One name, births years apart: a parent and child of one name, unless one date
+        # was recorded wrong. A child's record, or a source holding both years, says two.
+        child or a["source"] == b["source"] or context.parent_and_child_known(a, b)
+    ):
+        return "one name, born years apart (a parent and child)"
+    if same_address and middle_names_differ(a, b):
+        return "different middle names at one address (a parent and child, or siblings)"
     return None

@@ -3,7 +3,9 @@
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from splink.internals.exceptions import SplinkException
 
+from familyview.identity.configuration import LinkageSettingsError
 from familyview.identity.engines import (
     DEFAULT_SPARK_MASTER,
     ENGINES,
@@ -55,8 +57,12 @@ class Command(BaseCommand):
                 engine=engine,
                 spark_master=spark_master,
             )
-        except (EngineUnavailable, ModelMismatch) as error:
+        except (EngineUnavailable, ModelMismatch, LinkageSettingsError) as error:
             raise CommandError(str(error)) from error
+        except SplinkException as error:
+            # What Splink could not do with this data, in its own first sentence.
+            first = str(error).strip().split("\n")[0]
+            raise CommandError(f"Linking failed; nothing was written: {first}") from error
         self.stdout.write(
             f"Link run {run.pk} ({run.get_mode_display().lower()}, model v{run.model.version}, "
             f"scored on {'Spark' if engine == 'spark' else 'DuckDB'}): "
