@@ -161,6 +161,9 @@ def table(rows: list[Row]) -> str:
     for row in rows:
         cells = [f"{row.corpus:<{COLUMNS[0][1]}}"]
         if row.failure:
+            # What ingest let through still says much: the record counts, then the failure.
+            if row.figures:
+                cells += [f"{show(row.figures):>{w}}" for _, w, show in COLUMNS[1:4]]
             cells.append(row.failure)
         else:
             cells += [f"{show(row.figures):>{w}}" for _, w, show in COLUMNS[1:]]
