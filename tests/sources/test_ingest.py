@@ -1,6 +1,7 @@
 """Ingest: every validation rule, every kind of bad input, atomicity and idempotency."""
 
 import json
+from io import StringIO
 from pathlib import Path
 
 import pytest
@@ -242,22 +243,74 @@ def test_extra_columns_load_when_the_mapping_ignores_them(source, tmp_path, sett
         ({"upn": "123"}, "upn", "is not a Unique Pupil Number"),
         ({"restricted": "maybe"}, "restricted", "'maybe' is not true or false"),
         ({"given_name": "A" * 101}, "given_name", "is 101 characters long; at most 100 allowed"),
-        ({"source_id": "X" * 65}, "source_id", "is 65 characters long; at most 64"),
+        ({"date_of_death": "1938-11-31"}, "date_of_death", "'1938-11-31' is not a real date"),
     ],
 )
-def test_a_row_breaking_a_rule_is_quarantined(source, tmp_path, fields, field, reason):
+def test_a_bad_value_is_held_back_and_the_rest_of_the_record_kept(
+    source, tmp_path, fields, field, reason
+):
     folder = write_extract(tmp_path / "x", people=[person("GOOD"), person("BAD", **fields)])
     imp = run(folder)
     assert imp.status == "loaded", imp.message
-    assert imp.people_accepted == 1
+    assert (imp.people_accepted, imp.rows_quarantined, imp.fields_held_back) == (2, 0, 1)
     [row] = quarantined(imp)
-    assert row.row_number == 3
-    assert row.field == field
+    assert (row.row_number, row.field, row.file_name, row.row_kept) == (
+        3,
+        field,
+        "people.csv",
+        True,
+    )
     assert reason in row.reason
-    assert row.file_name == "people.csv"
-    # The row is kept verbatim: nothing is lost.
-    assert "BAD" in row.raw or "X" * 65 in row.raw
+    assert row.value == fields[field]
+    # The row is kept verbatim too: nothing is lost.
+    assert "BAD" in row.raw
+    bad = PersonRecord.objects.get(source_record_id="BAD")
+    assert bad.family_name == "Example"
+    if field == "date_of_birth":
+        assert bad.birth_year is None
+    elif field != "date_of_death":
+        assert getattr(bad, field) in ("", False)
+
+
+def test_a_row_without_a_usable_source_id_is_quarantined_whole(source, tmp_path):
+    folder = write_extract(
+        tmp_path / "x", people=[person("GOOD"), person("X" * 65, nhs_number="12345")]
+    )
+    imp = run(folder)
+    assert (imp.people_accepted, imp.rows_quarantined, imp.fields_held_back) == (1, 1, 0)
+    [row] = quarantined(imp)
+    assert (row.row_number, row.row_kept) == (3, False)
+    assert "source_id is 65 characters long; at most 64" in row.reason
+    assert "nhs_number must be 10 digits" in row.reason
     assert list(PersonRecord.objects.values_list("source_record_id", flat=True)) == ["GOOD"]
+
+
+def test_one_impossible_date_of_birth_loses_nothing_else(source, tmp_path):
+    folder = write_extract(
+        tmp_path / "x",
+        people=[person("CHILD", date_of_birth="1938-11-31"), person("MUM")],
+        involvements=[involvement("I1", "CHILD")],
+        relationships=[
+            {"person_source_id": "CHILD", "related_source_id": "MUM", "relationship_type": "mother"}
+        ],
+    )
+    imp = run(folder)
+    assert imp.status == "loaded", imp.message
+    assert (imp.people_accepted, imp.involvements_accepted, imp.relationships_accepted) == (
+        2,
+        1,
+        1,
+    )
+    assert (imp.rows_quarantined, imp.fields_held_back) == (0, 1)
+    child = PersonRecord.objects.get(source_record_id="CHILD")
+    assert (child.given_name, child.birth_year) == ("Alex", None)
+    assert Involvement.objects.get().person_record == child
+    [held] = quarantined(imp)
+    assert (held.field, held.value, held.row_number) == ("date_of_birth", "1938-11-31", 2)
+    out = StringIO()
+    call_command("quarantine", str(imp.pk), stdout=out)
+    assert "people.csv row 2, column date_of_birth: '1938-11-31' held back" in out.getvalue()
+    assert "the rest of the row was loaded" in out.getvalue()
 
 
 def test_a_valid_nhs_number_and_partial_dates_of_birth_load(source, tmp_path):
@@ -291,18 +344,17 @@ def test_involvement_rules(source, tmp_path):
         ],
     )
     imp = run(folder)
-    reasons = {q.row_number: (q.field, q.reason) for q in quarantined(imp)}
-    assert imp.involvements_accepted == 1
-    assert (
-        reasons[3]
-        == (
-            "service_category",
-            reasons[3][1],
-        )
-        and "'astrology' is not a known service category" in reasons[3][1]
-    )
-    assert "'open' is not a known status" in reasons[4][1]
+    reasons = {q.row_number: (q.field, q.reason, q.row_kept) for q in quarantined(imp)}
+    # Only an involvement of no known service cannot be one; the others load without
+    # their bad value, which is held back.
+    assert imp.involvements_accepted == 6
+    assert (imp.rows_quarantined, imp.fields_held_back) == (1, 5)
+    assert reasons[3][0] == "service_category" and not reasons[3][2]
+    assert "'astrology' is not a known service category (" in reasons[3][1]
+    assert "'open' is not a known status" in reasons[4][1] and reasons[4][2]
+    assert Involvement.objects.get(source_involvement_id="I3").status == "not_recorded"
     assert reasons[5][0] == "end_date" and "is before the start date" in reasons[5][1]
+    assert Involvement.objects.get(source_involvement_id="I4").end_date is None
     assert "is not an email address" in reasons[6][1]
     assert "is not valid JSON" in reasons[7][1]
     assert "is not a phone number" in reasons[8][1]
@@ -545,7 +597,7 @@ def test_involvements_checked_in_another_process_give_the_same_result(
     )
     imp = run(folder)
     assert imp.status == "loaded", imp.message
-    assert (imp.involvements_accepted, imp.relationships_accepted) == (1, 1)
+    assert (imp.involvements_accepted, imp.relationships_accepted) == (2, 1)
     assert [(q.file_name, q.row_number) for q in quarantined(imp)] == [
         ("involvements.csv", 3),
         ("involvements.csv", 4),
@@ -615,7 +667,7 @@ def test_a_held_back_relationship_is_matched_through_the_mapping(source, tmp_pat
             extracted_at="2026-11-21T02:00:00Z",
         )
     )
-    assert imp.rows_quarantined == 1
+    assert (imp.rows_quarantined, imp.fields_held_back) == (0, 1)
     assert SourceRelationship.objects.get().ended_at is None
 
 
@@ -651,10 +703,11 @@ def test_the_same_files_with_a_corrected_mapping_import_again(source, tmp_path):
     source.save()
     folder = write_extract(tmp_path / "x", people=[person("P1", sex="W")])
     first = run(folder)
-    assert first.rows_quarantined == 1
+    assert (first.fields_held_back, PersonRecord.objects.get().sex) == (1, "")
     mapping.write_text('name = "CSC"\n[people.values.sex]\nF = "female"\nW = "female"\n')
     again = run(folder)
-    assert (again.status, again.people_accepted) == ("loaded", 1)
+    assert (again.status, again.people_accepted, again.fields_held_back) == ("loaded", 1, 0)
+    assert PersonRecord.objects.get().sex == "female"
 
 
 # Postcodes of other countries are kept as written, in both layouts.
@@ -726,3 +779,15 @@ def test_canonical_postcodes_of_other_countries_are_kept_as_written(source, tmp_
         "IE": "D02 X285",
         "PT": "1100-148",
     }
+
+
+def test_the_quarantine_command_explains_a_rejected_import(source, tmp_path):
+    folder = write_extract(tmp_path / "x")
+    (folder / "people.csv").write_text("source_id,shoe_size\nP1,9\n")
+    imp = run(folder)
+    out = StringIO()
+    call_command("quarantine", str(imp.pk), stdout=out)
+    assert f"Import {imp.pk} of CSC was rejected: people.csv: unknown column(s) shoe_size" in (
+        out.getvalue()
+    )
+    assert "Nothing of it was loaded" in out.getvalue()

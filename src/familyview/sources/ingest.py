@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from familyview.identity.search import refresh_search_entries
 from familyview.involvements.categories import category_codes
+from familyview.involvements.models import Involvement
 from familyview.sources import validation as v
 from familyview.sources.loading import Load, cyclic_gc_paused
 from familyview.sources.mapping import Mapping, MappingError, load_mapping, mapping_file
@@ -46,6 +47,12 @@ class Quarantine:
     field: str
     reason: str
     raw: object
+    # A value held back from a row that loaded without it (the row is not quarantined).
+    value: str | None = None
+
+    @property
+    def row_kept(self) -> bool:
+        return self.value is not None
 
 
 @dataclass
@@ -245,7 +252,7 @@ def check_kind(
     check_row = row_checker(kind, value_maps, index)
     to_db, key_columns = kind.to_db, kind.key_columns
     by_key: dict[tuple, list[int]] = defaultdict(list)
-    valid: list[tuple[tuple, tuple, int, object]] = []
+    valid: list[tuple[tuple, tuple, int, object, list | None]] = []
     seen = 0
     for row_number, values, unreadable, raw in rows:
         seen += 1
@@ -258,7 +265,7 @@ def check_kind(
             result.unidentified += 1
             continue
         try:
-            clean = check_row(values)
+            clean, held = check_row(values)
         except RowProblem as problem:
             result.quarantined.append(
                 Quarantine(
@@ -279,11 +286,11 @@ def check_kind(
         db_row = to_db(clean)
         key = tuple([clean[k] for k in key_columns])
         by_key[key].append(row_number)
-        valid.append((key, (*db_row, row_hash(db_row)), row_number, raw))
+        valid.append((key, (*db_row, row_hash(db_row)), row_number, raw, held))
     if progress:
         progress(seen % 5000)
     duplicated = {k for k, numbers in by_key.items() if len(numbers) > 1}
-    for key, row, row_number, raw in valid:
+    for key, row, row_number, raw, held in valid:
         if key in duplicated:
             others = ", ".join(str(n) for n in by_key[key] if n != row_number)
             result.quarantined.append(
@@ -302,6 +309,11 @@ def check_kind(
         result.rows.append(row)
         result.keys.append(key)
         result.origins.append(row_number)
+        if held:
+            result.quarantined.extend(
+                Quarantine(file_name, kind.name, row_number, h.field, h.reason, raw, h.value)
+                for h in held
+            )
     return result
 
 
@@ -372,6 +384,44 @@ def _drop_unknown_people(checked: CheckedKind, known: set[str], fields: tuple[in
             Quarantine(checked.file_name, checked.kind_name, number, where, reason, sent[number])
             for number, where, reason in dropped
         )
+
+
+# The stored columns of a canonical field whose value may be held back.
+STORED_AS = {"date_of_birth": ("birth_year", "birth_month", "birth_day")}
+
+
+def _keep_last_good_values(checked: CheckedKind, held_records) -> None:
+    """A record loaded with a value held back keeps the value it last had, if any: a bad
+    date this week does not wipe last week's good one."""
+    held: dict[int, set[str]] = defaultdict(set)
+    for q in checked.quarantined:
+        if q.row_kept:
+            held[q.row_number].update(STORED_AS.get(q.field, (q.field,)))
+    if not held:
+        return
+    at = {row_number: i for i, row_number in enumerate(checked.origins) if row_number in held}
+    key_column = checked.columns[0]
+    wanted = {checked.keys[i][0]: i for i in at.values()}
+    columns = sorted({c for cs in held.values() for c in cs} & set(checked.columns))
+    if not columns:
+        return
+    previous = {
+        r[key_column]: r
+        for r in held_records.filter(**{f"{key_column}__in": list(wanted)}).values(
+            key_column, *columns
+        )
+    }
+    for row_number, i in at.items():
+        before = previous.get(checked.keys[i][0])
+        if before is None:
+            continue
+        row = list(checked.rows[i][:-1])
+        for column in held[row_number] & set(columns):
+            value = before[column]
+            row[checked.columns.index(column)] = (
+                value.isoformat() if isinstance(value, date) else value
+            )
+        checked.rows[i] = (*row, row_hash(tuple(row)))
 
 
 def _rows_as_sent(path: str, row_numbers: set[int]) -> dict[int, object]:
@@ -642,6 +692,7 @@ def _load(
 
         if meta.kind == "full" and not allow_mass_ending:
             _refuse_mass_ending(existing, loaded_people | held_people)
+        _keep_last_good_values(people, PersonRecord.objects.filter(source=source))
         load = Load(source.pk, imp.pk, meta.kind == "full", now)
         people_counts, record_id = load.people(
             people.columns, people.rows, people.held_keys, end_absent=people.ends_absent
@@ -650,6 +701,7 @@ def _load(
         # Whatever this process checks itself first, while the other one finishes.
         relationships = checked_later("relationships")
         involvements = checked_later("involvements")
+        _keep_last_good_values(involvements, Involvement.objects.filter(source=source))
         _drop_unknown_people(involvements, known, (1,))
         _drop_unknown_people(relationships, known, (0, 1))
         counts = [
@@ -672,6 +724,14 @@ def _load(
         quarantined = [
             q for checked in (people, involvements, relationships) for q in checked.quarantined
         ]
+        # A row quarantined whole after its values were checked (it points at nobody)
+        # has no values held back: it is counted once, as a row.
+        whole = {(q.file_name, q.record_kind, q.row_number) for q in quarantined if not q.row_kept}
+        quarantined = [
+            q
+            for q in quarantined
+            if not q.row_kept or (q.file_name, q.record_kind, q.row_number) not in whole
+        ]
         QuarantinedRow.objects.bulk_create(
             [
                 QuarantinedRow(
@@ -681,7 +741,10 @@ def _load(
                     row_number=q.row_number,
                     field=q.field[:100],
                     reason=q.reason[:500],
-                    raw=raw_text(q.raw),
+                    # PostgreSQL text cannot hold NUL: shown escaped, as the reason says.
+                    raw=raw_text(q.raw).replace("\x00", "\\x00"),
+                    row_kept=q.row_kept,
+                    value=(q.value or "").replace("\x00", "\\x00"),
                 )
                 for q in quarantined
             ],
@@ -692,7 +755,8 @@ def _load(
             people_accepted=len(people.rows),
             involvements_accepted=len(involvements.rows),
             relationships_accepted=len(relationships.rows),
-            rows_quarantined=len(quarantined),
+            rows_quarantined=sum(1 for q in quarantined if not q.row_kept),
+            fields_held_back=sum(1 for q in quarantined if q.row_kept),
             records_added=sum(c.added for c in counts),
             records_changed=sum(c.changed for c in counts),
             records_ended=sum(c.ended for c in counts),

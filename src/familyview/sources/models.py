@@ -65,6 +65,8 @@ class ExtractImport(models.Model):
     involvements_accepted = models.PositiveIntegerField(default=0)
     relationships_accepted = models.PositiveIntegerField(default=0)
     rows_quarantined = models.PositiveIntegerField(default=0)
+    # Values held back from rows that loaded without them (not counted as rows).
+    fields_held_back = models.PositiveIntegerField(default=0)
     records_added = models.PositiveIntegerField(default=0)
     records_changed = models.PositiveIntegerField(default=0)
     records_ended = models.PositiveIntegerField(default=0)
@@ -83,7 +85,8 @@ class ExtractImport(models.Model):
 
 
 class QuarantinedRow(models.Model):
-    """A row that broke a rule, kept verbatim with the reason for the data steward."""
+    """A row that broke a rule, kept verbatim with the reason for the data steward; or,
+    with `row_kept`, one value held back from a row that loaded without it."""
 
     extract_import = models.ForeignKey(
         ExtractImport, on_delete=models.CASCADE, related_name="quarantined_rows"
@@ -94,6 +97,8 @@ class QuarantinedRow(models.Model):
     field = models.CharField(max_length=100, blank=True)
     reason = models.CharField(max_length=500)
     raw = models.TextField()
+    row_kept = models.BooleanField(default=False)
+    value = models.TextField(blank=True)  # the value held back, as sent
 
     class Meta:
         ordering = ["extract_import", "file_name", "row_number"]

@@ -28,6 +28,20 @@ class Column:
     name: str
     rule: v.Rule
     required: bool = False
+    # A column that makes the row a record (its identifier, whose it is, what it is): a
+    # bad value quarantines the whole row. Any other bad value is held back on its own
+    # and the rest of the row loads (with `fallback` in its place, if any).
+    essential: bool = False
+    fallback: object = None
+
+
+@dataclass(frozen=True)
+class HeldField:
+    """A value held back from a row that loads without it."""
+
+    field: str
+    reason: str
+    value: str
 
 
 class RowProblem(ValueError):
@@ -151,7 +165,7 @@ def record_kinds(
         name="people",
         key_columns=("source_id",),
         columns=(
-            Column("source_id", v.required_text(64), required=True),
+            Column("source_id", v.required_text(64), required=True, essential=True),
             Column("given_name", v.text(100)),
             Column("middle_names", v.text(200)),
             Column("family_name", v.text(100)),
@@ -197,10 +211,15 @@ def record_kinds(
         name="involvements",
         key_columns=("involvement_id",),
         columns=(
-            Column("involvement_id", v.required_text(64), required=True),
-            Column("person_source_id", v.required_text(64), required=True),
-            Column("service_category", v.choice(categories, "service category"), required=True),
-            Column("status", v.status, required=True),
+            Column("involvement_id", v.required_text(64), required=True, essential=True),
+            Column("person_source_id", v.required_text(64), required=True, essential=True),
+            Column(
+                "service_category",
+                v.choice(categories, "service category"),
+                required=True,
+                essential=True,
+            ),
+            Column("status", v.status, required=True, fallback="not_recorded"),
             Column("team", v.text(200)),
             Column("organisation", v.text(200)),
             Column("start_date", a_date),
@@ -237,9 +256,9 @@ def record_kinds(
         name="relationships",
         key_columns=("person_source_id", "related_source_id", "relationship_type"),
         columns=(
-            Column("person_source_id", v.required_text(64), required=True),
-            Column("related_source_id", v.required_text(64), required=True),
-            Column("relationship_type", v.relationship_type, required=True),
+            Column("person_source_id", v.required_text(64), required=True, essential=True),
+            Column("related_source_id", v.required_text(64), required=True, essential=True),
+            Column("relationship_type", v.relationship_type, required=True, essential=True),
             Column("start_date", a_date),
             Column("end_date", a_date),
         ),
@@ -258,8 +277,9 @@ def record_kinds(
 
 def row_checker(
     kind: RecordKind, value_maps: dict[str, dict[str, str]], index: dict[str, int]
-) -> Callable[[list], dict]:
-    """A function applying every rule of a kind to one row: the clean values, or RowProblem.
+) -> Callable[[list], tuple[dict, list[HeldField] | None]]:
+    """A function applying every rule of a kind to one row: the clean values and the
+    values held back (None when none), or RowProblem when the row cannot be a record.
 
     `index` says where each canonical column sits in a row's list of values. Built once
     per file so that the per-row loop does no set-up work.
@@ -269,34 +289,52 @@ def row_checker(
         for c in kind.columns
         if c.name in index
     )
+    essential = frozenset(c.name for c in kind.columns if c.essential)
+    fallback = {c.name: c.fallback for c in kind.columns if c.fallback is not None}
     absent_required = [
         (c.name, "is required") for c in kind.columns if c.required and c.name not in index
     ]
+    absent_fatal = [p for p in absent_required if p[0] in essential]
     cross_checks = kind.cross_checks
 
-    def check(values: list) -> dict:
+    def check(values: list) -> tuple[dict, list[HeldField] | None]:
         clean: dict = {}
-        problems: list[tuple[str, str]] = list(absent_required)
+        problems: list[tuple[str, str, object]] = [(f, r, "") for f, r in absent_required]
         for name, i, rule, required, value_map, may_be_object in plan:
             raw = values[i]
             if raw.__class__ is str:
                 if not raw or raw.isspace():
                     if required:
-                        problems.append((name, "is required"))
+                        problems.append((name, "is required", raw))
                     continue
                 if value_map:
                     raw = value_map.get(raw.strip(), raw)
             elif not may_be_object:
-                problems.append((name, "must be text, not a JSON object or list"))
+                problems.append((name, "must be text, not a JSON object or list", raw))
                 continue
             try:
                 clean[name] = rule(raw)
             except v.FieldError as e:
-                problems.append((name, str(e)))
-        if not problems:
-            problems = cross_checks(clean)
+                problems.append((name, str(e), raw))
+        if problems and (absent_fatal or any(p[0] in essential for p in problems)):
+            raise RowProblem([(f, r) for f, r, _ in problems])
+        held = None
         if problems:
-            raise RowProblem(problems)
-        return clean
+            held = [HeldField(f, f"{f} {r}", _as_text(raw)) for f, r, raw in problems]
+            for f, _, _ in problems:
+                if f in fallback:
+                    clean[f] = fallback[f]
+        for f, r in cross_checks(clean):
+            if f in essential:
+                raise RowProblem([(f, r)])
+            held = held or []
+            held.append(HeldField(f, f"{f} {r}", _as_text(clean.pop(f, ""))))
+        return clean, held
 
     return check
+
+
+def _as_text(value: object) -> str:
+    if isinstance(value, date):
+        return value.isoformat()
+    return value if isinstance(value, str) else str(value)

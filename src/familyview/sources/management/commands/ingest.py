@@ -51,12 +51,14 @@ class Command(BaseCommand):
             f"{imp.people_accepted} people, {imp.involvements_accepted} involvements, "
             f"{imp.relationships_accepted} relationships; {imp.records_added} added, "
             f"{imp.records_changed} changed, "
-            f"{imp.records_ended} ended, {imp.rows_quarantined} rows quarantined"
+            f"{imp.records_ended} ended, {imp.rows_quarantined} rows quarantined, "
+            f"{imp.fields_held_back} values held back"
         )
-        if imp.rows_quarantined:
+        if imp.rows_quarantined or imp.fields_held_back:
             self.stdout.write(
                 self.style.WARNING(
-                    f"{source}: {imp.rows_quarantined} rows quarantined; see the Imports page "
-                    f"or `familyview quarantine {imp.pk}`"
+                    f"{source}: {imp.rows_quarantined} rows quarantined and "
+                    f"{imp.fields_held_back} values held back (their rows loaded without them); "
+                    f"see the Imports page or `familyview quarantine {imp.pk}`"
                 )
             )

@@ -1,4 +1,4 @@
-"""familyview quarantine IMPORT_ID: the rows an import held back, with reasons."""
+"""familyview quarantine IMPORT_ID: what an import held back, and why."""
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -6,7 +6,10 @@ from familyview.sources.models import ExtractImport
 
 
 class Command(BaseCommand):
-    help = "Show the rows an import quarantined, with the field and reason for each."
+    help = (
+        "Show what an import held back: rows quarantined whole, values held back from rows "
+        "that loaded without them, or why the whole extract was rejected."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("import_id", type=int)
@@ -16,5 +19,23 @@ class Command(BaseCommand):
             imp = ExtractImport.objects.get(pk=import_id)
         except ExtractImport.DoesNotExist:
             raise CommandError(f"no import {import_id}") from None
+        if imp.status != ExtractImport.Status.LOADED:
+            self.stdout.write(
+                f"Import {imp.pk} of {imp.source.code} was {imp.get_status_display().lower()}"
+                + (f": {imp.message}" if imp.message else "")
+            )
+            if imp.status in (ExtractImport.Status.REJECTED, ExtractImport.Status.INTERRUPTED):
+                self.stdout.write("Nothing of it was loaded, so nothing was held back row by row.")
+            return
+        self.stdout.write(
+            f"Import {imp.pk} of {imp.source.code}: {imp.rows_quarantined} rows quarantined, "
+            f"{imp.fields_held_back} values held back"
+        )
         for q in imp.quarantined_rows.all():
-            self.stdout.write(f"{q.file_name} row {q.row_number}: {q.reason}")
+            if q.row_kept:
+                self.stdout.write(
+                    f"{q.file_name} row {q.row_number}, column {q.field}: {q.value!r} held back "
+                    f"({q.reason}); the rest of the row was loaded"
+                )
+            else:
+                self.stdout.write(f"{q.file_name} row {q.row_number}: {q.reason}")
