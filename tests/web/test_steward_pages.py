@@ -576,9 +576,10 @@ def test_the_waterfall_explains_a_real_pair_and_person(steward_client, synthetic
         "Family name",
         "Date of birth",
         "Postcode",
-        "Property (UPRN)",
+        "Address and property (UPRN)",
         "Sex",
         "NHS number",
+        "Middle name",
         *(["How common the values are"] if "How common the values are" in rows else []),
         "Total match weight",
     ]

@@ -36,9 +36,10 @@ COMPARISONS = {
     "family_name": "Family name",
     "date_of_birth": "Date of birth",
     "postcode": "Postcode",
-    "uprn": "Property (UPRN)",
+    "address": "Address and property (UPRN)",
     "sex": "Sex",
     "nhs_number": "NHS number",
+    "middle_name": "Middle name",
 }
 # What "all other comparisons" means for each: they differ.
 _DIFFERENT = {
@@ -46,9 +47,10 @@ _DIFFERENT = {
     "family_name": "Different family names",
     "date_of_birth": "Different dates of birth",
     "postcode": "Different postcode areas",
-    "uprn": "Different properties",
+    "address": "Different addresses",
     "sex": "Different sex recorded",
     "nhs_number": "Different NHS numbers",
+    "middle_name": "Different middle names",
 }
 _SAME = {
     "given_name": "The same given name",
@@ -130,8 +132,15 @@ class RecordView:
             if value and self.previous_names:
                 value = f"{value} (previously {self.previous_names})"
             return value or NOT_RECORDED
-        if comparison in ("postcode", "uprn") and self.restricted:
+        if comparison in ("postcode", "uprn", "address") and self.restricted:
             return WITHHELD
+        if comparison == "address":
+            where = ", ".join(
+                p for p in (self.address, f"UPRN {self.uprn}" if self.uprn else "") if p
+            )
+            return where or NOT_RECORDED
+        if comparison == "middle_name":
+            return self.middle_names or NOT_RECORDED
         if comparison == "nhs_number":
             return nhs_number_words(self.nhs_number)
         value = getattr(self, comparison)
@@ -500,7 +509,7 @@ def _steps(
             continue
         level = levels.get(comparison)
         label = labels.get(comparison, {}).get(level if level is not None else -1, "")
-        shielded = comparison in ("postcode", "uprn") and (a.restricted or b.restricted)
+        shielded = comparison in ("postcode", "uprn", "address") and (a.restricted or b.restricted)
         steps.append(
             Step(
                 comparison=comparison,
