@@ -92,7 +92,7 @@ def test_the_csv_names_records_by_the_owners_ids_and_runs_no_formula(index):
         index["thrice"].pk,
         "3",
         "The same valid NHS number and date of birth",
-        "0.9950",
+        "0.995000",
     ]
     assert [row[1] for row in rows[1:]] == ["'=HYPERLINK(1)", "C-101", "C-102", "C-200", "C-201"]
     # No names or dates of birth: the owner's system has them.

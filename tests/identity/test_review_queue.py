@@ -129,7 +129,7 @@ def test_review_export_writes_the_queue_in_order(queue, tmp_path):
         "record_b_source": "GP",
         "record_b_source_record_id": "'+44 161",
         "within_one_source": "no",
-        "match_probability": "0.8000",
+        "match_probability": "0.800000",
         "match_weight": "3.20",
         "why_not_linked": "A rule keeps them apart: born years apart",
         "children_whose_family_it_touches": queue["kid"].pk,

@@ -100,8 +100,8 @@ def test_the_owners_csv_is_downloaded_and_audited_as_an_export(steward_client, i
     body = b"".join(response.streaming_content).decode()
     rows = list(csv.reader(io.StringIO(body)))
     assert rows[1:] == [
-        ["CSC", "C-1", index["twice"].pk, "2", "Probabilistic match", "0.9950"],
-        ["CSC", "C-2", index["twice"].pk, "2", "Probabilistic match", "0.9950"],
+        ["CSC", "C-1", index["twice"].pk, "2", "Probabilistic match", "0.995000"],
+        ["CSC", "C-2", index["twice"].pk, "2", "Probabilistic match", "0.995000"],
     ]
     assert "Maisie" not in body
     event = AuditEvent.objects.get(action="export")

@@ -162,7 +162,7 @@ def duplicates_csv_lines(
                 group.person_id,
                 len(group.records),
                 r.how_linked,
-                f"{r.match_probability:.4f}",
+                f"{r.match_probability:.6f}",
             )
             for group in groups
             for r in group.records

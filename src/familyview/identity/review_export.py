@@ -69,7 +69,7 @@ def _chunk_rows(pairs: list, today: date | None) -> Iterator[tuple]:
             pair.record_b.source.code,
             pair.record_b.source_record_id,
             "yes" if queries.is_within_one_source(pair) else "no",
-            f"{pair.match_probability:.4f}",
+            f"{pair.match_probability:.6f}",
             f"{pair.match_weight:.2f}",
             explain.why_not_linked(pair),
             " ".join(children[pair.pk]),
