@@ -68,7 +68,13 @@ def test_one_small_source_without_postcodes_links_and_says_what_it_could_not_lea
     names = ["Amy", "Ben", "Cara", "Dev", "Ella", "Finn", "Gita", "Hugo", "Isla", "Jack"]
     families = ["Britten", "Noyce", "Coppock", "Whishaw", "Gazzola", "Hauser"]
     rows = [
-        person(i, names[i % 10], families[i % 6], f"19{50 + i}-0{1 + i % 9}-1{i % 9}")
+        person(
+            i,
+            names[i % 10],
+            families[i % 6],
+            f"19{50 + 3 * i}-0{1 + i % 9}-1{i % 9}",
+            f"{i + 1} {families[(i + 2) % 6]} Road",
+        )
         for i in range(12)
     ]
     write_source(tmp_path, "POLICE", rows)

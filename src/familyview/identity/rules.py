@@ -8,7 +8,7 @@ adults. A typo (a given name one keystroke away, a birth year one digit off) is 
 different person by itself.
 """
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import date
 
 from rapidfuzz.distance import OSA, JaroWinkler
@@ -170,29 +170,43 @@ class FamilyContext:
     difference is one replaced given name or date of birth is left to the model."""
 
     def __init__(self, records=()):
-        self._names: dict[tuple, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-        self._years: dict[tuple, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
+        self._names: dict[tuple, Counter] = defaultdict(Counter)
+        self._years: dict[tuple, Counter] = defaultdict(Counter)
         for r in records:
             self.add(r)
 
     def add(self, r: dict) -> None:
         family, given = r["family_name"], r["given_canonical"]
         if family and given and full_date(r):
-            self._names[(r.get("authority"), family, full_date(r))][r["source"]].add(given)
+            self._names[(r.get("authority"), family, full_date(r))][(r["source"], given)] += 1
         if family and given and r["birth_year"]:
-            self._years[(r.get("authority"), family, given)][r["source"]].add(r["birth_year"])
+            self._years[(r.get("authority"), family, given)][(r["source"], r["birth_year"])] += 1
+
+    @staticmethod
+    def _both_held(held: Counter, a: tuple, b: tuple, x, y) -> bool:
+        """Whether one source holds both values x and y, with at least one record besides
+        the pair itself (a pair alone is no evidence that two people exist)."""
+        for source in {s for s, _ in held}:
+            if held[(source, x)] and held[(source, y)]:
+                others = held[(source, x)] + held[(source, y)]
+                others -= (a == (source, x)) + (b == (source, y))
+                others -= (a == (source, y)) * (x != y) + (b == (source, x)) * (x != y)
+                if others > 0:
+                    return True
+        return False
 
     def twins_known(self, a: dict, b: dict) -> bool:
         """Whether a source holds both given names for this surname and date of birth."""
-        held = self._names.get((a.get("authority"), a["family_name"], full_date(a)), {})
-        wanted = {a["given_canonical"], b["given_canonical"]}
-        return any(wanted <= names for names in held.values())
+        held = self._names.get((a.get("authority"), a["family_name"], full_date(a)), Counter())
+        ga, gb = a["given_canonical"], b["given_canonical"]
+        return self._both_held(held, (a["source"], ga), (b["source"], gb), ga, gb)
 
     def parent_and_child_known(self, a: dict, b: dict) -> bool:
         """Whether a source holds both birth years for this name."""
-        held = self._years.get((a.get("authority"), a["family_name"], a["given_canonical"]), {})
-        wanted = {a["birth_year"], b["birth_year"]}
-        return any(wanted <= years for years in held.values())
+        key = (a.get("authority"), a["family_name"], a["given_canonical"])
+        held = self._years.get(key, Counter())
+        ya, yb = a["birth_year"], b["birth_year"]
+        return self._both_held(held, (a["source"], ya), (b["source"], yb), ya, yb)
 
 
 class _EveryFamilyKnown(FamilyContext):
@@ -246,14 +260,14 @@ def must_stay_apart(
         if full_date(a) and full_date(a) == full_date(b):
             # Twins, unless one given name was simply recorded wrong: a child's record,
             # or a source that holds both names, says twins.
-            if child or a["source"] == b["source"] or context.twins_known(a, b):
+            if child or context.twins_known(a, b):
                 return "different given names, one surname and one date of birth (twins)"
         elif same_address:
             return "different given names at one address (siblings, a parent and child)"
     elif born_years_apart(a, b) and (
         # One name, births years apart: a parent and child of one name, unless one date
         # was recorded wrong. A child's record, or a source holding both years, says two.
-        child or a["source"] == b["source"] or context.parent_and_child_known(a, b)
+        child or context.parent_and_child_known(a, b)
     ):
         return "one name, born years apart (a parent and child)"
     if same_address and middle_names_differ(a, b):

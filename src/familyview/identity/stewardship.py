@@ -29,7 +29,7 @@ from familyview.identity.models import (
     new_person_id,
 )
 from familyview.identity.queries import record_features
-from familyview.identity.rules import must_stay_apart
+from familyview.identity.rules import must_stay_apart, one_source
 from familyview.sources.models import PersonRecord
 from familyview.words import day_words
 
@@ -517,7 +517,7 @@ def _hard_rule_warnings(xs: list[int], ys: list[int], decided: tuple[int, int] |
         for y in ys:
             if frozenset((x, y)) in joined:
                 continue
-            why = must_stay_apart(by_id[x], by_id[y])
+            why = must_stay_apart(by_id[x], by_id[y]) or one_source(by_id[x], by_id[y])
             if why:
                 warnings.append(
                     f"Records {x} and {y}: {why}. The next link run may separate them "
