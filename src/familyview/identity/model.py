@@ -37,7 +37,8 @@ PREDICTION_BLOCKS = [
     block_on("authority", "address_key"),
     CustomRule(
         'l."authority" = r."authority" AND l."given_name" = r."family_name" '
-        'AND l."family_name" = r."given_name"'
+        'AND l."family_name" = r."given_name"',
+        sql_dialect="duckdb",
     ),
 ]
 
