@@ -55,6 +55,7 @@ def _given_name() -> cl.CustomComparison:
             cll.CustomLevel(
                 '"given_name_l" = "family_name_r" AND "family_name_l" = "given_name_r"',
                 label_for_charts="Given and family names swapped",
+                base_dialect_str="duckdb",
             ),
             cll.ArrayIntersectLevel("given_forms", 1).configure(
                 label_for_charts="A familiar form of the same name (e.g. Chris and Christopher)"
@@ -168,8 +169,11 @@ def _address() -> cl.CustomComparison:
                 '("uprn_l" IS NULL OR "uprn_r" IS NULL) AND '
                 '("address_l" IS NULL OR "address_r" IS NULL)',
                 "No address on one side",
+                base_dialect_str="duckdb",
             ).configure(is_null_level=True),
-            cll.CustomLevel('"uprn_l" = "uprn_r"', "The same property (UPRN)"),
+            cll.CustomLevel(
+                '"uprn_l" = "uprn_r"', "The same property (UPRN)", base_dialect_str="duckdb"
+            ),
             cll.ExactMatchLevel("address").configure(label_for_charts="The same address"),
             cll.JaroWinklerLevel("address", 0.94).configure(
                 label_for_charts="The same address written a little differently"
@@ -195,6 +199,7 @@ def _middle_name() -> cl.CustomComparison:
                 '(length("middle_name_l") = 1 OR length("middle_name_r") = 1) AND '
                 'substr("middle_name_l", 1, 1) = substr("middle_name_r", 1, 1)',
                 label_for_charts="An initial that agrees with the middle name",
+                base_dialect_str="duckdb",
             ),
             cll.JaroWinklerLevel("middle_name", 0.88),
             cll.ElseLevel(),
