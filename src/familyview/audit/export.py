@@ -1,13 +1,8 @@
-"""Audit events as CSV that is safe to open in a spreadsheet, and the export audited.
-
-A cell that starts with = + - @, a tab or a carriage return would be read by Excel or
-LibreOffice as a formula (CSV injection, OWASP): such cells get a leading single quote.
-"""
+"""Audit events as CSV that is safe to open in a spreadsheet (`familyview.spreadsheets`),
+and the export audited."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
@@ -15,6 +10,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from familyview import spreadsheets
 from familyview.audit import chain
 from familyview.audit.events import record_event
 from familyview.audit.models import AuditEvent
@@ -22,8 +18,6 @@ from familyview.audit.models import AuditEvent
 if TYPE_CHECKING:
     from familyview.access.policy import Staff
     from familyview.audit.queries import AuditSearch
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 COLUMNS = (
     "Sequence",
@@ -42,44 +36,27 @@ COLUMNS = (
 )
 
 
-def safe_cell(value: object) -> str:
-    """The value as CSV cell text that no spreadsheet runs as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-def event_row(event: AuditEvent) -> list[str]:
-    return [
-        safe_cell(cell)
-        for cell in (
-            event.sequence,
-            chain.format_time(event.occurred_at),
-            event.username,
-            event.role,
-            event.authority_id,
-            event.team,
-            event.action,
-            event.level,
-            " ".join(event.subjects),
-            event.purpose,
-            event.case_reference,
-            event.outcome,
-            chain.canonical_json(event.details) if event.details else "",
-        )
-    ]
+def event_row(event: AuditEvent) -> tuple:
+    return (
+        event.sequence,
+        chain.format_time(event.occurred_at),
+        event.username,
+        event.role,
+        event.authority_id,
+        event.team,
+        event.action,
+        event.level,
+        " ".join(event.subjects),
+        event.purpose,
+        event.case_reference,
+        event.outcome,
+        chain.canonical_json(event.details) if event.details else "",
+    )
 
 
 def csv_lines(events: Iterable[AuditEvent]) -> Iterator[str]:
     """The CSV text line by line (header first), for a streaming response."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(COLUMNS)
-    yield buffer.getvalue()
-    for event in events:
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerow(event_row(event))
-        yield buffer.getvalue()
+    return spreadsheets.csv_lines(COLUMNS, (event_row(event) for event in events))
 
 
 def search_criteria(search: AuditSearch) -> dict[str, str]:

@@ -22,8 +22,6 @@ runs as a formula.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -39,7 +37,6 @@ from familyview.access.models import Authority, Role
 from familyview.access.policy import Permission, Staff, authorities_with, membership_for
 from familyview.audit.alerts import clock_words
 from familyview.audit.events import record_event
-from familyview.audit.export import safe_cell
 from familyview.audit.models import Level
 from familyview.audit.queries import events_for_subject
 from familyview.families.models import RelationshipType, SourceRelationship
@@ -47,6 +44,7 @@ from familyview.identity.models import IdentityChange, LinkedRecord
 from familyview.identity.search import PersonQuery, search_people
 from familyview.involvements.models import Involvement, InvolvementStatus, ServiceCategory
 from familyview.sources.models import ExtractImport, PersonRecord, Source
+from familyview.spreadsheets import csv_lines
 from familyview.words import date_words, day_words
 
 REFERENCE_MAX_LENGTH = 100
@@ -738,9 +736,4 @@ def report_rows(report: SubjectAccessReport) -> Iterator[tuple[str, str, str, st
 
 def report_csv_lines(report: SubjectAccessReport) -> Iterator[str]:
     """The report as CSV text, line by line, every cell safe to open in a spreadsheet."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
-    for row in report_rows(report):
-        writer.writerow([safe_cell(cell) for cell in row])
-    yield buffer.getvalue()
+    return csv_lines(CSV_COLUMNS, report_rows(report))

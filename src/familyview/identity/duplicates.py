@@ -18,8 +18,8 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Min, QuerySet
 
 from familyview.identity.models import LinkedRecord
-from familyview.identity.spreadsheets import csv_lines
 from familyview.sources.models import Source
+from familyview.spreadsheets import csv_lines
 
 GROUPS_PER_PAGE = 50
 BASIS_WORDS = dict(LinkedRecord.Basis.choices)

@@ -12,7 +12,7 @@ from datetime import date
 
 from familyview.access.models import Authority
 from familyview.identity import explain, queries
-from familyview.identity.spreadsheets import csv_lines
+from familyview.spreadsheets import csv_lines
 
 CHUNK = 2000
 

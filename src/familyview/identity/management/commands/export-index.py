@@ -6,6 +6,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 
 from familyview.identity.models import LinkedRecord
+from familyview.spreadsheets import safe_cell
 
 
 class Command(BaseCommand):
@@ -28,10 +29,6 @@ class Command(BaseCommand):
             for source, record_id, person_id, probability in rows.iterator(chunk_size=20_000):
                 # Identifiers come from source systems: neutralise anything a spreadsheet
                 # would run as a formula.
-                writer.writerow([source, _inert(record_id), person_id, f"{probability:.6f}"])
+                writer.writerow([source, safe_cell(record_id), person_id, f"{probability:.6f}"])
                 count += 1
         self.stdout.write(f"{count:,} records written to {out}")
-
-
-def _inert(value: str) -> str:
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

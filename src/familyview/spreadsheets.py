@@ -1,10 +1,10 @@
-"""CSV files the person index hands to people outside Family View: a source's owner, a
-steward working through the review queue in a spreadsheet.
+"""CSV files that people open in a spreadsheet: the audit log's export, a subject access
+report, the person index, a source's duplicates, the review queue.
 
 A cell that starts with = + - @, a tab or a carriage return would be read by Excel or
-LibreOffice as a formula (CSV injection, OWASP): such cells get a leading single quote,
-as the audit log's export does. Source record ids and reasons come from outside systems
-and stewards, so every cell goes through `safe_cell`.
+LibreOffice as a formula (CSV injection, OWASP): such cells get a leading single quote.
+Record ids, names and reasons come from outside systems and from staff, so every cell
+goes through `safe_cell`.
 """
 
 import csv
