@@ -4,14 +4,18 @@ in one line what it could not learn, and never ends in a traceback."""
 
 import csv
 import json
+import math
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 
+from familyview.identity.configuration import thresholds
 from familyview.identity.linkage import link
-from familyview.identity.models import LinkedRecord
+from familyview.identity.model import comparisons_changed
+from familyview.identity.models import LinkageModel, LinkedRecord, ReviewPair
 from familyview.sources.ingest import ingest
+from familyview.sources.models import PersonRecord
 from familyview.sources.registry import load_sources
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -106,8 +110,11 @@ def test_a_duplicate_within_one_source_links_only_above_the_stricter_bar(tmp_pat
         person(1, "Oliver", "Whishaw", "1975-10-21", "25 Ashcroft Crescent"),
         person(2, "Oliver", "Whishaw", "1975-10-21", "25 Ashcroft Crescent"),
     ]
+    given = ["Amy", "Ben", "Cara", "Dev", "Ella", "Finn", "Gita", "Hugo", "Isla", "Jack"]
+    family = ["Britten", "Noyce", "Coppock", "Gazzola", "Hauser", "Meeking", "Quast"]
     others = [
-        person(i, f"Given{i}", f"Other{i}", f"19{60 + i}-02-03", f"{i} Road") for i in range(3, 40)
+        person(i, given[i % 10], family[i % 7], f"19{20 + i}-0{1 + i % 9}-1{i % 9}", f"{i} Road")
+        for i in range(3, 70)
     ]
     write_source(tmp_path, "HOUSING", twice + others, category="housing")
     write_source(
@@ -115,14 +122,49 @@ def test_a_duplicate_within_one_source_links_only_above_the_stricter_bar(tmp_pat
     )
     load(tmp_path)
     council = tmp_path / "council.toml"
-
-    # Just over the bar: the source's two records are one person.
-    council.write_text("duplicates_upper = 0.99999\n")
     monkeypatch.setenv("FAMILYVIEW_LINKAGE_SETTINGS", str(council))
-    link(retrain=True, incremental=False)
-    assert len(persons_of("R1", "R2")) == 1
+    housing = dict(
+        PersonRecord.objects.filter(source__code="HOUSING").values_list("source_record_id", "pk")
+    )
 
-    # Just under it (a bar no pair can clear): they wait for a steward.
+    # A bar no pair can clear: the two records wait for a steward, with their probability.
     council.write_text("duplicates_upper = 1.0\n")
     link(incremental=False)
     assert len(persons_of("R1", "R2")) == 2
+    waiting = ReviewPair.objects.get(
+        record_a__in=[housing["R1"], housing["R2"]], record_b__in=[housing["R1"], housing["R2"]]
+    )
+    p = waiting.match_probability
+    assert thresholds().upper <= p < 1.0
+    assert "one source (HOUSING)" in waiting.why_not_linked
+
+    # Just above the pair's probability: still for a steward.
+    council.write_text(f"duplicates_upper = {math.nextafter(p, 1.0)!r}\n")
+    link(incremental=False)
+    assert len(persons_of("R1", "R2")) == 2
+
+    # At it: the source's two records are one person, a duplicate for its owner to fix.
+    council.write_text(f"duplicates_upper = {p!r}\n")
+    link(incremental=False)
+    assert len(persons_of("R1", "R2")) == 1
+
+
+def test_a_model_saved_by_a_version_with_other_comparisons_is_trained_again(tmp_path, capsys):
+    write_source(tmp_path, "A", [person(1, "Amy", "Britten", "1980-04-02", "4 Whiteside Court")])
+    write_source(tmp_path, "B", [person(1, "Amy", "Britten", "1980-04-02", "4 Whiteside Court")])
+    load(tmp_path)
+    first = link()
+    saved = first.model
+    assert not comparisons_changed(saved.splink_settings)
+    # As an older version saved it: one comparison fewer.
+    saved.splink_settings = {
+        **saved.splink_settings,
+        "comparisons": saved.splink_settings["comparisons"][:-1],
+    }
+    saved.save()
+    assert comparisons_changed(saved.splink_settings)
+
+    call_command("link")
+
+    assert LinkageModel.objects.order_by("-version").first().version == saved.version + 1
+    assert "compares records otherwise than this version" in capsys.readouterr().err

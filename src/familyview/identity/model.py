@@ -239,17 +239,19 @@ def settings() -> SettingsCreator:
     )
 
 
-# EM's training sessions, tried in turn until every comparison has been free of one that
-# found pairs. A comparison the data cannot teach (no NHS numbers, no postcodes, one small
-# source) keeps Splink's default weights, strongest agreement first.
+# EM's training sessions, each the columns its pairs share, tried in turn until every
+# comparison has been free of one that found pairs. A comparison the data cannot teach (no
+# NHS numbers, no postcodes, one small source) keeps Splink's default weights, strongest
+# agreement first.
 EM_RULES = [
-    block_on("authority", "family_name", "dob"),
-    block_on("authority", "given_canonical", "postcode"),
-    block_on("authority", "given_canonical", "family_name"),
-    block_on("authority", "dob", "postcode"),
-    block_on("authority", "nhs_number"),
+    ("family_name", "dob"),
+    ("given_canonical", "postcode"),
+    ("given_canonical", "family_name"),
+    ("dob", "postcode"),
+    ("nhs_number",),
 ]
-# The comparisons whose weights EM must see free of a training rule to learn.
+# The comparisons whose weights EM must see free of a training rule to learn, by the
+# columns that would hold them fixed.
 _TRAINED_BY_NAME = {
     "given_name": {"given_name", "given_canonical"},
     "family_name": {"family_name"},
@@ -260,16 +262,12 @@ _TRAINED_BY_NAME = {
 }
 
 
-def _rule_columns(rule) -> set[str]:
-    sql = rule.get_blocking_rule("duckdb").blocking_rule_sql
-    return {c for names in _TRAINED_BY_NAME.values() for c in names if f'l."{c}"' in sql}
-
-
 def train(table: SplinkDataFrame, records: int, say=None) -> Linker:
     """Train a model without labels: the prior from deterministic rules, u by random
     sampling, then m by EM in sessions whose blocking between them leaves every comparison
-    free at least once. What the data cannot teach keeps its stated prior, and `say` is
-    told so in one line each."""
+    free at least once. What the data cannot teach keeps Splink's default weights (a prior
+    that cannot be estimated: one in the number of records), and `say` is told so in one
+    line each."""
     say = say or (lambda message: None)
     linker = Linker(table, settings(), log_level=logging.WARNING)
     try:
@@ -294,18 +292,23 @@ def train(table: SplinkDataFrame, records: int, say=None) -> Linker:
     # Sample fewer records for EM as the index grows: a few hundred thousand pairs suffice.
     sample = min(1.0, 200_000 / max(records, 1))
     untrained = set(_TRAINED_BY_NAME)
-    for rule in EM_RULES:
-        blocked = _rule_columns(rule)
-        frees = {c for c in untrained if not (_TRAINED_BY_NAME[c] & blocked)}
+    for columns in EM_RULES:
+        frees = {c for c in untrained if not (_TRAINED_BY_NAME[c] & set(columns))}
         if not frees:
             continue
+        # Splink's EM session takes the comparisons its rule holds fixed out of the
+        # linker's own model, and puts them back only if it succeeds: a session that finds
+        # no pairs would leave the model without them.
+        before = linker._settings_obj.core_model_settings.copy()
         try:
             linker.training.estimate_parameters_using_expectation_maximisation(
-                rule, record_sample_proportion=sample
+                block_on("authority", *columns), record_sample_proportion=sample
             )
         except SplinkException as error:
+            linker._settings_obj.core_model_settings = before
+            same = " and ".join(c.replace("_canonical", "_name").replace("_", " ") for c in columns)
             first = str(error).split(".")[0]
-            say(f"Training on pairs with the same {_rule_words(rule)} was skipped: {first}")
+            say(f"Training on pairs with the same {same} was skipped: {first}")
             continue
         untrained -= frees
     for name in sorted(untrained):
@@ -314,11 +317,6 @@ def train(table: SplinkDataFrame, records: int, say=None) -> Linker:
             "Splink's default weights used"
         )
     return trained(table, with_m_floor(linker.misc.save_model_to_json()))
-
-
-def _rule_words(rule) -> str:
-    columns = sorted(_rule_columns(rule)) or ["fields"]
-    return " and ".join(c.replace("_canonical", " name").replace("_", " ") for c in columns)
 
 
 # The least share of true matches a comparison level may be given. EM gives a level it
@@ -362,7 +360,8 @@ def trained(table: SplinkDataFrame, splink_settings: dict) -> Linker:
 
 def comparisons_changed(splink_settings: dict) -> bool:
     """Whether a saved model compares records otherwise than this version does (it was
-    trained by an older version): then it must be trained again."""
+    trained by an older version), level by level in the model's own SQL dialect: then it
+    must be trained again."""
 
     def levels(comparisons: list[dict]) -> list[tuple[str, list[str]]]:
         return [
@@ -391,23 +390,14 @@ def in_dialect(splink_settings: dict, dialect: str) -> dict:
     if source == dialect:
         return splink_settings
 
-    def levels(comparisons: list[dict]) -> list[tuple[str, list[str]]]:
-        return [
-            (c["output_column_name"], [level["sql_condition"] for level in c["comparison_levels"]])
-            for c in comparisons
-        ]
-
-    ours = settings()
-    if levels(splink_settings["comparisons"]) != levels(
-        ours.create_settings_dict(source)["comparisons"]
-    ):
+    if comparisons_changed(splink_settings):
         raise ModelMismatch(
             "The saved linkage model was trained with comparisons this version no longer "
             f"has, so it cannot be written for {dialect}: train a new version "
             "(familyview link --retrain)."
         )
     translated = copy.deepcopy(splink_settings)
-    target = ours.create_settings_dict(dialect)["comparisons"]
+    target = settings().create_settings_dict(dialect)["comparisons"]
     for comparison, written in zip(translated["comparisons"], target, strict=True):
         for level, sql in zip(
             comparison["comparison_levels"], written["comparison_levels"], strict=True
