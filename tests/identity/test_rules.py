@@ -143,6 +143,9 @@ def test_adults_differing_only_in_one_field_need_the_other_records_to_say_twins(
     a, b = adult(1, "A", "elizabeth"), adult(2, "B", "benjamin")
     # No source holds both names: one name recorded wrong, for the model to weigh.
     assert must_stay_apart(a, b, context=FamilyContext([a, b])) is None
+    # Nor is one source's pair alone evidence of twins: it may hold one person twice.
+    twice = adult(4, "A", "benjamin")
+    assert must_stay_apart(a, twice, context=FamilyContext([a, twice])) is None
     # A source holding both names says twins.
     other = adult(3, "B", "elizabeth")
     assert "twins" in must_stay_apart(a, b, context=FamilyContext([a, b, other]))

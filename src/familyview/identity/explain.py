@@ -427,8 +427,9 @@ def _stored(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], ReviewPair]:
 def _rules(ids: list[int], feats: dict[int, dict]) -> dict[tuple[int, int], str]:
     """Steward decisions in force, else the hard rules, for every pair of these records."""
     out = {}
+    adults = thresholds().adult_categories
     for a, b in combinations(ids, 2):
-        why = must_stay_apart(feats[a], feats[b])
+        why = must_stay_apart(feats[a], feats[b], adults)
         if why:
             out[_key((a, b))] = f"The index keeps these apart: {why}"
     for d in queries.decisions_between(ids):

@@ -231,8 +231,8 @@ def _link(
         and frozenset((d.record_a_id, d.record_b_id)) not in different
     ]
 
-    # What every record says of families (twins, a parent and child of one name).
-    family = FamilyContext(table.select(_FAMILY_COLUMNS).to_pylist())
+    # What the records say of families (twins, a parent and child of one name).
+    family = _family_context(table, by_id)
     # Two records of one source join only on evidence above the stricter bar for a
     # source's own duplicates: a shared NHS number, or the duplicates threshold. In an
     # incremental run a person's records stay together as they were.
@@ -367,6 +367,17 @@ _FAMILY_COLUMNS = [
     "birth_month",
     "birth_day",
 ]
+
+
+def _family_context(table: pa.Table, by_id: dict[int, dict]) -> FamilyContext:
+    """What the records say of the families of the records in play (`by_id`): every
+    record sharing a surname with one of them, no other (an incremental run's few new
+    records need a few families, not the whole index)."""
+    if len(by_id) == table.num_rows:
+        return FamilyContext(by_id.values())
+    surnames = pa.array({r["family_name"] for r in by_id.values() if r["family_name"]}, pa.string())
+    kin = table.filter(pc.is_in(table.column("family_name"), value_set=surnames))
+    return FamilyContext(kin.select(_FAMILY_COLUMNS).to_pylist())
 
 
 def _among(table: pa.Table, ids) -> pa.ChunkedArray:

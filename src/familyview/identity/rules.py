@@ -109,10 +109,7 @@ def middle_names_differ(a: dict, b: dict) -> bool:
 
 def _digits_apart(x: int, y: int) -> bool:
     """Whether two years differ by more than one digit typed wrong or two swapped."""
-    sx, sy = f"{x:04d}", f"{y:04d}"
-    if sum(p != q for p, q in zip(sx, sy, strict=True)) <= 1:
-        return False
-    return OSA.distance(sx, sy) > 1
+    return OSA.distance(f"{x:04d}", f"{y:04d}") > 1
 
 
 def born_years_apart(a: dict, b: dict) -> bool:
@@ -131,7 +128,9 @@ def born_years_apart(a: dict, b: dict) -> bool:
 
 
 # Under this age, by birth year, a record is a child's for the family rules; a record of
-# a service for adults only is an adult's.
+# a service for adults only is an adult's. Lower than the review queue's 18 (queries.py):
+# services for adults take young people from 15 or 16, and their records must be free to
+# join the same young person's school record.
 CHILD_UNDER = 16
 
 
@@ -184,15 +183,14 @@ class FamilyContext:
 
     @staticmethod
     def _both_held(held: Counter, a: tuple, b: tuple, x, y) -> bool:
-        """Whether one source holds both values x and y, with at least one record besides
-        the pair itself (a pair alone is no evidence that two people exist)."""
+        """Whether one source holds both values x and y in a record besides the pair's own
+        (a, b: each record's source and value): a pair alone is no evidence that two
+        people exist."""
         for source in {s for s, _ in held}:
-            if held[(source, x)] and held[(source, y)]:
-                others = held[(source, x)] + held[(source, y)]
-                others -= (a == (source, x)) + (b == (source, y))
-                others -= (a == (source, y)) * (x != y) + (b == (source, x)) * (x != y)
-                if others > 0:
-                    return True
+            with_x, with_y = held[(source, x)], held[(source, y)]
+            pair_here = (a[0] == source) + (b[0] == source)
+            if with_x and with_y and with_x + with_y > pair_here:
+                return True
         return False
 
     def twins_known(self, a: dict, b: dict) -> bool:

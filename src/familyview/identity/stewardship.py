@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from familyview.access.policy import Permission, authorities_with, staff_for
+from familyview.identity.configuration import thresholds
 from familyview.identity.locking import lock_index
 from familyview.identity.models import (
     IdentityChange,
@@ -512,12 +513,13 @@ def _hard_rule_warnings(xs: list[int], ys: list[int], decided: tuple[int, int] |
     if decided:
         joined.add(frozenset(decided))
     by_id = {f["unique_id"]: f for f in record_features(xs + ys)}
+    adults = thresholds().adult_categories
     warnings = []
     for x in xs:
         for y in ys:
             if frozenset((x, y)) in joined:
                 continue
-            why = must_stay_apart(by_id[x], by_id[y]) or one_source(by_id[x], by_id[y])
+            why = must_stay_apart(by_id[x], by_id[y], adults) or one_source(by_id[x], by_id[y])
             if why:
                 warnings.append(
                     f"Records {x} and {y}: {why}. The next link run may separate them "
