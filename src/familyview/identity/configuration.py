@@ -3,34 +3,49 @@ duplicates, and which services' records are adults'.
 
 The built-in file (identity/thresholds.toml) holds the defaults; a council's own file,
 named by FAMILYVIEW_LINKAGE_SETTINGS, changes any of them without editing the installed
-package. Both are checked on load, and a mistake names the file, the key and what was
-expected.
+package. Both are checked on load (Pydantic), and a mistake names the file, the setting
+and what was expected.
 """
 
 import os
 import tomllib
-from dataclasses import dataclass
 from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 DEFAULT_FILE = Path(__file__).with_name("thresholds.toml")
 ENVIRONMENT_VARIABLE = "FAMILYVIEW_LINKAGE_SETTINGS"
+
+Probability = Field(gt=0, le=1)
 
 
 class LinkageSettingsError(ValueError):
     """A linkage settings file that cannot be used, with where and why."""
 
 
-@dataclass(frozen=True)
-class Thresholds:
+class Thresholds(BaseModel):
     """Above `upper` records of two sources link by themselves; between `lower` and
     `upper` a steward decides. Two records of one source link by themselves only at or
-    above `duplicates_upper` (or on a shared NHS number)."""
+    above `duplicates_upper` (or on a shared NHS number). Records of `adult_categories`
+    are adults' records."""
 
-    upper: float
-    lower: float
-    duplicates_upper: float
-    adult_categories: frozenset[str]
-    files: tuple[Path, ...] = (DEFAULT_FILE,)
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+    upper: float = Probability
+    lower: float = Probability
+    duplicates_upper: float = Probability
+    adult_categories: frozenset[str] = frozenset()
+
+    @model_validator(mode="after")
+    def _in_order(self) -> "Thresholds":
+        if not self.lower < self.upper:
+            raise ValueError(f"lower ({self.lower}) must be below upper ({self.upper})")
+        if self.duplicates_upper < self.upper:
+            raise ValueError(
+                f"duplicates_upper ({self.duplicates_upper}) must be at least upper "
+                f"({self.upper}): a source's own duplicates need the stricter bar"
+            )
+        return self
 
 
 def _read(path: Path) -> dict:
@@ -45,15 +60,6 @@ def _read(path: Path) -> dict:
         raise LinkageSettingsError(f"{path}: not valid TOML ({e})") from None
 
 
-def _probability(data: dict, key: str, where: str) -> float:
-    value = data[key]
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
-        raise LinkageSettingsError(
-            f"{where}: {key} = {value!r}: expected a probability above 0 and at most 1"
-        )
-    return float(value)
-
-
 def thresholds(path: Path | None = None) -> Thresholds:
     """The settings in force: the built-in file, then the council's (if named), or `path`
     alone when given."""
@@ -62,33 +68,18 @@ def thresholds(path: Path | None = None) -> Thresholds:
         files.append(Path(os.environ[ENVIRONMENT_VARIABLE]))
     data: dict = {}
     for file in files:
-        layer = _read(file)
-        unknown = sorted(set(layer) - {"upper", "lower", "duplicates_upper", "adult_categories"})
-        if unknown:
-            raise LinkageSettingsError(
-                f"{file}: unknown setting(s) {', '.join(unknown)}; expected upper, lower, "
-                "duplicates_upper, adult_categories"
-            )
-        data.update(layer)
-    where = " + ".join(str(f) for f in files)
-    missing = sorted({"upper", "lower"} - set(data))
-    if missing:
-        raise LinkageSettingsError(f"{where}: missing {', '.join(missing)}")
-    upper = _probability(data, "upper", where)
-    lower = _probability(data, "lower", where)
-    duplicates = _probability(
-        {"duplicates_upper": data.get("duplicates_upper", upper)}, "duplicates_upper", where
-    )
-    if not lower < upper:
-        raise LinkageSettingsError(f"{where}: need lower ({lower}) below upper ({upper})")
-    if duplicates < upper:
-        raise LinkageSettingsError(
-            f"{where}: duplicates_upper ({duplicates}) must be at least upper ({upper}): "
-            "a source's own duplicates need the stricter bar"
+        data.update(_read(file))
+    data.setdefault("duplicates_upper", data.get("upper"))
+    if isinstance(data.get("adult_categories"), list):
+        data["adult_categories"] = frozenset(data["adult_categories"])
+    try:
+        return Thresholds(**data)
+    except ValidationError as error:
+        where = " + ".join(str(f) for f in files)
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: "
+            f"{e['msg'].removeprefix('Value error, ')}"
+            + (f" (found {e['input']!r})" if e["loc"] else "")
+            for e in error.errors(include_url=False)
         )
-    categories = data.get("adult_categories", [])
-    if not isinstance(categories, list) or not all(isinstance(c, str) for c in categories):
-        raise LinkageSettingsError(
-            f"{where}: adult_categories = {categories!r}: expected a list of service category codes"
-        )
-    return Thresholds(upper, lower, duplicates, frozenset(categories), tuple(files))
+        raise LinkageSettingsError(f"{where}: {problems}") from None
