@@ -52,10 +52,6 @@ class Evaluation:
     correct_pairs_after_review: int = 0
     review_pairs: int = 0
     review_pairs_truly_same: int = 0
-    # The most true pairs any index can link without a steward, given the hard rule that
-    # two records of one source with different identifiers are never merged automatically
-    # (a source's own duplicates wait for a steward).
-    pairs_allowed_unaided: int = 0
     # The whole truth, records that never reached the index (quarantined) included.
     records_in_truth: int = 0
     true_pairs_in_truth: int = 0
@@ -91,27 +87,11 @@ class Evaluation:
             "f1",
             "recall_of_truth",
             "f1_of_truth",
-            "recall_ceiling_unaided",
-            "recall_of_allowed",
             "recall_after_review",
             "review_share_truly_same",
         ):
             figures[name] = getattr(self, name)
         return figures
-
-    @property
-    def recall_ceiling_unaided(self) -> float:
-        """The best recall possible without a steward, under the same-source rule."""
-        return self.pairs_allowed_unaided / self.true_pairs if self.true_pairs else 1.0
-
-    @property
-    def recall_of_allowed(self) -> float:
-        """Of the pairs the index may link unaided, the share it linked."""
-        return (
-            min(self.correct_pairs, self.pairs_allowed_unaided) / self.pairs_allowed_unaided
-            if self.pairs_allowed_unaided
-            else 1.0
-        )
 
     @property
     def recall_after_review(self) -> float:
@@ -133,19 +113,6 @@ class Evaluation:
 
 def _pairs(sizes: Counter) -> int:
     return sum(n * (n - 1) // 2 for n in sizes.values())
-
-
-def _pairs_allowed_unaided(records_per_source: dict[str, Counter]) -> int:
-    """The most pairs of each true person linkable with at most one record per source per
-    person: the k-th group takes one record from every source holding at least k of the
-    person's records, which maximises the pairs."""
-    total = 0
-    for per_source in records_per_source.values():
-        counts = list(per_source.values())
-        for k in range(1, max(counts) + 1):
-            size = sum(1 for c in counts if c >= k)
-            total += size * (size - 1) // 2
-    return total
 
 
 def evaluate(truth_dir: Path) -> Evaluation:
@@ -231,11 +198,7 @@ def evaluate(truth_dir: Path) -> Evaluation:
             same_in_review += 1
             parent[find(index_of[ka])] = find(index_of[kb])
     after = Counter((find(index_of[k]), true_of[k]) for k in index_of)
-    per_source: dict[str, Counter] = defaultdict(Counter)
-    for (source, _), tid in true_of.items():
-        per_source[tid][source] += 1
     return Evaluation(
-        pairs_allowed_unaided=_pairs_allowed_unaided(per_source),
         correct_pairs_after_review=_pairs(after),
         review_pairs=reviewed,
         review_pairs_truly_same=same_in_review,

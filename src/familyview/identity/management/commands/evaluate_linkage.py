@@ -52,17 +52,6 @@ class Command(BaseCommand):
             ),
             ("F1 of the truth", f"{e.f1_of_truth:.4f}", ""),
             (
-                "recall ceiling unaided",
-                f"{e.recall_ceiling_unaided:.4f}",
-                "the most any index may link without a steward: a source's own "
-                "duplicates wait for one",
-            ),
-            (
-                "recall of linkable",
-                f"{e.recall_of_allowed:.4f}",
-                f"of the {e.pairs_allowed_unaided:,} true pairs the rules let it link unaided",
-            ),
-            (
                 "review queue",
                 f"{e.review_pairs:,}",
                 f"{e.review_pairs_truly_same:,} truly the same person",
