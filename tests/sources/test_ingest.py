@@ -791,3 +791,15 @@ def test_the_quarantine_command_explains_a_rejected_import(source, tmp_path):
         out.getvalue()
     )
     assert "Nothing of it was loaded" in out.getvalue()
+
+
+def test_a_value_map_matches_a_value_however_it_is_spaced_or_cased(source, tmp_path):
+    # The same lookup as the Family Context layout's: ' f ' and 'F' are the map's 'F'.
+    mapping = tmp_path / "csc.toml"
+    mapping.write_text('name = "CSC"\n[people.values.sex]\nF = "female"\n')
+    source.mapping = str(mapping)
+    source.save()
+    folder = write_extract(tmp_path / "x", people=[person("P1", sex=" f "), person("P2", sex="F")])
+    imp = run(folder)
+    assert (imp.status, imp.people_accepted, imp.fields_held_back) == ("loaded", 2, 0)
+    assert set(PersonRecord.objects.values_list("sex", flat=True)) == {"female"}

@@ -26,7 +26,7 @@ from familyview.involvements.categories import category_codes
 from familyview.involvements.models import Involvement
 from familyview.sources import validation as v
 from familyview.sources.loading import Load, cyclic_gc_paused
-from familyview.sources.mapping import Mapping, MappingError, load_mapping, mapping_file
+from familyview.sources.mapping import Mapping, MappingError, load_mapping, mapped, mapping_file
 from familyview.sources.models import ExtractImport, PersonRecord, QuarantinedRow, Source
 from familyview.sources.readers import ExtractRejected, RawRow, raw_text, read_rows
 from familyview.sources.records import RecordKind, RowProblem, record_kinds, row_checker, row_hash
@@ -349,7 +349,7 @@ def _raw_key(
     key = []
     for column in kind.key_columns:
         raw = str(values[index[column]]).strip() if column in index else ""
-        raw = value_maps.get(column, {}).get(raw, raw).strip()
+        raw = mapped(value_maps.get(column), raw).strip()
         key.append(raw.lower() if column == "relationship_type" else raw)
     return tuple(key) if all(key) else None
 
@@ -803,7 +803,7 @@ def _check_family_context(
         c = {to_canonical.get(k, k): x for k, x in zip(columns, values, strict=True)}
         for name, value_map in value_maps.items():
             if isinstance(c.get(name), str):
-                c[name] = _mapped(value_map, c[name])
+                c[name] = mapped(value_map, c[name])
         # A row without a readable date is still loaded; the extract's date comes from
         # the rows that have one.
         try:
@@ -930,20 +930,6 @@ def split_postcode(address: str) -> tuple[str, str]:
         parts[-1] = parts[-1][: match.start()]
     line = ", ".join(" ".join(p.split()) for p in parts)
     return line.strip(", "), postcode or ""
-
-
-def _mapped(value_map: dict[str, str], value: str) -> str:
-    """A value through a mapping's value map: as sent, then trimmed, then in any case."""
-    if value in value_map:
-        return value_map[value]
-    key = value.strip()
-    if key in value_map:
-        return value_map[key]
-    folded = key.casefold()
-    for source_value, canonical in value_map.items():
-        if source_value.casefold() == folded:
-            return canonical
-    return value
 
 
 def _as_row(row_number: int, columns: list[str], values: dict, raw: object) -> RawRow:

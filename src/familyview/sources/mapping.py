@@ -24,12 +24,24 @@ class Mapping:
     date_formats: tuple[str, ...] = ()
     # kind -> canonical column -> the source's column
     columns: dict[str, dict[str, str]] = field(default_factory=dict)
-    # kind -> canonical column -> the source's value -> canonical value
+    # kind -> canonical column -> the source's value -> canonical value; the source's
+    # values as `value_key` makes them, so that a value matches however it is spaced or cased
     values: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
     ignore_columns: frozenset[str] = frozenset()
 
     def source_column(self, kind: str, canonical: str) -> str:
         return self.columns.get(kind, {}).get(canonical, canonical)
+
+
+def value_key(value: str) -> str:
+    """A source's value as a mapping's value map looks it up: trimmed, in any case
+    ('Not Specified ', 'NOT SPECIFIED' -> 'not specified')."""
+    return value.strip().casefold()
+
+
+def mapped(value_map: dict[str, str] | None, value: str) -> str:
+    """The canonical value a value map gives a source's value, or the value as sent."""
+    return value_map.get(value_key(value), value) if value_map else value
 
 
 def mapping_file(name_or_path: str) -> Path:
@@ -60,7 +72,14 @@ def load_mapping(name_or_path: str) -> Mapping:
     if layout not in LAYOUTS:
         raise MappingError(f"mapping {path}: layout {layout!r} is not one of {sorted(LAYOUTS)}")
     columns = {k: dict(data[k].get("columns", {})) for k in KINDS if k in data}
-    values = {k: dict(data[k].get("values", {})) for k in KINDS if k in data}
+    values = {
+        k: {
+            column: {value_key(str(sent)): canonical for sent, canonical in value_map.items()}
+            for column, value_map in data[k].get("values", {}).items()
+        }
+        for k in KINDS
+        if k in data
+    }
     return Mapping(
         name=data.get("name", path.stem),
         layout=layout,

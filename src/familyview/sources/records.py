@@ -20,7 +20,7 @@ from familyview.sources.columns import (
 from familyview.sources.columns import (
     RELATIONSHIP_COLUMNS as RELATIONSHIP_COLUMNS,
 )
-from familyview.sources.mapping import Mapping
+from familyview.sources.mapping import Mapping, mapped
 
 
 @dataclass(frozen=True)
@@ -307,8 +307,7 @@ def row_checker(
                     if required:
                         problems.append((name, "is required", raw))
                     continue
-                if value_map:
-                    raw = value_map.get(raw.strip(), raw)
+                raw = mapped(value_map, raw)
             elif not may_be_object:
                 problems.append((name, "must be text, not a JSON object or list", raw))
                 continue
