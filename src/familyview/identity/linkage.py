@@ -272,8 +272,6 @@ def _link(
         settled by a rule that knows these are two people."""
         if cluster_of[a] == cluster_of[b] or frozenset((a, b)) in decided:
             return False
-        if a not in by_id or b not in by_id:
-            return True
         return not is_decisive(reason or keep_apart(a, b))
 
     review = [
