@@ -143,9 +143,13 @@ def test_adults_differing_only_in_one_field_need_the_other_records_to_say_twins(
     a, b = adult(1, "A", "elizabeth"), adult(2, "B", "benjamin")
     # No source holds both names: one name recorded wrong, for the model to weigh.
     assert must_stay_apart(a, b, context=FamilyContext([a, b])) is None
-    # Nor is one source's pair alone evidence of twins: it may hold one person twice.
-    twice = adult(4, "A", "benjamin")
-    assert must_stay_apart(a, twice, context=FamilyContext([a, twice])) is None
+    # One source holding both is: a source rarely records one person under two names.
+    same_source = adult(4, "A", "benjamin")
+    assert "twins" in must_stay_apart(a, same_source, context=FamilyContext([a, same_source]))
+    # So are two sexes recorded.
+    assert "twins" in must_stay_apart(
+        {**a, "sex": "female"}, {**b, "sex": "male"}, context=FamilyContext([a, b])
+    )
     # A source holding both names says twins.
     other = adult(3, "B", "elizabeth")
     assert "twins" in must_stay_apart(a, b, context=FamilyContext([a, b, other]))
@@ -230,3 +234,32 @@ def test_records_of_different_authorities_stay_apart():
     b = rec(2, "B", authority=2, nhs_number="9434765919")
     assert must_stay_apart(a, b) == "records of different authorities"
     assert deterministic_pairs([a, b]) == []
+
+
+def test_a_parent_and_adult_child_of_one_name_at_one_address_stay_apart():
+    father = rec(1, "A", birth_year=1961, birth_month=3, birth_day=2, category="police")
+    son = rec(2, "B", birth_year=1990, birth_month=9, birth_day=14, category="police")
+    # A generation apart at one address, whatever the other records say.
+    assert "a parent and child" in must_stay_apart(father, son, context=FamilyContext())
+    # Elsewhere, and only some years apart, one date may have been recorded wrong.
+    elsewhere = {**son, "postcode": "M11AA", "uprn": None, "birth_year": 1970}
+    assert must_stay_apart(father, elsewhere, context=FamilyContext()) is None
+
+
+def test_without_a_date_of_birth_another_surname_is_for_a_steward():
+    adult = rec(1, "A", birth_year=1989, category="police")
+    unknown = rec(
+        2,
+        "B",
+        family_name="hibbert",
+        surnames=["hibbert"],
+        birth_year=None,
+        birth_month=None,
+        birth_day=None,
+        category="housing",
+    )
+    reason = must_stay_apart(adult, unknown)
+    assert "another surname" in reason and not is_decisive(reason)
+    # With both dates of birth, another surname is for the model to weigh.
+    dated = {**unknown, "birth_year": 1989, "birth_month": 1, "birth_day": 16}
+    assert must_stay_apart(adult, dated) is None

@@ -1,10 +1,10 @@
 """What the linkage compares: each person record reduced to normalised features.
 
 Names lose their accents, case and punctuation; familiar forms map to one formal form
-(nicknames.csv, for blocking) and to every formal form they may stand for (nicknames.csv
-and the maintained `nicknames` dataset); double-barrelled and hyphenated surnames and
-previous surnames become a list of surname parts, so that "Smith-Jones" and "Jones" share
-one. Addresses become their words and numbers, whatever country's shape they have.
+(nicknames.csv, for blocking) and to every formal form they may stand for;
+double-barrelled and hyphenated surnames and previous surnames become a list of surname
+parts, so that "Smith-Jones" and "Jones" share one. Addresses become their words and
+numbers, whatever country's shape they have.
 """
 
 import csv
@@ -14,8 +14,6 @@ import unicodedata
 from collections import defaultdict
 from functools import cache, lru_cache
 from pathlib import Path
-
-from nicknames import NickNamer
 
 NICKNAMES_FILE = Path(__file__).with_name("nicknames.csv")
 _NOT_LETTERS = re.compile(r"[^a-z]+")
@@ -82,11 +80,6 @@ def _forms_table() -> dict[str, frozenset[str]]:
     return {name: frozenset(of) for name, of in forms.items()}
 
 
-@cache
-def _nick_namer() -> NickNamer:
-    return NickNamer()
-
-
 @lru_cache(maxsize=200_000)
 def formal_forms(given: str) -> frozenset[str]:
     """Every formal form a given name may stand for ('chris': christina and christopher;
@@ -95,8 +88,7 @@ def formal_forms(given: str) -> frozenset[str]:
     name = plain(given)
     if not name:
         return frozenset()
-    local = _forms_table().get(name, frozenset())
-    return frozenset({name} | local | _nick_namer().canonicals_of(name))
+    return frozenset({name} | _forms_table().get(name, frozenset()))
 
 
 @lru_cache(maxsize=200_000)
@@ -142,6 +134,12 @@ def address_words(*lines: str) -> tuple[str, ...]:
     ('Flat 2, Victoria Court', 'Davenport') -> ('flat', '2', 'victoria', 'court',
     'davenport'). Any country's addresses; the postcode is compared on its own."""
     return tuple(_ADDRESS_WORD.findall(_folded(" ".join(lines))))
+
+
+def house_number(words: tuple[str, ...]) -> str | None:
+    """The address's first number ('flat', '2', 'victoria', 'court' -> '2'; '12a' as it
+    is): neighbours in one street share every other word."""
+    return next((word for word in words if word[0].isdigit()), None)
 
 
 def address_key(words: tuple[str, ...]) -> str | None:
@@ -194,6 +192,7 @@ def features(record: dict) -> dict:
         "middle_name": first_middle_name(record.get("middle_names") or ""),
         "address": " ".join(words) or None,
         "address_key": address_key(words),
+        "house_number": house_number(words),
         "address_words": sorted(set(words)) or None,
         "category": record.get("service_category") or None,
     }

@@ -161,7 +161,8 @@ def _postcode() -> cl.CustomComparison:
 def _address() -> cl.CustomComparison:
     """The property and the address's words and numbers (house number, street, locality,
     town), whatever the country: one piece of evidence, so that a property reference and
-    the address that names it are not counted twice."""
+    the address that names it are not counted twice. Where both records have a property
+    reference, it decides; the words count only where one has none."""
     return cl.CustomComparison(
         output_column_name="address",
         comparison_levels=[
@@ -174,7 +175,19 @@ def _address() -> cl.CustomComparison:
             cll.CustomLevel(
                 '"uprn_l" = "uprn_r"', "The same property (UPRN)", base_dialect_str="duckdb"
             ),
+            # Two property references that differ are two addresses, however many words
+            # (a street, a town) they share.
+            cll.CustomLevel(
+                '"uprn_l" <> "uprn_r"', "Different properties (UPRN)", base_dialect_str="duckdb"
+            ),
             cll.ExactMatchLevel("address").configure(label_for_charts="The same address"),
+            # Neighbours: one street and town, another house (a house number mistyped
+            # lands here too; the weight is learned from the data).
+            cll.CustomLevel(
+                '"house_number_l" <> "house_number_r"',
+                "Another house number",
+                base_dialect_str="duckdb",
+            ),
             cll.JaroWinklerLevel("address", 0.94).configure(
                 label_for_charts="The same address written a little differently"
             ),
@@ -288,6 +301,7 @@ def train(table: SplinkDataFrame, records: int, say=None) -> Linker:
             "No two records agree on NHS number or on name and date of birth: "
             f"the prior chance that two records match is taken as 1 in {max(records, 2):,}"
         )
+    say("Training: how often unrelated records agree, from random pairs")
     linker.training.estimate_u_using_random_sampling(max_pairs=min(5e7, records * 100.0), seed=1)
     # Sample fewer records for EM as the index grows: a few hundred thousand pairs suffice.
     sample = min(1.0, 200_000 / max(records, 1))
@@ -299,6 +313,7 @@ def train(table: SplinkDataFrame, records: int, say=None) -> Linker:
         # Splink's EM session takes the comparisons its rule holds fixed out of the
         # linker's own model, and puts them back only if it succeeds: a session that finds
         # no pairs would leave the model without them.
+        say(f"Training: how often one person's records agree, on pairs sharing {columns}")
         before = linker._settings_obj.core_model_settings.copy()
         try:
             linker.training.estimate_parameters_using_expectation_maximisation(

@@ -33,13 +33,14 @@ from familyview.identity.models import (
     ReviewPair,
     StewardDecision,
 )
+from familyview.identity.rules import CHILD_UNDER
 from familyview.sources.models import PersonRecord
 
 REVIEW_PAIRS_PER_PAGE = 50
 IN_QUEUE = (ReviewPair.Status.OPEN, ReviewPair.Status.NOT_SURE)
 # Under this age by birth year (this year minus the birth year), a person is a child: their
 # pairs, and their family's, are reviewed first.
-CHILD_AGE = 18
+CHILD_AGE = CHILD_UNDER
 
 
 def record_features(record_ids: Iterable[int]) -> list[dict]:

@@ -59,6 +59,7 @@ def deterministic_pairs(records: list[dict]) -> list[tuple[int, int]]:
 
 # Reasons that leave a pair for a steward to decide, rather than settle it.
 NO_DATE_OF_BIRTH = "a record without a date of birth and a child's record"
+NO_DATE_NOR_SURNAME = "a record without a date of birth, under another surname"
 ONE_SOURCE = "two different records of one source"
 
 
@@ -66,7 +67,9 @@ def is_decisive(reason: str | None) -> bool:
     """Whether a reason to keep two records apart settles it: different NHS numbers,
     twins, a parent and child. A missing date of birth, or a source's possible duplicate
     below its bar, is for a steward."""
-    return bool(reason) and not reason.startswith((NO_DATE_OF_BIRTH, ONE_SOURCE))
+    return bool(reason) and not reason.startswith(
+        (NO_DATE_OF_BIRTH, NO_DATE_NOR_SURNAME, ONE_SOURCE)
+    )
 
 
 def one_source(a: dict, b: dict) -> str | None:
@@ -107,6 +110,14 @@ def middle_names_differ(a: dict, b: dict) -> bool:
     return jaro_winkler(ma, mb) < 0.88
 
 
+# Years between a parent's birth and their child's, at the least.
+GENERATION = 14
+
+
+def _sexes_differ(a: dict, b: dict) -> bool:
+    return bool(a.get("sex") and b.get("sex") and a["sex"] != b["sex"])
+
+
 def _digits_apart(x: int, y: int) -> bool:
     """Whether two years differ by more than one digit typed wrong or two swapped."""
     return OSA.distance(f"{x:04d}", f"{y:04d}") > 1
@@ -127,17 +138,18 @@ def born_years_apart(a: dict, b: dict) -> bool:
     return not same_day or _digits_apart(ya, yb)
 
 
-# Under this age, by birth year, a record is a child's for the family rules; a record of
-# a service for adults only is an adult's. Lower than the review queue's 18 (queries.py):
-# services for adults take young people from 15 or 16, and their records must be free to
-# join the same young person's school record.
-CHILD_UNDER = 16
+# Under this age, by birth year, a record is a child's (the review queue puts children
+# first by the same age).
+CHILD_UNDER = 18
+# Services for adults take young people from 15 or 16: a record of such a service is kept
+# apart only from the records of someone younger than this.
+ADULT_SERVICES_FROM = 16
 
 
-def is_child(record: dict, today: date | None = None) -> bool:
-    """A record whose date of birth says a child (under 16 this year)."""
+def is_child(record: dict, today: date | None = None, under: int = CHILD_UNDER) -> bool:
+    """A record whose date of birth says a child (under 18 this year, or `under`)."""
     year = record["birth_year"]
-    return bool(year) and (today or date.today()).year - year < CHILD_UNDER
+    return bool(year) and (today or date.today()).year - year < under
 
 
 def _age_conflict(a: dict, b: dict, adult_categories: frozenset[str]) -> str | None:
@@ -145,12 +157,13 @@ def _age_conflict(a: dict, b: dict, adult_categories: frozenset[str]) -> str | N
     for x, y in ((a, b), (b, a)):
         if not is_child(y):
             continue
-        if x.get("category") in adult_categories and not x["birth_year"]:
+        adults_only = x.get("category") in adult_categories
+        if adults_only and not x["birth_year"] and is_child(y, under=ADULT_SERVICES_FROM):
             return (
                 f"a record of a service for adults ({x['category'].replace('_', ' ')}) "
                 "and a child's record"
             )
-        if not x["birth_year"]:
+        if not x["birth_year"] and not adults_only:
             return f"{NO_DATE_OF_BIRTH}: joined only on a shared NHS number"
     return None
 
@@ -249,6 +262,10 @@ def must_stay_apart(
         and (fa == fb or jaro_winkler(fa, fb) >= 0.9 or _share(a["surnames"], b["surnames"]))
     )
     if not same_surname:
+        if fa and fb and not (a["birth_year"] and b["birth_year"]):
+            # Without a date of birth, and under another surname, little but a given name
+            # and an address is left: what a parent and child, or two lodgers, share.
+            return f"{NO_DATE_NOR_SURNAME}: a steward decides"
         return None
     same_address = (a["uprn"] and a["uprn"] == b["uprn"]) or (
         a["postcode"] and a["postcode"] == b["postcode"]
@@ -256,16 +273,25 @@ def must_stay_apart(
     child = is_child(a) or is_child(b)
     if names_differ(a, b):
         if full_date(a) and full_date(a) == full_date(b):
-            # Twins, unless one given name was simply recorded wrong: a child's record,
-            # or a source that holds both names, says twins.
-            if child or context.twins_known(a, b):
+            # Twins, unless one given name was simply recorded wrong. Twins: a child's
+            # record; one source holding both; different sexes recorded; or another
+            # record of a source holding both names.
+            if (
+                child
+                or a["source"] == b["source"]
+                or _sexes_differ(a, b)
+                or context.twins_known(a, b)
+            ):
                 return "different given names, one surname and one date of birth (twins)"
         elif same_address:
             return "different given names at one address (siblings, a parent and child)"
     elif born_years_apart(a, b) and (
         # One name, births years apart: a parent and child of one name, unless one date
-        # was recorded wrong. A child's record, or a source holding both years, says two.
-        child or context.parent_and_child_known(a, b)
+        # was recorded wrong. A child's record, a generation between them at one address,
+        # or a source holding both years says two.
+        child
+        or (same_address and abs(a["birth_year"] - b["birth_year"]) >= GENERATION)
+        or context.parent_and_child_known(a, b)
     ):
         return "one name, born years apart (a parent and child)"
     if same_address and middle_names_differ(a, b):
