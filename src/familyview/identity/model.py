@@ -302,7 +302,10 @@ def train(table: SplinkDataFrame, records: int, say=None) -> Linker:
             f"the prior chance that two records match is taken as 1 in {max(records, 2):,}"
         )
     say("Training: how often unrelated records agree, from random pairs")
-    linker.training.estimate_u_using_random_sampling(max_pairs=min(5e7, records * 100.0), seed=1)
+    # Ten million random pairs put even a rare agreement (one date of birth in 36,500) at
+    # hundreds of pairs; more only costs time (u sampling was most of training at a
+    # million records).
+    linker.training.estimate_u_using_random_sampling(max_pairs=min(1e7, records * 100.0), seed=1)
     # Sample fewer records for EM as the index grows: a few hundred thousand pairs suffice.
     sample = min(1.0, 200_000 / max(records, 1))
     untrained = set(_TRAINED_BY_NAME)
@@ -313,7 +316,8 @@ def train(table: SplinkDataFrame, records: int, say=None) -> Linker:
         # Splink's EM session takes the comparisons its rule holds fixed out of the
         # linker's own model, and puts them back only if it succeeds: a session that finds
         # no pairs would leave the model without them.
-        say(f"Training: how often one person's records agree, on pairs sharing {columns}")
+        same = " and ".join(c.replace("_canonical", "_name").replace("_", " ") for c in columns)
+        say(f"Training: how often one person's records agree, on pairs with the same {same}")
         before = linker._settings_obj.core_model_settings.copy()
         try:
             linker.training.estimate_parameters_using_expectation_maximisation(
@@ -321,7 +325,6 @@ def train(table: SplinkDataFrame, records: int, say=None) -> Linker:
             )
         except SplinkException as error:
             linker._settings_obj.core_model_settings = before
-            same = " and ".join(c.replace("_canonical", "_name").replace("_", " ") for c in columns)
             first = str(error).split(".")[0]
             say(f"Training on pairs with the same {same} was skipped: {first}")
             continue
