@@ -34,6 +34,7 @@ from familyview.identity.models import (
     new_person_id,
 )
 from familyview.identity.rules import (
+    RULE_COLUMNS,
     FamilyContext,
     deterministic_pairs,
     is_decisive,
@@ -387,7 +388,7 @@ def _as_dicts(table: pa.Table, wanted: set[int] | None) -> dict[int, dict]:
     """These records' features (all, if None) by id, as the rules read them."""
     if wanted is not None:
         table = table.filter(_among(table, sorted(wanted)))
-    return {r["unique_id"]: r for r in table.to_pylist()}
+    return {r["unique_id"]: r for r in table.select(RULE_COLUMNS).to_pylist()}
 
 
 def _sharing_numbers(table: pa.Table, new_ids: list[int] | None) -> list[dict]:

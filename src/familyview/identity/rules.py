@@ -15,6 +15,27 @@ from rapidfuzz.distance import OSA, JaroWinkler
 
 from familyview.identity.features import formal_forms
 
+# The features the rules read: a link run hands them no more (a million records' address
+# words and name forms would only take memory).
+RULE_COLUMNS = (
+    "unique_id",
+    "authority",
+    "source",
+    "category",
+    "given_name",
+    "given_canonical",
+    "middle_name",
+    "family_name",
+    "surnames",
+    "birth_year",
+    "birth_month",
+    "birth_day",
+    "sex",
+    "postcode",
+    "uprn",
+    "nhs_number",
+)
+
 
 def jaro_winkler(a: str, b: str) -> float:
     """Jaro-Winkler similarity of two strings (1.0 the same, 0.0 nothing in common)."""
