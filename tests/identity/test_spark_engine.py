@@ -114,6 +114,9 @@ def assert_same(spark: Outcome, duckdb: Outcome) -> None:
 @pytest.mark.filterwarnings(SPARK_SOCKETS)
 def test_spark_and_duckdb_find_the_same_persons(authority, tmp_path, monkeypatch):
     monkeypatch.setenv(SPARK_DIR_ENV, str(tmp_path / "spark"))
+    working = tmp_path / "working"  # the folder the command is run from
+    working.mkdir()
+    monkeypatch.chdir(working)
     seen: dict = {}
 
     def pairs(predictions, lower):
@@ -169,6 +172,8 @@ def test_spark_and_duckdb_find_the_same_persons(authority, tmp_path, monkeypatch
 
     # Spark's intermediate tables (personal data) were there, and are gone with the runs.
     assert (tmp_path / "spark").is_dir() and not any((tmp_path / "spark").iterdir())
+    # Nothing left in the working folder either (Spark's `spark-warehouse/` went there).
+    assert not any(working.iterdir())
 
 
 def test_a_saved_model_written_for_spark_and_back_is_the_same_model():

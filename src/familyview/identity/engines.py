@@ -9,7 +9,8 @@ given (`--spark-master` or FAMILYVIEW_SPARK_MASTER, e.g. `spark://linkage-1:7077
 intermediate tables (Splink writes them as Parquet to break long query plans) hold
 personal data while a run works: they go in a folder of the run's own under
 FAMILYVIEW_SPARK_DIR (default: the system's temporary folder; on a cluster, a folder every
-worker reaches, e.g. on HDFS), removed when the run ends, whether it succeeded or not.
+worker reaches, e.g. on HDFS), removed when the run ends, whether it succeeded or not;
+so is Spark's catalog folder, which it would otherwise make in the working folder.
 Other Spark settings (driver memory, executors) come from Spark's own
 `spark-defaults.conf` in the folder SPARK_CONF_DIR names.
 """
@@ -116,6 +117,9 @@ def _spark_engine(master: str) -> Engine:
         .config("spark.jars", similarity_jar_location())
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
+        # Spark's catalog makes its warehouse folder (`spark-warehouse/`) where it is
+        # told, else in the working folder: in the run's own folder, removed with it.
+        .config("spark.sql.warehouse.dir", f"{work}/warehouse")
     )
     scratch = None
     if local:
