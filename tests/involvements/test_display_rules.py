@@ -410,19 +410,29 @@ def test_an_edited_rules_file_is_read_again(rules_dir):
     ("text", "message"),
     [
         ("[category.police]\nmin_age = 16\n", "needs a version"),
-        ('version = "2"\n[category.poliec]\nmin_age = 16\n', "category.poliec] is not a service"),
+        (
+            'version = "2"\n[category.poliec]\nmin_age = 16\n',
+            "category.poliec] is not a service category; the categories are",
+        ),
         ('version = "2"\n[category.police]\nmin_age = "sixteen"\n', "min_age must be a whole"),
         ('version = "2"\n[category.education]\nmin_age = 25\n', "min_age is more than its max_age"),
-        ('version = "2"\n[sensitive]\ndefault = "everything"\n', "sensitive.default must be one"),
+        (
+            'version = "2"\n[sensitive]\ndefault = "everything"\n',
+            "sensitive.default is 'everything'; it must be one of exists, dates, full",
+        ),
         (
             'version = "2"\n[sensitive.roles]\nsocial_worker = "full"\n',
-            "'social_worker' is not a role",
+            "'social_worker' is not a role; the roles are administrator, data_steward, "
+            "practitioner, privacy_officer, team_manager",
         ),
         (
             'version = "2"\n[category.police]\nmax_age = 90\nshown = false\n',
-            "category.police.shown",
+            "category.police.shown; a category's settings are details, max_age",
         ),
-        ('version = "2"\nunknown_setting = 1\n', "unknown setting 'unknown_setting'"),
+        (
+            'version = "2"\nunknown_setting = 1\n',
+            "unknown setting 'unknown_setting'; the settings are category, sensitive,",
+        ),
         ('version = "2"\n[category.housing]\ndetails = ["rent_arrears"]\n', "details must map"),
         ("version = \n", "not valid TOML"),
     ],

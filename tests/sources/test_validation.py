@@ -78,8 +78,42 @@ def test_involvement_statuses(value, expected):
 
 
 def test_open_is_not_a_status():
-    with pytest.raises(v.FieldError, match="'open' is not a known status"):
+    with pytest.raises(v.FieldError, match="'open' is not a known status") as e:
         v.status("open")
+    # The statuses, and the words taken for "not recorded", so a value map can be written.
+    assert "(current, historic, not_recorded)" in str(e.value)
+    assert "not specified" in str(e.value) and "value map" in str(e.value)
+
+
+def test_a_flag_that_is_neither_lists_the_words_for_each():
+    with pytest.raises(v.FieldError) as e:
+        v.flag("maybe")
+    assert (
+        str(e.value)
+        == "'maybe' is not true or false (true: 1, true, y, yes; false: 0, false, n, no)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("rule", "value", "choices"),
+    [
+        (v.sex, "F", "(female, male, other, unknown)"),
+        (v.relationship_type, "mum", "parent"),
+    ],
+)
+def test_a_value_outside_a_list_is_refused_listing_the_list(rule, value, choices):
+    with pytest.raises(v.FieldError, match=f"'{value}' is not a known") as e:
+        rule(value)
+    assert choices in str(e.value)
+
+
+def test_a_date_not_in_a_format_says_the_formats_expected():
+    with pytest.raises(v.FieldError) as e:
+        v.DateParser(("%d/%m/%Y",)).parse("15.10.2022")
+    assert (
+        str(e.value)
+        == "'15.10.2022' is not a real date (expected DD/MM/YYYY, with or without a time)"
+    )
 
 
 @pytest.mark.parametrize(

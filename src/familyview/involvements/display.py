@@ -296,7 +296,10 @@ _CATEGORY_KEYS = {
 def _parse(data: dict, version: str, path: Path) -> DisplayRules:
     unknown = set(data) - _TOP
     if unknown:
-        raise DisplayRulesError(f"{path}: unknown setting {sorted(unknown)[0]!r}")
+        raise DisplayRulesError(
+            f"{path}: unknown setting {sorted(unknown)[0]!r}; the settings are "
+            f"{', '.join(sorted(_TOP))}"
+        )
     sensitive = data.get("sensitive", {})
     if not isinstance(sensitive, dict) or set(sensitive) - {"default", "roles"}:
         raise DisplayRulesError(f"{path}: [sensitive] holds only default and roles")
@@ -307,12 +310,18 @@ def _parse(data: dict, version: str, path: Path) -> DisplayRules:
     for code, raw in data.get("category", {}).items():
         where = f"category.{code}"
         if code not in known:
-            raise DisplayRulesError(f"{path}: [{where}] is not a service category")
+            raise DisplayRulesError(
+                f"{path}: [{where}] is not a service category; the categories are "
+                f"{', '.join(sorted(known))}"
+            )
         if not isinstance(raw, dict):
             raise DisplayRulesError(f"{path}: [{where}] must be a table")
         extra = set(raw) - _CATEGORY_KEYS
         if extra:
-            raise DisplayRulesError(f"{path}: unknown setting {where}.{sorted(extra)[0]}")
+            raise DisplayRulesError(
+                f"{path}: unknown setting {where}.{sorted(extra)[0]}; a category's settings "
+                f"are {', '.join(sorted(_CATEGORY_KEYS))}"
+            )
         min_age = _age(raw.get("min_age"), path, f"{where}.min_age")
         max_age = _age(raw.get("max_age"), path, f"{where}.max_age")
         if min_age is not None and max_age is not None and min_age > max_age:
@@ -370,7 +379,9 @@ def _parse(data: dict, version: str, path: Path) -> DisplayRules:
 
 def _level(value: Any, path: Path, where: str) -> str:
     if value not in LEVELS:
-        raise DisplayRulesError(f"{path}: {where} must be one of {', '.join(LEVELS)}")
+        raise DisplayRulesError(
+            f"{path}: {where} is {value!r}; it must be one of {', '.join(LEVELS)}"
+        )
     return value
 
 
@@ -379,7 +390,9 @@ def _roles(value: Any, path: Path, where: str) -> dict[str, str]:
         raise DisplayRulesError(f"{path}: {where} must map roles to levels")
     for role, level in value.items():
         if role not in ROLES:
-            raise DisplayRulesError(f"{path}: {where}: {role!r} is not a role")
+            raise DisplayRulesError(
+                f"{path}: {where}: {role!r} is not a role; the roles are {', '.join(sorted(ROLES))}"
+            )
         _level(level, path, f"{where}.{role}")
     return dict(value)
 

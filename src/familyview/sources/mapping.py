@@ -55,9 +55,16 @@ def mapping_file(name_or_path: str) -> Path:
     if path is None:
         raise MappingError(
             f"no mapping called {name_or_path!r}: not built in, not in "
-            f"{settings.FAMILYVIEW_MAPPINGS_DIR}, and not a file"
+            f"{settings.FAMILYVIEW_MAPPINGS_DIR}, and not a file; the mappings there are "
+            f"{', '.join(mapping_names())}"
         )
     return path
+
+
+def mapping_names() -> list[str]:
+    """The names of the built-in mappings and of the council's own, in its mappings folder."""
+    folders = (BUILT_IN_DIR, Path(settings.FAMILYVIEW_MAPPINGS_DIR))
+    return sorted({p.stem for folder in folders if folder.is_dir() for p in folder.glob("*.toml")})
 
 
 def load_mapping(name_or_path: str) -> Mapping:
@@ -70,7 +77,9 @@ def load_mapping(name_or_path: str) -> Mapping:
         raise MappingError(f"mapping {path} is not valid TOML: {e}") from None
     layout = data.get("layout", "canonical")
     if layout not in LAYOUTS:
-        raise MappingError(f"mapping {path}: layout {layout!r} is not one of {sorted(LAYOUTS)}")
+        raise MappingError(
+            f"mapping {path}: layout {layout!r} is not one of {', '.join(sorted(LAYOUTS))}"
+        )
     columns = {k: dict(data[k].get("columns", {})) for k in KINDS if k in data}
     values = {
         k: {

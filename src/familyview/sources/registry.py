@@ -41,13 +41,18 @@ def load_sources(path: Path) -> list[Source]:
         where = f"{path.name}, source {i} ({entry.get('code', 'no code')})"
         unknown = sorted(set(entry) - FIELDS)
         if unknown:
-            raise SourcesFileError(f"{where}: unknown field(s) {', '.join(unknown)}")
+            raise SourcesFileError(
+                f"{where}: unknown field(s) {', '.join(unknown)}; a source's fields are "
+                f"{', '.join(sorted(FIELDS))}"
+            )
         for required in ("code", "name", "authority", "service_category"):
             if not entry.get(required):
                 raise SourcesFileError(f"{where}: {required} is required")
         if entry["service_category"] not in categories:
             raise SourcesFileError(
-                f"{where}: service_category {entry['service_category']!r} is not configured"
+                f"{where}: service_category {entry['service_category']!r} is not configured; "
+                f"the configured categories are {', '.join(sorted(categories)) or 'none'} "
+                "(familyview categories load adds a council's own)"
             )
         try:
             load_mapping(entry.get("mapping", "canonical"))

@@ -262,7 +262,10 @@ def flag(value: str) -> bool:
         return True
     if v in FALSE_WORDS:
         return False
-    raise FieldError(f"{value!r} is not true or false")
+    raise FieldError(
+        f"{value!r} is not true or false (true: {', '.join(sorted(TRUE_WORDS))}; "
+        f"false: {', '.join(sorted(FALSE_WORDS))})"
+    )
 
 
 def details(value: str | dict) -> str:
@@ -295,7 +298,13 @@ def status(value: str) -> str:
     words = " ".join(value.replace("_", " ").lower().split())
     if words in NOT_RECORDED_WORDS:
         return "not_recorded"
-    return _status_choice(value)
+    try:
+        return _status_choice(value)
+    except FieldError as e:
+        raise FieldError(
+            f"{e}; words for not known ({', '.join(sorted(NOT_RECORDED_WORDS))}) are kept as "
+            "not_recorded, and a mapping's value map may name others"
+        ) from None
 
 
 relationship_type = choice(RELATIONSHIP_TYPES, "relationship type")
