@@ -48,9 +48,16 @@ def _csv_raw(values: list[str]) -> str:
     return out.getvalue()
 
 
+def csv_delimiter(text: str) -> str:
+    """',' or ';' (as Excel writes CSV in European locales): whichever the header row
+    uses more."""
+    header = text[: text.find("\n")] if "\n" in text else text
+    return ";" if header.count(";") > header.count(",") else ","
+
+
 def read_csv(path: Path, text: str) -> tuple[list[str], Iterator[RawRow]]:
-    """The header and the rows of a CSV file's text."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    """The header and the rows of a CSV file's text, separated by commas or semicolons."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=csv_delimiter(text), strict=True)
     try:
         header = next(reader)
     except StopIteration:
