@@ -2,10 +2,10 @@
 imports them with no edit, or says exactly what it could not decide."""
 
 import json
-import tomllib
 import shutil
 import subprocess
 import sys
+import tomllib
 from io import StringIO
 from pathlib import Path
 

@@ -433,6 +433,9 @@ def _rows_as_sent(path: str, row_numbers: set[int]) -> dict[int, object]:
 @dataclass
 class IngestOutcome:
     extract_import: ExtractImport
+    # A dry run wrote nothing: its import and what it would hold back exist only here.
+    dry_run: bool = False
+    held_back: list[QuarantinedRow] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -449,12 +452,39 @@ def ingest(
     progress: Progress | None = None,
     today: date | None = None,
     allow_mass_ending: bool = False,
+    dry_run: bool = False,
 ) -> IngestOutcome:
     """Import one extract of a source; the outcome says whether it loaded, and if not why.
+
+    A dry run does all of it, every rule and every check against what is held, in a
+    transaction that is then rolled back: the outcome says what would have loaded and
+    what would have been held back (the first DRY_RUN_HELD_BACK), and nothing is written.
 
     Raises ExtractRejected only when there is nothing to record an import against: an
     unknown source, or paths that do not exist.
     """
+    if not dry_run:
+        return _ingest(source_code, paths, imported_by, progress, today, allow_mass_ending)
+    with transaction.atomic():
+        outcome = _ingest(source_code, paths, imported_by, progress, today, allow_mass_ending)
+        held = outcome.extract_import.quarantined_rows.order_by("file_name", "row_number", "id")
+        held_back = list(held[:DRY_RUN_HELD_BACK])
+        transaction.set_rollback(True)
+    return IngestOutcome(outcome.extract_import, dry_run=True, held_back=held_back)
+
+
+# How many of the values and rows a dry run would hold back it shows.
+DRY_RUN_HELD_BACK = 20
+
+
+def _ingest(
+    source_code: str,
+    paths: list[Path],
+    imported_by: str,
+    progress: Progress | None,
+    today: date | None,
+    allow_mass_ending: bool,
+) -> IngestOutcome:
     try:
         source = Source.objects.get(code=source_code)
     except Source.DoesNotExist:

@@ -1,4 +1,5 @@
-"""familyview ingest --source CODE PATH...: import one extract of a source."""
+"""familyview ingest --source CODE [--dry-run] PATH...: import one extract of a source, or
+see what would load and what would be held back without writing anything."""
 
 import getpass
 from pathlib import Path
@@ -6,7 +7,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from familyview.sources.ingest import ingest
+from familyview.sources.ingest import IngestOutcome, ingest
 from familyview.sources.readers import ExtractRejected
 
 
@@ -23,8 +24,14 @@ class Command(BaseCommand):
             action="store_true",
             help="accept a full snapshot that ends more than half the source's people",
         )
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="check everything and say what would load and what would be held back; "
+            "write nothing",
+        )
 
-    def handle(self, *args, source, paths, by, quiet, allow_mass_ending, **options):
+    def handle(self, *args, source, paths, by, quiet, allow_mass_ending, dry_run, **options):
         bar = tqdm(
             desc=f"Checking {source}", unit=" rows", disable=quiet, leave=False, mininterval=0.5
         )
@@ -35,12 +42,16 @@ class Command(BaseCommand):
                 by or getpass.getuser(),
                 progress=bar.update,
                 allow_mass_ending=allow_mass_ending,
+                dry_run=dry_run,
             )
         except ExtractRejected as e:
             raise CommandError(str(e)) from None
         finally:
             bar.close()
         imp = outcome.extract_import
+        if dry_run:
+            self._report_dry_run(source, outcome)
+            return
         if imp.status == imp.Status.REJECTED:
             raise CommandError(f"{source}: rejected, nothing loaded: {imp.message}")
         if imp.status == imp.Status.UNCHANGED:
@@ -62,3 +73,31 @@ class Command(BaseCommand):
                     f"see the Imports page or `familyview quarantine {imp.pk}`"
                 )
             )
+
+    def _report_dry_run(self, source: str, outcome: IngestOutcome) -> None:
+        imp = outcome.extract_import
+        if imp.status == imp.Status.REJECTED:
+            raise CommandError(
+                f"{source}: dry run: would be rejected, nothing loaded: {imp.message}"
+            )
+        if imp.status == imp.Status.UNCHANGED:
+            self.stdout.write(f"{source}: dry run: would change nothing. {imp.message}")
+            return
+        self.stdout.write(
+            f"{source}: dry run, nothing written. Would load {imp.people_accepted} people, "
+            f"{imp.involvements_accepted} involvements, {imp.relationships_accepted} "
+            f"relationships ({imp.records_added} added, {imp.records_changed} changed, "
+            f"{imp.records_ended} ended); would hold back {imp.rows_quarantined} rows whole "
+            f"and {imp.fields_held_back} values (their rows would load without them)"
+        )
+        for q in outcome.held_back:
+            if q.row_kept:
+                self.stdout.write(
+                    f"  {q.file_name} row {q.row_number}, column {q.field}: {q.value!r} held "
+                    f"back ({q.reason})"
+                )
+            else:
+                self.stdout.write(f"  {q.file_name} row {q.row_number}: {q.reason}")
+        more = imp.rows_quarantined + imp.fields_held_back - len(outcome.held_back)
+        if more > 0:
+            self.stdout.write(f"  ... and {more} more")
