@@ -7,6 +7,7 @@ problem; a readable file yields (row number, values by column, raw text) for eac
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,9 +19,30 @@ RawRow = tuple[int, list | None, str | None, object]
 
 csv.field_size_limit(1_000_000)
 
+# Control characters text cannot hold (PostgreSQL none at all for NUL): all but the tab
+# and the line ends a value over several lines has.
+NOT_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def not_text(character: str) -> str:
+    """A control character in words: 'a NUL character', 'a control character (U+001B)'."""
+    if character == "\x00":
+        return "a NUL character"
+    return f"a control character (U+{ord(character):04X})"
+
+
+def escaped(text: str) -> str:
+    """Text with its control characters written out (\\x00), as it can be shown and kept."""
+    return NOT_TEXT.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
 
 class ExtractRejected(Exception):
     """The extract, or one of its files, cannot be imported at all. Nothing was loaded."""
+
+    def __init__(self, message: str) -> None:
+        # The message may quote the file (a column's name, a field): kept in the import's
+        # history, it must hold text only.
+        super().__init__(escaped(message))
 
 
 def read_text(path: Path) -> str:
@@ -65,6 +87,12 @@ def read_csv(path: Path, text: str) -> tuple[list[str], Iterator[RawRow]]:
     except csv.Error as e:
         raise ExtractRejected(f"{path.name}: the header row cannot be read ({e})") from None
     header = [h.strip() for h in header]
+    for number, name in enumerate(header, start=1):
+        if match := NOT_TEXT.search(name):
+            raise ExtractRejected(
+                f"{path.name}: row 1 (the header), column {number}: its name holds "
+                f"{not_text(match.group())}, which a column name cannot hold"
+            )
     if len(set(header)) != len(header):
         dupes = sorted({h for h in header if header.count(h) > 1})
         raise ExtractRejected(f"{path.name}: column {', '.join(dupes)} appears more than once")
@@ -108,6 +136,10 @@ def read_jsonl(path: Path, text: str) -> tuple[list[str], Iterator[RawRow]]:
             continue
         if not isinstance(obj, dict):
             parsed.append((number, ValueError("is not a JSON object"), line))
+            continue
+        if bad := next((m for k in obj if (m := NOT_TEXT.search(k))), None):
+            problem = f"has a key holding {not_text(bad.group())}, which a column name cannot hold"
+            parsed.append((number, ValueError(problem), line))
             continue
         keys.update(dict.fromkeys(obj))
         parsed.append((number, obj, line))

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from familyview.families.models import RelationshipType
+from familyview.sources.readers import NOT_TEXT, not_text
 
 
 class FieldError(ValueError):
@@ -66,8 +67,9 @@ def text(max_length: int) -> Rule:
     def rule(value: str) -> str:
         if len(value) > max_length:
             raise FieldError(f"is {len(value)} characters long; at most {max_length} allowed")
-        if "\x00" in value:
-            raise FieldError("holds a NUL character, which text cannot hold")
+        # isprintable() first: far cheaper, and true of almost every value.
+        if not value.isprintable() and (match := NOT_TEXT.search(value)):
+            raise FieldError(f"holds {not_text(match.group())}, which text cannot hold")
         return value
 
     return rule
