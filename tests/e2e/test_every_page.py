@@ -16,6 +16,7 @@ from familyview.access.models import Role
 from familyview.audit.privacy_models import AlertRule, PrivacyAlert
 from familyview.identity.models import LinkedRecord, LinkRun, ProblemReport, ReviewPair
 from familyview.involvements.categories import load_categories
+from familyview.sources.factories import create_quarantined_row
 from tests.web.factories import create_authority
 from tests.web.frontline_family import a_family
 from tests.web.test_authorisation_matrix import GET, MAY_OPEN, PAGES
@@ -116,10 +117,14 @@ def world(transactional_db):
         last_event_at=now,
         rules_version=1,
     )
+    # A row quarantined whole and a value held back, so the import's page shows both tables.
+    extract_import = next(iter(family.imports.values()))
+    create_quarantined_row(extract_import, row_number=4, field="source_id", reason="is required")
+    create_quarantined_row(extract_import, row_number=5, reason="is in the future", value="2099")
     objects = {
         "person": {"person_id": family.child},
         "pair": {"pair_id": pair.pk},
-        "import": {"import_id": next(iter(family.imports.values())).pk},
+        "import": {"import_id": extract_import.pk},
         "problem": {"report_id": problem.pk},
         "alert": {"alert_id": alert.pk},
         "staff": {"user_id": staff[Role.PRACTITIONER].pk},

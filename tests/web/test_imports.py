@@ -178,6 +178,7 @@ def test_history_is_newest_first_with_status_counts_and_message(steward_client, 
         people_accepted=10,
         involvements_accepted=5,
         rows_quarantined=2,
+        fields_held_back=3,
         records_ended=1,
         imported_by="ann.steward",
     )
@@ -198,8 +199,10 @@ def test_history_is_newest_first_with_status_counts_and_message(steward_client, 
     assert text(rejected.select_one(".govuk-tag")) == "Rejected"
     assert "the column 'source_id' is missing" in text(rejected)
     cells = [text(td) for td in rows[1].select("td")]
-    assert cells[1:7] == ["CSC", "ann.steward", "Loaded", "15", "2", "1"]
-    assert cells[7] == "1.2 seconds"
+    assert cells[1:8] == ["CSC", "ann.steward", "Loaded", "15", "2", "3", "1"]
+    assert cells[8] == "1.2 seconds"
+    head = [text(th) for th in read(steward_client.get("/imports")).select("#history ~ div th")]
+    assert head[4:7] == ["Rows accepted", "Rows quarantined", "Values held back"]
 
 
 @pytest.mark.parametrize(
@@ -282,8 +285,10 @@ def test_an_import_shows_its_summary(steward_client, authority):
     assert summary["Data current as of"] == "20 November 2026 at 2am"
     assert summary["Files"] == "people.csv involvements.csv"
     assert summary["Rows accepted"].startswith("1,200 people")
+    assert summary["Values held back"] == "0"
     assert page.select_one(".govuk-back-link")["href"] == "/imports"
-    assert text(page.select_one("main")).endswith("No rows were quarantined.")
+    assert "No rows were quarantined." in text(page.select_one("main"))
+    assert text(page.select_one("main")).endswith("No values were held back.")
 
 
 def test_quarantined_rows_are_listed_with_file_row_field_and_reason(steward_client, authority):
@@ -332,3 +337,75 @@ def test_quarantined_rows_are_paginated(steward_client, authority):
 
     assert len(page.select("#quarantined-rows ~ .app-table-container tbody tr")) == 1
     assert page.select_one(".govuk-pagination a[rel=prev]")["href"] == "?page=1"
+
+
+def held_back_cells(page) -> list[list[str]]:
+    rows = page.select("#values-held-back ~ .app-table-container tbody tr")
+    return [[text(td) for td in row.select("td")] for row in rows]
+
+
+def test_values_held_back_are_listed_apart_from_quarantined_rows(steward_client, authority):
+    imp = create_import(create_source(authority), rows_quarantined=1, fields_held_back=3)
+    create_quarantined_row(imp, row_number=4, field="source_id", reason="source_id is required")
+    row = "P2,Ann,Smith,1938-11-31,9434765918"
+    held = [
+        ("date_of_birth", "date_of_birth '1938-11-31' is not a real date", "1938-11-31"),
+        ("nhs_number", "nhs_number fails the NHS number check digit (modulus 11)", "9434765918"),
+    ]
+    for field, reason, value in held:
+        create_quarantined_row(imp, row_number=2, field=field, reason=reason, raw=row, value=value)
+    status_reason = "status 'open' is not a known status (current, historic, not_recorded)"
+    create_quarantined_row(
+        imp,
+        file_name="involvements.csv",
+        record_kind="involvements",
+        row_number=9,
+        field="status",
+        reason=status_reason,
+        raw="I9,P2,childrens_social_care,open",
+        value="open",
+    )
+
+    page = read(steward_client.get(f"/imports/{imp.pk}"))
+
+    summary = {
+        text(r.select_one(".govuk-summary-list__key")): text(
+            r.select_one(".govuk-summary-list__value")
+        )
+        for r in page.select(".govuk-summary-list__row")
+    }
+    assert (summary["Rows quarantined"], summary["Values held back"]) == ("1", "3")
+    # Which values, where and why; the row they came from loaded, so it is not repeated.
+    assert held_back_cells(page) == [
+        ["involvements.csv", "9", "status", status_reason, "open"],
+        ["people.csv", "2", "date_of_birth", held[0][1], "1938-11-31"],
+        ["people.csv", "2", "nhs_number", held[1][1], "9434765918"],
+    ]
+    table = page.select_one("#values-held-back ~ .app-table-container")
+    assert row not in text(table)
+    assert [th.get_text(strip=True) for th in table.select("thead th")] == [
+        "File",
+        "Row",
+        "Field",
+        "Reason",
+        "Value as sent",
+    ]
+    # The quarantined rows' table holds the row quarantined whole, and only that.
+    quarantined = page.select("#quarantined-rows ~ .app-table-container")[0].select("tbody tr")
+    assert [text(r.select("td")[2]) for r in quarantined] == ["source_id"]
+
+
+def test_values_held_back_are_paginated_apart_from_quarantined_rows(steward_client, authority):
+    imp = create_import(create_source(authority))
+    create_quarantined_row(imp, row_number=2)
+    for n in range(101):
+        create_quarantined_row(imp, row_number=n + 3, field="sex", reason="sex 'F?'", value="F?")
+
+    first = read(steward_client.get(f"/imports/{imp.pk}"))
+    second = read(steward_client.get(f"/imports/{imp.pk}", {"held_page": 2}))
+
+    assert len(held_back_cells(first)) == 100
+    assert "Showing 1 to 100 of 101." in text(first.select_one("#values-held-back + p"))
+    assert first.select_one(".govuk-pagination a[rel=next]")["href"] == "?held_page=2"
+    assert len(held_back_cells(second)) == 1
+    assert len(second.select("#quarantined-rows ~ .app-table-container")[0].select("tbody tr")) == 1

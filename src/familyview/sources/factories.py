@@ -64,8 +64,10 @@ def create_quarantined_row(
     file_name: str = "people.csv",
     row_number: int | None = None,
     record_kind: str = "people",
+    value: str | None = None,
 ) -> QuarantinedRow:
-    """A row the import held back, kept verbatim."""
+    """A row the import held back, kept verbatim; or, given the `value` held back, one
+    value held back from a row that loaded without it."""
     return QuarantinedRow.objects.create(
         extract_import=extract_import,
         file_name=file_name,
@@ -74,6 +76,8 @@ def create_quarantined_row(
         field=field,
         reason=reason,
         raw=raw,
+        row_kept=value is not None,
+        value=value or "",
     )
 
 

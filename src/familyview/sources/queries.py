@@ -102,10 +102,12 @@ def import_history(
 
 @dataclass(frozen=True)
 class ImportWithQuarantine:
-    """An import and one page of the rows it quarantined."""
+    """An import, one page of the rows it quarantined whole and one page of the values it
+    held back from rows that loaded without them."""
 
     extract_import: ExtractImport
     quarantined_rows: Page
+    values_held_back: Page
 
 
 def import_with_quarantine(
@@ -113,8 +115,10 @@ def import_with_quarantine(
     authority_ids: Iterable[int],
     page_number: int | str | None = 1,
     per_page: int = QUARANTINED_ROWS_PER_PAGE,
+    held_back_page_number: int | str | None = 1,
 ) -> ImportWithQuarantine:
-    """An import of one of these authorities, with its quarantined rows in file order.
+    """An import of one of these authorities, with its quarantined rows and its values
+    held back, each in file order.
 
     Raises ExtractImport.DoesNotExist for an import of any other authority, so that a
     reader cannot tell another authority's import from one that does not exist.
@@ -122,8 +126,11 @@ def import_with_quarantine(
     extract_import = ExtractImport.objects.select_related("source", "source__authority").get(
         pk=import_id, source__authority_id__in=list(authority_ids)
     )
-    rows = extract_import.quarantined_rows.order_by("file_name", "row_number", "id")
+    rows = extract_import.quarantined_rows.order_by("file_name", "row_number", "field", "id")
     return ImportWithQuarantine(
         extract_import=extract_import,
-        quarantined_rows=Paginator(rows, per_page).get_page(page_number),
+        quarantined_rows=Paginator(rows.filter(row_kept=False), per_page).get_page(page_number),
+        values_held_back=Paginator(rows.filter(row_kept=True), per_page).get_page(
+            held_back_page_number
+        ),
     )

@@ -44,7 +44,12 @@ def imports(request: HttpRequest) -> HttpResponse:
 def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
     authority_ids = _import_authority_ids(request)
     try:
-        detail = queries.import_with_quarantine(import_id, authority_ids, request.GET.get("page"))
+        detail = queries.import_with_quarantine(
+            import_id,
+            authority_ids,
+            request.GET.get("page"),
+            held_back_page_number=request.GET.get("held_page"),
+        )
     except ExtractImport.DoesNotExist:
         raise Http404("No such import") from None
     return render(
@@ -54,6 +59,8 @@ def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
             "extract_import": detail.extract_import,
             "quarantined_rows": detail.quarantined_rows,
             "pagination": pagination(request, detail.quarantined_rows),
+            "values_held_back": detail.values_held_back,
+            "held_back_pagination": pagination(request, detail.values_held_back, "held_page"),
         },
     )
 
