@@ -288,3 +288,20 @@ def test_the_command_exits_1_without_a_traceback_for_a_missing_file(tmp_path):
     )
     assert run.returncode == 1
     assert run.stderr.strip() == "CommandError: no draft written: nowhere.csv does not exist"
+
+
+def test_people_and_involvements_in_one_json_lines_file_are_named_as_undecided(tmp_path):
+    path = tmp_path / "export.jsonl"
+    rows = [
+        {"Cms Id": "1", "First Name": "Amira", "Service Involvement": "Open"},
+        {"Cms Id": "2", "First Name": "Yusuf", "Service Involvement": "Closed"},
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+
+    printed = suggest(path, output=tmp_path / "draft.toml")
+
+    assert (
+        "Undecided: export.jsonl holds people and their involvements in each row, as the "
+        "Family Context layout does, but that layout reads one CSV file alone" in printed
+    )
+    assert load_mapping(str(tmp_path / "draft.toml")).columns["people"]["source_id"] == "Cms Id"

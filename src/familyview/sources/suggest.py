@@ -426,11 +426,20 @@ def suggest_mapping(
     )
     files = [p for p in files if p.name.lower() != "extract.json"]
     read = [(path, *_sample(path)) for path in files]
-    single = len(read) == 1
-    kinds = [_kind(path, columns, single) for path, columns, _ in read]
-    layout = "family-context-cdm" if "row" in kinds else "canonical"
     undecided: list[str] = []
     notes: list[str] = []
+    single = len(read) == 1
+    kinds = [_kind(path, columns, single) for path, columns, _ in read]
+    for i, (path, _, _) in enumerate(read):
+        if kinds[i] == "people and involvements":
+            kinds[i] = "people"
+            undecided.append(
+                f"{path.name} holds people and their involvements in each row, as the Family "
+                "Context layout does, but that layout reads one CSV file alone: save it as CSV "
+                "and suggest again, or split it into people and involvements files; drafted "
+                "here as people only"
+            )
+    layout = "family-context-cdm" if "row" in kinds else "canonical"
     if layout == "family-context-cdm" and len(read) > 1:
         raise ExtractRejected(
             "the Family Context layout is one CSV file per extract; suggest a mapping for "
@@ -550,7 +559,8 @@ def _column(name: str, values: list[str]) -> Column:
             ("flag", dict.fromkeys(v.TRUE_WORDS | v.FALSE_WORDS)),
         ):
             fit = sum(c for w, c in words.items() if w in vocabulary)
-            if fit >= FITS * n and len(words) >= (1 if content != "flag" else 2):
+            # One word repeated ('x' on every row) says too little to go on.
+            if fit >= FITS * n and len(words) >= 2:
                 column.content = content
                 column.why_content = f"its values are {content} words"
                 return column
@@ -645,6 +655,8 @@ def _kind(path: Path, columns: list[Column], single: bool) -> str:
     )
     if involvement and person and single and path.suffix.lower() == ".csv":
         return "row"
+    if involvement and person:
+        return "people and involvements"
     if has("relationship_type", "related_source_id", table=RELATIONSHIPS) or (
         "relationship" in contents
     ):
