@@ -158,6 +158,13 @@ def postcode_key(postcode: str) -> str | None:
     return "".join(postcode.split()).upper() or None
 
 
+@lru_cache(maxsize=200_000)
+def postcode_letters(key: str | None) -> str | None:
+    """A postcode key's characters in sorted order ('3084' and '3048' -> '0348'): two
+    characters typed the wrong way round still agree."""
+    return "".join(sorted(key)) if key else None
+
+
 @lru_cache(maxsize=50_000)
 def _dob(year: int, month: int, day: int) -> str:
     return f"{year:04d}-{month:02d}-{day:02d}"
@@ -187,6 +194,7 @@ def features(record: dict) -> dict:
         "dob": _dob(year, month, day) if year and month and day else None,
         "sex": record["sex"] if record["sex"] in ("female", "male") else None,
         "postcode": postcode_key(record["postcode"]),
+        "postcode_letters": postcode_letters(postcode_key(record["postcode"])),
         "uprn": record["uprn"] or None,
         "nhs_number": record["nhs_number"] or None,
         "middle_name": first_middle_name(record.get("middle_names") or ""),

@@ -32,7 +32,7 @@ PREDICTION_BLOCKS = [
     block_on("authority", "family_name", "dob"),
     block_on("authority", "family_name", "postcode"),
     # Both names mistyped, or given and family names swapped; or the date of birth too:
-    block_on("authority", "dob", "postcode"),
+    block_on("authority", "dob", "postcode_letters"),
     block_on("authority", "address"),
     block_on("authority", "address_key"),
     CustomRule(
@@ -53,7 +53,8 @@ def _given_name() -> cl.CustomComparison:
                 label_for_charts="The same name in another form (e.g. Kate and Catherine)"
             ),
             cll.CustomLevel(
-                '"given_name_l" = "family_name_r" AND "family_name_l" = "given_name_r"',
+                'levenshtein("given_name_l", "family_name_r") <= 1 '
+                'AND levenshtein("family_name_l", "given_name_r") <= 1',
                 label_for_charts="Given and family names swapped",
                 base_dialect_str="duckdb",
             ),
@@ -123,7 +124,8 @@ def _postcode() -> cl.CustomComparison:
     inward code is always its last three characters, so the sector (SK1 3) is all but the
     last two and the district (SK1) all but the last three. (Splink's own
     PostcodeComparison finds them by the space, which these keys do not have.) Another
-    country's postcode is compared whole. The labels are Splink's, which the explanation
+    country's postcode is compared whole, or as one mistyped (a character wrong, or two
+    the wrong way round: `postcode_letters`). The labels are Splink's, which the explanation
     puts in a steward's words."""
 
     def part(side: str, drop: int) -> str:
@@ -151,6 +153,13 @@ def _postcode() -> cl.CustomComparison:
                 f"{uk} AND regexp_extract(\"postcode_l\", '^[A-Z]{{1,2}}', 0) = "
                 "regexp_extract(\"postcode_r\", '^[A-Z]{1,2}', 0)",
                 "Exact match on area",
+                base_dialect_str="duckdb",
+            ),
+            cll.CustomLevel(
+                'levenshtein("postcode_l", "postcode_r") <= 1 OR ('
+                '"postcode_letters_l" = "postcode_letters_r" '
+                'AND levenshtein("postcode_l", "postcode_r") <= 2)',
+                "Postcodes one character apart, or two characters swapped (a typo)",
                 base_dialect_str="duckdb",
             ),
             cll.ElseLevel(),
@@ -253,26 +262,32 @@ def settings() -> SettingsCreator:
 
 
 # EM's training sessions, each the columns its pairs share, tried in turn until every
-# comparison has been free of one that found pairs. A comparison the data cannot teach (no
-# NHS numbers, no postcodes, one small source) keeps Splink's default weights, strongest
-# agreement first.
+# comparison has been free of one that found pairs. Splink holds fixed, in a session, every
+# comparison that reads a column the session blocks on (the given-name comparison reads the
+# family name too, for swapped names), so the first two leave every comparison free once;
+# the rest stand in where a corpus lacks postcodes or names. A comparison the data cannot
+# teach (no NHS numbers, no postcodes, one small source) keeps Splink's default weights,
+# strongest agreement first.
+DATE_OF_BIRTH = ("birth_year", "birth_month", "birth_day")
 EM_RULES = [
-    ("family_name", "dob"),
-    ("given_canonical", "postcode"),
+    (*DATE_OF_BIRTH, "postcode"),
     ("given_canonical", "family_name"),
-    ("dob", "postcode"),
+    ("family_name", *DATE_OF_BIRTH),
+    DATE_OF_BIRTH,
+    ("given_canonical", "postcode"),
     ("nhs_number",),
 ]
-# The comparisons whose weights EM must see free of a training rule to learn, by the
-# columns that would hold them fixed.
-_TRAINED_BY_NAME = {
-    "given_name": {"given_name", "given_canonical"},
-    "family_name": {"family_name"},
-    "date_of_birth": {"dob"},
-    "postcode": {"postcode"},
-    "address": {"address"},
-    "nhs_number": {"nhs_number"},
-}
+
+
+def _read_by(comparison) -> set[str]:
+    """The input columns a comparison's levels read: a session that blocks on any of them
+    holds the comparison fixed."""
+    return {column.input_name for column in comparison._input_columns_used_by_case_statement}
+
+
+def _session_name(columns: tuple[str, ...]) -> str:
+    named = " and ".join(c.replace("_canonical", "_name").replace("_", " ") for c in columns)
+    return named.replace("birth year and birth month and birth day", "date of birth")
 
 
 def train(table: SplinkDataFrame, records: int, say=None) -> Linker:
@@ -308,15 +323,20 @@ def train(table: SplinkDataFrame, records: int, say=None) -> Linker:
     linker.training.estimate_u_using_random_sampling(max_pairs=min(1e7, records * 100.0), seed=1)
     # Sample fewer records for EM as the index grows: a few hundred thousand pairs suffice.
     sample = min(1.0, 200_000 / max(records, 1))
-    untrained = set(_TRAINED_BY_NAME)
+    comparisons = linker._settings_obj.comparisons
+    untrained = {c.output_column_name for c in comparisons}
     for columns in EM_RULES:
-        frees = {c for c in untrained if not (_TRAINED_BY_NAME[c] & set(columns))}
+        frees = {
+            c.output_column_name
+            for c in comparisons
+            if c.output_column_name in untrained and not (_read_by(c) & set(columns))
+        }
         if not frees:
             continue
         # Splink's EM session takes the comparisons its rule holds fixed out of the
         # linker's own model, and puts them back only if it succeeds: a session that finds
         # no pairs would leave the model without them.
-        same = " and ".join(c.replace("_canonical", "_name").replace("_", " ") for c in columns)
+        same = _session_name(columns)
         say(f"Training: how often one person's records agree, on pairs with the same {same}")
         before = linker._settings_obj.core_model_settings.copy()
         try:
@@ -329,6 +349,13 @@ def train(table: SplinkDataFrame, records: int, say=None) -> Linker:
             say(f"Training on pairs with the same {same} was skipped: {first}")
             continue
         untrained -= frees
+    # What EM could not learn, whatever the sessions: a comparison whose levels no pair
+    # showed (no NHS numbers, no middle names) keeps the defaults.
+    untrained = {
+        c.output_column_name
+        for c in linker._settings_obj.comparisons
+        if not any(level._has_estimated_m_values for level in c._comparison_levels_excluding_null)
+    }
     for name in sorted(untrained):
         say(
             f"Not enough data to learn the {name.replace('_', ' ')} weights: "
