@@ -240,6 +240,22 @@ def test_an_address_corrected_by_an_import_moves_the_household(csc_and_two_house
     assert not FamilyLink.objects.filter(person=a).exists()
 
 
+@pytest.mark.parametrize(
+    ("written", "also_written"),
+    [("1012 AB", "1012AB"), ("D02 X285", "D02 X285"), ("1100-148", "1100-148")],
+)
+def test_a_household_at_another_countrys_postcode_is_found_by_an_update(written, also_written):
+    csc = create_import(create_source(create_authority("stockport"), code="CSC", name="Case"))
+    a, b = (
+        create_person(create_person_record(csc, address_line1="12 Keizersgracht", postcode=p))
+        for p in (written, also_written)
+    )
+    c = create_person(create_person_record(csc, address_line1="3 Mill Lane", postcode="SK1 3XE"))
+    an_import_moves(c, address_line1="12 Keizersgracht", postcode=written)
+    household = FamilyLink.objects.filter(person=c).values_list("related_person", flat=True)
+    assert set(household) == {a.pk, b.pk}
+
+
 def test_an_address_cleared_by_an_import_ends_the_household(csc_and_two_households):
     a, b, _c, _d = csc_and_two_households
     an_import_moves(b, uprn="")

@@ -149,6 +149,14 @@ def test_each_member_carries_age_date_of_birth_name_and_partial_address(csc, vie
         ("Rose Cottage, Mill Lane", "M1 1AA", "Mill Lane, M1"),
         ("", "SK13XE", "SK1"),
         ("12 High Street", "", "High Street"),
+        # Other countries' postcodes: the first part, or a number alone (an area); never
+        # a code that may name one door (an Eircode written without its space).
+        ("12 Keizersgracht", "1012 AB", "Keizersgracht, 1012"),
+        ("Rua Augusta 20", "1100-148", "Rua Augusta 20, 1100"),
+        ("3 Main Street", "D02 X285", "Main Street, D02"),
+        ("3 Main Street", "D02X285", "Main Street"),
+        ("7 Ocean Road", "4223", "Ocean Road, 4223"),
+        ("7 Ocean Road", "1012AB", "Ocean Road"),
     ],
 )
 def test_a_partial_address_is_the_street_and_postcode_district(line1, postcode, expected):

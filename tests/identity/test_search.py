@@ -118,6 +118,43 @@ def test_by_nhs_number_source_id_postcode_or_date(people):
     assert first(PersonQuery(birth_year=2016, birth_month=11, birth_day=2)) == people["B"]
 
 
+@pytest.mark.parametrize("postcode", ["1012 AB", "D02 X285", "1100-148", "4223"])
+def test_another_countrys_postcode_is_searched_whole(tmp_path, postcode):
+    rows = [
+        person("ABROAD", given_name="Anouk", family_name="Visser", postcode=postcode),
+        # Another postcode of that country, like it but for its last characters.
+        person("NEAR", given_name="Daan", family_name="Visser", postcode=postcode[:-1] + "9"),
+    ]
+    load(tmp_path / "gp", "GP", rows)
+    persons = each_record_its_own_person()
+    entry = SearchEntry.objects.get(source_record_id="ABROAD")
+    assert entry.postcode == postcode.replace(" ", "")
+
+    for typed in (postcode, postcode.lower().replace(" ", "")):
+        found = search_people(PersonQuery(postcode=typed), stockport())
+        assert [m.person_id for m in found] == [persons["ABROAD"]]
+        assert found[0].reasons == ["postcode"]
+    # Its parts are not a UK district: a name search ranks no one up for them.
+    [*matches] = search_people(PersonQuery(name="Visser", postcode=postcode), stockport())
+    near = next(m for m in matches if m.person_id == persons["NEAR"])
+    assert "postcode district" not in near.reasons
+
+
+def test_a_uk_postcode_district_still_counts(tmp_path):
+    rows = [person("NEAR", given_name="Daan", family_name="Visser", postcode="SK4 9ZZ")]
+    load(tmp_path / "gp", "GP", rows)
+    each_record_its_own_person()
+    [match] = search_people(PersonQuery(name="Visser", postcode="SK4 2AB"), stockport())
+    assert "postcode district" in match.reasons
+
+
+def test_a_search_entry_holds_a_postcode_as_wide_as_a_person_record():
+    from familyview.sources.models import PersonRecord as Record
+
+    widest = Record._meta.get_field("postcode").max_length
+    assert SearchEntry._meta.get_field("postcode").max_length == widest
+
+
 def test_another_authoritys_people_are_never_found(people):
     found = search_people(PersonQuery(name="Catherine Smith-Jones"), stockport())
     assert people["E"] not in {m.person_id for m in found}

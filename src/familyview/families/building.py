@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import lru_cache
-from itertools import combinations
+from itertools import combinations, product
 from pathlib import Path
 from typing import NamedTuple
 
@@ -55,6 +55,7 @@ from familyview.identity.locking import lock_index
 from familyview.identity.models import LinkedRecord, LinkRun
 from familyview.sources.loading import insert_rows
 from familyview.sources.models import ExtractImport, PersonRecord, Source
+from familyview.sources.validation import is_uk_postcode
 
 log = logging.getLogger(__name__)
 RULES_FILE = Path(__file__).with_name("building.toml")
@@ -958,17 +959,25 @@ def _changed_by_imports(cur, last: FamilyBuild, scope) -> set[str]:
     return {pid for (pid,) in cur.fetchall()}
 
 
+def _as_written(key: str) -> set[str]:
+    """The postcodes an address key's ("words|SK13XE") may be written as in a record, the
+    key holding it without spaces: a UK postcode one way (SK1 3XE); another country's as
+    the source wrote it, with single spaces anywhere or none ('1012AB', '1012 AB')."""
+    code = key.rsplit("|", 1)[1]
+    if is_uk_postcode(code):
+        return {f"{code[:-3]} {code[-3:]}"}
+    return {
+        "".join(c + gap for c, gap in zip(code, (*gaps, ""), strict=True))
+        for gaps in product(("", " "), repeat=len(code) - 1)
+    }
+
+
 def _persons_at(cur, keys: set[tuple[int, str]], scope) -> set[str]:
     """Every person with a record at one of these addresses ((authority, address key))."""
     uprns = {k[2:] for _, k in keys if k.startswith("u:")}
-    # Imports write postcodes one way (SK1 3XE); the key holds it without the space.
-    postcodes = set()
-    for _, k in keys:
-        if k.startswith("a:"):
-            code = k.rsplit("|", 1)[1]
-            postcodes.add(f"{code[:-3]} {code[-3:]}")
+    postcodes = {form for _, k in keys if k.startswith("a:") for form in _as_written(k)}
     scope("fv_uprns", uprns, "varchar(12)")
-    scope("fv_postcodes", postcodes, "varchar(8)")
+    scope("fv_postcodes", postcodes, "varchar(16)")
     t = _tables()
     at = (
         f"SELECT l.person_id, s.authority_id, r.uprn, r.address_line1, r.address_line2, "  # noqa: S608

@@ -11,6 +11,7 @@ contact details.
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -35,6 +36,7 @@ from familyview.involvements.display import (
 )
 from familyview.involvements.models import Involvement, ServiceCategory
 from familyview.sources.models import ExtractImport, PersonRecord, Source, is_stale
+from familyview.sources.validation import is_other_postcode, is_uk_postcode
 from familyview.words import date_words, day_words
 
 __all__ = [
@@ -583,10 +585,20 @@ _FLAT_WORDS = frozenset({"flat", "apartment", "unit", "room"})
 
 
 def _district(postcode: str) -> str:
-    code = "".join((postcode or "").split()).upper()
-    if len(code) < 5:
+    """A UK postcode's district ('SK1 3XE' -> 'SK1'). Another country's postcode: its
+    first part when it is written in parts ('1012 AB' -> '1012', '1100-148' -> '1100',
+    'D02 X285' -> 'D02'), or the whole when it is only digits ('4223', '90210': an area);
+    else nothing, since some countries give each door a code of its own (Ireland's)."""
+    written = " ".join((postcode or "").upper().split())
+    code = written.replace(" ", "")
+    if is_uk_postcode(written):
+        return code[:-3]
+    if not is_other_postcode(written):
         return ""
-    return code[:-3]
+    first = re.split(r"[ -]", written, maxsplit=1)[0]
+    if first != written:
+        return first
+    return written if written.isdigit() else ""
 
 
 def _address_keys(record: PersonRecord) -> list[str]:

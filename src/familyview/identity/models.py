@@ -198,7 +198,8 @@ class SearchEntry(models.Model):
     birth_year = models.PositiveSmallIntegerField(null=True)
     birth_month = models.PositiveSmallIntegerField(null=True)
     birth_day = models.PositiveSmallIntegerField(null=True)
-    postcode = models.CharField(max_length=8, blank=True)
+    # Without spaces; as wide as a person record's, which keeps other countries' postcodes.
+    postcode = models.CharField(max_length=16, blank=True)
     nhs_number = models.CharField(max_length=10, blank=True)
     source_record_id = models.CharField(max_length=64)
     # The record is shielded: a search result must not show an address found here.

@@ -27,6 +27,7 @@ from familyview.identity.models import LinkedRecord, SearchEntry
 from familyview.identity.rules import jaro_winkler
 from familyview.sources.loading import insert_rows
 from familyview.sources.models import PersonRecord, Source
+from familyview.sources.validation import is_uk_postcode
 
 CANDIDATES = 100
 # A search that found fewer than this many records from its close look-ups also tries the
@@ -296,9 +297,15 @@ def _score(query: PersonQuery, e: dict) -> tuple[float, list[str]]:
         wanted = query.postcode_key
         if e["postcode"] == wanted:
             points.append((2, "postcode"))
-        elif e["postcode"] and e["postcode"][:-3] == wanted[:-3]:
+        elif _same_district(e["postcode"], wanted):
             points.append((0.5, "postcode district"))
     return sum(p for p, _ in points), [why for p, why in points if why and p > 0]
+
+
+def _same_district(a: str, b: str) -> bool:
+    """Whether two UK postcodes (as keys, 'SK13XE') share a district (SK1). Another
+    country's postcode agrees whole or not at all: its parts mean something else there."""
+    return bool(a) and a[:-3] == b[:-3] and is_uk_postcode(a) and is_uk_postcode(b)
 
 
 def _family_points(family: str, given: str, e: dict) -> tuple[float, str]:
