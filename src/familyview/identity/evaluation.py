@@ -21,6 +21,42 @@ from typing import Any
 
 from familyview.identity.models import LinkedRecord, LinkRun, ReviewPair
 
+# The columns each truth file needs (others are ignored); people.csv may be left out.
+TRUTH_COLUMNS = {
+    "records.csv": ("source", "source_id", "person_id"),
+    "relationships.csv": ("person_id", "related_person_id", "relationship_type"),
+    "people.csv": ("person_id", "twin_of"),
+}
+OPTIONAL_TRUTH_FILES = frozenset({"people.csv"})
+
+
+class TruthError(ValueError):
+    """A truth folder cannot be read; the message names the file and what it lacks."""
+
+
+def check_truth(truth_dir: Path) -> None:
+    """Raise TruthError unless the truth folder holds its files, each UTF-8 CSV with a
+    header naming the columns TRUTH_COLUMNS lists."""
+    for name, columns in TRUTH_COLUMNS.items():
+        path = truth_dir / name
+        if not path.is_file():
+            if name in OPTIONAL_TRUTH_FILES:
+                continue
+            raise TruthError(f"{truth_dir} has no {name} ({', '.join(columns)})")
+        try:
+            with path.open(encoding="utf-8", newline="") as f:
+                header = next(csv.reader(f), [])
+        except UnicodeDecodeError:
+            raise TruthError(f"{path} is not UTF-8") from None
+        missing = [c for c in columns if c not in header]
+        if missing:
+            raise TruthError(
+                f"{path}: no column {', '.join(missing)}; its header is "
+                f"{', '.join(header) or 'empty'}, and it needs {', '.join(columns)}"
+            )
+
+
+# Relationships whose false merge counts as a merge of related people.
 RELATED = {
     "mother",
     "father",

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from familyview.identity.evaluation import evaluate
+from familyview.identity.evaluation import TruthError, check_truth, evaluate
 
 
 class Command(BaseCommand):
@@ -24,9 +24,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, truth_dir: Path, as_json: bool, **options):
-        for name in ("records.csv", "relationships.csv"):
-            if not (truth_dir / name).is_file():
-                raise CommandError(f"{truth_dir} has no {name}")
+        try:
+            check_truth(truth_dir)
+        except TruthError as error:
+            raise CommandError(f"{error} (the truth format: docs/architecture.md)") from None
         e = evaluate(truth_dir)
         if as_json:
             self.stdout.write(json.dumps(e.as_dict(), indent=2))
