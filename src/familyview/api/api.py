@@ -135,7 +135,8 @@ def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
 # The document
 
 PROBLEM_STATUSES = {
-    "400": "Bad input: the JSON, or the purpose of access (missing or wrong)",
+    "400": "Bad input: the JSON, a control character such as NUL anywhere in the request, "
+    "or the purpose of access (missing or wrong)",
     "401": "Not authenticated: no or a wrong bearer token or X-Acting-User, no session",
     "403": "Not allowed: the role does not hold the permission, break-glass is needed, "
     "or a session's CSRF token is missing",
