@@ -14,7 +14,7 @@ SETTINGS = {
                 {"label_for_charts": "All other comparisons"},
             ],
         }
-        for name in ("postcode", "given_name")
+        for name in ("address", "given_name")
     ]
 }
 
@@ -50,9 +50,9 @@ def record(**fields) -> RecordView:
 def test_address_evidence_about_a_shielded_person_is_withheld():
     a, b = record(), record(record_id=2, restricted=True)
     steps = _steps(
-        {"postcode": 1, "given_name": 1}, {"postcode": 6.7, "given_name": 7.4}, SETTINGS, a, b
+        {"address": 1, "given_name": 1}, {"address": 6.7, "given_name": 7.4}, SETTINGS, a, b
     )
-    postcode = next(s for s in steps if s.comparison == "postcode")
+    postcode = next(s for s in steps if s.comparison == "address")
     assert (postcode.value_a, postcode.value_b, postcode.found) == (WITHHELD, WITHHELD, WITHHELD)
     assert (postcode.weight_text, postcode.evidence) == ("Withheld", "Withheld")
     assert "SK4 2AB" not in postcode.sentence
@@ -61,5 +61,5 @@ def test_address_evidence_about_a_shielded_person_is_withheld():
 
 
 def test_address_evidence_shows_when_no_one_is_shielded():
-    steps = _steps({"postcode": 1}, {"postcode": 6.7}, SETTINGS, record(), record(record_id=2))
-    assert (steps[0].value_b, steps[0].weight_text) == ("SK4 2AB", "+6.7")
+    steps = _steps({"address": 1}, {"address": 6.7}, SETTINGS, record(), record(record_id=2))
+    assert (steps[0].value_b, steps[0].weight_text) == ("12 Mill Lane, SK4 2AB", "+6.7")

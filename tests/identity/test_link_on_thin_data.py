@@ -221,4 +221,5 @@ def test_given_and_family_names_swapped_with_a_typo_count_as_swapped():
     con = duckdb.connect()
     assert con.execute(sql, ["sean", "hewson", "hewson", "seanb"]).fetchone()[0]
     assert con.execute(sql, ["caitlin", "papanotis", "papanortis", "caitlin"]).fetchone()[0]
+    assert con.execute(sql, ["chloe", "ryan", "ryna", "chloe"]).fetchone()[0]
     assert not con.execute(sql, ["sean", "hewson", "hewitt", "sean"]).fetchone()[0]

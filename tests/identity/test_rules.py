@@ -263,3 +263,16 @@ def test_without_a_date_of_birth_another_surname_is_for_a_steward():
     # With both dates of birth, another surname is for the model to weigh.
     dated = {**unknown, "birth_year": 1989, "birth_month": 1, "birth_day": 16}
     assert must_stay_apart(adult, dated) is None
+
+
+def test_one_source_holding_a_name_and_its_familiar_form_on_one_birthday_is_for_a_steward():
+    # A school with Henry and Harry Tattersall born the same day: twins, or one child
+    # recorded twice under a familiar name. Never linked by the model alone.
+    henry = rec(1, "SCHOOLS", given_name="henry", family_name="tattersall")
+    harry = rec(2, "SCHOOLS", given_name="harry", family_name="tattersall")
+    why = must_stay_apart(henry, harry)
+    assert why and not is_decisive(why)
+    # In two sources, Harry is Henry's familiar form: the model weighs it.
+    assert must_stay_apart(henry, {**harry, "source": "GP"}) is None
+    # One keystroke apart in one source is a typo, not another child.
+    assert must_stay_apart(henry, {**harry, "given_name": "hnery"}) is None

@@ -35,8 +35,7 @@ COMPARISONS = {
     "given_name": "Given name",
     "family_name": "Family name",
     "date_of_birth": "Date of birth",
-    "postcode": "Postcode",
-    "address": "Address and property (UPRN)",
+    "address": "Address, postcode and property (UPRN)",
     "sex": "Sex",
     "nhs_number": "NHS number",
     "middle_name": "Middle name",
@@ -46,8 +45,7 @@ _DIFFERENT = {
     "given_name": "Different given names",
     "family_name": "Different family names",
     "date_of_birth": "Different dates of birth",
-    "postcode": "Different postcode areas",
-    "address": "Different addresses",
+    "address": "Different addresses and postcodes",
     "sex": "Different sex recorded",
     "nhs_number": "Different NHS numbers",
     "middle_name": "Different middle names",
@@ -58,12 +56,6 @@ _SAME = {
     "uprn": "The same property (UPRN)",
     "sex": "The same sex",
     "nhs_number": "The same NHS number",
-    "postcode": "The same postcode",
-}
-_POSTCODE_PARTS = {
-    "sector": "The same postcode sector (like SK4 1), not the same postcode",
-    "district": "The same postcode district (like SK4), not the same sector",
-    "area": "The same postcode area (like SK) only",
 }
 _JARO_WINKLER = re.compile(r"Jaro-Winkler distance of (\w+) >= ([0-9.]+)")
 # The person page explains every pair of a person's records up to this many records.
@@ -136,7 +128,9 @@ class RecordView:
             return WITHHELD
         if comparison == "address":
             where = ", ".join(
-                p for p in (self.address, f"UPRN {self.uprn}" if self.uprn else "") if p
+                p
+                for p in (self.address, self.postcode, f"UPRN {self.uprn}" if self.uprn else "")
+                if p
             )
             return where or NOT_RECORDED
         if comparison == "middle_name":
@@ -392,8 +386,6 @@ def found_words(comparison: str, label: str) -> str:
         return _DIFFERENT.get(comparison, "Different")
     if label.startswith("Exact match on "):
         part = label.removeprefix("Exact match on ").removeprefix("full ")
-        if comparison == "postcode" and part in _POSTCODE_PARTS:
-            return _POSTCODE_PARTS[part]
         return _SAME.get(comparison, f"The same {part}")
     m = _JARO_WINKLER.fullmatch(label)
     if m:

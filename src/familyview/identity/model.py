@@ -12,6 +12,9 @@ import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import Linker, SettingsCreator, block_on
 from splink.blocking_rule_library import CustomRule
+from splink.internals.column_expression import ColumnExpression
+from splink.internals.comparison_level_creator import ComparisonLevelCreator
+from splink.internals.dialects import SplinkDialect
 from splink.internals.exceptions import SplinkException
 from splink.internals.splink_dataframe import SplinkDataFrame
 
@@ -43,6 +46,27 @@ PREDICTION_BLOCKS = [
 ]
 
 
+class NamesSwapped(ComparisonLevelCreator):
+    """Given and family names recorded the other way round, each as written or nearly
+    ('Ryan Chloe' and 'Chloe Ryna'): Jaro-Winkler of each name against the other record's
+    other name, in the engine's own function."""
+
+    def __init__(self, threshold: float):
+        self.threshold = threshold
+
+    def create_sql(self, sql_dialect: SplinkDialect) -> str:
+        given = ColumnExpression("given_name", sql_dialect=sql_dialect)
+        family = ColumnExpression("family_name", sql_dialect=sql_dialect)
+        jw = sql_dialect.jaro_winkler_function_name
+        return (
+            f"{jw}({given.name_l}, {family.name_r}) >= {self.threshold} AND "
+            f"{jw}({family.name_l}, {given.name_r}) >= {self.threshold}"
+        )
+
+    def create_label_for_charts(self) -> str:
+        return "Given and family names swapped"
+
+
 def _given_name() -> cl.CustomComparison:
     return cl.CustomComparison(
         output_column_name="given_name",
@@ -52,10 +76,10 @@ def _given_name() -> cl.CustomComparison:
             cll.ExactMatchLevel("given_canonical").configure(
                 label_for_charts="The same name in another form (e.g. Kate and Catherine)"
             ),
+            NamesSwapped(0.92),
             cll.CustomLevel(
-                'levenshtein("given_name_l", "family_name_r") <= 1 '
-                'AND levenshtein("family_name_l", "given_name_r") <= 1',
-                label_for_charts="Given and family names swapped",
+                '"given_name_l" = "family_name_r" OR "family_name_l" = "given_name_r"',
+                label_for_charts="One record's given name is the other's family name",
                 base_dialect_str="duckdb",
             ),
             cll.ArrayIntersectLevel("given_forms", 1).configure(
@@ -119,65 +143,53 @@ def _date_of_birth() -> cl.CustomComparison:
 _UK_POSTCODE = "'^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$'"
 
 
-def _postcode() -> cl.CustomComparison:
-    """Postcodes as features keep them: capitals, no space ('SK13XE'). A UK postcode's
-    inward code is always its last three characters, so the sector (SK1 3) is all but the
-    last two and the district (SK1) all but the last three. (Splink's own
-    PostcodeComparison finds them by the space, which these keys do not have.) Another
-    country's postcode is compared whole, or as one mistyped (a character wrong, or two
-    the wrong way round: `postcode_letters`). The labels are Splink's, which the explanation
-    puts in a steward's words."""
+def _postcode_part(drop: int, label: str) -> cll.CustomLevel:
+    """Two UK postcodes that agree but for their last `drop` characters. Postcodes as
+    features keep them: capitals, no space ('SK13XE'). A UK postcode's inward code is
+    always its last three characters, so the sector (SK1 3) is all but the last two and
+    the district (SK1) all but the last three. (Splink's own PostcodeComparison finds them
+    by the space, which these keys do not have.)"""
 
-    def part(side: str, drop: int) -> str:
+    def part(side: str) -> str:
         column = f'"postcode_{side}"'
         return f"substr({column}, 1, length({column}) - {drop})"
 
-    uk = (
+    return cll.CustomLevel(
         f'regexp_matches("postcode_l", {_UK_POSTCODE}) AND '
-        f'regexp_matches("postcode_r", {_UK_POSTCODE})'
-    )
-
-    def same(drop: int) -> str:
-        return f"{uk} AND {part('l', drop)} = {part('r', drop)}"
-
-    return cl.CustomComparison(
-        output_column_name="postcode",
-        comparison_levels=[
-            cll.NullLevel("postcode"),
-            cll.ExactMatchLevel("postcode").configure(
-                label_for_charts="Exact match on full postcode"
-            ),
-            cll.CustomLevel(same(2), "Exact match on sector", base_dialect_str="duckdb"),
-            cll.CustomLevel(same(3), "Exact match on district", base_dialect_str="duckdb"),
-            cll.CustomLevel(
-                f"{uk} AND regexp_extract(\"postcode_l\", '^[A-Z]{{1,2}}', 0) = "
-                "regexp_extract(\"postcode_r\", '^[A-Z]{1,2}', 0)",
-                "Exact match on area",
-                base_dialect_str="duckdb",
-            ),
-            cll.CustomLevel(
-                'levenshtein("postcode_l", "postcode_r") <= 1 OR ('
-                '"postcode_letters_l" = "postcode_letters_r" '
-                'AND levenshtein("postcode_l", "postcode_r") <= 2)',
-                "Postcodes one character apart, or two characters swapped (a typo)",
-                base_dialect_str="duckdb",
-            ),
-            cll.ElseLevel(),
-        ],
+        f'regexp_matches("postcode_r", {_UK_POSTCODE}) AND {part("l")} = {part("r")}',
+        label,
+        base_dialect_str="duckdb",
     )
 
 
 def _address() -> cl.CustomComparison:
-    """The property and the address's words and numbers (house number, street, locality,
-    town), whatever the country: one piece of evidence, so that a property reference and
-    the address that names it are not counted twice. Where both records have a property
-    reference, it decides; the words count only where one has none."""
+    """Where the person lives: the property, the address's words and numbers (house
+    number, street, locality, town, whatever the country) and the postcode, as one piece
+    of evidence. A person who moved has another address and another postcode: counted
+    twice, as two comparisons would, that one move outweighed a name and a date of birth.
+    Where both records have a property reference, it decides; the words come next, then
+    the postcode (whole, a UK postcode's sector or district, or mistyped)."""
+    same_address = cll.ExactMatchLevel("address")
+    near_address = cll.JaroWinklerLevel("address", 0.94)
+    words_shared = cll.ArrayIntersectLevel("address_words", 3)
+    same_postcode = cll.ExactMatchLevel("postcode")
+    postcode_alike = cll.Or(
+        _postcode_part(2, "The same postcode sector"),
+        cll.CustomLevel(
+            'levenshtein("postcode_l", "postcode_r") <= 1 OR ('
+            '"postcode_letters_l" = "postcode_letters_r" '
+            'AND levenshtein("postcode_l", "postcode_r") <= 2)',
+            "Postcodes one character apart, or two characters swapped (a typo)",
+            base_dialect_str="duckdb",
+        ),
+    )
     return cl.CustomComparison(
         output_column_name="address",
         comparison_levels=[
             cll.CustomLevel(
                 '("uprn_l" IS NULL OR "uprn_r" IS NULL) AND '
-                '("address_l" IS NULL OR "address_r" IS NULL)',
+                '("address_l" IS NULL OR "address_r" IS NULL) AND '
+                '("postcode_l" IS NULL OR "postcode_r" IS NULL)',
                 "No address on one side",
                 base_dialect_str="duckdb",
             ).configure(is_null_level=True),
@@ -189,23 +201,45 @@ def _address() -> cl.CustomComparison:
             cll.CustomLevel(
                 '"uprn_l" <> "uprn_r"', "Different properties (UPRN)", base_dialect_str="duckdb"
             ),
-            cll.ExactMatchLevel("address").configure(label_for_charts="The same address"),
-            # Neighbours: one street and town, another house (a house number mistyped
-            # lands here too; the weight is learned from the data).
-            cll.CustomLevel(
-                '"house_number_l" <> "house_number_r"',
-                "Another house number",
-                base_dialect_str="duckdb",
+            # The address and the postcode are weighed together, each agreeing, nearly
+            # agreeing or not: an error in one does not make an error in the other, while a
+            # move changes both.
+            cll.And(same_address, same_postcode).configure(
+                label_for_charts="The same address and postcode"
             ),
-            cll.JaroWinklerLevel("address", 0.94).configure(
-                label_for_charts="The same address written a little differently"
+            cll.And(same_address, postcode_alike).configure(
+                label_for_charts="The same address, the postcode mistyped or of the same sector"
             ),
-            cll.ArrayIntersectLevel("address_words", 3).configure(
-                label_for_charts="Three or more words of the address in common"
+            cll.And(near_address, same_postcode).configure(
+                label_for_charts="The same address written a little differently, one postcode"
             ),
-            cll.ArrayIntersectLevel("address_words", 1).configure(
-                label_for_charts="A word of the address in common"
+            cll.And(near_address, postcode_alike).configure(
+                label_for_charts="The same address written a little differently, the postcode "
+                "mistyped or of the same sector"
             ),
+            same_address.configure(label_for_charts="The same address, another postcode"),
+            # Neighbours: one street (one postcode, or most words shared), another house (a
+            # house number mistyped lands here too; the weight is learned from the data).
+            cll.And(
+                cll.CustomLevel('"house_number_l" <> "house_number_r"', base_dialect_str="duckdb"),
+                cll.Or(same_postcode, words_shared),
+            ).configure(label_for_charts="Another house number in one street"),
+            near_address.configure(
+                label_for_charts="The same address written a little differently, another postcode"
+            ),
+            same_postcode.configure(
+                label_for_charts="The same postcode, the address written otherwise or missing"
+            ),
+            cll.And(words_shared, postcode_alike).configure(
+                label_for_charts="Three or more words of the address in common, the postcode "
+                "mistyped or of the same sector"
+            ),
+            words_shared.configure(label_for_charts="Three or more words of the address in common"),
+            postcode_alike.configure(
+                label_for_charts="The postcode mistyped or of the same sector, the address "
+                "otherwise"
+            ),
+            _postcode_part(3, "The same postcode district (like SK4), not the same sector"),
             cll.ElseLevel(),
         ],
     )
@@ -249,7 +283,6 @@ def settings() -> SettingsCreator:
             _given_name(),
             _family_name(),
             _date_of_birth(),
-            _postcode(),
             _address(),
             cl.ExactMatch("sex"),
             _nhs_number(),

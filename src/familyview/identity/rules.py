@@ -81,6 +81,9 @@ def deterministic_pairs(records: list[dict]) -> list[tuple[int, int]]:
 # Reasons that leave a pair for a steward to decide, rather than settle it.
 NO_DATE_OF_BIRTH = "a record without a date of birth and a child's record"
 NO_DATE_NOR_SURNAME = "a record without a date of birth, under another surname"
+TWO_FORMS_ONE_SOURCE = (
+    "one source holding a given name and another form of it, on one date of birth"
+)
 ONE_SOURCE = "two different records of one source"
 
 
@@ -89,7 +92,7 @@ def is_decisive(reason: str | None) -> bool:
     twins, a parent and child. A missing date of birth, or a source's possible duplicate
     below its bar, is for a steward."""
     return bool(reason) and not reason.startswith(
-        (NO_DATE_OF_BIRTH, NO_DATE_NOR_SURNAME, ONE_SOURCE)
+        (NO_DATE_OF_BIRTH, NO_DATE_NOR_SURNAME, TWO_FORMS_ONE_SOURCE, ONE_SOURCE)
     )
 
 
@@ -116,6 +119,11 @@ def names_differ(a: dict, b: dict) -> bool:
     if one_keystroke_apart(na, nb) or one_keystroke_apart(ga, gb):
         return False
     return jaro_winkler(ga, gb) < 0.92 and jaro_winkler(na, nb) < 0.92
+
+
+def _written_apart(x: str | None, y: str | None) -> bool:
+    """Two given names written otherwise, beyond a typo."""
+    return bool(x and y and x != y and not one_keystroke_apart(x, y))
 
 
 def middle_names_differ(a: dict, b: dict) -> bool:
@@ -292,6 +300,16 @@ def must_stay_apart(
         a["postcode"] and a["postcode"] == b["postcode"]
     )
     child = is_child(a) or is_child(b)
+    if (
+        a["source"] == b["source"]
+        and full_date(a)
+        and full_date(a) == full_date(b)
+        and _written_apart(a["given_name"], b["given_name"])
+        and not names_differ(a, b)
+    ):
+        # Henry and Harry in one school, born the same day: twins, or one child recorded
+        # twice under a familiar name. The records cannot say which.
+        return f"{TWO_FORMS_ONE_SOURCE} (twins, or one person twice): a steward decides"
     if names_differ(a, b):
         if full_date(a) and full_date(a) == full_date(b):
             # Twins, unless one given name was simply recorded wrong. Twins: a child's
