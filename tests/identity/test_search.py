@@ -45,7 +45,7 @@ def people(tmp_path) -> dict[str, str]:
     ]:
         load(tmp_path / code, code, rows, authority=authority)
     results = each_record_its_own_person()
-    # Each import made its own records' search entries; a link run finds none left to make.
+    # The link run made every record's search entry; none is left to make.
     assert refresh_search_entries() == 0
     assert SearchEntry.objects.count() == 5
     return results
@@ -71,6 +71,7 @@ def each_record_its_own_person() -> dict[str, str]:
             person_record=record, person=p, match_probability=1.0, basis="alone", linked_by_run=run
         )
         persons[record.source_record_id] = p.id
+    refresh_search_entries()  # as a link run does
     return persons
 
 
@@ -236,3 +237,33 @@ def test_a_changed_nickname_table_makes_every_entry_again(people, monkeypatch):
     assert refresh_search_entries() == 5
     assert set(SearchEntry.objects.values_list("names_version", flat=True)) == {"a newer table"}
     assert refresh_search_entries() == 0
+
+
+def test_an_import_makes_search_entries_only_where_search_needs_them_before_linking(tmp_path):
+    # New records join persons only in the next link run, and search finds persons: an
+    # import makes the entries of its shielded records (their housemates' addresses are
+    # withheld at once) and of records already indexed, not of every new record.
+    load(
+        tmp_path / "first",
+        "CSC",
+        [
+            person("OPEN", given_name="Amelia", family_name="Hart"),
+            person("SHIELDED", given_name="Ben", family_name="Hart", restricted="true"),
+        ],
+    )
+    assert list(SearchEntry.objects.values_list("person_record__source_record_id", flat=True)) == [
+        "SHIELDED"
+    ]
+    each_record_its_own_person()
+    assert SearchEntry.objects.count() == 2
+    load(
+        tmp_path / "second",
+        "CSC",
+        [
+            person("OPEN", given_name="Amelia", family_name="Hart-Lowe"),
+            person("SHIELDED", given_name="Ben", family_name="Hart", restricted="true"),
+            person("NEW", given_name="Cara", family_name="Hart"),
+        ],
+    )
+    entries = dict(SearchEntry.objects.values_list("person_record__source_record_id", "family"))
+    assert entries == {"OPEN": "hartlowe", "SHIELDED": "hart"}

@@ -370,15 +370,19 @@ def search_people(
     return [m for m in matches if m.score >= floor][:limit]
 
 
-def refresh_search_entries(source_id: int | None = None) -> int:
+def refresh_search_entries(source_id: int | None = None, *, new_records: bool = True) -> int:
     """Rebuild the search entries of records that are new or changed (of one source, or
     of all). Returns how many.
 
     Each link run refreshes them all; each import refreshes its own source's, so that a
     record an import has just shielded withholds its housemates' addresses from search
-    results at once, not from the next link run."""
+    results at once, not from the next link run. An import leaves out its new records
+    that are not shielded (`new_records=False`): search finds persons, and a record joins
+    a person only in the next link run, which makes their entries."""
     entries, people = SearchEntry._meta.db_table, PersonRecord._meta.db_table
     one_source = "" if source_id is None else "AND r.source_id = %s"
+    if not new_records:
+        one_source += " AND (e.person_record_id IS NOT NULL OR r.restricted)"
     version = names_version()
     params = [version] + ([] if source_id is None else [source_id])
     with connection.cursor() as cur:

@@ -727,7 +727,7 @@ def _load(
         people_counts, record_id = load.people(
             people.columns, people.rows, people.held_keys, end_absent=people.ends_absent
         )
-        refresh_search_entries(source.pk)
+        refresh_search_entries(source.pk, new_records=False)
         # Whatever this process checks itself first, while the other one finishes.
         relationships = checked_later("relationships")
         involvements = checked_later("involvements")
