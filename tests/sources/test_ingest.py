@@ -219,6 +219,53 @@ def test_extra_columns_load_when_the_mapping_ignores_them(source, tmp_path, sett
     assert (record.source_record_id, record.given_name, record.sex) == ("P1", "Ann", "female")
 
 
+def test_an_unknown_column_is_named_with_the_columns_the_mapping_expects(source, tmp_path):
+    mapping = tmp_path / "csc.toml"
+    mapping.write_text(
+        'name = "CSC"\n[people.columns]\nsource_id = "Person ID"\ngiven_name = "Forename"\n'
+    )
+    source.mapping = str(mapping)
+    source.save()
+    folder = write_extract(tmp_path / "x")
+    (folder / "people.csv").write_text("Person ID,Forename,Shoe Size\nP1,Ann,9\n")
+
+    imp = run(folder)
+
+    assert imp.status == "rejected"
+    expected = ", ".join(["Person ID", "Forename", *PEOPLE_COLUMNS[2:]])
+    assert (
+        f"people.csv: unknown column(s) Shoe Size; the columns this source's mapping (CSC) "
+        f"expects in people.csv are {expected}."
+    ) in imp.message
+    assert "list them under ignore_columns" in imp.message
+
+
+def test_a_file_with_no_known_column_is_told_which_columns_are_expected(source, tmp_path):
+    folder = write_extract(tmp_path / "x")
+    (folder / "people.csv").write_text("P1,Ann,Example\nP2,Ben,Example\n")
+
+    imp = run(folder)
+
+    assert imp.status == "rejected"
+    assert "is the header row missing?" in imp.message
+    assert f"expects in people.csv are {', '.join(PEOPLE_COLUMNS)}" in imp.message
+    assert "Ann" not in imp.message
+
+
+def test_an_unknown_field_in_extract_json_is_named_with_the_fields_it_may_hold(source, tmp_path):
+    folder = write_extract(tmp_path / "x", people=[person("P1")])
+    meta = json.loads((folder / "extract.json").read_text())
+    (folder / "extract.json").write_text(json.dumps({**meta, "extracted": "2026-11-20"}))
+
+    imp = run(folder)
+
+    assert imp.status == "rejected"
+    assert imp.message == (
+        "extract.json: unknown field(s) extracted; the fields of extract.json are source, "
+        "extracted_at, kind, coverage_start, coverage_end, coverage_area"
+    )
+
+
 # Row rules: the row is quarantined with its number, field and reason; the rest loads.
 
 
@@ -522,8 +569,35 @@ def test_history_records_who_when_checksum_and_counts(loaded):
 
 
 def test_an_unknown_source_is_refused(tmp_path):
-    with pytest.raises(ExtractRejected, match="no source with code 'NOPE'"):
+    with pytest.raises(ExtractRejected, match="no source with code 'NOPE'") as refused:
         ingest("NOPE", [write_extract(tmp_path / "x", people=[person("P1")])], "tester")
+    assert "no sources are registered yet" in str(refused.value)
+    assert "familyview sources load" in str(refused.value)
+
+
+def test_an_unknown_source_is_refused_naming_the_registered_codes(source, tmp_path):
+    Source.objects.create(authority=source.authority, code="GP", name="GP", service_category="gp")
+
+    with pytest.raises(ExtractRejected) as refused:
+        ingest("csc", [write_extract(tmp_path / "x", people=[person("P1")])], "tester")
+
+    assert str(refused.value) == (
+        "no source with code 'csc'; the registered sources are CSC, GP "
+        "(register another with `familyview sources load`)"
+    )
+
+
+def test_an_unknown_source_among_many_names_the_first_twenty_and_counts_the_rest(source, tmp_path):
+    Source.objects.bulk_create(
+        Source(authority=source.authority, code=f"S{n:02d}", name="S", service_category="gp")
+        for n in range(30)
+    )
+
+    with pytest.raises(ExtractRejected) as refused:
+        ingest("NOPE", [write_extract(tmp_path / "x", people=[person("P1")])], "tester")
+
+    first = ", ".join(["CSC", *(f"S{n:02d}" for n in range(19))])
+    assert f"the registered sources are {first} and 11 more (" in str(refused.value)
 
 
 def test_the_command_exits_non_zero_with_the_reason(source, tmp_path):
@@ -575,6 +649,24 @@ def test_family_context_school_layout(source, tmp_path):
     assert current.duty_phone == "0161 496 0456"
     assert current.service_category == "education"
     assert imp.extracted_at.date().isoformat() == "2026-11-20"
+
+
+def test_family_context_layout_names_an_unknown_column_with_the_columns_it_expects(
+    source, tmp_path
+):
+    source.mapping = "family-context-cdm-school"
+    source.save()
+    path = tmp_path / "schools.csv"
+    path.write_text(CDM_SCHOOL_HEADER + ",Shoe Size\n", encoding="utf-8")
+
+    imp = ingest("CSC", [path], "tester").extract_import
+
+    assert imp.status == "rejected"
+    assert imp.message.startswith(
+        "schools.csv: unknown column(s) Shoe Size for the Family Context common data model "
+        f"(schools) layout; it expects {CDM_SCHOOL_HEADER.replace(',', ', ')}."
+    )
+    assert "list them under ignore_columns" in imp.message
 
 
 def test_involvements_checked_in_another_process_give_the_same_result(

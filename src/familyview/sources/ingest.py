@@ -169,6 +169,17 @@ def _parse_optional_date(value: object, name: str, where: str) -> date | None:
         raise ExtractRejected(f"{where}: {name} {value!r} is not a date (YYYY-MM-DD)") from None
 
 
+# The fields extract.json may hold, in the order docs/extract-format.md lists them.
+METADATA_FIELDS = (
+    "source",
+    "extracted_at",
+    "kind",
+    "coverage_start",
+    "coverage_end",
+    "coverage_area",
+)
+
+
 def read_metadata(path: Path) -> ExtractMetadata:
     """Read and check extract.json."""
     try:
@@ -181,10 +192,12 @@ def read_metadata(path: Path) -> ExtractMetadata:
         ) from None
     if not isinstance(data, dict):
         raise ExtractRejected(f"{path.name} must hold a JSON object")
-    known = {"source", "extracted_at", "kind", "coverage_start", "coverage_end", "coverage_area"}
-    unknown = sorted(set(data) - known)
+    unknown = sorted(set(data) - set(METADATA_FIELDS))
     if unknown:
-        raise ExtractRejected(f"{path.name}: unknown field(s) {', '.join(unknown)}")
+        raise ExtractRejected(
+            f"{path.name}: unknown field(s) {', '.join(unknown)}; the fields of {path.name} "
+            f"are {', '.join(METADATA_FIELDS)}"
+        )
     kind = data.get("kind", "full")
     if kind not in ("full", "delta"):
         raise ExtractRejected(f"{path.name}: kind must be 'full' or 'delta', not {kind!r}")
@@ -209,18 +222,22 @@ def _check_columns(
     """Map the file's columns to canonical ones; reject missing or unknown columns."""
     to_canonical = {mapping.source_column(kind.name, c.name): c.name for c in kind.columns}
     unknown = [c for c in columns if c not in to_canonical and c not in mapping.ignore_columns]
+    expected = (
+        f"the columns this source's mapping ({mapping.name}) expects in {file_name} are "
+        f"{', '.join(to_canonical)}."
+    )
     if unknown and len(unknown) == len(columns):
         # Perhaps no header at all: the first row would be someone's details, which must
         # not be repeated into the import history.
         raise ExtractRejected(
             f"{file_name}: none of its {len(columns)} columns is one this source sends; "
-            "is the header row missing?"
+            f"is the header row missing? {expected[0].upper()}{expected[1:]}"
         )
     if unknown:
         raise ExtractRejected(
-            f"{file_name}: unknown column(s) {', '.join(unknown)}. Family View loads only the "
-            "columns of the extract format; if these must not be loaded, list them under "
-            "ignore_columns in the source's mapping"
+            f"{file_name}: unknown column(s) {', '.join(unknown)}; {expected} Family View "
+            "loads only the columns the mapping names; if these must not be loaded, list them "
+            "under ignore_columns in the source's mapping"
         )
     if strict_required:
         present = set(columns)
@@ -477,6 +494,24 @@ def ingest(
 DRY_RUN_HELD_BACK = 20
 
 
+def _no_such_source(source_code: str, shown: int = 20) -> str:
+    """Why `source_code` cannot be imported, naming the codes that can (the first
+    `shown` of them, and how many more)."""
+    codes = list(Source.objects.order_by("code").values_list("code", flat=True))
+    if not codes:
+        return (
+            f"no source with code {source_code!r}: no sources are registered yet; register "
+            "them with `familyview sources load`"
+        )
+    listed = ", ".join(codes[:shown])
+    if len(codes) > shown:
+        listed += f" and {len(codes) - shown:,} more"
+    return (
+        f"no source with code {source_code!r}; the registered sources are {listed} "
+        "(register another with `familyview sources load`)"
+    )
+
+
 def _ingest(
     source_code: str,
     paths: list[Path],
@@ -488,9 +523,7 @@ def _ingest(
     try:
         source = Source.objects.get(code=source_code)
     except Source.DoesNotExist:
-        raise ExtractRejected(
-            f"no source with code {source_code!r}; register it with `familyview sources load`"
-        ) from None
+        raise ExtractRejected(_no_such_source(source_code)) from None
     mark_interrupted()
     started = time.monotonic()
     files = extract_files(paths)
@@ -809,7 +842,9 @@ def _check_family_context(
     unknown = [c for c in columns if c not in to_canonical and c not in mapping.ignore_columns]
     if unknown:
         raise ExtractRejected(
-            f"{path.name}: unknown column(s) {', '.join(unknown)} for the {mapping.name} layout"
+            f"{path.name}: unknown column(s) {', '.join(unknown)} for the {mapping.name} "
+            f"layout; it expects {', '.join(col.values())}. If these must not be loaded, list "
+            "them under ignore_columns in the source's mapping"
         )
     missing = [col[c] for c in ("source_id", "status", "extracted_at") if col.get(c) not in columns]
     if missing:
