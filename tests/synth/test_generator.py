@@ -3,6 +3,8 @@
 import csv
 import json
 import re
+import subprocess
+import sys
 import tomllib
 from collections import Counter, defaultdict
 from datetime import date
@@ -607,3 +609,19 @@ def test_addresses_include_multi_line_fields_and_old_addresses(demo):
     assert any("\n" in r.get("address_line1", "") for _c, r in demo.all_people())
     kinds = noise_kinds(demo)
     assert kinds["old_address"] > 0 and kinds["dob_day_month_swapped"] > 0
+
+
+@pytest.mark.slow
+def test_the_command_writes_whole_lines_to_a_log(tmp_path):
+    # Output to a file or pipe (cron, CI): no progress bar to run into the summary's line.
+    ran = subprocess.run(
+        [sys.executable, "-m", "familyview.cli", "synth", "--people", "50", "--out", tmp_path],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        timeout=120,
+        check=False,
+    )
+    said = ran.stdout.decode()
+    assert ran.returncode == 0, said
+    assert "\r" not in said
+    assert said.startswith("Wrote a synthetic Stockport to ")

@@ -18,7 +18,11 @@ class Command(BaseCommand):
         parser.add_argument("--source", required=True, help="the source's code")
         parser.add_argument("paths", nargs="+", type=Path, help="the extract's folder or files")
         parser.add_argument("--by", default=None, help="who is importing (default: you)")
-        parser.add_argument("--quiet", action="store_true", help="no progress bar")
+        parser.add_argument(
+            "--quiet",
+            action="store_true",
+            help="no progress bar (there is none when stderr is not a terminal)",
+        )
         parser.add_argument(
             "--allow-mass-ending",
             action="store_true",
@@ -32,8 +36,14 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, source, paths, by, quiet, allow_mass_ending, dry_run, **options):
+        # A bar only on a terminal (disable=None): written to a log, its text and the next
+        # message would run together on one line.
         bar = tqdm(
-            desc=f"Checking {source}", unit=" rows", disable=quiet, leave=False, mininterval=0.5
+            desc=f"Checking {source}",
+            unit=" rows",
+            disable=quiet or None,
+            leave=False,
+            mininterval=0.5,
         )
         try:
             outcome = ingest(

@@ -27,7 +27,11 @@ class Command(BaseCommand):
             default="stockport",
             help=f"one of {', '.join(AUTHORITIES)} (default stockport)",
         )
-        parser.add_argument("--quiet", action="store_true", help="no progress bar")
+        parser.add_argument(
+            "--quiet",
+            action="store_true",
+            help="no progress bar (there is none when stderr is not a terminal)",
+        )
 
     def handle(self, *args, people, seed, out, authority, quiet, **options):
         if not 1 <= people <= MAX_PEOPLE:
@@ -44,7 +48,8 @@ class Command(BaseCommand):
             # The units are people times stages (population, each source, truth): show a
             # percentage rather than a rate in units nobody thinks in.
             bar_format="{desc}: {percentage:3.0f}%|{bar}| {elapsed}<{remaining}",
-            disable=quiet,
+            # Only on a terminal: in a log its text would run into the summary's first line.
+            disable=quiet or None,
             leave=False,
             mininterval=0.5,
         )
