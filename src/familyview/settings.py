@@ -226,6 +226,12 @@ AUDIT_CHECKPOINT_EVERY = int(os.environ.get("FAMILYVIEW_AUDIT_CHECKPOINT_EVERY",
 # how many may come at once before the rate applies.
 FAMILYVIEW_API_RATE_PER_MINUTE = int(os.environ.get("FAMILYVIEW_API_RATE_PER_MINUTE", "120"))
 FAMILYVIEW_API_BURST = int(os.environ.get("FAMILYVIEW_API_BURST", "60"))
+# And per member of staff through one API client, so that one user cannot use up the
+# client's allowance.
+FAMILYVIEW_API_USER_RATE_PER_MINUTE = int(
+    os.environ.get("FAMILYVIEW_API_USER_RATE_PER_MINUTE", "60")
+)
+FAMILYVIEW_API_USER_BURST = int(os.environ.get("FAMILYVIEW_API_USER_BURST", "30"))
 
 # Privacy alert and retention rules (docs/privacy.md): a council's own copies, if any;
 # otherwise the versioned files in src/familyview/audit/.

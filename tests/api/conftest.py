@@ -15,6 +15,8 @@ def api_settings(settings, tmp_path):
     settings.AUDIT_KEY_FILE = tmp_path / "keys" / "checkpoint-key.pem"
     settings.FAMILYVIEW_API_RATE_PER_MINUTE = 100_000
     settings.FAMILYVIEW_API_BURST = 100_000
+    settings.FAMILYVIEW_API_USER_RATE_PER_MINUTE = 100_000
+    settings.FAMILYVIEW_API_USER_BURST = 100_000
     return settings
 
 

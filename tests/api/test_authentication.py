@@ -141,6 +141,27 @@ def test_too_many_calls_are_429_with_retry_after(api, world, settings):
     assert api.get("/api/v1/me", headers=headers).status_code == 200
 
 
+def test_one_member_of_staff_cannot_use_up_their_clients_allowance(api, world, settings):
+    settings.FAMILYVIEW_API_USER_RATE_PER_MINUTE = 6
+    settings.FAMILYVIEW_API_USER_BURST = 2
+    # The client may make 3 calls at once: the busy user's 2, and one more.
+    settings.FAMILYVIEW_API_RATE_PER_MINUTE = 1
+    settings.FAMILYVIEW_API_BURST = 3
+    own = world["own"]
+    busy = client_headers(own, "practitioner")
+    assert [api.get("/api/v1/me", headers=busy).status_code for _ in range(2)] == [200, 200]
+    assert [api.get("/api/v1/me", headers=busy).status_code for _ in range(3)] == [429] * 3
+    limited = api.get("/api/v1/me", headers=busy)
+    problem = _problem(limited, 429, "rate-limited")
+    assert 1 <= int(limited["Retry-After"]) <= 10
+    assert "6 a minute for each member of staff" in problem["detail"]
+    # The same client, acting for another member of staff, still gets through; the
+    # refused calls spent nothing of the client's allowance.
+    other = {**busy, "X-Acting-User": own.usernames["team_manager"]}
+    assert api.get("/api/v1/me", headers=other).status_code == 200
+    assert busy["Authorization"] == other["Authorization"]
+
+
 def test_a_clients_own_rate_overrides_the_default(api, world, settings):
     settings.FAMILYVIEW_API_BURST = 1
     own = world["own"]

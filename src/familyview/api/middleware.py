@@ -24,7 +24,7 @@ from familyview.api.problems import (
     generic_problem,
     problem_response,
 )
-from familyview.api.rate_limits import RateLimit, default_limit, take_token
+from familyview.api.rate_limits import RateLimit, default_limit, take_token, user_limit
 from familyview.api.state import acting_state
 from familyview.audit.events import record_event
 
@@ -174,22 +174,42 @@ class ApiMiddleware:
     # Rate limits
 
     def _limit_rate(self, request: HttpRequest) -> None:
+        """A client's calls count against the member of staff it acts for, then against
+        the client: a user past their own allowance is refused without spending the
+        client's, so the other users of that case system still get through."""
         client = request.api_client
         if client is not None:
-            key = f"client:{client.pk}"
             limit = default_limit()
             if client.rate_per_minute:
                 limit = RateLimit(client.rate_per_minute, limit.burst)
+            if request.user.is_authenticated:
+                per_user = user_limit()
+                self._take(
+                    f"client:{client.pk}:user:{request.user.pk}",
+                    per_user,
+                    f"Too many calls for {request.user.get_username()} through "
+                    f"{client.name}: at most {per_user.rate_per_minute} a minute for each "
+                    "member of staff.",
+                )
+            self._take(
+                f"client:{client.pk}",
+                limit,
+                f"Too many calls from {client.name}: at most {limit.rate_per_minute} a minute.",
+            )
         elif request.user.is_authenticated:
-            key, limit = f"user:{request.user.pk}", default_limit()
-        else:
-            return
+            limit = default_limit()
+            self._take(
+                f"user:{request.user.pk}",
+                limit,
+                f"Too many calls: at most {limit.rate_per_minute} a minute.",
+            )
+
+    def _take(self, key: str, limit: RateLimit, detail: str) -> None:
         wait = take_token(key, limit)
         if wait:
             raise ApiProblem(
                 429,
-                f"Too many calls: at most {limit.rate_per_minute} a minute. "
-                f"Try again in {wait} seconds.",
+                f"{detail} Try again in {wait} seconds.",
                 kind="rate-limited",
                 title="Too many calls",
                 headers={"Retry-After": str(wait)},

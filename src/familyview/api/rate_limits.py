@@ -1,6 +1,9 @@
 """Rate limits: a token bucket per caller, kept in the database so that every worker
 process of a deployment counts the same calls.
 
+An API client has two: one for the client, and one for each member of staff it acts for,
+so that one user cannot use up a whole case system's allowance.
+
 A bucket holds at most `burst` tokens and refills at `rate_per_minute`; each call takes
 one. An empty bucket answers how long until the next token: the API then says 429 with
 Retry-After.
@@ -17,6 +20,8 @@ from familyview.api.models import ApiRateBucket
 
 DEFAULT_RATE_PER_MINUTE = 120
 DEFAULT_BURST = 60
+DEFAULT_USER_RATE_PER_MINUTE = 60
+DEFAULT_USER_BURST = 30
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,15 @@ def default_limit() -> RateLimit:
     return RateLimit(
         int(getattr(settings, "FAMILYVIEW_API_RATE_PER_MINUTE", DEFAULT_RATE_PER_MINUTE)),
         int(getattr(settings, "FAMILYVIEW_API_BURST", DEFAULT_BURST)),
+    )
+
+
+def user_limit() -> RateLimit:
+    """What one member of staff may use through one API client
+    (FAMILYVIEW_API_USER_RATE_PER_MINUTE, FAMILYVIEW_API_USER_BURST)."""
+    return RateLimit(
+        int(getattr(settings, "FAMILYVIEW_API_USER_RATE_PER_MINUTE", DEFAULT_USER_RATE_PER_MINUTE)),
+        int(getattr(settings, "FAMILYVIEW_API_USER_BURST", DEFAULT_USER_BURST)),
     )
 
 
