@@ -1,5 +1,6 @@
 """Ingest: every validation rule, every kind of bad input, atomicity and idempotency."""
 
+import csv
 import json
 from io import StringIO
 from pathlib import Path
@@ -104,6 +105,22 @@ def test_excel_csv_with_bom_crlf_and_multiline_fields(source, tmp_path):
     record = PersonRecord.objects.get()
     assert record.given_name == "Zoë"
     assert record.address_line1 == "Flat 2\r\n14 Hope Street"
+
+
+def test_semicolon_csv_with_old_mac_line_endings(source, tmp_path):
+    # European-locale Excel separates with semicolons; old Mac exports end lines with CR.
+    folder = write_extract(tmp_path / "x")
+    out = StringIO()
+    writer = csv.DictWriter(out, fieldnames=PEOPLE_COLUMNS, delimiter=";", lineterminator="\r")
+    writer.writeheader()
+    writer.writerow(person("P1", address_line1="14 Hope Street, Heaton"))
+    writer.writerow(person("P2", given_name="Zoë"))
+    (folder / "people.csv").write_text(out.getvalue(), encoding="utf-8")
+    imp = run(folder)
+    assert imp.status == "loaded", imp.message
+    assert imp.people_accepted == 2
+    assert PersonRecord.objects.get(source_record_id="P1").address_line1 == "14 Hope Street, Heaton"
+    assert PersonRecord.objects.get(source_record_id="P2").given_name == "Zoë"
 
 
 def test_json_lines_with_details_as_an_object(source, tmp_path):

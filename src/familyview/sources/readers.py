@@ -73,7 +73,7 @@ def _csv_raw(values: list[str]) -> str:
 def csv_delimiter(text: str) -> str:
     """',' or ';' (as Excel writes CSV in European locales): whichever the header row
     uses more."""
-    header = text[: text.find("\n")] if "\n" in text else text
+    header = re.split(r"[\r\n]", text, maxsplit=1)[0]  # \n, \r\n or an old Mac's \r
     return ";" if header.count(";") > header.count(",") else ","
 
 
