@@ -8,8 +8,12 @@ run scores only records not yet in the index: against the index and among themse
 
 import json
 import logging
+import signal
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from types import FrameType
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -43,6 +47,7 @@ from familyview.identity.rules import (
 )
 from familyview.identity.search import refresh_search_entries
 from familyview.sources.loading import cyclic_gc_paused, insert_rows
+from familyview.sources.models import PersonRecord
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
@@ -96,6 +101,19 @@ def _explanations(
     return out
 
 
+class NothingToLink(RuntimeError):
+    """There are no person records: no extract has been imported."""
+
+
+class LinkInterrupted(Exception):
+    """The run was stopped (Ctrl-C). `written` is the run if it had written the person
+    index (its families were then not updated), else None: nothing was written."""
+
+    def __init__(self, written: LinkRun | None) -> None:
+        super().__init__("interrupted" if written is None else f"interrupted after run {written}")
+        self.written = written
+
+
 def link(
     *,
     retrain: bool = False,
@@ -105,22 +123,77 @@ def link(
     spark_master: str | None = None,
 ) -> LinkRun:
     """Build or update the person index, then the families: every family after a full run,
-    only the changed persons' after an incremental one. Returns the run with its counts."""
+    only the changed persons' after an incremental one. Returns the run with its counts.
+
+    Raises NothingToLink when no person record has been imported, and LinkInterrupted when
+    the run is stopped (Ctrl-C): the index is written in one transaction, the families in
+    another, so a stopped run has written neither or the index alone."""
     # Families are built from the index: imported here, as they come after it in the flow.
     from familyview.families.building import build_families
 
-    with cyclic_gc_paused(), engines.open_engine(engine, spark_master=spark_master) as scorer:
-        run, changed = _link(retrain, incremental, progress, scorer)
-        build_families(progress, changed=changed, run=run.pk)
+    written: list[LinkRun] = []
+    with _ctrl_c_noted() as pressed:
+        try:
+            with (
+                cyclic_gc_paused(),
+                engines.open_engine(engine, spark_master=spark_master) as scorer,
+            ):
+                # After the engine: one that cannot run is the first thing to put right.
+                if not PersonRecord.objects.exists():
+                    raise NothingToLink(
+                        "There is nothing to link: no person records have been imported; "
+                        "import an extract first (familyview ingest --source CODE PATH)."
+                    )
+                run, changed = _link(retrain, incremental, progress, scorer, written.append)
+                build_families(progress, changed=changed, run=run.pk)
+        except KeyboardInterrupt:
+            raise LinkInterrupted(written[0] if written else None) from None
+        except Exception:
+            if pressed.is_set():
+                raise LinkInterrupted(written[0] if written else None) from None
+            raise
     return run
 
 
+@contextmanager
+def _ctrl_c_noted() -> Iterator[threading.Event]:
+    """Whether Ctrl-C (SIGINT) was pressed while a run worked, however it then surfaced:
+    DuckDB stops its query and reports an error of its own ("Query interrupted"), which
+    Splink wraps in another. Ctrl-C still raises KeyboardInterrupt as ever. Noted only
+    where Python's own handler is in place (in the main thread, SIGINT not ignored)."""
+    pressed = threading.Event()
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    ):
+        yield pressed
+        return
+
+    def note(signum: int, frame: FrameType | None) -> None:
+        pressed.set()
+        signal.default_int_handler(signum, frame)
+
+    signal.signal(signal.SIGINT, note)
+    try:
+        yield pressed
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def _link(
-    retrain: bool, incremental: bool | None, progress: Progress | None, scorer: engines.Engine
+    retrain: bool,
+    incremental: bool | None,
+    progress: Progress | None,
+    scorer: engines.Engine,
+    on_written: Callable[[LinkRun], None],
 ) -> tuple[LinkRun, set[str] | None]:
     """One run; pairs are scored (and a model trained) on `scorer`, DuckDB or Spark.
     Everything else is the same whichever engine scores. Returns the run and, if it was
-    incremental, the persons whose records it changed (None: a full run, any may have)."""
+    incremental, the persons whose records it changed (None: a full run, any may have);
+    `on_written` hears of the run as soon as the index is written.
+
+    Nothing is written to the database before the one transaction that writes the index
+    (a newly trained model included), so a run that stops before it leaves all as it was."""
     say = progress or (lambda message: log.info("%s", message))
     started = time.monotonic()
     limits = thresholds()
@@ -133,7 +206,6 @@ def _link(
     say("Reading person records")
     kept = read_features()
     table, hashes = kept.table, kept.row_hashes
-    say(f"{table.num_rows:,} person records, {kept.worked_out:,} of them new or changed")
     ids = table.column("unique_id").to_pylist()
     changed_since = {
         r for r, link in current.items() if link[3] and hashes.get(r, link[3]) != link[3]
@@ -143,6 +215,12 @@ def _link(
     claims = dict(previous)
     previous = {r: pid for r, pid in previous.items() if r not in changed_since}
     new_ids = [r for r in ids if r not in previous]
+    # Counted against the index, not the kept features: a run that stopped has kept
+    # features for records it never linked.
+    say(
+        f"{table.num_rows:,} person records: {len(new_ids) - len(changed_since):,} not yet "
+        f"in the person index, {len(changed_since):,} changed since they were linked"
+    )
 
     db_api = scorer.db_api
     # The new and the indexed records are filtered from this one table, never built again
@@ -164,9 +242,8 @@ def _link(
         # Kept in DuckDB's SQL whichever engine trained it, so either engine reuses it.
         settings = linkage_model.in_dialect(linker.misc.save_model_to_json(), "duckdb")
         version = (saved.version + 1) if saved else 1
-        saved = LinkageModel.objects.create(
-            version=version, trained_on_records=len(ids), splink_settings=settings
-        )
+        # Saved with the index it scored, in one transaction.
+        saved = LinkageModel(version=version, trained_on_records=len(ids), splink_settings=settings)
     else:
         linker = linkage_model.trained(everything, saved.splink_settings)
 
@@ -291,6 +368,8 @@ def _link(
     say("Writing the person index")
     with transaction.atomic():
         _refuse_if_changed(index_as_read)
+        if saved.pk is None:
+            saved.save()
         run = LinkRun.objects.create(
             mode=LinkRun.Mode.INCREMENTAL if incremental else LinkRun.Mode.FULL, model=saved
         )
@@ -347,6 +426,7 @@ def _link(
         run.review_pairs = len(review)
         run.seconds = time.monotonic() - started
         run.save()
+    on_written(run)
     kept.stored.result()  # the record features kept for the next run
     if not incremental:
         return run, None

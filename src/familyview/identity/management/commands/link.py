@@ -12,7 +12,7 @@ from familyview.identity.engines import (
     SPARK_MASTER_ENV,
     EngineUnavailable,
 )
-from familyview.identity.linkage import link
+from familyview.identity.linkage import IndexChanged, LinkInterrupted, NothingToLink, link
 from familyview.identity.model import ModelMismatch
 
 
@@ -57,8 +57,27 @@ class Command(BaseCommand):
                 engine=engine,
                 spark_master=spark_master,
             )
-        except (EngineUnavailable, ModelMismatch, LinkageSettingsError) as error:
+        except (
+            EngineUnavailable,
+            ModelMismatch,
+            LinkageSettingsError,
+            NothingToLink,
+            IndexChanged,
+        ) as error:
             raise CommandError(str(error)) from error
+        except LinkInterrupted as stopped:
+            # 130: stopped by Ctrl-C (SIGINT), as a shell reports it.
+            if stopped.written is None:
+                raise CommandError(
+                    "Link run interrupted: nothing was written; the person index is as it was.",
+                    returncode=130,
+                ) from None
+            raise CommandError(
+                f"Link run interrupted after it wrote the person index (run "
+                f"{stopped.written.pk}); the families were not updated: they will be with "
+                "the next link run, or run familyview families build.",
+                returncode=130,
+            ) from None
         except SplinkException as error:
             # What Splink could not do with this data, in its own first sentence.
             first = str(error).strip().split("\n")[0]
