@@ -16,6 +16,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
 from familyview.api import reference, v1
+from familyview.api.examples import EXAMPLES, PROBLEM_EXAMPLES
 from familyview.api.problems import ApiProblem, FieldProblem, generic_problem, problem_response
 from familyview.api.schemas import Problem
 
@@ -144,11 +145,29 @@ PROBLEM_STATUSES = {
     "422": "The request's fields are not right (errors lists them)",
     "429": "Too many calls: wait for Retry-After seconds",
 }
+PROBLEM_HEADERS = {
+    "401": {
+        "WWW-Authenticate": {
+            "description": "How to authenticate: an API client's bearer token",
+            "schema": {"type": "string"},
+            "example": 'Bearer realm="Family View API"',
+        }
+    },
+    "429": {
+        "Retry-After": {
+            "description": "Whole seconds to wait before calling again",
+            "schema": {"type": "integer", "minimum": 1},
+            "example": 4,
+        }
+    },
+}
 SECURITY_SCHEMES = {
     "ApiClient": {
         "type": "http",
         "scheme": "bearer",
-        "description": "An API client's token (fv_...), issued with `familyview api-clients add`",
+        "description": "An API client's token (fv_...), issued with `familyview api-clients add`. "
+        "The Family Context reference API's cookie login (/api/auth/login, FCSESSIONID) is "
+        "not served: a client written for it sends this token and X-Acting-User instead.",
     },
     "ActingUser": {
         "type": "apiKey",
@@ -167,16 +186,14 @@ SECURITY_SCHEMES = {
 
 def finish_document(document: dict[str, Any]) -> dict[str, Any]:
     """Add what the generator does not know: the security schemes (a client's token
-    together with the user it acts for, or the session) and the problem responses."""
+    together with the user it acts for, or the session), the problem responses with the
+    headers 401 and 429 carry, and an example of each operation's request and answer."""
     components = document.setdefault("components", {})
     schemas = components.setdefault("schemas", {})
     problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
     schemas.update(problem_schema.pop("$defs", {}))
     schemas["Problem"] = problem_schema
     components["securitySchemes"] = SECURITY_SCHEMES
-    problem_content = {
-        "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
-    }
     for path_item in document.get("paths", {}).values():
         for method, operation in path_item.items():
             if method not in ("get", "head", "post", "put", "patch", "delete"):
@@ -188,7 +205,27 @@ def finish_document(document: dict[str, Any]) -> dict[str, Any]:
             if operation.get("operationId") == "breakGlass":
                 statuses["409"] = "The person is not shielded"
             for status, description in statuses.items():
-                responses.setdefault(
-                    status, {"description": description, "content": problem_content}
-                )
+                media: dict[str, Any] = {"schema": {"$ref": "#/components/schemas/Problem"}}
+                if status in PROBLEM_EXAMPLES:
+                    media["example"] = PROBLEM_EXAMPLES[status]
+                response = {
+                    "description": description,
+                    "content": {"application/problem+json": media},
+                }
+                if status in PROBLEM_HEADERS:
+                    response["headers"] = PROBLEM_HEADERS[status]
+                responses.setdefault(status, response)
+            _add_examples(operation, EXAMPLES.get(operation.get("operationId", ""), {}))
     return document
+
+
+def _add_examples(operation: dict[str, Any], examples: dict[str, Any]) -> None:
+    """The example request body, and the example answer on the successful response."""
+    if "request" in examples:
+        for media in operation.get("requestBody", {}).get("content", {}).values():
+            media["example"] = examples["request"]
+    if "response" in examples:
+        for status, response in operation["responses"].items():
+            if str(status).startswith("2"):
+                for media in response.get("content", {}).values():
+                    media["example"] = examples["response"]

@@ -1,5 +1,6 @@
 """The Family Context reference API (docs/reference/family-context-api.yaml), answered
-in its shapes so that a client written for it works unchanged against Family View.
+in its shapes, so that a client written for it works once it adds what Family View
+needs (docs/api.md lists it: a bearer token, the acting user, a purpose of access).
 
 The same rules as everywhere else apply: the roles and authority of the member of staff
 the call is made for, a purpose of access (given in the X-Purpose and X-Case-Reference

@@ -1,5 +1,6 @@
 """The Family Context reference API's shapes (docs/reference/family-context-api.yaml),
-field for field, so that a client written for it reads Family View unchanged.
+field for field, so that a client written for it reads Family View's answers as it
+reads the reference's.
 
 Optional fields are left out of a response when there is nothing to say (the reference
 schemas allow no nulls).
@@ -15,11 +16,17 @@ from familyview.api.schemas import MAX_PAGE
 
 
 class Person(Schema):
-    id: str
-    cmsId: str | None = None
-    firstName: str
-    lastName: str
-    dateOfBirth: dt.date | None = None
+    id: str = Field(description="The person's opaque identifier in Family View")
+    cmsId: str | None = Field(
+        default=None,
+        description="Their children's social care record id; absent if they have none",
+    )
+    firstName: str = Field(description="Given name(s)")
+    lastName: str = Field(description="Family name")
+    dateOfBirth: dt.date | None = Field(
+        default=None,
+        description="The date of birth; absent in search results and when not known to the day",
+    )
     gender: str | None = Field(default=None, description="male, female or other; absent if unknown")
     address: str | None = Field(
         default=None, description="Street and postcode district only; absent if withheld"
@@ -27,55 +34,88 @@ class Person(Schema):
 
 
 class PersonWithRelationship(Person):
-    relationship: str | None = None
-    relationshipToId: str | None = None
+    relationship: str | None = Field(
+        default=None, description='What they are to the person, in words: "Mother", "Half-sibling"'
+    )
+    relationshipToId: str | None = Field(
+        default=None, description="The id of the person they are related to"
+    )
 
 
 class PaginationDetails(Schema):
-    resultsPerPage: int | None = Field(default=None, ge=1, le=MAX_PAGE)
-    pageNumber: int | None = Field(default=None, ge=1, le=100, description="From 1")
+    resultsPerPage: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_PAGE,
+        description=f"How many a page holds (1 to {MAX_PAGE}; 20 if absent)",
+    )
+    pageNumber: int | None = Field(
+        default=None, ge=1, le=100, description="Which page, from 1 (1 if absent)"
+    )
 
 
 class PersonQuery(Schema):
-    firstName: str = Field(max_length=100)
-    lastName: str = Field(max_length=100)
-    dateOfBirth: dt.date | None = None
-    paginationDetails: PaginationDetails | None = None
+    """Both names are required; a date of birth narrows the search. At most 100 people
+    are found in all."""
+
+    firstName: str = Field(max_length=100, description="Given name, or part of it")
+    lastName: str = Field(max_length=100, description="Family name, or part of it")
+    dateOfBirth: dt.date | None = Field(
+        default=None, description="The date of birth, if known: in the past, from 1900"
+    )
+    paginationDetails: PaginationDetails | None = Field(
+        default=None, description="Which page to show; the first 20 if absent"
+    )
 
 
 class PaginationInfo(Schema):
-    totalResults: int
-    resultsPerPage: int
-    pageNumber: int
+    totalResults: int = Field(description="How many people were found in all (at most 100)")
+    resultsPerPage: int = Field(description="How many a page holds")
+    pageNumber: int = Field(description="This page's number, from 1")
 
 
 class SearchResults(Schema):
-    paginationInfo: PaginationInfo
-    results: list[Person]
+    paginationInfo: PaginationInfo = Field(description="Which page this is, of how many results")
+    results: list[Person] = Field(
+        description="The people on this page, best first, without dates of birth"
+    )
 
 
 class ServiceSummary(Schema):
-    id: str
-    title: str
-    lastSynchronised: dt.datetime | None = None
-    coverageStartDate: dt.date | None = None
-    coverageEndDate: dt.date | None = None
-    dataSource: str | None = None
-    recordsAvailable: bool
-    coverageExplanation: str | None = None
+    id: str = Field(description='The service type, e.g. "police", "school"')
+    title: str = Field(description="The service's name")
+    lastSynchronised: dt.datetime | None = Field(
+        default=None, description="When the latest extract of its sources was taken"
+    )
+    coverageStartDate: dt.date | None = Field(
+        default=None, description="The earliest date its records cover"
+    )
+    coverageEndDate: dt.date | None = Field(
+        default=None, description="The latest date its records cover"
+    )
+    dataSource: str | None = Field(default=None, description="The source systems it comes from")
+    recordsAvailable: bool = Field(
+        description="The family view would show an involvement of this service for the person"
+    )
+    coverageExplanation: str | None = Field(
+        default=None, description="What the records cover, in words"
+    )
 
 
 class ServiceDetail(Schema):
     model_config = ConfigDict(populate_by_name=True)
 
-    summary: ServiceSummary
+    summary: ServiceSummary = Field(description="The service, as the service list shows it")
     schema_: dict[str, Any] = Field(alias="schema", description="JSON Schema of `data`")
-    data: dict[str, Any]
+    data: dict[str, Any] = Field(
+        description="The latest involvement shown, in the service type's shape (Police, "
+        "School, AdultSocialCare, Housing or Family View's Involvement), after the display rules"
+    )
 
 
 class AuthStatus(Schema):
-    id: str
-    name: str
+    id: str = Field(description="The member of staff's Family View username")
+    name: str = Field(description="Their name")
     status: str = Field(description='"authenticated"')
 
 
