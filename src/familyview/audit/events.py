@@ -1,7 +1,8 @@
 """Writing the audit log: `record_event`, the one function that adds an event.
 
 Every read of family data writes exactly one event, at one of the four levels councils
-asked for (`Level`); other actions ("sign_in", "export", "steward.merge", "admin.*",
+asked for (`Level`); every action is named by `Action` (audit/actions.py). Other
+actions ("sign_in", "export", "steward.merge", "admin.*",
 "access_refused", "break_glass"...) carry no level. Events are appended inside the
 caller's transaction, so an action that rolls back leaves no event behind (and an event
 that cannot be written rolls the action back).
@@ -21,12 +22,13 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from familyview.audit import chain
+from familyview.audit.actions import Action
 from familyview.audit.models import AuditEvent, AuditEventSubject, Level, Outcome
 
 if TYPE_CHECKING:
     from familyview.access.policy import Staff
 
-__all__ = ["Level", "Outcome", "record_event"]
+__all__ = ["Action", "Level", "Outcome", "record_event"]
 
 # Any number, the same for every writer of the audit chain.
 AUDIT_CHAIN_LOCK = 7_350_002
@@ -107,7 +109,7 @@ def _text(name: str, value: Any, max_length: int, *, required: bool = False) -> 
 
 def record_event(
     actor: Staff | None,
-    action: str,
+    action: Action | str,
     *,
     level: Level | str | None = None,
     subjects: Iterable[str] = (),
@@ -127,6 +129,7 @@ def record_event(
     Role and authority default to the actor's only membership (or their only one in
     `authority_id`). Runs inside the caller's transaction (opening one if there is none).
     """
+    action = str(action) if isinstance(action, Action) else action
     _text("action", action, 100, required=True)
     level_value = "" if level is None else str(level)
     if level_value and level_value not in Level.values:

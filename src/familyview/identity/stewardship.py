@@ -1,7 +1,9 @@
 """A data steward's rulings on the person index: decide a review pair, merge, split.
 
 Each function runs in one transaction and records who did it and why: a StewardDecision
-that every later `familyview link` obeys, and an IdentityChange for a merge or split. The
+that every later `familyview link` obeys, an IdentityChange for a merge or split, and one
+audit event naming the persons and records touched (a refused ruling is audited too, as
+refused, after its transaction has rolled back). The
 index changes at once where that is simple (moving records between persons); the next
 link run does the rest. A steward only ever touches records of their own authorities.
 
@@ -18,7 +20,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from familyview.access.policy import Permission, authorities_with, staff_for
+from familyview.access.policy import Permission, Staff, authorities_with, membership_for, staff_for
+from familyview.audit.actions import Action
+from familyview.audit.events import record_event
+from familyview.audit.models import Outcome as AuditOutcome
 from familyview.identity.configuration import thresholds
 from familyview.identity.locking import lock_index
 from familyview.identity.models import (
@@ -67,6 +72,30 @@ class Outcome:
     warnings: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Decided:
+    """What one ruling on a pair touched, for the audit log."""
+
+    pair_id: int
+    ruling: str
+    records: tuple[int, int]
+    persons_before: tuple[str, ...]
+    withdrawn: tuple[int, ...] = ()
+
+    def details(self, outcome: Outcome) -> dict:
+        return {
+            "pair": self.pair_id,
+            "ruling": self.ruling,
+            "records": list(self.records),
+            "withdrawn_decisions": list(self.withdrawn),
+            "records_moved": outcome.moved_records,
+        }
+
+    def subjects(self, outcome: Outcome) -> list[str]:
+        after = (outcome.person_id, outcome.new_person_id)
+        return [p for p in (*self.persons_before, *after) if p]
+
+
 def decide_pair(review_pair_id: int, ruling: str, user: AbstractBaseUser, reason: str) -> Outcome:
     """Rule on a pair from the review queue: the same person, different people, or not sure.
 
@@ -76,6 +105,28 @@ def decide_pair(review_pair_id: int, ruling: str, user: AbstractBaseUser, reason
     to the others, in which case the next link run separates them. "not sure" keeps the
     pair in the queue, after the pairs nobody has looked at.
     """
+    staff = staff_for(user)
+    try:
+        with transaction.atomic():
+            outcome, decided = _decide_pair(review_pair_id, ruling, user, reason)
+            _record(
+                staff,
+                Action.STEWARD_PAIR_DECIDED,
+                decided.subjects(outcome),
+                decided.details(outcome),
+                decided.records,
+            )
+            return outcome
+    except StewardshipRefused as refused:
+        _record_refused(
+            staff, Action.STEWARD_PAIR_DECIDED, refused, {"pair": review_pair_id, "ruling": ruling}
+        )
+        raise
+
+
+def _decide_pair(
+    review_pair_id: int, ruling: str, user: AbstractBaseUser, reason: str
+) -> tuple[Outcome, Decided]:
     reason = _required_reason(reason)
     if ruling not in RULINGS:
         raise StewardshipRefused("Select whether these records are the same person")
@@ -101,15 +152,21 @@ def decide_pair(review_pair_id: int, ruling: str, user: AbstractBaseUser, reason
                 else "This pair has already been decided"
             )
         a, b = pair.record_a_id, pair.record_b_id
+        decided = Decided(pair.pk, ruling, (a, b), _persons_of([a, b]))
         if ruling == "not_sure":
             pair.status = ReviewPair.Status.NOT_SURE
             pair.not_sure_by, pair.not_sure_at, pair.not_sure_reason = user, timezone.now(), reason
             pair.save(update_fields=["status", "not_sure_by", "not_sure_at", "not_sure_reason"])
             log.info("review pair %s: not sure (user %s)", pair.pk, user.pk)
-            return Outcome(effect="The pair stays in the queue, after the pairs not yet looked at")
+            return Outcome(
+                effect="The pair stays in the queue, after the pairs not yet looked at"
+            ), decided
 
         # A new ruling on the same two records replaces any earlier one.
-        _active_decisions_between([a], [b]).update(withdrawn_at=timezone.now())
+        earlier = _active_decisions_between([a], [b])
+        withdrawn = tuple(earlier.order_by("pk").values_list("pk", flat=True))
+        earlier.update(withdrawn_at=timezone.now())
+        decided = Decided(pair.pk, ruling, (a, b), decided.persons_before, withdrawn)
         StewardDecision.objects.create(
             record_a_id=a, record_b_id=b, ruling=ruling, reason=reason, decided_by=user
         )
@@ -118,8 +175,8 @@ def decide_pair(review_pair_id: int, ruling: str, user: AbstractBaseUser, reason
         log.info("review pair %s: %s (user %s)", pair.pk, ruling, user.pk)
         if ruling == "same":
             _refuse_two_authorities([a, b])
-            return _join(a, b, user, reason, authority_ids)
-        return _keep_apart(a, b, user, reason, authority_ids)
+            return _join(a, b, user, reason, authority_ids), decided
+        return _keep_apart(a, b, user, reason, authority_ids), decided
 
 
 @dataclass(frozen=True)
@@ -142,14 +199,29 @@ def confirm_duplicates(
     Each pair is decided exactly as `decide_pair` decides one ("same": a StewardDecision
     with this reason, the persons merged, the pair closed), all in one transaction: if any
     pair cannot be confirmed, none is, and the message names the pair. A pair of two
-    sources is refused: those are for the steward to look at one by one.
+    sources is refused: those are for the steward to look at one by one. The confirmation
+    is one audit event naming every pair, record and person it touched.
     """
-    reason = _required_reason(reason)
     wanted = list(dict.fromkeys(int(p) for p in review_pair_ids))
+    staff = staff_for(user)
+    try:
+        return _confirm_duplicates(staff, wanted, user, reason)
+    except StewardshipRefused as refused:
+        _record_refused(staff, Action.STEWARD_DUPLICATES_CONFIRMED, refused, {"pairs": wanted})
+        raise
+
+
+def _confirm_duplicates(
+    staff: Staff | None, wanted: list[int], user: AbstractBaseUser, reason: str
+) -> Confirmed:
+    reason = _required_reason(reason)
     if not wanted:
         raise StewardshipRefused("Select the pairs that are the same person")
     authority_ids = _authorities(user)
     outcomes: dict[int, Outcome] = {}
+    subjects: list[str] = []
+    records: list[int] = []
+    moved: list[int] = []
     with transaction.atomic():
         lock_index()
         pairs = {
@@ -180,9 +252,19 @@ def confirm_duplicates(
                 )
                 continue
             try:
-                outcomes[pair_id] = decide_pair(pair_id, "same", user, reason)
+                outcomes[pair_id], decided = _decide_pair(pair_id, "same", user, reason)
             except StewardshipRefused as refused:
                 raise type(refused)(f"Pair {pair_id}: {refused}") from None
+            subjects += decided.subjects(outcomes[pair_id])
+            records += decided.records
+            moved += outcomes[pair_id].moved_records
+        _record(
+            staff,
+            Action.STEWARD_DUPLICATES_CONFIRMED,
+            subjects,
+            {"pairs": wanted, "records": records, "records_moved": moved},
+            records,
+        )
     log.info("%s within-source pairs confirmed (user %s)", len(outcomes), user.pk)
     return Confirmed(outcomes=outcomes)
 
@@ -195,6 +277,18 @@ def merge_persons(
     A "same person" decision between one record of each keeps them together in every
     later link run.
     """
+    staff = staff_for(user)
+    try:
+        return _merge_persons(staff, person_id, other_person_id, user, reason)
+    except StewardshipRefused as refused:
+        asked = {"person": person_id, "other_person": (other_person_id or "").strip()[:40]}
+        _record_refused(staff, Action.STEWARD_MERGE, refused, asked)
+        raise
+
+
+def _merge_persons(
+    staff: Staff | None, person_id: str, other_person_id: str, user: AbstractBaseUser, reason: str
+) -> Outcome:
     reason = _required_reason(reason)
     other_person_id = (other_person_id or "").strip().upper()
     if not other_person_id:
@@ -223,6 +317,13 @@ def merge_persons(
                 decided_by=user,
             )
         warnings = _move(persons[other_person_id], persons[person_id], moved, user, reason)
+        _record(
+            staff,
+            Action.STEWARD_MERGE,
+            [person_id, other_person_id],
+            {"kept": person_id, "retired": other_person_id, "records_moved": moved},
+            kept + moved,
+        )
         log.info("person %s merged into %s (user %s)", other_person_id, person_id, user.pk)
         return Outcome(
             effect=f"Person {other_person_id} was merged into this person",
@@ -240,8 +341,20 @@ def split_records(
     A "different people" decision between each moved record and each record left behind
     keeps them apart in every later link run.
     """
-    reason = _required_reason(reason)
     wanted = sorted({int(r) for r in record_ids})
+    staff = staff_for(user)
+    try:
+        return _split_records(staff, person_id, wanted, user, reason)
+    except StewardshipRefused as refused:
+        asked = {"person": person_id, "records": wanted}
+        _record_refused(staff, Action.STEWARD_SPLIT, refused, asked)
+        raise
+
+
+def _split_records(
+    staff: Staff | None, person_id: str, wanted: list[int], user: AbstractBaseUser, reason: str
+) -> Outcome:
+    reason = _required_reason(reason)
     if not wanted:
         raise StewardshipRefused("Select the records to split off")
     authority_ids = _authorities(user)
@@ -270,6 +383,13 @@ def split_records(
                 for x in wanted
                 for y in remaining
             ]
+        )
+        _record(
+            staff,
+            Action.STEWARD_SPLIT,
+            [person_id, new.pk],
+            {"person": person_id, "new_person": new.pk, "records_moved": wanted},
+            records,
         )
         log.info("person %s split: %s to %s (user %s)", person_id, wanted, new.pk, user.pk)
         n = len(wanted)
@@ -426,6 +546,60 @@ def _close_review_within(records: list[int]) -> None:
     ReviewPair.objects.filter(
         status__in=DECIDABLE, record_a_id__in=records, record_b_id__in=records
     ).update(status=ReviewPair.Status.GONE)
+
+
+# The audit log
+
+
+def _record(
+    staff: Staff | None,
+    action: Action,
+    subjects: Iterable[str],
+    details: dict,
+    records: Iterable[int],
+) -> None:
+    """The one event of a steward's change, in the change's authority and transaction.
+    Never the reason: a steward's reason can quote a name."""
+    authority_id = (
+        PersonRecord.objects.filter(pk__in=list(records))
+        .values_list("source__authority_id", flat=True)
+        .first()
+    )
+    membership = membership_for(staff, Permission.REVIEW_IDENTITY, authority_id)
+    record_event(
+        staff,
+        action,
+        subjects=list(subjects),
+        details=details,
+        authority_id=membership.authority_id if membership else authority_id,
+        role=membership.role if membership else "",
+    )
+
+
+def _record_refused(
+    staff: Staff | None, action: Action, refused: StewardshipRefused, details: dict
+) -> None:
+    """A ruling the index refused (its transaction rolled back): the attempt is kept.
+    Nothing is named as a subject: what was asked for may be another authority's."""
+    membership = membership_for(staff, Permission.REVIEW_IDENTITY)
+    record_event(
+        staff,
+        action,
+        outcome=AuditOutcome.REFUSED,
+        details={**details, "why": str(refused)},
+        authority_id=membership.authority_id if membership else None,
+        role=membership.role if membership else "",
+    )
+
+
+def _persons_of(record_ids: list[int]) -> tuple[str, ...]:
+    """The persons holding these records now, in the records' order."""
+    held = dict(
+        LinkedRecord.objects.filter(person_record_id__in=record_ids).values_list(
+            "person_record_id", "person_id"
+        )
+    )
+    return tuple(held[r] for r in record_ids if r in held)
 
 
 # Checks

@@ -15,15 +15,14 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from familyview.access.policy import Permission, authorities_with, staff_of
 from familyview.audit.events import record_event
-from familyview.identity import duplicates, explain, queries, stewardship
+from familyview.identity import duplicates, explain, queries, steward_reads, stewardship
 from familyview.identity import problems as problem_reports
-from familyview.identity.models import Person, ReviewPair
 from familyview.sources import quality
 from familyview.sources.models import Source
 from familyview.web.forms import error_list, field_error
 from familyview.web.forms_frontline import ResolveProblemForm
 from familyview.web.pagination import pagination
-from familyview.web.permissions import requires
+from familyview.web.permissions import requires, url_name
 
 REASON_MAX_LENGTH = 1000
 REASON_ERRORS = {
@@ -159,34 +158,36 @@ def _review_queue_page(request: HttpRequest, form: ConfirmDuplicatesForm) -> Htt
 @requires(Permission.REVIEW_IDENTITY)
 @require_http_methods(["GET", "HEAD", "POST"])
 def review_pair(request: HttpRequest, pair_id: int) -> HttpResponse:
+    """A pair's two records; the steward rules on it. The ruling is audited by the domain;
+    the page, when shown, as one read of the pair."""
     authority_ids = _steward_authority_ids(request)
-    try:
-        pair = queries.review_pair(pair_id, authority_ids)
-    except ReviewPair.DoesNotExist:
-        raise Http404("No such review pair") from None
     form = ReviewDecisionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             outcome = stewardship.decide_pair(
-                pair.pk, form.cleaned_data["ruling"], request.user, form.cleaned_data["reason"]
+                pair_id, form.cleaned_data["ruling"], request.user, form.cleaned_data["reason"]
             )
         except stewardship.NotFound:
             raise Http404("No such review pair") from None
         except stewardship.StewardshipRefused as refused:
             form.add_error(None, str(refused))
         else:
-            _tell(request, f"Pair {pair.pk}: {outcome.effect}", outcome.warnings)
+            _tell(request, f"Pair {pair_id}: {outcome.effect}", outcome.warnings)
             next_id = queries.next_open_pair_id(authority_ids)
             if next_id is not None:
                 return redirect("web:steward-review-pair", next_id)
             return redirect("web:steward-review")
+    shown = steward_reads.steward_read_pair(staff_of(request), pair_id, url_name(request))
+    if isinstance(shown, steward_reads.NotShown):
+        raise Http404("No such review pair")
+    pair = shown.pair
     return render(
         request,
         "web/steward/review_pair.html",
         {
             "pair": pair,
-            "explanation": explain.explain_review_pair(pair),
-            "why_not_linked": explain.why_not_linked(pair),
+            "explanation": shown.explanation,
+            "why_not_linked": shown.why_not_linked,
             "decision": queries.decision_on_pair(pair),
             "decidable": pair.status in stewardship.DECIDABLE,
             "form": form,
@@ -209,8 +210,7 @@ def person(request: HttpRequest, person_id: str) -> HttpResponse:
 @requires(Permission.REVIEW_IDENTITY)
 @require_POST
 def person_merge(request: HttpRequest, person_id: str) -> HttpResponse:
-    authority_ids = _steward_authority_ids(request)
-    _visible_person_or_404(person_id, authority_ids)
+    _changeable_person_or_404(request, person_id)
     form = MergeForm(request.POST)
     if form.is_valid():
         try:
@@ -231,8 +231,8 @@ def person_merge(request: HttpRequest, person_id: str) -> HttpResponse:
 @requires(Permission.REVIEW_IDENTITY)
 @require_POST
 def person_split(request: HttpRequest, person_id: str) -> HttpResponse:
-    authority_ids = _steward_authority_ids(request)
-    found = _visible_person_or_404(person_id, authority_ids)
+    _changeable_person_or_404(request, person_id)
+    found = queries.person_records(person_id, _steward_authority_ids(request))
     form = SplitForm([r.pk for r in found.records], request.POST)
     if form.is_valid():
         try:
@@ -256,11 +256,10 @@ def _person_page(
     merge_form: MergeForm | None = None,
     split_form: SplitForm | None = None,
 ) -> HttpResponse:
-    authority_ids = _steward_authority_ids(request)
-    try:
-        explanation = explain.explain_person(person_id, authority_ids)
-    except Person.DoesNotExist:
-        raise Http404("No such person") from None
+    shown = steward_reads.steward_read_person(staff_of(request), person_id, url_name(request))
+    if isinstance(shown, steward_reads.NotShown):
+        raise Http404("No such person")
+    explanation = shown.explanation
     merge_form = merge_form or MergeForm()
     split_form = split_form or SplitForm([r.record_id for r in explanation.records])
     posted = merge_form if merge_form.is_bound else split_form
@@ -270,7 +269,7 @@ def _person_page(
         {
             "explanation": explanation,
             "person": explanation.person,
-            "history": queries.person_history(person_id),
+            "history": shown.history,
             "merge_form": merge_form,
             "split_form": split_form,
             "error_list": error_list(posted) if posted.is_bound else [],
@@ -286,11 +285,9 @@ def _person_page(
     )
 
 
-def _visible_person_or_404(person_id: str, authority_ids: list[int]) -> queries.PersonRecords:
-    try:
-        return queries.person_records(person_id, authority_ids)
-    except Person.DoesNotExist:
-        raise Http404("No such person") from None
+def _changeable_person_or_404(request: HttpRequest, person_id: str) -> None:
+    if not steward_reads.steward_may_change(staff_of(request), person_id, url_name(request)):
+        raise Http404("No such person")
 
 
 # Data quality

@@ -1,0 +1,88 @@
+"""Refusals, audited: a page or endpoint the role does not allow, and a person asked for
+and not shown. Pages and the API answer them (403, 404, a redirect to say why); this
+module decides what the audit log says, so that both say the same.
+
+A refused read names no one: the person identifier asked for goes in the event's details
+(`person_asked_for`), not in its subjects, and the reason never says whether that
+identifier is a person of another authority. The event is recorded in the authority where
+the member of staff holds the permission they used (the first, if several), so that their
+own privacy officer finds it by searching for them.
+"""
+
+from typing import Any
+
+from familyview.access.policy import (
+    Permission,
+    PersonAccess,
+    Staff,
+    membership_for,
+    person_access,
+)
+from familyview.audit.actions import Action, ReadRefusal
+from familyview.audit.events import record_event
+from familyview.audit.models import AuditEvent, Outcome
+
+__all__ = ["ReadRefusal", "checked_person_access", "refuse_permission", "refuse_read"]
+
+
+def refuse_permission(
+    staff: Staff | None, why: str, *, where: str, details: dict[str, Any] | None = None
+) -> AuditEvent:
+    """Record that a member of staff opened something their roles do not allow."""
+    return record_event(
+        staff,
+        Action.ACCESS_REFUSED,
+        outcome=Outcome.REFUSED,
+        details={"url_name": where, "why": why, **(details or {})},
+    )
+
+
+def refuse_read(
+    staff: Staff | None,
+    person_id: str,
+    why: ReadRefusal,
+    *,
+    permission: Permission,
+    where: str,
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Record one refused read of a person: not theirs to see, or no purpose given.
+    (`person_id` may be blank when what was asked for is not a person, such as a review
+    pair: then `details` says what.)"""
+    membership = membership_for(staff, permission)
+    return record_event(
+        staff,
+        Action.READ_REFUSED,
+        outcome=Outcome.REFUSED,
+        details={
+            "url_name": where,
+            "why": str(why),
+            **({"person_asked_for": person_id[:40]} if person_id else {}),
+            **(details or {}),
+        },
+        authority_id=membership.authority_id if membership else None,
+        role=membership.role if membership else "",
+    )
+
+
+def checked_person_access(
+    staff: Staff | None,
+    person_id: str,
+    permission: Permission,
+    *,
+    where: str,
+    details: dict[str, Any] | None = None,
+) -> PersonAccess:
+    """`person_access`, with a refusal recorded when the person may not be looked at
+    (the caller then answers as if the person did not exist)."""
+    access = person_access(staff, person_id, permission)
+    if not access.allowed:
+        refuse_read(
+            staff,
+            person_id,
+            ReadRefusal.NOT_FOUND,
+            permission=permission,
+            where=where,
+            details=details,
+        )
+    return access
