@@ -5,7 +5,8 @@ The expectations are written out here, by hand, independently of access/policy.p
 the rules the endpoints declare (as tests/web/test_authorisation_matrix.py does for the
 pages). Every call that reads family data records exactly one audit event, at its level,
 naming the API client; a refusal for want of a permission records one refusal; a person
-of another council is answered as absent and leaves no trace of them.
+of another council is answered as absent, and the attempt is one refused read that names
+no one (the identifier asked for is in its details, not its subjects).
 """
 
 from dataclasses import dataclass
@@ -298,6 +299,10 @@ def _audit_problems(case, expected, endpoint, events, council, role) -> list[str
     if expected == "refused":
         if [e.action for e in events] != ["access_refused"]:
             return [f"{case}: refusal audited as {[e.action for e in events]}"]
+        return []
+    if expected == "absent":
+        if [(e.action, e.outcome) for e in events] != [("read_refused", "refused")]:
+            return [f"{case}: absent audited as {[e.action for e in events]}"]
         return []
     if events:
         return [f"{case}: {expected} but audited {[e.action for e in events]}"]

@@ -19,7 +19,6 @@ from familyview.access.policy import (
     PersonAccess,
     Staff,
     has,
-    person_access,
     staff_of,
 )
 from familyview.access.purpose import (
@@ -28,6 +27,12 @@ from familyview.access.purpose import (
     case_child,
     purpose_for,
     remember_purpose,
+)
+from familyview.access.refusals import (
+    ReadRefusal,
+    checked_person_access,
+    refuse_permission,
+    refuse_read,
 )
 from familyview.api.problems import ApiProblem, FieldProblem
 from familyview.audit.events import record_event
@@ -98,12 +103,8 @@ def audit(request: HttpRequest, action: str, **kwargs: Any) -> AuditEvent:
 
 def refuse(request: HttpRequest, why: str) -> None:
     """Refuse the call (403), recording the refusal in the audit log."""
-    match = getattr(request, "resolver_match", None)
-    audit(
-        request,
-        "access_refused",
-        outcome="refused",
-        details={"url_name": match.view_name if match else "", "why": why},
+    refuse_permission(
+        staff_of(request), why, where=url_name(request), details=api_client_details(request)
     )
     raise ApiProblem(403, "You do not have permission to do this.", kind="forbidden")
 
@@ -117,10 +118,22 @@ def person_or_404(
     """The caller and their access to the person; 404 when they may not look at them
     (another authority's person is answered as if absent, as the pages do)."""
     staff = staff_of(request)
-    access = person_access(staff, person_id, permission)
+    access = checked_person_access(
+        staff,
+        person_id,
+        permission,
+        where=url_name(request),
+        details=api_client_details(request),
+    )
     if not access.allowed:
         raise ApiProblem(404, "There is no such person.", kind="no-such-person")
     return staff, access
+
+
+def url_name(request: HttpRequest) -> str:
+    """The name of the endpoint called, for the audit log."""
+    match = getattr(request, "resolver_match", None)
+    return match.view_name if match else ""
 
 
 def require_break_glass(request: HttpRequest, person_id: str, access: PersonAccess) -> None:
@@ -196,6 +209,14 @@ def purpose_of_access(request: HttpRequest, person_id: str) -> PurposeOfAccess:
         return given
     remembered = purpose_for(state, person_id)
     if remembered is None:
+        refuse_read(
+            staff_of(request),
+            person_id,
+            ReadRefusal.NO_PURPOSE,
+            permission=Permission.VIEW_FAMILY,
+            where=url_name(request),
+            details=api_client_details(request),
+        )
         raise ApiProblem(
             400,
             "Say why you are looking at this family: send the X-Purpose and "

@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
 from familyview.access.policy import Permission, has, staff_of
-from familyview.audit.events import record_event
+from familyview.access.refusals import refuse_permission
 
 RULE_ATTRIBUTE = "familyview_access_rule"
 PUBLIC = "public"
@@ -58,16 +58,12 @@ def rule_of(view: View) -> Permission | str | None:
 
 def refuse(request: HttpRequest, why: str) -> None:
     """Refuse the request (403), recording the refusal in the audit log."""
-    record_event(
-        staff_of(request),
-        "access_refused",
-        outcome="refused",
-        details={"url_name": _url_name(request), "why": why},
-    )
+    refuse_permission(staff_of(request), why, where=url_name(request))
     raise PermissionDenied(why)
 
 
-def _url_name(request: HttpRequest) -> str:
+def url_name(request: HttpRequest) -> str:
+    """The name of the page asked for, for the audit log."""
     match = getattr(request, "resolver_match", None)
     return match.view_name if match else ""
 

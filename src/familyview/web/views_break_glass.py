@@ -10,9 +10,10 @@ from familyview.access.break_glass import (
     break_glass,
     break_glass_given,
 )
-from familyview.access.policy import Permission, person_access, staff_of
+from familyview.access.policy import Permission, staff_of
 from familyview.access.purpose import purpose_for
-from familyview.web.permissions import requires
+from familyview.access.refusals import checked_person_access
+from familyview.web.permissions import requires, url_name
 
 FAMILY_VIEW = "web:family"
 
@@ -21,7 +22,9 @@ FAMILY_VIEW = "web:family"
 @require_http_methods(["GET", "HEAD", "POST"])
 def break_glass_page(request: HttpRequest, person_id: str) -> HttpResponse:
     staff = staff_of(request)
-    access = person_access(staff, person_id, Permission.VIEW_FAMILY)
+    access = checked_person_access(
+        staff, person_id, Permission.VIEW_FAMILY, where=url_name(request)
+    )
     if not access.allowed:
         raise Http404("No such person")
     if not access.shielded or break_glass_given(request.session, person_id):

@@ -27,7 +27,6 @@ from familyview.access.policy import (
     Staff,
     authorities_with,
     membership_for,
-    person_access,
     staff_of,
 )
 from familyview.access.purpose import (
@@ -37,9 +36,9 @@ from familyview.access.purpose import (
     purpose_for,
     remember_purpose,
 )
-from familyview.audit.events import Level, record_event
+from familyview.access.refusals import ReadRefusal, checked_person_access, refuse_read
+from familyview.audit.events import Action, Level, record_event
 from familyview.families.network import (
-    ChildNotFound,
     FamilyNetwork,
     FamilyNetworkRefused,
     ServiceInvolvement,
@@ -57,7 +56,7 @@ from familyview.web.forms_frontline import (
     error_list,
     field_error,
 )
-from familyview.web.permissions import requires
+from familyview.web.permissions import requires, url_name
 
 SEARCHES_KEY = "familyview.searches"
 # The searches a session keeps (so that "Back to results" works), newest last.
@@ -91,7 +90,7 @@ def search(request: HttpRequest) -> HttpResponse:
     shown = [r.person_id for r in results]
     record_event(
         staff,
-        "search",
+        Action.SEARCH,
         level=Level.RESULTS if shown else Level.SEARCH,
         subjects=shown,
         details={"criteria": _criteria_words(criteria), "results": len(shown)},
@@ -161,7 +160,7 @@ def purpose(request: HttpRequest, person_id: str) -> HttpResponse:
     summary = _summary_or_404(person_id, access)
     record_event(
         staff,
-        "person.summary",
+        Action.PERSON_SUMMARY,
         level=Level.SUMMARY,
         subjects=[person_id],
         purpose=given.description if given else "",
@@ -189,7 +188,7 @@ def purpose(request: HttpRequest, person_id: str) -> HttpResponse:
 @requires(Permission.VIEW_FAMILY)
 @require_safe
 def family(request: HttpRequest, person_id: str) -> HttpResponse:
-    found = _family_or_redirect(request, person_id, "family.view")
+    found = _family_or_redirect(request, person_id, Action.FAMILY_VIEW)
     if isinstance(found, HttpResponse):
         return found
     network, purpose_of_access = found
@@ -208,7 +207,7 @@ def family(request: HttpRequest, person_id: str) -> HttpResponse:
 @requires(Permission.VIEW_FAMILY)
 @require_safe
 def ecomap_page(request: HttpRequest, person_id: str) -> HttpResponse:
-    found = _family_or_redirect(request, person_id, "family.ecomap")
+    found = _family_or_redirect(request, person_id, Action.FAMILY_ECOMAP)
     if isinstance(found, HttpResponse):
         return found
     network, purpose_of_access = found
@@ -229,7 +228,7 @@ def ecomap_page(request: HttpRequest, person_id: str) -> HttpResponse:
 @require_safe
 def ecomap_svg(request: HttpRequest, person_id: str) -> HttpResponse:
     """The ecomap alone, to save and attach to an assessment."""
-    found = _family_or_redirect(request, person_id, "family.ecomap_download")
+    found = _family_or_redirect(request, person_id, Action.FAMILY_ECOMAP_DOWNLOAD)
     if isinstance(found, HttpResponse):
         return found
     network, _ = found
@@ -243,7 +242,7 @@ def ecomap_svg(request: HttpRequest, person_id: str) -> HttpResponse:
 @requires(Permission.VIEW_FAMILY)
 @require_safe
 def who_to_call(request: HttpRequest, person_id: str) -> HttpResponse:
-    found = _family_or_redirect(request, person_id, "family.who_to_call")
+    found = _family_or_redirect(request, person_id, Action.FAMILY_WHO_TO_CALL)
     if isinstance(found, HttpResponse):
         return found
     network, purpose_of_access = found
@@ -263,7 +262,7 @@ def who_to_call(request: HttpRequest, person_id: str) -> HttpResponse:
 
 
 def _family_or_redirect(
-    request: HttpRequest, person_id: str, action: str
+    request: HttpRequest, person_id: str, action: Action
 ) -> tuple[FamilyNetwork, PurposeOfAccess] | HttpResponse:
     """The family as this viewer may see it, once they have said why (and, for a shielded
     child, justified it); the one audit event of the page is recorded here."""
@@ -277,12 +276,17 @@ def _family_or_redirect(
         membership = _person_or_404(request, person_id)[1].membership
     purpose_of_access = purpose_for(request.session, person_id)
     if purpose_of_access is None:
-        return redirect("web:purpose", person_id)
+        return _ask_purpose(request, staff, person_id)
     try:
         network = family_network(person_id, Viewer(membership.role, membership.authority_id))
-    except ChildNotFound:
-        raise Http404("No such person") from None
     except FamilyNetworkRefused as refused:
+        refuse_read(
+            staff,
+            person_id,
+            ReadRefusal.NOT_FOUND,
+            permission=Permission.VIEW_FAMILY,
+            where=url_name(request),
+        )
         raise Http404(str(refused)) from None
     if network.child.shielded and not break_glass_given(request.session, person_id):
         return redirect("web:break-glass", person_id)
@@ -340,7 +344,7 @@ def why(request: HttpRequest, person_id: str) -> HttpResponse:
     staff, access = _person_or_404(request, person_id)
     purpose_of_access = purpose_for(request.session, person_id)
     if purpose_of_access is None:
-        return redirect("web:purpose", person_id)
+        return _ask_purpose(request, staff, person_id)
     if access.needs_break_glass and not break_glass_given(request.session, person_id):
         return redirect("web:break-glass", person_id)
     try:
@@ -350,7 +354,7 @@ def why(request: HttpRequest, person_id: str) -> HttpResponse:
     summary = _summary_or_404(person_id, access)
     record_event(
         staff,
-        "person.why",
+        Action.PERSON_WHY,
         level=Level.SUMMARY,
         subjects=[person_id],
         purpose=purpose_of_access.description,
@@ -377,7 +381,9 @@ def why(request: HttpRequest, person_id: str) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def report_problem(request: HttpRequest, person_id: str) -> HttpResponse:
     staff = staff_of(request)
-    access = person_access(staff, person_id, Permission.REPORT_PROBLEM)
+    access = checked_person_access(
+        staff, person_id, Permission.REPORT_PROBLEM, where=url_name(request)
+    )
     if not access.allowed:
         raise Http404("No such person")
     involvement = _shown_involvement(request, person_id, access)
@@ -400,7 +406,7 @@ def report_problem(request: HttpRequest, person_id: str) -> HttpResponse:
     purpose_of_access = purpose_for(request.session, person_id)
     record_event(
         staff,
-        "problem.form",
+        Action.PROBLEM_FORM,
         level=Level.SUMMARY,
         subjects=[person_id],
         purpose=purpose_of_access.description if purpose_of_access else "",
@@ -452,7 +458,7 @@ def _send_report(
             return False
         record_event(
             staff_of(request),
-            "problem.reported",
+            Action.PROBLEM_REPORTED,
             subjects=[person_id],
             details={
                 "report": report.pk,
@@ -494,10 +500,25 @@ def _person_or_404(request: HttpRequest, person_id: str) -> tuple[Staff, PersonA
     """The signed-in member of staff and their access to the person; 404 when they may
     not look at them (another authority's person is answered as if absent)."""
     staff = staff_of(request)
-    access = person_access(staff, person_id, Permission.VIEW_FAMILY)
+    access = checked_person_access(
+        staff, person_id, Permission.VIEW_FAMILY, where=url_name(request)
+    )
     if not access.allowed:
         raise Http404("No such person")
     return staff, access
+
+
+def _ask_purpose(request: HttpRequest, staff: Staff | None, person_id: str) -> HttpResponse:
+    """No family data without a purpose: the refusal is audited, then the worker is asked
+    why they are looking."""
+    refuse_read(
+        staff,
+        person_id,
+        ReadRefusal.NO_PURPOSE,
+        permission=Permission.VIEW_FAMILY,
+        where=url_name(request),
+    )
+    return redirect("web:purpose", person_id)
 
 
 def _summary_or_404(person_id: str, access: PersonAccess):
