@@ -6,7 +6,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
-DEMO_DIR := var/demo-authority
+# The demo's synthetic extracts go under FAMILYVIEW_VAR_DIR when it is set, as every local file does.
+DEMO_DIR := $(or $(FAMILYVIEW_VAR_DIR),var)/demo-authority
 DEMO_PEOPLE ?= 2000
 DEMO_SEED ?= 2026
 PORT ?= 8000
