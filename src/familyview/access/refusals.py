@@ -22,7 +22,27 @@ from familyview.audit.actions import Action, ReadRefusal
 from familyview.audit.events import record_event
 from familyview.audit.models import AuditEvent, Outcome
 
-__all__ = ["ReadRefusal", "checked_person_access", "refuse_permission", "refuse_read"]
+__all__ = [
+    "ReadRefusal",
+    "checked_person_access",
+    "refuse_acting_user",
+    "refuse_permission",
+    "refuse_read",
+]
+
+
+def refuse_acting_user(
+    authority_id: int, username: str, details: dict[str, Any] | None = None
+) -> AuditEvent:
+    """Record that an API client named a member of staff it may not act for (no one is
+    signed in: the username it sent goes in details)."""
+    return record_event(
+        None,
+        Action.API_ACTING_USER_REFUSED,
+        outcome=Outcome.REFUSED,
+        authority_id=authority_id,
+        details={"username": username[:150], **(details or {})},
+    )
 
 
 def refuse_permission(

@@ -4,7 +4,8 @@ Every endpoint declares its rule in one place, with `@requires(Permission.X)`, `
 or `@signed_in`. The rule is written on the URL's view under the attribute the pages use
 (`familyview_access_rule`), so the deny-by-default middleware and the authorisation
 matrix read API endpoints exactly as they read pages. Person-level checks, purposes of
-access, break-glass and the audit event of each read follow the pages' rules.
+access, break-glass and the audit event of each read are the one door's
+(reads/door.py, through api/reads.py); this module reads the purpose headers.
 """
 
 from collections.abc import Callable, MutableMapping
@@ -13,30 +14,10 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from familyview.access.break_glass import break_glass_given
-from familyview.access.policy import (
-    Permission,
-    PersonAccess,
-    Staff,
-    has,
-    staff_of,
-)
-from familyview.access.purpose import (
-    Purpose,
-    PurposeOfAccess,
-    case_child,
-    purpose_for,
-    remember_purpose,
-)
-from familyview.access.refusals import (
-    ReadRefusal,
-    checked_person_access,
-    refuse_permission,
-    refuse_read,
-)
+from familyview.access.policy import Permission, has, staff_of
+from familyview.access.purpose import Purpose, PurposeOfAccess
+from familyview.access.refusals import refuse_permission
 from familyview.api.problems import ApiProblem, FieldProblem
-from familyview.audit.events import record_event
-from familyview.audit.models import AuditEvent
 
 # The same attribute and values as familyview.web.permissions (tests/api checks they
 # agree): the API does not import the web layer.
@@ -95,12 +76,6 @@ def api_client_details(request: HttpRequest) -> dict[str, Any]:
     return {"via": "api-client", "api_client": client.name, "api_client_key": client.key_id}
 
 
-def audit(request: HttpRequest, action: str, **kwargs: Any) -> AuditEvent:
-    """Record the one audit event of this call, with the client it came through."""
-    details = {**(kwargs.pop("details", None) or {}), **api_client_details(request)}
-    return record_event(staff_of(request), action, details=details, **kwargs)
-
-
 def refuse(request: HttpRequest, why: str) -> None:
     """Refuse the call (403), recording the refusal in the audit log."""
     refuse_permission(
@@ -112,40 +87,10 @@ def refuse(request: HttpRequest, why: str) -> None:
 # People
 
 
-def person_or_404(
-    request: HttpRequest, person_id: str, permission: Permission = Permission.VIEW_FAMILY
-) -> tuple[Staff, PersonAccess]:
-    """The caller and their access to the person; 404 when they may not look at them
-    (another authority's person is answered as if absent, as the pages do)."""
-    staff = staff_of(request)
-    access = checked_person_access(
-        staff,
-        person_id,
-        permission,
-        where=url_name(request),
-        details=api_client_details(request),
-    )
-    if not access.allowed:
-        raise ApiProblem(404, "There is no such person.", kind="no-such-person")
-    return staff, access
-
-
 def url_name(request: HttpRequest) -> str:
     """The name of the endpoint called, for the audit log."""
     match = getattr(request, "resolver_match", None)
     return match.view_name if match else ""
-
-
-def require_break_glass(request: HttpRequest, person_id: str, access: PersonAccess) -> None:
-    """A shielded person's family needs a justification first (403 until given)."""
-    if access.needs_break_glass and not break_glass_given(state_of(request), person_id):
-        raise ApiProblem(
-            403,
-            "This person is shielded. Say why you need to see their family first: POST a "
-            f"justification to /api/v1/people/{person_id}/break-glass.",
-            kind="break-glass-required",
-            title="A justification is needed to see a shielded person's family",
-        )
 
 
 def state_of(request: HttpRequest) -> MutableMapping[str, Any]:
@@ -191,56 +136,6 @@ def purpose_from_headers(request: HttpRequest) -> PurposeOfAccess | None:
         kind="invalid-purpose",
         errors=errors,
     )
-
-
-def purpose_of_access(request: HttpRequest, person_id: str) -> PurposeOfAccess:
-    """Why the caller is looking at this person: given in this call's headers (and then
-    remembered for the case, as the pages remember it), or given before for a case that
-    covers them. Without one: 400, saying how to give it."""
-    state = state_of(request)
-    given = purpose_from_headers(request)
-    if given is not None:
-        child = case_child(state, person_id)
-        remembered = purpose_for(state, person_id)
-        if child is not None and remembered == given:
-            remember_purpose(state, child, given, covers=[person_id])
-        else:
-            remember_purpose(state, person_id, given)
-        return given
-    remembered = purpose_for(state, person_id)
-    if remembered is None:
-        refuse_read(
-            staff_of(request),
-            person_id,
-            ReadRefusal.NO_PURPOSE,
-            permission=Permission.VIEW_FAMILY,
-            where=url_name(request),
-            details=api_client_details(request),
-        )
-        raise ApiProblem(
-            400,
-            "Say why you are looking at this family: send the X-Purpose and "
-            "X-Case-Reference headers (X-Purpose-Other too for 'other'), or POST them to "
-            f"/api/v1/people/{person_id}/purpose first.",
-            kind="purpose-required",
-            title="A purpose of access is needed",
-            errors=[
-                FieldProblem("header", PURPOSE_HEADER, "Give why you are looking"),
-                FieldProblem(
-                    "header", CASE_REFERENCE_HEADER, "Give the case or referral reference"
-                ),
-            ],
-        )
-    return remembered
-
-
-def cover_family(
-    request: HttpRequest, person_id: str, purpose: PurposeOfAccess, shown: list[str]
-) -> None:
-    """The purpose now covers everyone shown: a sibling under the same case does not need
-    it again (as on the pages)."""
-    state = state_of(request)
-    remember_purpose(state, case_child(state, person_id) or person_id, purpose, covers=shown)
 
 
 def _sentence(text: str) -> str:

@@ -16,7 +16,8 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.urls import Resolver404, resolve
 
 from familyview.access.policy import Permission, has, staff_of
-from familyview.api.access import PUBLIC, api_client_details, person_or_404, refuse, rule_of
+from familyview.access.refusals import refuse_acting_user
+from familyview.api.access import PUBLIC, api_client_details, refuse, rule_of
 from familyview.api.clients import acting_staff, client_for_token
 from familyview.api.problems import (
     PROBLEM_CONTENT_TYPE,
@@ -25,8 +26,9 @@ from familyview.api.problems import (
     problem_response,
 )
 from familyview.api.rate_limits import RateLimit, default_limit, take_token, user_limit
+from familyview.api.reads import caller_of
 from familyview.api.state import acting_state
-from familyview.audit.events import record_event
+from familyview.reads import door
 
 API_PREFIX = "/api/"
 API_URLCONF = "familyview.api.root_urls"
@@ -92,7 +94,9 @@ class ApiMiddleware:
                 refuse(request, f"needs the {rule.value} permission")
             person_id = view_kwargs.get("person_id") or view_kwargs.get("personId")
             if person_id and request.method != "HEAD":
-                person_or_404(request, person_id, rule)
+                caller = caller_of(request, with_purpose=False)
+                if door.check_person(caller, person_id, rule) is None:
+                    raise ApiProblem(404, "There is no such person.", kind="no-such-person")
         except ApiProblem as problem:
             return problem_response(request, problem)
         return None
@@ -134,13 +138,7 @@ class ApiMiddleware:
             )
         acting = acting_staff(client, username)
         if acting is None:
-            record_event(
-                None,
-                "api.acting_user_refused",
-                outcome="refused",
-                authority_id=client.authority_id,
-                details={"username": username[:150], **api_client_details(request)},
-            )
+            refuse_acting_user(client.authority_id, username, api_client_details(request))
             raise _unauthenticated(
                 f"{ACTING_USER_HEADER} does not name an active member of staff of "
                 f"{client.authority.name}."

@@ -1,92 +1,62 @@
-"""Reading a family through the API, on the pages' terms: the person must be in the
-caller's authority, a purpose of access must be given, a shielded person's family needs
-break-glass first, and then exactly one audit event records what was shown."""
-
-from dataclasses import dataclass
-from typing import Any
+"""Reading a person or a family through the API: the call goes through the one door to
+personal data (reads/door.py), on the pages' terms, and its outcome is answered here as
+problem details (404 no such person, 400 a purpose is needed, 403 break-glass)."""
 
 from django.http import HttpRequest
 
-from familyview.access.policy import Permission, PersonAccess, Staff
-from familyview.access.purpose import PurposeOfAccess
+from familyview.access.policy import staff_of
 from familyview.api.access import (
-    audit,
-    cover_family,
-    person_or_404,
-    purpose_of_access,
-    require_break_glass,
+    CASE_REFERENCE_HEADER,
+    PURPOSE_HEADER,
+    api_client_details,
+    purpose_from_headers,
+    state_of,
+    url_name,
 )
-from familyview.api.problems import ApiProblem
-from familyview.audit.models import AuditEvent, Level
-from familyview.families.network import (
-    FamilyNetwork,
-    FamilyNetworkRefused,
-    Viewer,
-    family_network,
-)
+from familyview.api.problems import ApiProblem, FieldProblem
+from familyview.reads import door
 
 
-@dataclass(frozen=True)
-class PersonRead:
-    """A person the caller may look at, and why they are looking."""
+def caller_of(request: HttpRequest, *, with_purpose: bool = True) -> door.Caller:
+    """The member of staff the call is made for, what is remembered for them, the
+    endpoint and the API client; with the purpose given in this call's headers (a wrong
+    one is refused with 400 naming the header)."""
+    return door.Caller(
+        staff_of(request),
+        state_of(request),
+        where=url_name(request),
+        via=api_client_details(request),
+        purpose_given=(lambda: purpose_from_headers(request)) if with_purpose else None,
+    )
 
-    person_id: str
-    staff: Staff
-    access: PersonAccess
-    purpose: PurposeOfAccess
 
-    def record(
-        self,
-        request: HttpRequest,
-        action: str,
-        level: Level,
-        subjects: list[str],
-        details: dict[str, Any] | None = None,
-    ) -> AuditEvent:
-        """The one audit event of this read."""
-        return audit(
-            request,
-            action,
-            level=level,
-            subjects=subjects,
-            purpose=self.purpose.description,
-            case_reference=self.purpose.case_reference,
-            details=details,
-            authority_id=self.access.authority_id,
-            role=self.access.membership.role,
+def opened(outcome: door.Outcome) -> door.Opened:
+    """The opened read, or the problem that answers a refused one (already audited)."""
+    if isinstance(outcome, door.Opened):
+        return outcome
+    if isinstance(outcome, door.NeedsPurpose):
+        raise ApiProblem(
+            400,
+            "Say why you are looking at this family: send the X-Purpose and "
+            "X-Case-Reference headers (X-Purpose-Other too for 'other'), or POST them to "
+            f"/api/v1/people/{outcome.person_id}/purpose first.",
+            kind="purpose-required",
+            title="A purpose of access is needed",
+            errors=[
+                FieldProblem("header", PURPOSE_HEADER, "Give why you are looking"),
+                FieldProblem(
+                    "header", CASE_REFERENCE_HEADER, "Give the case or referral reference"
+                ),
+            ],
         )
-
-
-def open_person(request: HttpRequest, person_id: str, *, family: bool) -> PersonRead:
-    """Check the caller may read this person, and why (with `family`, break-glass first
-    for a shielded person, as every page about them but the purpose page asks). Raises
-    404, 400 or 403 problems."""
-    staff, access = person_or_404(request, person_id, Permission.VIEW_FAMILY)
-    purpose = purpose_of_access(request, person_id)
-    if family:
-        require_break_glass(request, person_id, access)
-    return PersonRead(person_id, staff, access, purpose)
-
-
-def open_family(request: HttpRequest, person_id: str) -> tuple[PersonRead, FamilyNetwork]:
-    """The family network around the person, as this caller may see it. The purpose then
-    covers everyone shown (as on the pages). The caller records the audit event."""
-    read = open_person(request, person_id, family=True)
-    try:
-        network = family_network(
-            person_id, Viewer(read.access.membership.role, read.access.authority_id)
+    if isinstance(outcome, door.NeedsBreakGlass):
+        raise ApiProblem(
+            403,
+            "This person is shielded. Say why you need to see their family first: POST a "
+            f"justification to /api/v1/people/{outcome.person_id}/break-glass.",
+            kind="break-glass-required",
+            title="A justification is needed to see a shielded person's family",
         )
-    except FamilyNetworkRefused:
-        raise ApiProblem(404, "There is no such person.", kind="no-such-person") from None
-    cover_family(request, person_id, read.purpose, [m.person_id for m in network.members])
-    return read, network
-
-
-def family_details(network: FamilyNetwork, person_id: str) -> dict[str, Any]:
-    """What the audit log records of a family shown (as the family page records it)."""
-    return {
-        "child": person_id,
-        "rules_version": network.rules_version,
-        "involvements": sum(len(m.involvements) for m in network.members),
-        "shielded_shown": list(network.shielded_person_ids),
-    }
+    if isinstance(outcome, door.Refused):
+        raise ApiProblem(403, "You do not have permission to do this.", kind="forbidden")
+    raise ApiProblem(404, "There is no such person.", kind="no-such-person")

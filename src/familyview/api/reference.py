@@ -11,9 +11,9 @@ person, and one audit event per read.
 from django.http import HttpRequest, HttpResponse
 from ninja import Router
 
-from familyview.access.policy import Permission, authorities_with, staff_of
+from familyview.access.policy import Permission, PersonAccess, authorities_with, staff_of
 from familyview.api import services
-from familyview.api.access import audit, requires, signed_in
+from familyview.api.access import requires, signed_in
 from familyview.api.params import (
     CASE_REFERENCE,
     PURPOSE,
@@ -23,7 +23,7 @@ from familyview.api.params import (
 )
 from familyview.api.people import PersonFacts, person_facts
 from familyview.api.problems import ApiProblem
-from familyview.api.reads import family_details, open_family, open_person
+from familyview.api.reads import caller_of, opened
 from familyview.api.reference_schemas import (
     SHAPES,
     AuthStatus,
@@ -36,9 +36,11 @@ from familyview.api.reference_schemas import (
 )
 from familyview.api.schemas import MAX_SEARCH_RESULTS, PurposeChoice
 from familyview.api.search import criteria_words, person_query
+from familyview.audit.actions import Action
 from familyview.audit.models import Level
-from familyview.families.network import FamilyMember
+from familyview.families.network import FamilyMember, FamilyNetwork
 from familyview.identity.summaries import find_people
+from familyview.reads import door
 
 router = Router(tags=["Family Context reference API"])
 
@@ -88,16 +90,10 @@ def search_person(request: HttpRequest, query: PersonQuery):
     facts: dict[str, PersonFacts] = {}
     for authority_id in authority_ids:
         facts |= person_facts(shown, authority_id)
-    audit(
-        request,
-        "search",
-        level=Level.RESULTS if shown else Level.SEARCH,
-        subjects=shown,
-        details={
-            "criteria": criteria_words(person_query_),
-            "results": len(shown),
-            "page": page_number,
-        },
+    door.record_search(
+        caller_of(request, with_purpose=False),
+        shown,
+        {"criteria": criteria_words(person_query_), "results": len(shown), "page": page_number},
     )
     return {
         "paginationInfo": {
@@ -139,12 +135,13 @@ def person_detail(
 ):
     """One person. Needs a purpose of access (and break-glass for a shielded person);
     audited as a person summary viewed."""
-    read = open_person(request, personId, family=True)
-    facts = person_facts([personId], read.access.authority_id).get(personId)
-    if facts is None:
-        raise ApiProblem(404, "There is no such person.", kind="no-such-person")
-    read.record(request, "person.summary", Level.SUMMARY, [personId])
-    return _person(facts, with_birth=True)
+
+    def shown(access: PersonAccess) -> door.Shown | None:
+        facts = person_facts([personId], access.authority_id).get(personId)
+        return door.Shown([personId], Level.SUMMARY, content=facts) if facts else None
+
+    read = opened(door.read_person(caller_of(request), personId, Action.PERSON_SUMMARY, shown))
+    return _person(read.content, with_birth=True)
 
 
 @router.get(
@@ -165,19 +162,18 @@ def person_services(
     """Which services hold records about the person that the viewer may see, and what
     each source covers. Needs a purpose of access (and break-glass for a shielded
     person); audited as a person summary viewed."""
-    read, network = open_family(request, personId)
-    types = services.service_types()
-    cover = services.coverage(read.access.authority_id, types)
-    shown = network.child.involvements
-    summaries = [services.summary(t, cover[t.type], shown) for t in types]
-    read.record(
-        request,
-        "person.services",
-        Level.SUMMARY,
-        [personId],
-        {"services": [s["id"] for s in summaries if s["recordsAvailable"]]},
-    )
-    return summaries
+
+    def shown(network: FamilyNetwork, access: PersonAccess) -> door.Shown[list]:
+        types = services.service_types()
+        cover = services.coverage(access.authority_id, types)
+        involvements = network.child.involvements
+        summaries = [services.summary(t, cover[t.type], involvements) for t in types]
+        details = {"services": [s["id"] for s in summaries if s["recordsAvailable"]]}
+        return door.Shown([personId], Level.SUMMARY, details, summaries)
+
+    return opened(
+        door.open_family(caller_of(request), personId, Action.PERSON_SERVICES, shown)
+    ).content
 
 
 @router.get(
@@ -202,33 +198,28 @@ def person_service(
     s_type = services.service_type(serviceType)
     if s_type is None:
         raise ApiProblem(404, f"There is no service type {serviceType!r}.", kind="no-such-service")
-    read, network = open_family(request, personId)
-    cover = services.coverage(read.access.authority_id, [s_type])[s_type.type]
-    shown = network.child.involvements
-    authority_code = next(
-        m.authority_code
-        for m in read.staff.memberships
-        if m.authority_id == read.access.authority_id
-    )
-    data = services.detail_data(s_type, authority_code, shown)
-    read.record(
-        request,
-        "person.service_detail",
-        Level.SERVICE_DETAIL,
-        [personId],
-        {
+
+    def shown(network: FamilyNetwork, access: PersonAccess) -> door.Shown[dict]:
+        cover = services.coverage(access.authority_id, [s_type])[s_type.type]
+        involvements = network.child.involvements
+        data = services.detail_data(s_type, access.membership.authority_code, involvements)
+        details = {
             "service": s_type.type,
             "rules_version": network.rules_version,
             "involvements": [
-                i.involvement_id for i in shown if i.service_category in s_type.categories
+                i.involvement_id for i in involvements if i.service_category in s_type.categories
             ],
-        },
-    )
-    return {
-        "summary": services.summary(s_type, cover, shown),
-        "schema": SHAPES[s_type.shape].model_json_schema(),
-        "data": data,
-    }
+        }
+        answer = {
+            "summary": services.summary(s_type, cover, involvements),
+            "schema": SHAPES[s_type.shape].model_json_schema(),
+            "data": data,
+        }
+        return door.Shown([personId], Level.SERVICE_DETAIL, details, answer)
+
+    return opened(
+        door.open_family(caller_of(request), personId, Action.PERSON_SERVICE_DETAIL, shown)
+    ).content
 
 
 @router.get(
@@ -249,26 +240,25 @@ def person_related(
     """The person's family: parents and carers, siblings, household and other family,
     with how each is related. Needs a purpose of access (and break-glass for a shielded
     person); audited as person summaries viewed."""
-    read, network = open_family(request, personId)
-    members = [m for m in network.members if m.person_id != personId]
-    facts = person_facts([m.person_id for m in members], read.access.authority_id)
-    related = [
-        {
-            **_person(facts[m.person_id], with_birth=True),
-            "relationship": _relationship_words(m),
-            "relationshipToId": personId,
-        }
-        for m in members
-        if m.person_id in facts
-    ]
-    read.record(
-        request,
-        "person.related",
-        Level.SUMMARY,
-        [personId, *(r["id"] for r in related)],
-        family_details(network, personId),
-    )
-    return related
+
+    def shown(network: FamilyNetwork, access: PersonAccess) -> door.Shown[list]:
+        members = [m for m in network.members if m.person_id != personId]
+        facts = person_facts([m.person_id for m in members], access.authority_id)
+        related = [
+            {
+                **_person(facts[m.person_id], with_birth=True),
+                "relationship": _relationship_words(m),
+                "relationshipToId": personId,
+            }
+            for m in members
+            if m.person_id in facts
+        ]
+        subjects = [personId, *(r["id"] for r in related)]
+        return door.Shown(subjects, Level.SUMMARY, door.family_details(network), related)
+
+    return opened(
+        door.open_family(caller_of(request), personId, Action.PERSON_RELATED, shown)
+    ).content
 
 
 @router.api_operation(

@@ -9,13 +9,12 @@ the pages' terms and records the one audit event.
 
 from urllib.parse import urlencode
 
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from ninja import Router
 from ninja.responses import Status
 
 from familyview.access.break_glass import JustificationError, break_glass
-from familyview.access.policy import Permission, authorities_with, person_access, staff_of
+from familyview.access.policy import Permission, PersonAccess, authorities_with, staff_of
 from familyview.access.purpose import (
     Purpose,
     PurposeOfAccess,
@@ -23,13 +22,7 @@ from familyview.access.purpose import (
     purpose_for,
     remember_purpose,
 )
-from familyview.api.access import (
-    audit,
-    person_or_404,
-    requires,
-    signed_in,
-    state_of,
-)
+from familyview.api.access import requires, signed_in, state_of
 from familyview.api.ecomap import ecomap_svg
 from familyview.api.params import (
     CASE_REFERENCE,
@@ -42,7 +35,7 @@ from familyview.api.params import (
 )
 from familyview.api.people import person_facts
 from familyview.api.problems import ApiProblem, FieldProblem
-from familyview.api.reads import family_details, open_family, open_person
+from familyview.api.reads import caller_of, opened
 from familyview.api.schemas import (
     MAX_SEARCH_RESULTS,
     BreakGlassIn,
@@ -62,9 +55,12 @@ from familyview.api.schemas import (
     SearchOut,
 )
 from familyview.api.search import criteria_words, person_query
+from familyview.audit.actions import Action
 from familyview.audit.models import Level
+from familyview.families.network import FamilyNetwork
 from familyview.identity import problems
 from familyview.identity.summaries import find_people
+from familyview.reads import door
 
 router = Router(tags=["Family View"])
 
@@ -110,16 +106,10 @@ def search_people(request: HttpRequest, criteria: SearchIn):
     )
     page = found[criteria.offset : end]
     shown = [p.person_id for p in page]
-    audit(
-        request,
-        "search",
-        level=Level.RESULTS if shown else Level.SEARCH,
-        subjects=shown,
-        details={
-            "criteria": criteria_words(query),
-            "results": len(shown),
-            "offset": criteria.offset,
-        },
+    door.record_search(
+        caller_of(request, with_purpose=False),
+        shown,
+        {"criteria": criteria_words(query), "results": len(shown), "offset": criteria.offset},
     )
     return {
         "items": page,
@@ -142,11 +132,13 @@ def person(
 ):
     """One person's identifying facts. Needs a purpose of access (and break-glass for a
     shielded person); audited as a person summary viewed."""
-    read = open_person(request, person_id, family=True)
-    facts = person_facts([person_id], read.access.authority_id).get(person_id)
-    if facts is None:
-        raise ApiProblem(404, "There is no such person.", kind="no-such-person")
-    read.record(request, "person.summary", Level.SUMMARY, [person_id])
+
+    def shown(access: PersonAccess) -> door.Shown | None:
+        facts = person_facts([person_id], access.authority_id).get(person_id)
+        return door.Shown([person_id], Level.SUMMARY, content=facts) if facts else None
+
+    read = opened(door.read_person(caller_of(request), person_id, Action.PERSON_SUMMARY, shown))
+    facts = read.content
     summary = facts.summary
     return {
         "person_id": person_id,
@@ -181,12 +173,7 @@ def family(
     each with the services they are involved with and who to call, as the display rules
     allow. Needs a purpose of access (and break-glass for a shielded child); audited as
     service details viewed."""
-    read, network = open_family(request, person_id)
-    shown = [m.person_id for m in network.members]
-    read.record(
-        request, "family.view", Level.SERVICE_DETAIL, shown, family_details(network, person_id)
-    )
-    return network
+    return opened(door.open_family(caller_of(request), person_id, Action.FAMILY_VIEW)).network
 
 
 @router.get(
@@ -208,20 +195,20 @@ def involvements(
     """The person's service involvements with their lead professionals, current first,
     as the display rules allow. Needs a purpose of access (and break-glass for a shielded
     person); audited as service details viewed."""
-    read, network = open_family(request, person_id)
-    all_shown = network.child.involvements
-    page = list(all_shown[offset : offset + limit])
-    read.record(
-        request,
-        "person.involvements",
-        Level.SERVICE_DETAIL,
-        [person_id],
-        {
+
+    def shown(network: FamilyNetwork, access: PersonAccess) -> door.Shown:
+        page = list(network.child.involvements[offset : offset + limit])
+        details = {
             "rules_version": network.rules_version,
             "involvements": len(page),
             "offset": offset,
-        },
+        }
+        return door.Shown([person_id], Level.SERVICE_DETAIL, details, page)
+
+    read = opened(
+        door.open_family(caller_of(request), person_id, Action.PERSON_INVOLVEMENTS, shown)
     )
+    all_shown, page = read.network.child.involvements, read.content
     return {
         "items": page,
         "total": len(all_shown),
@@ -254,16 +241,15 @@ def ecomap(
 ):
     """The family's ecomap as an SVG document (the one answer that is not JSON; errors
     still are). Audited as service details viewed."""
-    read, network = open_family(request, person_id)
-    svg = ecomap_svg(network)
-    read.record(
-        request,
-        "family.ecomap_download",
-        Level.SERVICE_DETAIL,
-        [m.person_id for m in network.members],
-        family_details(network, person_id),
+
+    def shown(network: FamilyNetwork, access: PersonAccess) -> door.Shown[str]:
+        whole = door.whole_family(network, access)
+        return door.Shown(whole.subjects, whole.level, whole.details, ecomap_svg(network))
+
+    read = opened(
+        door.open_family(caller_of(request), person_id, Action.FAMILY_ECOMAP_DOWNLOAD, shown)
     )
-    response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
+    response = HttpResponse(read.content, content_type="image/svg+xml; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="ecomap-{person_id}.svg"'
     return response
 
@@ -279,7 +265,10 @@ def give_purpose(request: HttpRequest, body: PurposeIn, person_id: str = PERSON_
     """Say why you are looking at this child's family, for a case. It is remembered (for
     this member of staff, through this client) and covers the child and the family then
     shown, as the purpose page does; the reference API's endpoints rely on it."""
-    _, access = person_or_404(request, person_id)
+    caller = caller_of(request, with_purpose=False)
+    access = door.check_person(caller, person_id, Permission.VIEW_FAMILY)
+    if access is None:
+        raise ApiProblem(404, "There is no such person.", kind="no-such-person")
     try:
         given = PurposeOfAccess(Purpose(body.purpose.value), body.other_text, body.case_reference)
     except ValueError as e:
@@ -292,15 +281,7 @@ def give_purpose(request: HttpRequest, body: PurposeIn, person_id: str = PERSON_
             errors=[FieldProblem("body", field, message)],
         ) from None
     remember_purpose(state_of(request), person_id, given)
-    audit(
-        request,
-        "purpose.given",
-        subjects=[person_id],
-        purpose=given.description,
-        case_reference=given.case_reference,
-        authority_id=access.authority_id,
-        role=access.membership.role,
-    )
+    door.record_purpose_given(caller, person_id, access, given)
     return {
         "person_id": person_id,
         "purpose": given.purpose.value,
@@ -320,7 +301,10 @@ def give_purpose(request: HttpRequest, body: PurposeIn, person_id: str = PERSON_
 def break_glass_for(request: HttpRequest, body: BreakGlassIn, person_id: str = PERSON_ID):
     """Say why you need to see a shielded person's family. Recorded in the audit log (it
     always raises a privacy alert) and remembered for the rest of this session."""
-    staff, access = person_or_404(request, person_id)
+    caller = caller_of(request, with_purpose=False)
+    access = door.check_person(caller, person_id, Permission.VIEW_FAMILY)
+    if access is None:
+        raise ApiProblem(404, "There is no such person.", kind="no-such-person")
     if not access.shielded:
         raise ApiProblem(
             409,
@@ -330,7 +314,12 @@ def break_glass_for(request: HttpRequest, body: BreakGlassIn, person_id: str = P
     state = state_of(request)
     try:
         break_glass(
-            state, staff, person_id, access, body.justification, purpose_for(state, person_id)
+            state,
+            caller.staff,
+            person_id,
+            access,
+            body.justification,
+            purpose_for(state, person_id),
         )
     except JustificationError as e:
         raise ApiProblem(
@@ -352,41 +341,29 @@ def break_glass_for(request: HttpRequest, body: BreakGlassIn, person_id: str = P
 def report_problem(request: HttpRequest, body: ProblemReportIn, person_id: str = PERSON_ID):
     """Something looks wrong: a wrong match, family link or detail about this person (or
     one of their involvements). It goes to the data steward's queue."""
-    staff = staff_of(request)
-    access = person_access(staff, person_id, Permission.REPORT_PROBLEM)
-    if not access.allowed:
+    caller = caller_of(request, with_purpose=False)
+    access = door.check_person(caller, person_id, Permission.REPORT_PROBLEM)
+    if access is None:
         raise ApiProblem(404, "There is no such person.", kind="no-such-person")
-    with transaction.atomic():
-        try:
-            report = problems.report_problem(
-                person_id=person_id,
-                authority_id=access.authority_id,
-                reporter=request.user,
-                kind=body.kind.value,
-                what=body.what,
-                involvement_id=body.involvement_id,
-                seen_in_family_of=case_child(state_of(request), person_id) or "",
-            )
-        except problems.ProblemRefused as refused:
-            field = "involvement_id" if "involvement" in str(refused) else "what"
-            raise ApiProblem(
-                422,
-                str(refused) + ".",
-                kind="invalid-request",
-                errors=[FieldProblem("body", field, str(refused))],
-            ) from None
-        audit(
-            request,
-            "problem.reported",
-            subjects=[person_id],
-            details={
-                "report": report.pk,
-                "kind": report.kind,
-                "involvement": report.involvement_id,
-            },
-            authority_id=access.authority_id,
-            role=access.membership.role,
+    try:
+        report = door.report_problem(
+            caller,
+            access,
+            person_id,
+            reporter=request.user,
+            kind=body.kind.value,
+            what=body.what,
+            involvement_id=body.involvement_id,
+            seen_in_family_of=case_child(state_of(request), person_id) or "",
         )
+    except problems.ProblemRefused as refused:
+        field = "involvement_id" if "involvement" in str(refused) else "what"
+        raise ApiProblem(
+            422,
+            str(refused) + ".",
+            kind="invalid-request",
+            errors=[FieldProblem("body", field, str(refused))],
+        ) from None
     return Status(201, report)
 
 
@@ -411,13 +388,8 @@ def problem_reports(
         reports = reports.filter(status=status.value)
     total = reports.count()
     page = list(reports[offset : offset + limit])
-    audit(
-        request,
-        "problem_reports.listed",
-        subjects=sorted({r.person_id for r in page}),
-        details={"reports": [r.pk for r in page], "offset": offset},
-        role="data_steward",
-        authority_id=authority_ids[0] if len(authority_ids) == 1 else None,
+    door.record_problem_reports_listed(
+        caller_of(request, with_purpose=False), page, offset, authority_ids
     )
     return {
         "items": page,

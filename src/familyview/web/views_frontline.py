@@ -2,9 +2,10 @@
 timeline, the "who to call" sheet, why the system thinks what it shows, and "something
 looks wrong".
 
-Each view parses the request, asks access.policy whether the person may be looked at
-(another authority's person is answered 404, as if absent), calls one domain function and
-renders. Every page that shows family data records exactly one audit event at its level.
+Each view parses the request and goes through the one door to personal data
+(reads/door.py), which checks the person may be looked at (another authority's person is
+answered 404, as if absent), the purpose and break-glass, reads, and records the page's
+one audit event; the view turns its outcome into a page or a redirect.
 Personal data never goes into a URL: people are named in URLs by their opaque person id,
 and a search's criteria stay in the session under an opaque key.
 """
@@ -13,20 +14,17 @@ import secrets
 from typing import Any
 
 from django.contrib import messages
-from django.db import transaction
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
-from familyview.access.break_glass import break_glass_given
 from familyview.access.policy import (
     Permission,
     PersonAccess,
-    Staff,
     authorities_with,
-    membership_for,
     staff_of,
 )
 from familyview.access.purpose import (
@@ -36,8 +34,8 @@ from familyview.access.purpose import (
     purpose_for,
     remember_purpose,
 )
-from familyview.access.refusals import ReadRefusal, checked_person_access, refuse_read
-from familyview.audit.events import Action, Level, record_event
+from familyview.audit.actions import Action
+from familyview.audit.models import Level
 from familyview.families.network import (
     FamilyNetwork,
     FamilyNetworkRefused,
@@ -48,6 +46,7 @@ from familyview.families.network import (
 from familyview.identity import explain, problems
 from familyview.identity.models import Person, ProblemReport
 from familyview.identity.summaries import find_people, person_summaries
+from familyview.reads import door
 from familyview.web import ecomap
 from familyview.web.forms_frontline import (
     ProblemForm,
@@ -88,12 +87,10 @@ def search(request: HttpRequest) -> HttpResponse:
         form.query(), authorities_with(staff, Permission.SEARCH_PEOPLE), RESULTS_SHOWN
     )
     shown = [r.person_id for r in results]
-    record_event(
-        staff,
-        Action.SEARCH,
-        level=Level.RESULTS if shown else Level.SEARCH,
-        subjects=shown,
-        details={"criteria": _criteria_words(criteria), "results": len(shown)},
+    door.record_search(
+        _caller(request),
+        shown,
+        {"criteria": _criteria_words(criteria), "results": len(shown)},
     )
     return _search_page(request, form, results, key)
 
@@ -136,7 +133,10 @@ def _criteria_words(criteria: dict[str, Any]) -> dict[str, Any]:
 @require_http_methods(["GET", "HEAD", "POST"])
 def purpose(request: HttpRequest, person_id: str) -> HttpResponse:
     """Say why, before any family data is shown: purpose and case reference."""
-    staff, access = _person_or_404(request, person_id)
+    caller = _caller(request)
+    access = door.check_person(caller, person_id, Permission.VIEW_FAMILY)
+    if access is None:
+        raise Http404("No such person")
     given = purpose_for(request.session, person_id)
     if request.method == "POST":
         form = PurposeForm(request.POST)
@@ -157,22 +157,24 @@ def purpose(request: HttpRequest, person_id: str) -> HttpResponse:
                 "case_reference": given.case_reference,
             }
         form = PurposeForm(initial=initial)
-    summary = _summary_or_404(person_id, access)
-    record_event(
-        staff,
-        Action.PERSON_SUMMARY,
-        level=Level.SUMMARY,
-        subjects=[person_id],
-        purpose=given.description if given else "",
-        case_reference=given.case_reference if given else "",
-        authority_id=access.authority_id,
-        role=access.membership.role,
+    opened = _opened_or_response(
+        door.read_person(
+            caller,
+            person_id,
+            Action.PERSON_SUMMARY,
+            lambda access: _summary_shown(person_id, access),
+            purpose=False,
+            break_glass=False,
+            access=access,
+        )
     )
+    if isinstance(opened, HttpResponse):
+        return opened
     return render(
         request,
         "web/people/purpose.html",
         {
-            "person": summary,
+            "person": opened.content,
             "form": form,
             "shielded": access.shielded,
             "error_list": error_list(form, {"purpose": "purpose"}),
@@ -264,58 +266,12 @@ def who_to_call(request: HttpRequest, person_id: str) -> HttpResponse:
 def _family_or_redirect(
     request: HttpRequest, person_id: str, action: Action
 ) -> tuple[FamilyNetwork, PurposeOfAccess] | HttpResponse:
-    """The family as this viewer may see it, once they have said why (and, for a shielded
-    child, justified it); the one audit event of the page is recorded here."""
-    staff = staff_of(request)
-    authority_ids = authorities_with(staff, Permission.VIEW_FAMILY)
-    if len(authority_ids) == 1:
-        # family_network refuses a person of any other authority (ChildNotFound, answered
-        # 404) exactly as person_access would: a query saved on the busiest page.
-        membership = membership_for(staff, Permission.VIEW_FAMILY, authority_ids[0])
-    else:
-        membership = _person_or_404(request, person_id)[1].membership
-    purpose_of_access = purpose_for(request.session, person_id)
-    if purpose_of_access is None:
-        return _ask_purpose(request, staff, person_id)
-    try:
-        network = family_network(person_id, Viewer(membership.role, membership.authority_id))
-    except FamilyNetworkRefused as refused:
-        refuse_read(
-            staff,
-            person_id,
-            ReadRefusal.NOT_FOUND,
-            permission=Permission.VIEW_FAMILY,
-            where=url_name(request),
-        )
-        raise Http404(str(refused)) from None
-    if network.child.shielded and not break_glass_given(request.session, person_id):
-        return redirect("web:break-glass", person_id)
-    shown = [m.person_id for m in network.members]
-    # The purpose now covers everyone shown: opening a sibling's family under the same
-    # case does not ask again.
-    remember_purpose(
-        request.session,
-        case_child(request.session, person_id) or person_id,
-        purpose_of_access,
-        covers=shown,
-    )
-    record_event(
-        staff,
-        action,
-        level=Level.SERVICE_DETAIL,
-        subjects=shown,
-        purpose=purpose_of_access.description,
-        case_reference=purpose_of_access.case_reference,
-        details={
-            "child": person_id,
-            "rules_version": network.rules_version,
-            "involvements": sum(len(m.involvements) for m in network.members),
-            "shielded_shown": list(network.shielded_person_ids),
-        },
-        authority_id=membership.authority_id,
-        role=membership.role,
-    )
-    return network, purpose_of_access
+    """The family as this viewer may see it, through the one door (reads/door.py), which
+    checks, reads and records the page's one audit event; or where to go instead."""
+    opened = _opened_or_response(door.open_family(_caller(request), person_id, action))
+    if isinstance(opened, HttpResponse):
+        return opened
+    return opened.network, opened.purpose
 
 
 def _relationships(network: FamilyNetwork) -> dict[str, str]:
@@ -341,34 +297,30 @@ def _groups(network: FamilyNetwork) -> list[tuple[str, str, tuple]]:
 @require_safe
 def why(request: HttpRequest, person_id: str) -> HttpResponse:
     """How sure the system is that these records are one person, and why, in plain words."""
-    staff, access = _person_or_404(request, person_id)
-    purpose_of_access = purpose_for(request.session, person_id)
-    if purpose_of_access is None:
-        return _ask_purpose(request, staff, person_id)
-    if access.needs_break_glass and not break_glass_given(request.session, person_id):
-        return redirect("web:break-glass", person_id)
-    try:
-        explanation = explain.explain_person(person_id, [access.authority_id])
-    except Person.DoesNotExist:
-        raise Http404("No such person") from None
-    summary = _summary_or_404(person_id, access)
-    record_event(
-        staff,
-        Action.PERSON_WHY,
-        level=Level.SUMMARY,
-        subjects=[person_id],
-        purpose=purpose_of_access.description,
-        case_reference=purpose_of_access.case_reference,
-        authority_id=access.authority_id,
-        role=access.membership.role,
+
+    def shown(access: PersonAccess) -> door.Shown | None:
+        try:
+            explanation = explain.explain_person(person_id, [access.authority_id])
+        except Person.DoesNotExist:
+            return None
+        summary = _summary_shown(person_id, access)
+        if summary is None:
+            return None
+        return door.Shown([person_id], Level.SUMMARY, content=(explanation, summary.content))
+
+    opened = _opened_or_response(
+        door.read_person(_caller(request), person_id, Action.PERSON_WHY, shown)
     )
+    if isinstance(opened, HttpResponse):
+        return opened
+    explanation, summary = opened.content
     return render(
         request,
         "web/people/why.html",
         {
             "person": summary,
             "explanation": explanation,
-            "purpose": purpose_of_access,
+            "purpose": opened.purpose,
             "child_id": case_child(request.session, person_id),
         },
     )
@@ -380,11 +332,9 @@ def why(request: HttpRequest, person_id: str) -> HttpResponse:
 @requires(Permission.REPORT_PROBLEM)
 @require_http_methods(["GET", "HEAD", "POST"])
 def report_problem(request: HttpRequest, person_id: str) -> HttpResponse:
-    staff = staff_of(request)
-    access = checked_person_access(
-        staff, person_id, Permission.REPORT_PROBLEM, where=url_name(request)
-    )
-    if not access.allowed:
+    caller = _caller(request)
+    access = door.check_person(caller, person_id, Permission.REPORT_PROBLEM)
+    if access is None:
         raise Http404("No such person")
     involvement = _shown_involvement(request, person_id, access)
     child_id = case_child(request.session, person_id) or ""
@@ -402,24 +352,33 @@ def report_problem(request: HttpRequest, person_id: str) -> HttpResponse:
         if purpose_for(request.session, back):
             return redirect("web:family", back)
         return redirect("web:search")
-    summary = _summary_or_404(person_id, access)
-    purpose_of_access = purpose_for(request.session, person_id)
-    record_event(
-        staff,
-        Action.PROBLEM_FORM,
-        level=Level.SUMMARY,
-        subjects=[person_id],
-        purpose=purpose_of_access.description if purpose_of_access else "",
-        case_reference=purpose_of_access.case_reference if purpose_of_access else "",
-        details={"involvement": involvement.involvement_id if involvement else None},
-        authority_id=access.authority_id,
-        role=access.membership.role,
+
+    def shown(access: PersonAccess) -> door.Shown | None:
+        summary = _summary_shown(person_id, access)
+        if summary is None:
+            return None
+        details = {"involvement": involvement.involvement_id if involvement else None}
+        return door.Shown([person_id], Level.SUMMARY, details, summary.content)
+
+    opened = _opened_or_response(
+        door.read_person(
+            caller,
+            person_id,
+            Action.PROBLEM_FORM,
+            shown,
+            permission=Permission.REPORT_PROBLEM,
+            purpose=False,
+            break_glass=False,
+            access=access,
+        )
     )
+    if isinstance(opened, HttpResponse):
+        return opened
     return render(
         request,
         "web/people/report_problem.html",
         {
-            "person": summary,
+            "person": opened.content,
             "involvement": involvement,
             "form": form,
             "kinds": ProblemReport.Kind.choices,
@@ -440,34 +399,22 @@ def _send_report(
     involvement: ServiceInvolvement | None,
     child_id: str,
 ) -> bool:
-    """Put the report in the steward's queue and audit it, together; False (with the
-    reason on the form) when it cannot be made."""
-    with transaction.atomic():
-        try:
-            report = problems.report_problem(
-                person_id=person_id,
-                authority_id=access.authority_id,
-                reporter=request.user,
-                kind=form.cleaned_data["kind"],
-                what=form.cleaned_data["what"],
-                involvement_id=involvement.involvement_id if involvement else None,
-                seen_in_family_of=child_id,
-            )
-        except problems.ProblemRefused as refused:
-            form.add_error("what", str(refused))
-            return False
-        record_event(
-            staff_of(request),
-            Action.PROBLEM_REPORTED,
-            subjects=[person_id],
-            details={
-                "report": report.pk,
-                "kind": report.kind,
-                "involvement": report.involvement_id,
-            },
-            authority_id=access.authority_id,
-            role=access.membership.role,
+    """Put the report in the steward's queue, audited; False (with the reason on the
+    form) when it cannot be made."""
+    try:
+        door.report_problem(
+            _caller(request),
+            access,
+            person_id,
+            reporter=request.user,
+            kind=form.cleaned_data["kind"],
+            what=form.cleaned_data["what"],
+            involvement_id=involvement.involvement_id if involvement else None,
+            seen_in_family_of=child_id,
         )
+    except problems.ProblemRefused as refused:
+        form.add_error("what", str(refused))
+        return False
     return True
 
 
@@ -496,36 +443,30 @@ def _shown_involvement(
 # Helpers
 
 
-def _person_or_404(request: HttpRequest, person_id: str) -> tuple[Staff, PersonAccess]:
-    """The signed-in member of staff and their access to the person; 404 when they may
-    not look at them (another authority's person is answered as if absent)."""
-    staff = staff_of(request)
-    access = checked_person_access(
-        staff, person_id, Permission.VIEW_FAMILY, where=url_name(request)
-    )
-    if not access.allowed:
-        raise Http404("No such person")
-    return staff, access
+def _caller(request: HttpRequest) -> door.Caller:
+    """The signed-in member of staff, their session and the page asked, for the door."""
+    return door.Caller(staff_of(request), request.session, where=url_name(request))
 
 
-def _ask_purpose(request: HttpRequest, staff: Staff | None, person_id: str) -> HttpResponse:
-    """No family data without a purpose: the refusal is audited, then the worker is asked
-    why they are looking."""
-    refuse_read(
-        staff,
-        person_id,
-        ReadRefusal.NO_PURPOSE,
-        permission=Permission.VIEW_FAMILY,
-        where=url_name(request),
-    )
-    return redirect("web:purpose", person_id)
+def _opened_or_response(outcome: door.Outcome) -> door.Opened | HttpResponse:
+    """An opened read, or the page's answer to a refused one (the door has audited it)."""
+    if isinstance(outcome, door.Opened):
+        return outcome
+    if isinstance(outcome, door.NeedsPurpose):
+        return redirect("web:purpose", outcome.person_id)
+    if isinstance(outcome, door.NeedsBreakGlass):
+        return redirect("web:break-glass", outcome.person_id)
+    if isinstance(outcome, door.Refused):
+        raise PermissionDenied(outcome.why)
+    raise Http404("No such person")
 
 
-def _summary_or_404(person_id: str, access: PersonAccess):
+def _summary_shown(person_id: str, access: PersonAccess) -> door.Shown | None:
+    """The person's summary, as a read at level summary; None when they have none."""
     summary = person_summaries([person_id], [access.authority_id]).get(person_id)
     if summary is None:
-        raise Http404("No such person")
-    return summary
+        return None
+    return door.Shown([person_id], Level.SUMMARY, content=summary)
 
 
 def _back_to_results(request: HttpRequest) -> str:
