@@ -14,6 +14,7 @@ from django.db import transaction
 
 from familyview.access.policy import PersonAccess, Staff
 from familyview.access.purpose import PurposeOfAccess
+from familyview.audit.actions import Action
 from familyview.audit.events import record_event
 
 SESSION_KEY = "familyview.break_glass"
@@ -51,7 +52,7 @@ def break_glass(
     with transaction.atomic():
         record_event(
             staff,
-            "break_glass",
+            Action.BREAK_GLASS,
             subjects=[person_id],
             purpose=purpose.description if purpose else "",
             case_reference=purpose.case_reference if purpose else "",

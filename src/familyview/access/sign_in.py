@@ -17,6 +17,7 @@ from django.db import transaction
 from familyview.access import second_factor, throttling
 from familyview.access.policy import Staff
 from familyview.access.second_factor import CodeCheck
+from familyview.audit.actions import Action
 from familyview.audit.events import record_event
 
 
@@ -37,10 +38,12 @@ class Attempt:
     locked_until: datetime | None = None
 
 
-def _refused(username: str, address: str, reason: str) -> None:
+def record_sign_in_refused(username: str, address: str, reason: str) -> None:
+    """Record a refused sign-in (no one is signed in: the username typed goes in details,
+    with the reason: a wrong password, a locked account, a single sign-on refusal...)."""
     record_event(
         None,
-        "sign_in_refused",
+        Action.SIGN_IN_REFUSED,
         outcome="refused",
         details={"username": username[:150], "address": address, "reason": reason},
     )
@@ -51,7 +54,7 @@ def check_password(username: str, password: str, address: str) -> Attempt:
     with transaction.atomic():
         locked = throttling.locked_until(username, address)
         if locked:
-            _refused(username, address, "locked")
+            record_sign_in_refused(username, address, "locked")
             return Attempt(Step.LOCKED, locked_until=locked)
     # Django's backend runs the password hasher even for an unknown username, so the time
     # taken does not tell whether the account exists; it refuses disabled accounts too.
@@ -59,7 +62,7 @@ def check_password(username: str, password: str, address: str) -> Attempt:
     with transaction.atomic():
         if user is None:
             locked = throttling.record_failure(username, address)
-            _refused(username, address, "wrong_username_or_password")
+            record_sign_in_refused(username, address, "wrong_username_or_password")
             return Attempt(Step.LOCKED if locked else Step.WRONG, locked_until=locked)
         account = second_factor.account_of(user)
         return Attempt(Step.CODE if account.has_second_factor else Step.SET_UP, user=user)
@@ -71,14 +74,14 @@ def check_code(user: AbstractBaseUser, code: str, address: str) -> Attempt:
     with transaction.atomic():
         locked = throttling.locked_until(username, address)
         if locked:
-            _refused(username, address, "locked")
+            record_sign_in_refused(username, address, "locked")
             return Attempt(Step.LOCKED, locked_until=locked)
         result = second_factor.check_code(user, code)
         if result is CodeCheck.ACCEPTED:
             throttling.record_success(username)
             return Attempt(Step.SIGNED_IN, user=user)
         locked = throttling.record_failure(username, address)
-        _refused(username, address, f"{result.value}_security_code")
+        record_sign_in_refused(username, address, f"{result.value}_security_code")
         return Attempt(Step.LOCKED if locked else Step.WRONG, locked_until=locked)
 
 
@@ -89,28 +92,28 @@ def set_up_code(user: AbstractBaseUser, secret: str, code: str, address: str) ->
     with transaction.atomic():
         locked = throttling.locked_until(username, address)
         if locked:
-            _refused(username, address, "locked")
+            record_sign_in_refused(username, address, "locked")
             return Attempt(Step.LOCKED, locked_until=locked)
         if second_factor.confirm_enrolment(user, secret, code):
             throttling.record_success(username)
             return Attempt(Step.SIGNED_IN, user=user)
         locked = throttling.record_failure(username, address)
-        _refused(username, address, "wrong_set_up_code")
+        record_sign_in_refused(username, address, "wrong_set_up_code")
         return Attempt(Step.LOCKED if locked else Step.WRONG, locked_until=locked)
 
 
 def record_sign_in(staff: Staff, method: str, address: str, **details: object) -> None:
     """Audit a session that has just started."""
-    record_event(staff, "sign_in", details={"method": method, "address": address, **details})
+    record_event(staff, Action.SIGN_IN, details={"method": method, "address": address, **details})
 
 
 def record_sign_out(staff: Staff | None, address: str) -> None:
     """Audit a member of staff signing out."""
     if staff is not None:
-        record_event(staff, "sign_out", details={"address": address})
+        record_event(staff, Action.SIGN_OUT, details={"address": address})
 
 
 def record_session_end(staff: Staff | None, why: str, address: str) -> None:
     """Audit a session ended by its time limits or by a change to the account."""
     if staff is not None:
-        record_event(staff, "session_ended", details={"why": why, "address": address})
+        record_event(staff, Action.SESSION_ENDED, details={"why": why, "address": address})

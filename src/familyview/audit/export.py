@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from familyview import spreadsheets
 from familyview.audit import chain
+from familyview.audit.actions import Action
 from familyview.audit.events import record_event
 from familyview.audit.models import AuditEvent
 
@@ -71,6 +72,21 @@ def search_criteria(search: AuditSearch) -> dict[str, str]:
     }
 
 
+def record_log_search(actor: Staff, search: AuditSearch, page: int, events_shown: int) -> None:
+    """Record a search of the log (a privacy officer's or team manager's), with the
+    person searched for as its subject."""
+    record_event(
+        actor,
+        Action.AUDIT_SEARCH,
+        subjects=[search.person_id] if search.person_id else (),
+        details={
+            "criteria": search_criteria(search),
+            "page": page,
+            "events_shown": events_shown,
+        },
+    )
+
+
 def export_events(
     actor: Staff, events: QuerySet[AuditEvent], search: AuditSearch
 ) -> tuple[str, Iterator[str]]:
@@ -83,7 +99,7 @@ def export_events(
         rows = events.count()
         record_event(
             actor,
-            "export",
+            Action.EXPORT,
             subjects=[search.person_id.strip().upper()] if search.person_id else (),
             details={"what": "audit_events", "criteria": search_criteria(search), "rows": rows},
         )

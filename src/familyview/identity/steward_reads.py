@@ -6,13 +6,15 @@ authorities (answered as if it did not exist). Pages only turn the outcome into 
 
 from dataclasses import dataclass
 
+from django.db import transaction
+
 from familyview.access.policy import Permission, Staff, authorities_with, membership_for
 from familyview.access.refusals import ReadRefusal, refuse_read
 from familyview.audit.actions import Action
 from familyview.audit.events import Level, record_event
-from familyview.identity import explain, queries
+from familyview.identity import duplicates, explain, queries
 from familyview.identity.models import IdentityChange, Person, ReviewPair
-from familyview.sources.models import PersonRecord
+from familyview.sources.models import PersonRecord, Source
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,50 @@ def steward_read_pair(staff: Staff | None, pair_id: int, where: str = "") -> Pai
         pair.record_a.source.authority_id,
     )
     return PairShown(pair, explanation, explain.why_not_linked(pair))
+
+
+def steward_read_duplicates(
+    staff: Staff | None, source: Source, page_number: str | None
+) -> duplicates.DuplicatesPage:
+    """One page of the people a source holds more than once, audited as one read naming
+    the persons shown (which records the index holds as one person is personal data)."""
+    found = duplicates.source_duplicates_page(source, page_number)
+    record_event(
+        staff,
+        Action.STEWARD_DUPLICATES_VIEWED,
+        subjects=[g.person_id for g in found.groups],
+        details={
+            "source": source.code,
+            "page": found.page.number,
+            "groups_shown": len(found.groups),
+        },
+        authority_id=source.authority_id,
+        role="data_steward",
+    )
+    return found
+
+
+def steward_export_duplicates(
+    staff: Staff | None, source: Source
+) -> list[duplicates.SourceDuplicate]:
+    """Every person the source holds more than once, for its CSV file: the export is
+    recorded (and committed) before the first line is sent, since an interrupted
+    download was still an export."""
+    groups = duplicates.source_duplicates(source)
+    with transaction.atomic():
+        record_event(
+            staff,
+            Action.EXPORT,
+            subjects=[g.person_id for g in groups],
+            details={
+                "what": "source_duplicates",
+                "source": source.code,
+                "rows": sum(len(g.records) for g in groups),
+            },
+            authority_id=source.authority_id,
+            role="data_steward",
+        )
+    return groups
 
 
 def steward_may_change(staff: Staff | None, person_id: str, where: str) -> bool:

@@ -24,12 +24,14 @@ from familyview.access.policy import Permission, Staff, authorities_with, member
 from familyview.audit.actions import Action
 from familyview.audit.events import record_event
 from familyview.audit.models import Outcome as AuditOutcome
+from familyview.identity import problems
 from familyview.identity.configuration import thresholds
 from familyview.identity.locking import lock_index
 from familyview.identity.models import (
     IdentityChange,
     LinkedRecord,
     Person,
+    ProblemReport,
     ReviewPair,
     StewardDecision,
     new_person_id,
@@ -94,6 +96,28 @@ class Decided:
     def subjects(self, outcome: Outcome) -> list[str]:
         after = (outcome.person_id, outcome.new_person_id)
         return [p for p in (*self.persons_before, *after) if p]
+
+
+def resolve_problem(
+    staff: Staff | None,
+    report: ProblemReport,
+    user: AbstractBaseUser,
+    note: str,
+    authority_ids: list[int],
+) -> ProblemReport:
+    """A "something looks wrong" report resolved with the steward's note, and its audit
+    event, together (raises identity.problems.ProblemRefused, and then writes neither)."""
+    with transaction.atomic():
+        resolved = problems.resolve_problem(report.pk, user, note, authority_ids)
+        record_event(
+            staff,
+            Action.STEWARD_PROBLEM_RESOLVED,
+            subjects=[report.person_id],
+            details={"report": report.pk},
+            authority_id=report.authority_id,
+            role="data_steward",
+        )
+    return resolved
 
 
 def decide_pair(review_pair_id: int, ruling: str, user: AbstractBaseUser, reason: str) -> Outcome:

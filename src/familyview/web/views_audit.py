@@ -20,7 +20,6 @@ from django.views.decorators.http import require_http_methods, require_safe
 from familyview.access.models import Role
 from familyview.access.policy import Permission, staff_of
 from familyview.audit import export, queries
-from familyview.audit.events import record_event
 from familyview.audit.models import Level, Outcome
 from familyview.web.forms import error_list, field_error
 from familyview.web.pagination import pagination
@@ -170,16 +169,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     search = form.search()
     events = queries.search_events(scope, search).order_by("-sequence")
     page = Paginator(events, EVENTS_PER_PAGE).get_page(request.GET.get("page"))
-    record_event(
-        staff,
-        "audit.search",
-        subjects=[search.person_id] if search.person_id else (),
-        details={
-            "criteria": export.search_criteria(search),
-            "page": page.number,
-            "events_shown": len(page.object_list),
-        },
-    )
+    export.record_log_search(staff, search, page.number, len(page.object_list))
     return _render(request, form, scope, page, searched=searched, search=search)
 
 

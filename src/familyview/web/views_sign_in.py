@@ -33,7 +33,6 @@ from familyview.access import sign_in as local
 from familyview.access import single_sign_on as sso
 from familyview.access.policy import staff_for
 from familyview.access.sign_in import Step
-from familyview.audit.events import record_event
 from familyview.web.client_address import client_address
 from familyview.web.forms import (
     WRONG_SECURITY_CODE,
@@ -331,12 +330,7 @@ def sign_in_sso_callback(request: HttpRequest) -> HttpResponse:
 
 
 def _sso_refused(username: str, address: str, reason: str) -> None:
-    record_event(
-        None,
-        "sign_in_refused",
-        outcome="refused",
-        details={"username": username[:150], "address": address, "reason": reason},
-    )
+    local.record_sign_in_refused(username, address, reason)
 
 
 SSO_PROBLEMS = {

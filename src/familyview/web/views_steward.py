@@ -7,14 +7,12 @@ opaque identifiers only (pair numbers, person identifiers), never a name or a da
 
 from django import forms
 from django.contrib import messages
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from familyview.access.policy import Permission, authorities_with, staff_of
-from familyview.audit.events import record_event
 from familyview.identity import duplicates, explain, queries, steward_reads, stewardship
 from familyview.identity import problems as problem_reports
 from familyview.sources import quality
@@ -317,19 +315,7 @@ def source_quality(request: HttpRequest, source_code: str) -> HttpResponse:
     """
     staff = staff_of(request)
     source = _visible_source_or_404(request, source_code)
-    found = duplicates.source_duplicates_page(source, request.GET.get("page"))
-    record_event(
-        staff,
-        "steward.duplicates_viewed",
-        subjects=[g.person_id for g in found.groups],
-        details={
-            "source": source.code,
-            "page": found.page.number,
-            "groups_shown": len(found.groups),
-        },
-        authority_id=source.authority_id,
-        role="data_steward",
-    )
+    found = steward_reads.steward_read_duplicates(staff, source, request.GET.get("page"))
     return render(
         request,
         "web/steward/source_quality.html",
@@ -350,20 +336,7 @@ def source_duplicates_csv(request: HttpRequest, source_code: str) -> HttpRespons
     the first line is sent: an interrupted download was still an export)."""
     staff = staff_of(request)
     source = _visible_source_or_404(request, source_code)
-    groups = duplicates.source_duplicates(source)
-    with transaction.atomic():
-        record_event(
-            staff,
-            "export",
-            subjects=[g.person_id for g in groups],
-            details={
-                "what": "source_duplicates",
-                "source": source.code,
-                "rows": sum(len(g.records) for g in groups),
-            },
-            authority_id=source.authority_id,
-            role="data_steward",
-        )
+    groups = steward_reads.steward_export_duplicates(staff, source)
     response = StreamingHttpResponse(
         duplicates.duplicates_csv_lines(source, groups), content_type="text/csv; charset=utf-8"
     )
@@ -423,18 +396,9 @@ def problem(request: HttpRequest, report_id: int) -> HttpResponse:
     form = ResolveProblemForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            with transaction.atomic():
-                problem_reports.resolve_problem(
-                    report.pk, request.user, form.cleaned_data["note"], authority_ids
-                )
-                record_event(
-                    staff,
-                    "steward.problem_resolved",
-                    subjects=[report.person_id],
-                    details={"report": report.pk},
-                    authority_id=report.authority_id,
-                    role="data_steward",
-                )
+            stewardship.resolve_problem(
+                staff, report, request.user, form.cleaned_data["note"], authority_ids
+            )
         except problem_reports.ProblemRefused as refused:
             form.add_error("note", str(refused))
         else:
