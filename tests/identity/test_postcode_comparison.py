@@ -4,7 +4,7 @@ keep them ('SK13XE')."""
 import duckdb
 import pytest
 
-from familyview.identity.features import postcode_key, postcode_letters
+from familyview.identity.features import postcode_key, postcode_letters, postcode_parts
 from familyview.identity.model import _address
 
 
@@ -19,13 +19,18 @@ def level(a: str | None, b: str | None) -> str:
             f"SELECT coalesce(({lv['sql_condition']}), false) "
             "FROM (SELECT ? AS postcode_l, ? AS postcode_r, "
             "? AS postcode_letters_l, ? AS postcode_letters_r, "
+            "? AS postcode_sector_l, ? AS postcode_sector_r, "
+            "? AS postcode_district_l, ? AS postcode_district_r, "
             # Only the postcodes are known: no property, address or house number.
             "NULL AS uprn_l, NULL AS uprn_r, NULL AS address_l, NULL AS address_r, "
             "NULL AS house_number_l, NULL AS house_number_r, "
+            "NULL AS street_word_l, NULL AS street_word_r, "
             "NULL::VARCHAR[] AS address_words_l, NULL::VARCHAR[] AS address_words_r)"
         )
         ka, kb = a and postcode_key(a), b and postcode_key(b)
-        if con.execute(sql, [ka, kb, postcode_letters(ka), postcode_letters(kb)]).fetchone()[0]:
+        (sa, da), (sb, db) = postcode_parts(ka), postcode_parts(kb)
+        values = [ka, kb, postcode_letters(ka), postcode_letters(kb), sa, sb, da, db]
+        if con.execute(sql, values).fetchone()[0]:
             return lv["label_for_charts"]
     raise AssertionError("no level")
 

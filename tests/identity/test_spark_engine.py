@@ -189,7 +189,7 @@ def test_a_saved_model_written_for_spark_and_back_is_the_same_model():
     assert near["sql_condition"].startswith("jaro_winkler(")  # Splink's Spark function
     # A level written in DuckDB's SQL is Spark's SQL there: columns, not string literals.
     swapped = next(lv for lv in first if lv["label_for_charts"].startswith("Given and family"))
-    assert swapped["sql_condition"].startswith("jaro_winkler(`given_name_l`, `family_name_r`)")
+    assert "jaro_winkler(`given_name_l`, `family_name_r`)" in swapped["sql_condition"]
     assert "`authority`" in for_spark["blocking_rules_to_generate_predictions"][0]["blocking_rule"]
     back = linkage_model.in_dialect(for_spark, "duckdb")
     assert back["comparisons"] == saved["comparisons"] and back["sql_dialect"] == "duckdb"

@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 
 # Change when features() makes something else of the same record: every kept feature is
 # then worked out again.
-FEATURES_VERSION = "5"
+FEATURES_VERSION = "6"
 
 SCHEMA = pa.schema(
     [
@@ -57,12 +57,15 @@ SCHEMA = pa.schema(
         ("sex", pa.string()),
         ("postcode", pa.string()),
         ("postcode_letters", pa.string()),
+        ("postcode_sector", pa.string()),
+        ("postcode_district", pa.string()),
         ("uprn", pa.string()),
         ("nhs_number", pa.string()),
         ("middle_name", pa.string()),
         ("address", pa.string()),
         ("address_key", pa.string()),
         ("house_number", pa.string()),
+        ("street_word", pa.string()),
         ("address_words", pa.list_(pa.string())),
         ("category", pa.string()),
     ]

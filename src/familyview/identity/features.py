@@ -142,6 +142,15 @@ def house_number(words: tuple[str, ...]) -> str | None:
     return next((word for word in words if word[0].isdigit()), None)
 
 
+def street_word(words: tuple[str, ...]) -> str | None:
+    """The first word after the house number ('16', 'beagle', 'close' -> 'beagle'): two
+    addresses with it in common and other house numbers are neighbours in one street."""
+    for i, word in enumerate(words[:-1]):
+        if word[0].isdigit():
+            return words[i + 1]
+    return None
+
+
 def address_key(words: tuple[str, ...]) -> str | None:
     """The house number and the first word after it ('16 beagle'): one building's key,
     for finding pairs whose names and dates were both recorded wrong."""
@@ -156,6 +165,18 @@ def postcode_key(postcode: str) -> str | None:
     """A postcode as it is compared: capitals, no spaces ('sk1 3xe' -> 'SK13XE'). Other
     countries' postcodes ('4223', '1012 AB') are kept the same way and compared whole."""
     return "".join(postcode.split()).upper() or None
+
+
+_UK_POSTCODE_KEY = re.compile(r"[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}")
+
+
+@lru_cache(maxsize=200_000)
+def postcode_parts(key: str | None) -> tuple[str | None, str | None]:
+    """A UK postcode key's sector and district ('SK13XE' -> 'SK13', 'SK1'): the inward code
+    is always its last three characters. None for another country's postcode."""
+    if not key or not _UK_POSTCODE_KEY.fullmatch(key):
+        return None, None
+    return key[:-2], key[:-3]
 
 
 @lru_cache(maxsize=200_000)
@@ -195,12 +216,15 @@ def features(record: dict) -> dict:
         "sex": record["sex"] if record["sex"] in ("female", "male") else None,
         "postcode": postcode_key(record["postcode"]),
         "postcode_letters": postcode_letters(postcode_key(record["postcode"])),
+        "postcode_sector": postcode_parts(postcode_key(record["postcode"]))[0],
+        "postcode_district": postcode_parts(postcode_key(record["postcode"]))[1],
         "uprn": record["uprn"] or None,
         "nhs_number": record["nhs_number"] or None,
         "middle_name": first_middle_name(record.get("middle_names") or ""),
         "address": " ".join(words) or None,
         "address_key": address_key(words),
         "house_number": house_number(words),
+        "street_word": street_word(words),
         "address_words": sorted(set(words)) or None,
         "category": record.get("service_category") or None,
     }
