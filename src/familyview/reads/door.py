@@ -62,12 +62,6 @@ class Caller:
     # that a wrong header never answers for another authority's person.
     purpose_given: Callable[[], PurposeOfAccess | None] | None = None
 
-    def record(self, action: Action, *, details: dict[str, Any] | None = None, **kwargs: Any):
-        """Write one event of this call (the API client added to its details)."""
-        if self.via:
-            details = {**(details or {}), **self.via}
-        return record_event(self.staff, action, details=details, **kwargs)
-
 
 @dataclass(frozen=True)
 class Shown(Generic[T]):
@@ -232,7 +226,8 @@ def check_person(caller: Caller, person_id: str, permission: Permission) -> Pers
 def record_search(caller: Caller, shown: Sequence[str], details: dict[str, Any]) -> AuditEvent:
     """A search of people: the criteria, and the people a result list showed (level
     `results`; `search` when it showed no one)."""
-    return caller.record(
+    return _write(
+        caller,
         Action.SEARCH,
         level=Level.RESULTS if shown else Level.SEARCH,
         subjects=list(shown),
@@ -244,7 +239,8 @@ def record_purpose_given(
     caller: Caller, person_id: str, access: PersonAccess, purpose: PurposeOfAccess
 ) -> AuditEvent:
     """A purpose of access given through the API for a person."""
-    return caller.record(
+    return _write(
+        caller,
         Action.PURPOSE_GIVEN,
         subjects=[person_id],
         purpose=purpose.description,
@@ -277,7 +273,8 @@ def report_problem(
             involvement_id=involvement_id,
             seen_in_family_of=seen_in_family_of,
         )
-        caller.record(
+        _write(
+            caller,
             Action.PROBLEM_REPORTED,
             subjects=[person_id],
             details={
@@ -296,7 +293,8 @@ def record_problem_reports_listed(
 ) -> AuditEvent:
     """The steward's queue of reports, listed through the API (the persons they name)."""
     reports = list(reports)
-    return caller.record(
+    return _write(
+        caller,
         Action.PROBLEM_REPORTS_LISTED,
         subjects=sorted({r.person_id for r in reports}),
         details={"reports": [r.pk for r in reports], "offset": offset},
@@ -356,6 +354,16 @@ def _purpose(caller: Caller, person_id: str) -> PurposeOfAccess | None:
     return given
 
 
+def _write(
+    caller: Caller, action: Action, *, details: dict[str, Any] | None = None, **kwargs: Any
+) -> AuditEvent:
+    """Write one event of this call (the API client added to its details). Private: the
+    door's public functions say which event; no page or handler picks one freely."""
+    if caller.via:
+        details = {**(details or {}), **caller.via}
+    return record_event(caller.staff, action, details=details, **kwargs)
+
+
 def _not_found(caller: Caller, person_id: str, permission: Permission) -> NotFound:
     refuse_read(
         caller.staff,
@@ -375,7 +383,8 @@ def _record(
     purpose: PurposeOfAccess | None,
     shown: Shown,
 ) -> AuditEvent:
-    return caller.record(
+    return _write(
+        caller,
         action,
         level=shown.level,
         subjects=list(shown.subjects),
