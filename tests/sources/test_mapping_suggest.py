@@ -305,3 +305,11 @@ def test_people_and_involvements_in_one_json_lines_file_are_named_as_undecided(t
         "Family Context layout does, but that layout reads one CSV file alone" in printed
     )
     assert load_mapping(str(tmp_path / "draft.toml")).columns["people"]["source_id"] == "Cms Id"
+
+
+def test_identifiers_of_seven_digits_are_not_taken_for_dates():
+    from familyview.sources.suggest import _date_formats
+
+    ids = [f"{n:07d}" for n in range(1_000_001, 1_000_501)] + ["1987011", "2001123"]
+    assert _date_formats(ids) == ((), 0)
+    assert _date_formats(["20160309", "19991231", "20010230"])[0] == ("%Y%m%d",)

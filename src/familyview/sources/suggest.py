@@ -614,6 +614,8 @@ def _date_formats(values: list[str]) -> tuple[tuple[str, ...], int]:
             break
         chosen.append(best)
         covered |= fits[best]
+    if len(covered) < len(parts) / 2:
+        return (), 0  # identifiers that a few happen to read as dates ('1987011')
     partial = sum(1 for p in parts if re.fullmatch(r"\d{4}(-\d{2})?", p))
     # A value shaped as the others but no real date ('31/11/2019') is a date badly kept.
     shapes = {_shape(parts[i]) for i in covered}
