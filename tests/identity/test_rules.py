@@ -276,3 +276,16 @@ def test_one_source_holding_a_name_and_its_familiar_form_on_one_birthday_is_for_
     assert must_stay_apart(henry, {**harry, "source": "GP"}) is None
     # One keystroke apart in one source is a typo, not another child.
     assert must_stay_apart(henry, {**harry, "given_name": "hnery"}) is None
+
+
+def test_one_source_holding_a_record_without_a_date_of_birth_and_one_with_is_for_a_steward():
+    # Early help holds Elizabeth Parker, born 1970, and Elsie Parker with no date of birth
+    # at her address: her daughter, in the truth. Never linked by the model alone.
+    mother = rec(1, "EH", given_name="elizabeth", family_name="parker", birth_year=1970)
+    daughter = {**mother, "unique_id": 2, "given_name": "elsie", "given_canonical": "elizabeth"}
+    daughter.update(birth_year=None, birth_month=None, birth_day=None)
+    why = must_stay_apart(mother, daughter)
+    assert why and not is_decisive(why)
+    # Across two sources, the model weighs it; so it does a copy of the same name.
+    assert must_stay_apart(mother, {**daughter, "source": "HOUSING"}) is None
+    assert must_stay_apart(mother, {**daughter, "given_name": "elizabeth"}) is None

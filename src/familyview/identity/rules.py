@@ -81,6 +81,7 @@ def deterministic_pairs(records: list[dict]) -> list[tuple[int, int]]:
 # Reasons that leave a pair for a steward to decide, rather than settle it.
 NO_DATE_OF_BIRTH = "a record without a date of birth and a child's record"
 NO_DATE_NOR_SURNAME = "a record without a date of birth, under another surname"
+DATE_ON_ONE_ONLY = "one source holding a record with a date of birth and one without"
 TWO_FORMS_ONE_SOURCE = (
     "one source holding a given name and another form of it, on one date of birth"
 )
@@ -92,7 +93,7 @@ def is_decisive(reason: str | None) -> bool:
     twins, a parent and child. A missing date of birth, or a source's possible duplicate
     below its bar, is for a steward."""
     return bool(reason) and not reason.startswith(
-        (NO_DATE_OF_BIRTH, NO_DATE_NOR_SURNAME, TWO_FORMS_ONE_SOURCE, ONE_SOURCE)
+        (NO_DATE_OF_BIRTH, NO_DATE_NOR_SURNAME, DATE_ON_ONE_ONLY, TWO_FORMS_ONE_SOURCE, ONE_SOURCE)
     )
 
 
@@ -284,6 +285,15 @@ def must_stay_apart(
     age = _age_conflict(a, b, adult_categories)
     if age:
         return age
+    if (
+        a["source"] == b["source"]
+        and bool(a["birth_year"]) != bool(b["birth_year"])
+        and (a["given_name"], a.get("middle_name")) != (b["given_name"], b.get("middle_name"))
+    ):
+        # A source that keeps one record's date of birth and not the other's, under a name
+        # written otherwise (Elizabeth and Elsie; Grace and Grace Elizabeth), is more often
+        # holding a relative entered with fewer details than the person twice.
+        return f"{DATE_ON_ONE_ONLY}, the names written otherwise: a steward decides"
     fa, fb = a["family_name"], b["family_name"]
     same_surname = bool(
         fa
