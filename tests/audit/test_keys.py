@@ -106,3 +106,13 @@ def test_rotating_the_key(practitioner, audit_key_dir, tmp_path):
     intact, report = run_verify("--public-keys", str(only_new))
     assert not intact
     assert f"signed with key {old_id}, which is not in the keyring" in report
+
+
+def test_the_journal_reads_by_sequence_whatever_order_writers_committed_in(tmp_path):
+    # Two writers committing at once append their checkpoints' lines in commit order.
+    journal = tmp_path / "journal.jsonl"
+    line = (
+        '{{"sequence": {}, "event_hash": "h", "signed_at": "t", "key_id": "k", "signature": "s"}}'
+    )
+    journal.write_text("\n".join(line.format(n) for n in (5, 10, 20, 15)) + "\nnot json\n")
+    assert [c.sequence for c in checkpoints.read_journal(journal)] == [-1, 5, 10, 15, 20]

@@ -211,8 +211,11 @@ def _append_to_journal(checkpoint: SignedCheckpoint) -> None:
 
 
 def read_journal(path: Path | None = None) -> list[SignedCheckpoint]:
-    """Every checkpoint in the journal file (empty when there is none); damaged lines are
-    returned as they are so that verification reports them."""
+    """Every checkpoint in the journal file (empty when there is none), by sequence;
+    damaged lines are returned as they are (first) so that verification reports them.
+
+    Lines are appended as each checkpoint's transaction commits, so two writers that
+    commit at once can append theirs out of sequence order."""
     path = path or journal_file()
     if not path.exists():
         return []
@@ -234,7 +237,7 @@ def read_journal(path: Path | None = None) -> list[SignedCheckpoint]:
                 )
             except (ValueError, KeyError, TypeError):
                 found.append(SignedCheckpoint(-1, "", "", "", ""))
-    return found
+    return sorted(found, key=lambda c: c.sequence)
 
 
 def write_checkpoint(sequence: int, event_hash: str) -> AuditCheckpoint:
