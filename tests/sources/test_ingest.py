@@ -375,6 +375,17 @@ def test_one_impossible_date_of_birth_loses_nothing_else(source, tmp_path):
     call_command("quarantine", str(imp.pk), stdout=out)
     assert "people.csv row 2, column date_of_birth: '1938-11-31' held back" in out.getvalue()
     assert "the rest of the row was loaded" in out.getvalue()
+    # Without a number: the latest imports, each with its number and what it held back.
+    out = StringIO()
+    call_command("quarantine", stdout=out)
+    assert f"{imp.pk:>6}  CSC" in out.getvalue()
+    assert "0 rows quarantined, 1 values held back" in out.getvalue()
+
+
+def test_quarantine_without_a_number_before_any_import_says_so(db):
+    out = StringIO()
+    call_command("quarantine", stdout=out)
+    assert out.getvalue() == "No extract has been imported yet.\n"
 
 
 def test_a_valid_nhs_number_and_partial_dates_of_birth_load(source, tmp_path):

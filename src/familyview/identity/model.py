@@ -324,7 +324,9 @@ def train(table: SplinkDataFrame, records: int, say=None) -> Linker:
     that cannot be estimated: one in the number of records), and `say` is told so in one
     line each."""
     say = say or (lambda message: None)
-    linker = Linker(table, settings(), log_level=logging.WARNING)
+    # Splink's warnings that a level was not seen say, many lines each, what the run says
+    # in one line ("Not enough data to learn ...").
+    linker = Linker(table, settings(), log_level=logging.ERROR)
     try:
         linker.training.estimate_probability_two_random_records_match(
             [

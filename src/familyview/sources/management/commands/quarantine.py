@@ -1,4 +1,5 @@
-"""familyview quarantine IMPORT_ID: what an import held back, and why."""
+"""familyview quarantine [IMPORT_ID]: what an import held back, and why; without a number,
+the latest imports and what each held back."""
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -12,9 +13,14 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("import_id", type=int)
+        parser.add_argument(
+            "import_id", type=int, nargs="?", help="without it: the latest imports, a line each"
+        )
 
     def handle(self, *args, import_id, **options):
+        if import_id is None:
+            self._latest()
+            return
         try:
             imp = ExtractImport.objects.get(pk=import_id)
         except ExtractImport.DoesNotExist:
@@ -39,3 +45,15 @@ class Command(BaseCommand):
                 )
             else:
                 self.stdout.write(f"{q.file_name} row {q.row_number}: {q.reason}")
+
+    def _latest(self, count: int = 20) -> None:
+        latest = list(ExtractImport.objects.select_related("source").order_by("-pk")[:count])
+        if not latest:
+            self.stdout.write("No extract has been imported yet.")
+            return
+        self.stdout.write(f"The latest {len(latest)} imports (familyview quarantine N shows one):")
+        for imp in latest:
+            self.stdout.write(
+                f"  {imp.pk:>6}  {imp.source.code:<20} {imp.get_status_display().lower():<12} "
+                f"{imp.rows_quarantined} rows quarantined, {imp.fields_held_back} values held back"
+            )
