@@ -142,21 +142,14 @@ def house_number(words: tuple[str, ...]) -> str | None:
     return next((word for word in words if word[0].isdigit()), None)
 
 
-def street_word(words: tuple[str, ...]) -> str | None:
-    """The first word after the house number ('16', 'beagle', 'close' -> 'beagle'): two
-    addresses with it in common and other house numbers are neighbours in one street."""
+def number_and_street(words: tuple[str, ...]) -> tuple[str, str] | None:
+    """The house number and the first word after it ('16', 'beagle', 'close' -> ('16',
+    'beagle')). Together, one building's key, for finding pairs whose names and dates were
+    both recorded wrong; the word alone, one street: two addresses with it in common and
+    other house numbers are neighbours."""
     for i, word in enumerate(words[:-1]):
         if word[0].isdigit():
-            return words[i + 1]
-    return None
-
-
-def address_key(words: tuple[str, ...]) -> str | None:
-    """The house number and the first word after it ('16 beagle'): one building's key,
-    for finding pairs whose names and dates were both recorded wrong."""
-    for i, word in enumerate(words[:-1]):
-        if word[0].isdigit():
-            return f"{word} {words[i + 1]}"
+            return word, words[i + 1]
     return None
 
 
@@ -200,6 +193,9 @@ def features(record: dict) -> dict:
         record.get("address_line2") or "",
         record.get("town") or "",
     )
+    postcode = postcode_key(record["postcode"])
+    sector, district = postcode_parts(postcode)
+    number, street = number_and_street(words) or (None, None)
     return {
         "unique_id": record["id"],
         "authority": record.get("authority_id"),
@@ -214,17 +210,17 @@ def features(record: dict) -> dict:
         "birth_day": day,
         "dob": _dob(year, month, day) if year and month and day else None,
         "sex": record["sex"] if record["sex"] in ("female", "male") else None,
-        "postcode": postcode_key(record["postcode"]),
-        "postcode_letters": postcode_letters(postcode_key(record["postcode"])),
-        "postcode_sector": postcode_parts(postcode_key(record["postcode"]))[0],
-        "postcode_district": postcode_parts(postcode_key(record["postcode"]))[1],
+        "postcode": postcode,
+        "postcode_letters": postcode_letters(postcode),
+        "postcode_sector": sector,
+        "postcode_district": district,
         "uprn": record["uprn"] or None,
         "nhs_number": record["nhs_number"] or None,
         "middle_name": first_middle_name(record.get("middle_names") or ""),
         "address": " ".join(words) or None,
-        "address_key": address_key(words),
+        "address_key": f"{number} {street}" if number else None,
         "house_number": house_number(words),
-        "street_word": street_word(words),
+        "street_word": street,
         "address_words": sorted(set(words)) or None,
         "category": record.get("service_category") or None,
     }
