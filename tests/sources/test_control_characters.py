@@ -8,25 +8,13 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from familyview.access.models import Authority
 from familyview.involvements.models import Involvement
-from familyview.sources.models import PersonRecord, Source
+from familyview.sources.models import PersonRecord
 
 from .extracts import PEOPLE_COLUMNS, involvement, person, write_csv, write_extract
 from .test_ingest import quarantined, run
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def source() -> Source:
-    authority = Authority.objects.create(code="stockport", name="Stockport")
-    return Source.objects.create(
-        authority=authority,
-        code="CSC",
-        name="Children's social care",
-        service_category="childrens_social_care",
-    )
 
 
 def test_a_nul_in_a_csv_value_holds_back_that_value_and_keeps_the_person(source, tmp_path):

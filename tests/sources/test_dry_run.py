@@ -9,25 +9,13 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from familyview.access.models import Authority
 from familyview.families.models import SourceRelationship
 from familyview.identity.models import SearchEntry
 from familyview.involvements.models import Involvement
-from familyview.sources.models import ExtractImport, PersonRecord, QuarantinedRow, Source
+from familyview.sources.models import ExtractImport, PersonRecord, QuarantinedRow
 from tests.sources.extracts import involvement, person, write_extract
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def source() -> Source:
-    authority = Authority.objects.create(code="stockport", name="Stockport")
-    return Source.objects.create(
-        authority=authority,
-        code="CSC",
-        name="Children's social care",
-        service_category="childrens_social_care",
-    )
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("source")]
 
 
 def everything_written() -> dict:

@@ -9,7 +9,6 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from familyview.access.models import Authority
 from familyview.families.models import SourceRelationship
 from familyview.involvements.models import Involvement
 from familyview.sources.ingest import ingest
@@ -26,17 +25,6 @@ from .extracts import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def source() -> Source:
-    authority = Authority.objects.create(code="stockport", name="Stockport")
-    return Source.objects.create(
-        authority=authority,
-        code="CSC",
-        name="Children's social care",
-        service_category="childrens_social_care",
-    )
 
 
 def database_state() -> dict:
