@@ -31,10 +31,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from familyview.audit import chain
-from familyview.audit.models import AuditCheckpoint, AuditRetentionFloor
+from familyview.audit.head import chain_head, lock_chain
+from familyview.audit.models import AuditCheckpoint
 
 SIGNATURE_CONTEXT = b"familyview-audit-checkpoint\n"
-FLOOR_CONTEXT = b"familyview-audit-retention-floor\n"
 
 
 class AuditKeyError(RuntimeError):
@@ -268,43 +268,9 @@ def write_checkpoint(sequence: int, event_hash: str) -> AuditCheckpoint:
 
 def checkpoint_now() -> AuditCheckpoint | None:
     """Sign a checkpoint of the newest event now (None when the log is empty)."""
-    from familyview.audit.events import chain_head, lock_chain
-
     with transaction.atomic():
         lock_chain()
         sequence, head_hash = chain_head()
         if sequence == 0:
             return None
         return write_checkpoint(sequence, head_hash)
-
-
-def _floor_message(floor: AuditRetentionFloor) -> bytes:
-    payload = {
-        "through_sequence": floor.through_sequence,
-        "event_hash": floor.event_hash,
-        "removed_at": chain.format_time(floor.removed_at),
-        "events_removed": floor.events_removed,
-        "key_id": floor.key_id,
-    }
-    return FLOOR_CONTEXT + chain.canonical_json(payload).encode("utf-8")
-
-
-def sign_floor(floor: AuditRetentionFloor) -> None:
-    """Fill in the floor's key id and signature with the current signing key."""
-    key = signing_key()
-    floor.key_id = key_id_of(key.public_key())
-    floor.signature = base64.b64encode(key.sign(_floor_message(floor))).decode("ascii")
-
-
-def floor_signature_problem(
-    floor: AuditRetentionFloor, keyring: dict[str, Ed25519PublicKey]
-) -> str | None:
-    """Why this retention floor cannot be trusted, or None when its signature is good."""
-    public_key = keyring.get(floor.key_id)
-    if public_key is None:
-        return f"signed with key {floor.key_id}, which is not in the keyring"
-    try:
-        public_key.verify(base64.b64decode(floor.signature, validate=True), _floor_message(floor))
-    except (InvalidSignature, ValueError):
-        return "its signature does not match what it says"
-    return None

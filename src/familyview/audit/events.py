@@ -7,31 +7,27 @@ actions ("sign_in", "export", "steward.merge", "admin.*",
 caller's transaction, so an action that rolls back leaves no event behind (and an event
 that cannot be written rolls the action back).
 
-Appending is one writer at a time: on PostgreSQL a transaction-scoped advisory lock on the
-chain head (held until the caller's transaction ends); on SQLite the write lock that
-BEGIN IMMEDIATE already holds.
+Appending is one writer at a time (audit/head.py): on PostgreSQL a transaction-scoped
+advisory lock on the chain head (held until the caller's transaction ends); on SQLite the
+write lock that BEGIN IMMEDIATE already holds.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from familyview.audit import chain
 from familyview.audit.actions import Action
+from familyview.audit.checkpoints import write_checkpoint
+from familyview.audit.head import chain_head, lock_chain
 from familyview.audit.models import AuditEvent, AuditEventSubject, Level, Outcome
 
-if TYPE_CHECKING:
-    from familyview.access.policy import Staff
-
-__all__ = ["Action", "Level", "Outcome", "record_event"]
-
-# Any number, the same for every writer of the audit chain.
-AUDIT_CHAIN_LOCK = 7_350_002
+__all__ = ["Action", "Actor", "Level", "Outcome", "record_event"]
 
 DEFAULT_CHECKPOINT_EVERY = 1000
 MAX_SUBJECT_ID_LENGTH = 40
@@ -46,20 +42,35 @@ def checkpoint_every() -> int:
     return int(getattr(settings, "AUDIT_CHECKPOINT_EVERY", DEFAULT_CHECKPOINT_EVERY))
 
 
-def lock_chain() -> None:
-    """Wait until no one else is appending to the audit chain. Call inside a transaction."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cur:
-            cur.execute("SELECT pg_advisory_xact_lock(%s)", [AUDIT_CHAIN_LOCK])
+class ActorRole(Protocol):
+    """One role the actor holds, as the log records it."""
+
+    @property
+    def role(self) -> str: ...
+
+    @property
+    def authority_id(self) -> int: ...
+
+    @property
+    def team(self) -> str: ...
 
 
-def chain_head() -> tuple[int, str]:
-    """The last event's sequence number and hash, (0, GENESIS_HASH) for an empty log."""
-    head = AuditEvent.objects.order_by("-sequence").values_list("sequence", "hash").first()
-    return head if head else (0, chain.GENESIS_HASH)
+class Actor(Protocol):
+    """Who did something, as the log records them: a signed-in member of staff
+    (`familyview.access.policy.Staff` is one). The log reads these attributes and
+    nothing else, so that it depends on no other part of Family View."""
+
+    @property
+    def user_id(self) -> int: ...
+
+    @property
+    def username(self) -> str: ...
+
+    @property
+    def memberships(self) -> Sequence[ActorRole]: ...
 
 
-def _who(actor: Staff | None, role: str, authority_id: int | None) -> tuple[str, int | None, str]:
+def _who(actor: Actor | None, role: str, authority_id: int | None) -> tuple[str, int | None, str]:
     """The role, authority and team to record: given ones win; otherwise whatever the
     actor's memberships (those in the given authority, with the given role) agree on.
     A member of staff with roles in two authorities must say which one acted."""
@@ -108,7 +119,7 @@ def _text(name: str, value: Any, max_length: int, *, required: bool = False) -> 
 
 
 def record_event(
-    actor: Staff | None,
+    actor: Actor | None,
     action: Action | str,
     *,
     level: Level | str | None = None,
@@ -122,10 +133,11 @@ def record_event(
 ) -> AuditEvent:
     """Append one event to the audit log and return it.
 
-    `actor` is the signed-in Staff, or None for someone not signed in (then put what they
-    typed as details={"username": ...}). `subjects` are the opaque person identifiers the
-    action showed or touched, never names. `details` is JSON: search criteria, what was
-    shown, counts; never names, dates of birth or NHS numbers beyond what a search was for.
+    `actor` is the signed-in member of staff (an `Actor`), or None for someone not signed
+    in (then put what they typed as details={"username": ...}). `subjects` are the opaque
+    person identifiers the action showed or touched, never names. `details` is JSON:
+    search criteria, what was shown, counts; never names, dates of birth or NHS numbers
+    beyond what a search was for.
     Role and authority default to the actor's only membership (or their only one in
     `authority_id`). Runs inside the caller's transaction (opening one if there is none).
     """
@@ -178,7 +190,5 @@ def record_event(
             )
         every = checkpoint_every()
         if every > 0 and event.sequence % every == 0:
-            from familyview.audit.checkpoints import write_checkpoint
-
             write_checkpoint(event.sequence, event.hash)
     return event

@@ -4,7 +4,6 @@ and the export audited."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -13,12 +12,9 @@ from django.utils import timezone
 from familyview import spreadsheets
 from familyview.audit import chain
 from familyview.audit.actions import Action
-from familyview.audit.events import record_event
+from familyview.audit.events import Actor, record_event
 from familyview.audit.models import AuditEvent
-
-if TYPE_CHECKING:
-    from familyview.access.policy import Staff
-    from familyview.audit.queries import AuditSearch
+from familyview.audit.queries import AuditSearch
 
 COLUMNS = (
     "Sequence",
@@ -72,7 +68,7 @@ def search_criteria(search: AuditSearch) -> dict[str, str]:
     }
 
 
-def record_log_search(actor: Staff, search: AuditSearch, page: int, events_shown: int) -> None:
+def record_log_search(actor: Actor, search: AuditSearch, page: int, events_shown: int) -> None:
     """Record a search of the log (a privacy officer's or team manager's), with the
     person searched for as its subject."""
     record_event(
@@ -88,7 +84,7 @@ def record_log_search(actor: Staff, search: AuditSearch, page: int, events_shown
 
 
 def export_events(
-    actor: Staff, events: QuerySet[AuditEvent], search: AuditSearch
+    actor: Actor, events: QuerySet[AuditEvent], search: AuditSearch
 ) -> tuple[str, Iterator[str]]:
     """Record the export in the audit log, then return a file name and the CSV lines.
 

@@ -3,7 +3,9 @@
 The log may only be cut at a signed checkpoint: `prune_through(n)` removes events 1 to n
 (and the checkpoints before n) and leaves a signed retention floor saying so, so that
 `familyview audit verify` then expects the log to start at n + 1, linked to event n's
-hash. Someone without the signing key cannot pass off deleted events as retention.
+hash. Someone without the signing key cannot pass off deleted events as retention: the
+floor is signed with the checkpoint key here, and `floor_signature_problem` is how
+verify.py checks it.
 
 Removal has to get past the append-only triggers, so on PostgreSQL it must run as the
 audit tables' owner (not the application's everyday role), and it holds an exclusive
@@ -12,14 +14,18 @@ lock on the audit tables until it commits: run it at a quiet time (retention run
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from dataclasses import dataclass
 
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.db import transaction
 from django.utils import timezone
 
-from familyview.audit import checkpoints
-from familyview.audit.events import lock_chain, record_event
+from familyview.audit import chain, checkpoints
+from familyview.audit.events import record_event
+from familyview.audit.head import lock_chain
 from familyview.audit.models import (
     AuditCheckpoint,
     AuditEvent,
@@ -29,6 +35,7 @@ from familyview.audit.models import (
 from familyview.audit.protection import triggers_suspended
 
 BATCH = 10_000
+FLOOR_CONTEXT = b"familyview-audit-retention-floor\n"
 
 
 class PruneRefused(ValueError):
@@ -40,6 +47,38 @@ class PruneResult:
     through_sequence: int
     events_removed: int
     floor: AuditRetentionFloor
+
+
+def _floor_message(floor: AuditRetentionFloor) -> bytes:
+    payload = {
+        "through_sequence": floor.through_sequence,
+        "event_hash": floor.event_hash,
+        "removed_at": chain.format_time(floor.removed_at),
+        "events_removed": floor.events_removed,
+        "key_id": floor.key_id,
+    }
+    return FLOOR_CONTEXT + chain.canonical_json(payload).encode("utf-8")
+
+
+def sign_floor(floor: AuditRetentionFloor) -> None:
+    """Fill in the floor's key id and signature with the current signing key."""
+    key = checkpoints.signing_key()
+    floor.key_id = checkpoints.key_id_of(key.public_key())
+    floor.signature = base64.b64encode(key.sign(_floor_message(floor))).decode("ascii")
+
+
+def floor_signature_problem(
+    floor: AuditRetentionFloor, keyring: dict[str, Ed25519PublicKey]
+) -> str | None:
+    """Why this retention floor cannot be trusted, or None when its signature is good."""
+    public_key = keyring.get(floor.key_id)
+    if public_key is None:
+        return f"signed with key {floor.key_id}, which is not in the keyring"
+    try:
+        public_key.verify(base64.b64decode(floor.signature, validate=True), _floor_message(floor))
+    except (InvalidSignature, ValueError):
+        return "its signature does not match what it says"
+    return None
 
 
 def newest_checkpoint_before(when: dt.datetime) -> int | None:
@@ -89,7 +128,7 @@ def prune_through(sequence: int) -> PruneResult:
             removed_at=timezone.now(),
             events_removed=removed,
         )
-        checkpoints.sign_floor(floor)
+        sign_floor(floor)
         floor.save(force_insert=True)
         with triggers_suspended():
             start = floor_before + 1

@@ -32,13 +32,13 @@ from django.db import connection
 from familyview.audit import chain
 from familyview.audit.checkpoints import (
     SignedCheckpoint,
-    floor_signature_problem,
     journal_file,
     keyring_file,
     load_keyring,
     read_journal,
 )
 from familyview.audit.models import AuditCheckpoint, AuditEvent, AuditRetentionFloor
+from familyview.audit.pruning import floor_signature_problem
 
 CHUNK_SIZE = 5000
 # How far apart (in events) a moved event and its neighbours may be and still be named as

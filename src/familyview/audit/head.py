@@ -1,0 +1,30 @@
+"""The head of the audit chain: the newest event, and the lock that makes appending one
+writer at a time.
+
+Writing an event (events.py) and signing a checkpoint of the newest one (checkpoints.py)
+both read the head under the lock; it lives here so that neither imports the other.
+
+On PostgreSQL the lock is a transaction-scoped advisory lock, held until the caller's
+transaction ends; on SQLite the write lock that BEGIN IMMEDIATE already holds.
+"""
+
+from django.db import connection
+
+from familyview.audit import chain
+from familyview.audit.models import AuditEvent
+
+# Any number, the same for every writer of the audit chain.
+AUDIT_CHAIN_LOCK = 7_350_002
+
+
+def lock_chain() -> None:
+    """Wait until no one else is appending to the audit chain. Call inside a transaction."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", [AUDIT_CHAIN_LOCK])
+
+
+def chain_head() -> tuple[int, str]:
+    """The last event's sequence number and hash, (0, GENESIS_HASH) for an empty log."""
+    head = AuditEvent.objects.order_by("-sequence").values_list("sequence", "hash").first()
+    return head if head else (0, chain.GENESIS_HASH)
