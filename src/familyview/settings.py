@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "familyview.families",
     "familyview.identity",
     "familyview.involvements",
+    "familyview.privacy",
     "familyview.sources",
     "familyview.synth",
     "familyview.web",
@@ -234,6 +235,6 @@ FAMILYVIEW_API_USER_RATE_PER_MINUTE = int(
 FAMILYVIEW_API_USER_BURST = int(os.environ.get("FAMILYVIEW_API_USER_BURST", "30"))
 
 # Privacy alert and retention rules (docs/privacy.md): a council's own copies, if any;
-# otherwise the versioned files in src/familyview/audit/.
+# otherwise the versioned files in src/familyview/privacy/.
 FAMILYVIEW_ALERT_RULES = os.environ.get("FAMILYVIEW_ALERT_RULES") or None
 FAMILYVIEW_RETENTION_RULES = os.environ.get("FAMILYVIEW_RETENTION_RULES") or None

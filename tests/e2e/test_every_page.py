@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from familyview.access.factories import TEST_TOTP_SECRET, create_staff
 from familyview.access.models import Role
-from familyview.audit.privacy_models import AlertRule, PrivacyAlert
 from familyview.identity.models import LinkedRecord, LinkRun, ProblemReport, ReviewPair
 from familyview.involvements.categories import load_categories
+from familyview.privacy.models import AlertRule, PrivacyAlert
 from familyview.sources.factories import create_quarantined_row
 from tests.web.factories import create_authority
 from tests.web.frontline_family import a_family

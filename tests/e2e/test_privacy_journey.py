@@ -11,9 +11,9 @@ from familyview.access.factories import TEST_TOTP_SECRET, create_staff
 from familyview.access.models import Role
 from familyview.access.policy import staff_for
 from familyview.audit.events import Level, record_event
-from familyview.audit.privacy_models import AlertStatus, PrivacyAlert
 from familyview.identity.search import refresh_search_entries
-from tests.audit.holdings import a_person, a_record, a_relationship, a_source, an_involvement
+from familyview.privacy.models import AlertStatus, PrivacyAlert
+from tests.privacy.holdings import a_person, a_record, a_relationship, a_source, an_involvement
 from tests.web.factories import create_authority
 
 PASSWORD = "correct horse battery staple 42"

@@ -10,7 +10,7 @@ from familyview.access.models import Role
 from familyview.access.policy import staff_for
 from familyview.audit.actions import Action, ReadRefusal
 from familyview.audit.models import AuditEvent
-from familyview.audit.queries import AuditSearch, scope_for, search_events
+from familyview.audit.queries import AuditSearch, search_events
 from familyview.identity.models import StewardDecision
 from familyview.identity.stewardship import (
     StewardshipRefused,
@@ -19,6 +19,7 @@ from familyview.identity.stewardship import (
     merge_persons,
     split_records,
 )
+from familyview.privacy.log_scope import scope_for
 from tests.identity.test_stewardship import a_person, a_record, a_review_pair, a_run, a_source
 from tests.web.factories import create_authority, create_staff
 

@@ -12,10 +12,10 @@ from familyview.access.models import Role
 from familyview.access.policy import staff_for
 from familyview.audit.events import Level, record_event
 from familyview.audit.models import AuditEvent
-from familyview.audit.privacy_models import AlertHandling, AlertStatus, PrivacyAlert
 from familyview.identity.models import IdentityChange
 from familyview.identity.search import refresh_search_entries
-from tests.audit.holdings import a_person, a_record, a_relationship, a_source, an_involvement
+from familyview.privacy.models import AlertHandling, AlertStatus, PrivacyAlert
+from tests.privacy.holdings import a_person, a_record, a_relationship, a_source, an_involvement
 
 from .factories import create_staff
 from .pages import read, text, title
@@ -33,7 +33,7 @@ def audit_keys(settings, tmp_path):
 @pytest.fixture(autouse=True)
 def daytime_rules(settings, tmp_path):
     """The pages' tests run at any hour: the out-of-hours rule (tested with a fixed clock in
-    tests/audit/test_alerts.py) is off here, so what the pages show never depends on it."""
+    tests/privacy/test_alerts.py) is off here, so what the pages show never depends on it."""
     rules = tmp_path / "alert_rules.toml"
     rules.write_text("version = 1\n[out_of_hours]\nenabled = false\n", encoding="utf-8")
     settings.FAMILYVIEW_ALERT_RULES = str(rules)

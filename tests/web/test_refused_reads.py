@@ -13,7 +13,8 @@ from familyview.access.policy import staff_for
 from familyview.access.purpose import PurposeOfAccess, remember_purpose
 from familyview.audit.actions import Action, ReadRefusal
 from familyview.audit.models import AuditEvent
-from familyview.audit.queries import AuditSearch, scope_for, search_events
+from familyview.audit.queries import AuditSearch, search_events
+from familyview.privacy.log_scope import scope_for
 from tests.api.world import PURPOSE, build_world, client_headers
 
 from .factories import create_staff

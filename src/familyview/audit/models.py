@@ -118,7 +118,3 @@ class AuditRetentionFloor(models.Model):
 
     def __str__(self) -> str:
         return f"audit events up to {self.through_sequence} removed by retention"
-
-
-# The privacy officer's tables (alerts, their handling) live beside the log's own.
-from familyview.audit.privacy_models import *  # noqa: E402, F403

@@ -135,7 +135,8 @@ def prune_through(sequence: int) -> PruneResult:
             while start <= sequence:
                 end = min(start + BATCH - 1, sequence)
                 AuditEventSubject.objects.filter(event_id__gte=start, event_id__lte=end).delete()
-                # Through the ORM, so that rows linking to these events (alerts) go too.
+                # Through the ORM, so that rows of other apps linking to these events (the
+                # evidence of privacy alerts) go too.
                 AuditEvent.objects.filter(sequence__range=(start, end)).delete()
                 start = end + 1
             AuditCheckpoint.objects.filter(sequence__lt=sequence).delete()

@@ -2,7 +2,8 @@
 
 All return QuerySets of AuditEvent, oldest first, so callers can paginate, count or
 stream them (`.iterator()`). None of them checks who may read: callers pass the scope
-their permission allows (`AuditScope`).
+their permission allows (`AuditScope`, which privacy/log_scope.py works out for a member
+of staff: the log knows nothing of staff and their permissions).
 """
 
 from __future__ import annotations
@@ -13,8 +14,6 @@ from dataclasses import dataclass, field
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from familyview.access.models import StaffMembership
-from familyview.access.policy import ROLE_PERMISSIONS, Permission, Staff, authorities_with
 from familyview.audit.models import AuditEvent, AuditEventSubject
 
 
@@ -42,22 +41,6 @@ class AuditSearch:
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     actions: tuple[str, ...] = field(default_factory=tuple)
-
-
-def scope_for(staff: Staff | None) -> AuditScope:
-    """What this member of staff may read of the log: all of an authority's events where
-    they are its privacy officer; their own team's where they manage a team."""
-    if staff is None:
-        return AuditScope()
-    full = tuple(authorities_with(staff, Permission.READ_AUDIT))
-    teams = {
-        (m.authority_id, m.team)
-        for m in staff.memberships
-        if m.team
-        and m.authority_id not in full
-        and Permission.READ_TEAM_AUDIT in ROLE_PERMISSIONS.get(m.role, frozenset())
-    }
-    return AuditScope(full, tuple(sorted(teams)))
 
 
 def start_of_day(day: dt.date) -> dt.datetime:
@@ -136,39 +119,6 @@ def teams_in_scope(scope: AuditScope) -> list[str]:
         in_scope(scope).exclude(team="").order_by("team").values_list("team", flat=True).distinct()
     )
     return list(names)
-
-
-def _staff_in_scope(scope: AuditScope) -> QuerySet[StaffMembership]:
-    where = Q(authority_id__in=scope.authority_ids) if scope.authority_ids else Q(pk__in=[])
-    for authority_id, team in scope.teams:
-        where |= Q(authority_id=authority_id, team=team)
-    return StaffMembership.objects.filter(where)
-
-
-def staff_user_id(scope: AuditScope, username: str) -> int | None:
-    """The user id behind a username, if they work where the reader audits (so that no
-    one learns of another authority's staff); None when there is no such user."""
-    if scope.empty or not username.strip():
-        return None
-    return (
-        _staff_in_scope(scope)
-        .filter(user__username__iexact=username.strip())
-        .values_list("user_id", flat=True)
-        .first()
-    )
-
-
-def staff_username(scope: AuditScope, user_id: int) -> str:
-    """The username of a user who works where the reader audits ('' for anyone else)."""
-    if scope.empty:
-        return ""
-    return (
-        _staff_in_scope(scope)
-        .filter(user_id=user_id)
-        .values_list("user__username", flat=True)
-        .first()
-        or ""
-    )
 
 
 def details_in_words(details: dict) -> str:

@@ -1,7 +1,7 @@
 """The audit log pages: search the log by user, person, team and dates; download as CSV.
 
 Privacy officers see every event of their authorities; team managers their own team's
-events only (audit/queries.scope_for). The search form is POSTed and answered with a
+events only (privacy/log_scope.scope_for). The search form is POSTed and answered with a
 redirect to a URL holding only opaque values (a user number, a person identifier, a team,
 dates), so that no username is written to a URL. Searching and exporting are themselves
 audited ("audit.search", "export").
@@ -21,6 +21,7 @@ from familyview.access.models import Role
 from familyview.access.policy import Permission, staff_of
 from familyview.audit import export, queries
 from familyview.audit.models import Level, Outcome
+from familyview.privacy import log_scope
 from familyview.web.forms import error_list, field_error
 from familyview.web.pagination import pagination
 from familyview.web.permissions import requires
@@ -81,7 +82,7 @@ class AuditSearchForm(forms.Form):
         cleaned = super().clean()
         username = (cleaned.get("user") or "").strip()
         if username:
-            self.user_id = queries.staff_user_id(self.scope, username)
+            self.user_id = log_scope.staff_user_id(self.scope, username)
             if self.user_id is None:
                 self.add_error("user", "There is no one with this username in your authority")
         person = (cleaned.get("person") or "").strip().upper()
@@ -136,7 +137,7 @@ def _form_from_url(request: HttpRequest, scope: queries.AuditScope) -> AuditSear
     q = request.GET
     data: dict[str, str] = {"person": q.get("person", ""), "team": q.get("team", "")}
     if q.get("user", "").isdigit():
-        data["user"] = queries.staff_username(scope, int(q["user"])) or "?"
+        data["user"] = log_scope.staff_username(scope, int(q["user"])) or "?"
     for prefix, key in (("date_from", "from"), ("date_to", "to")):
         try:
             day = dt.date.fromisoformat(q.get(key, ""))
@@ -155,7 +156,7 @@ LEVEL_WORDS = dict(Level.choices)
 def audit_log(request: HttpRequest) -> HttpResponse:
     """Search the audit log (POST redirects to the results URL) and show a page of events."""
     staff = staff_of(request)
-    scope = queries.scope_for(staff)
+    scope = log_scope.scope_for(staff)
     if request.method == "POST":
         form = AuditSearchForm(request.POST, scope=scope)
         if form.is_valid():
@@ -204,7 +205,7 @@ def _render(request, form, scope, page, *, status=200, searched=False, search=No
 def audit_export(request: HttpRequest) -> HttpResponse:
     """The events a search finds, as a CSV file (the export is audited first)."""
     staff = staff_of(request)
-    scope = queries.scope_for(staff)
+    scope = log_scope.scope_for(staff)
     form = _form_from_url(request, scope)
     if not form.is_valid():
         return _render(request, form, scope, None, status=400)

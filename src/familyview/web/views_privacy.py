@@ -4,8 +4,8 @@ outcome, and subject access (find a person, then their report, printable or as C
 Privacy officers see only their own authorities' alerts and people: another authority's
 alert or person is "not found". URLs carry opaque identifiers only (alert numbers, person
 identifiers, the request reference); a search by name or date of birth is POSTed, never
-put in a URL. The domain work (rules, handling, reports, auditing) is in audit/alerts.py
-and audit/subject_access.py.
+put in a URL. The domain work (rules, handling, reports, auditing) is in privacy/alerts.py
+and privacy/subject_access.py.
 """
 
 from django import forms
@@ -16,9 +16,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
 from familyview.access.policy import Permission, staff_of
-from familyview.audit import alerts, subject_access
-from familyview.audit.privacy_models import AlertRule, AlertStatus
 from familyview.identity.search import PersonQuery
+from familyview.privacy import alerts, subject_access
+from familyview.privacy.models import AlertRule, AlertStatus
 from familyview.web.forms import error_list, field_error
 from familyview.web.pagination import pagination
 from familyview.web.permissions import requires

@@ -12,7 +12,9 @@ from familyview.access.models import Role
 from familyview.access.policy import staff_for
 from familyview.audit.events import Level, record_event
 from familyview.audit.models import AuditEvent
-from familyview.audit.subject_access import (
+from familyview.identity.models import IdentityChange, LinkedRecord, LinkRun
+from familyview.identity.search import PersonQuery, refresh_search_entries
+from familyview.privacy.subject_access import (
     SubjectAccessRefused,
     SubjectNotFound,
     find_subjects,
@@ -20,8 +22,6 @@ from familyview.audit.subject_access import (
     report_rows,
     subject_access_report,
 )
-from familyview.identity.models import IdentityChange, LinkedRecord, LinkRun
-from familyview.identity.search import PersonQuery, refresh_search_entries
 from tests.web.factories import create_authority, create_staff
 
 from .holdings import a_person, a_record, a_relationship, a_source, an_involvement

@@ -1,7 +1,7 @@
 """familyview alerts run | staff-address USERNAME ...
 
 `run` reads the audit events recorded since the last run against the privacy alert rules
-(audit/alert_rules.toml) and raises alerts for the privacy officers' queue. Run it every
+(privacy/alert_rules.toml) and raises alerts for the privacy officers' queue. Run it every
 few minutes (cron or a systemd timer); the queue page also catches up when it opens.
 """
 
@@ -9,7 +9,7 @@ import getpass
 
 from django.core.management.base import BaseCommand, CommandError
 
-from familyview.audit.alerts import (
+from familyview.privacy.alerts import (
     AlertRulesError,
     load_alert_rules,
     run_alert_rules,

@@ -35,7 +35,6 @@ from django.utils import timezone
 
 from familyview.access.models import Authority, Role
 from familyview.access.policy import Permission, Staff, authorities_with, membership_for
-from familyview.audit.alerts import clock_words
 from familyview.audit.events import record_event
 from familyview.audit.models import Level
 from familyview.audit.queries import events_for_subject
@@ -43,6 +42,7 @@ from familyview.families.models import RelationshipType, SourceRelationship
 from familyview.identity.models import IdentityChange, LinkedRecord
 from familyview.identity.search import PersonQuery, search_people
 from familyview.involvements.models import Involvement, InvolvementStatus, ServiceCategory
+from familyview.privacy.alerts import clock_words
 from familyview.sources.models import ExtractImport, PersonRecord, Source
 from familyview.spreadsheets import csv_lines
 from familyview.words import date_words, day_words

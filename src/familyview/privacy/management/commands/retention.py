@@ -1,6 +1,6 @@
 """familyview retention run [--dry-run] [--rules FILE] [--by NAME]
 
-Removes what the retention rules (audit/retention.toml) say is no longer kept, in one
+Removes what the retention rules (privacy/retention.toml) say is no longer kept, in one
 transaction, and records the run (with its counts) in the audit log. --dry-run says what
 a run would remove and removes nothing.
 """
@@ -10,7 +10,7 @@ import getpass
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
-from familyview.audit.retention import RetentionRulesError, load_retention_rules, run_retention
+from familyview.privacy.retention import RetentionRulesError, load_retention_rules, run_retention
 
 
 class Command(BaseCommand):

@@ -12,8 +12,11 @@ from django.utils import timezone
 
 from familyview.access.models import Role
 from familyview.access.policy import staff_for
-from familyview.audit import alerts
-from familyview.audit.alerts import (
+from familyview.audit.events import Level, record_event
+from familyview.audit.models import AuditEvent
+from familyview.identity.models import IdentityChange
+from familyview.privacy import alerts
+from familyview.privacy.alerts import (
     AlertNotFound,
     AlertRefused,
     AlertRulesError,
@@ -22,9 +25,7 @@ from familyview.audit.alerts import (
     run_alert_rules,
     set_staff_home_address,
 )
-from familyview.audit.events import Level, record_event
-from familyview.audit.models import AuditEvent
-from familyview.audit.privacy_models import (
+from familyview.privacy.models import (
     AlertCursor,
     AlertHandling,
     AlertRule,
@@ -32,7 +33,6 @@ from familyview.audit.privacy_models import (
     PrivacyAlert,
     StaffHomeAddress,
 )
-from familyview.identity.models import IdentityChange
 from tests.identity.test_stewardship import a_person, a_record, a_run, a_source
 from tests.web.factories import create_authority, create_staff
 

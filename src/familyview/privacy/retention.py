@@ -37,13 +37,13 @@ from django.utils import timezone
 
 from familyview.audit.events import record_event
 from familyview.audit.models import AuditEvent, AuditRetentionFloor
-from familyview.audit.privacy_models import CLOSED_STATUSES, PrivacyAlert
 from familyview.audit.pruning import PruneRefused, newest_checkpoint_before, prune_through
 from familyview.families.models import SourceRelationship
 from familyview.identity.feature_store import forget_features
 from familyview.identity.locking import lock_index
 from familyview.identity.models import LinkedRecord, Person
 from familyview.involvements.models import Involvement
+from familyview.privacy.models import CLOSED_STATUSES, PrivacyAlert
 from familyview.sources.models import PersonRecord, QuarantinedRow, Source
 
 DEFAULT_RULES_FILE = Path(__file__).with_name("retention.toml")
@@ -65,9 +65,9 @@ WORDS = {
     "identity.StewardDecision": "steward decisions",
     "identity.ReviewPair": "pairs waiting for review",
     "sources.QuarantinedRow": "quarantined rows",
-    "audit.PrivacyAlert": "privacy alerts",
-    "audit.AlertHandling": "steps taken on alerts",
-    "audit.PrivacyAlertEvent": "links from alerts to audit events",
+    "privacy.PrivacyAlert": "privacy alerts",
+    "privacy.AlertHandling": "steps taken on alerts",
+    "privacy.PrivacyAlertEvent": "links from alerts to audit events",
 }
 
 

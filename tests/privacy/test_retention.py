@@ -12,21 +12,21 @@ from django.utils import timezone
 
 from familyview.access.models import Role
 from familyview.access.policy import staff_for
-from familyview.audit import retention
 from familyview.audit.events import Level, record_event
 from familyview.audit.models import AuditEvent, AuditRetentionFloor
-from familyview.audit.privacy_models import AlertStatus, PrivacyAlert
-from familyview.audit.retention import (
-    RetentionRulesError,
-    load_retention_rules,
-    run_retention,
-    years_before,
-)
 from familyview.audit.verify import verify_log
 from familyview.families.models import SourceRelationship
 from familyview.identity.models import LinkedRecord, Person, SearchEntry
 from familyview.identity.search import refresh_search_entries
 from familyview.involvements.models import Involvement
+from familyview.privacy import retention
+from familyview.privacy.models import AlertStatus, PrivacyAlert
+from familyview.privacy.retention import (
+    RetentionRulesError,
+    load_retention_rules,
+    run_retention,
+    years_before,
+)
 from familyview.sources.factories import create_import, create_quarantined_row
 from familyview.sources.models import PersonRecord, QuarantinedRow
 from tests.web.factories import create_authority, create_staff

@@ -2,8 +2,9 @@
 have read the audit log up to, and the optional home address a member of staff gives so
 that the rules can spot them looking up their own household.
 
-Imported by audit/models.py so that Django finds these models in the audit app; the
-audit log's own tables stay in that file.
+They were the audit app's until the privacy office had a room of its own, so their tables
+keep the names they had (`audit_privacy_alert`...): privacy/migrations/0001 took them
+over without moving a row.
 """
 
 from django.conf import settings
@@ -123,8 +124,8 @@ class AlertHandling(models.Model):
 class AlertCursor(models.Model):
     """How far the alert rules have read the audit log (one row): the high-water mark.
 
-    Runs lock this row, so two runs (the command and a privacy officer opening the queue)
-    never judge the same events twice.
+    Runs lock this row, so two runs of `familyview alerts run` (a scheduled one and one
+    started by hand) never judge the same events twice.
     """
 
     last_sequence = models.BigIntegerField(default=0)

@@ -46,7 +46,9 @@ from familyview.access.models import Authority, StaffMembership
 from familyview.access.policy import Permission, Staff, authorities_with, membership_for
 from familyview.audit.events import record_event
 from familyview.audit.models import AuditEvent, Level
-from familyview.audit.privacy_models import (
+from familyview.identity.features import name_parts, postcode_key, surname_history
+from familyview.identity.models import IdentityChange, LinkedRecord
+from familyview.privacy.models import (
     ACTIVE_STATUSES,
     CLOSED_STATUSES,
     AlertCursor,
@@ -57,8 +59,6 @@ from familyview.audit.privacy_models import (
     PrivacyAlertEvent,
     StaffHomeAddress,
 )
-from familyview.identity.features import name_parts, postcode_key, surname_history
-from familyview.identity.models import IdentityChange, LinkedRecord
 from familyview.words import day_words
 
 DEFAULT_RULES_FILE = Path(__file__).with_name("alert_rules.toml")
