@@ -48,6 +48,7 @@ demo: install ## Set up a synthetic authority with demo accounts and serve it on
 	done
 	$(BIN)/familyview link
 	$(BIN)/familyview demo_accounts
+	$(BIN)/familyview alerts run
 	@echo "Family View is at http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
 	$(BIN)/familyview runserver --noreload 127.0.0.1:$(PORT)
 

@@ -1,6 +1,7 @@
-"""Dates written the GOV.UK way ("4 June 2026"), for pages and domain messages alike."""
+"""Dates and times written the GOV.UK way ("4 June 2026", "2:30pm"), for pages and domain
+messages alike."""
 
-from datetime import date
+from datetime import date, time
 
 MONTHS = (
     "January",
@@ -32,3 +33,14 @@ def date_words(year: int | None, month: int | None = None, day: int | None = Non
 def day_words(value: date) -> str:
     """A date as '4 June 2026'."""
     return date_words(value.year, value.month, value.day)
+
+
+def clock_words(value: time) -> str:
+    """'2:30pm', '10am', 'midday', 'midnight' (the GOV.UK style)."""
+    if value.hour == 0 and value.minute == 0:
+        return "midnight"
+    if value.hour == 12 and value.minute == 0:
+        return "midday"
+    hour = value.hour % 12 or 12
+    suffix = "am" if value.hour < 12 else "pm"
+    return f"{hour}{suffix}" if value.minute == 0 else f"{hour}:{value.minute:02d}{suffix}"

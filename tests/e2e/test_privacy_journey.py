@@ -12,6 +12,7 @@ from familyview.access.models import Role
 from familyview.access.policy import staff_for
 from familyview.audit.events import Level, record_event
 from familyview.identity.search import refresh_search_entries
+from familyview.privacy.alerts.runs import run_alert_rules
 from familyview.privacy.models import AlertStatus, PrivacyAlert
 from tests.privacy.holdings import a_person, a_record, a_relationship, a_source, an_involvement
 from tests.web.factories import create_authority
@@ -56,6 +57,7 @@ def world(transactional_db):
         purpose="MASH triage",
         case_reference="MASH-9",
     )
+    run_alert_rules()  # as the scheduled `familyview alerts run` would
     officer = create_staff(
         Role.PRIVACY_OFFICER,
         authority,

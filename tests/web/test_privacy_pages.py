@@ -1,9 +1,11 @@
-"""The privacy officer's pages: the alert queue (caught up with the audit log when it
-opens), one alert with its evidence and the outcome form, and subject access (find a
-person by identifier or search, the reference, the report and its CSV)."""
+"""The privacy officer's pages: the alert queue (as the scheduled runs of the rules left
+it: opening it raises nothing), one alert with its evidence and the outcome form, and
+subject access (find a person by identifier or search, the reference, the report and its
+CSV)."""
 
 import csv
 import io
+from datetime import timedelta
 
 import pytest
 from django.test import Client
@@ -14,7 +16,14 @@ from familyview.audit.events import Level, record_event
 from familyview.audit.models import AuditEvent
 from familyview.identity.models import IdentityChange
 from familyview.identity.search import refresh_search_entries
-from familyview.privacy.models import AlertHandling, AlertStatus, PrivacyAlert
+from familyview.privacy.alerts.runs import run_alert_rules
+from familyview.privacy.models import (
+    AlertCursor,
+    AlertHandling,
+    AlertStatus,
+    PrivacyAlert,
+    PrivacyAlertEvent,
+)
 from tests.privacy.holdings import a_person, a_record, a_relationship, a_source, an_involvement
 
 from .factories import create_staff
@@ -136,7 +145,26 @@ def test_the_navigation_offers_the_pages_to_privacy_officers_only(
 # The alert queue
 
 
-def test_the_queue_catches_up_with_the_audit_log_and_lists_alerts(officer_client, looked_up):
+def test_opening_the_queue_writes_no_alert(officer_client, looked_up):
+    events = AuditEvent.objects.count()
+
+    response = officer_client.get("/privacy/alerts")
+
+    assert response.status_code == 200
+    assert not PrivacyAlert.objects.exists()
+    assert not PrivacyAlertEvent.objects.exists()
+    assert AlertCursor.objects.get().last_sequence == 0
+    assert AuditEvent.objects.count() == events
+    page = read(response)
+    assert text(page.select_one("[data-testid=no-alerts]")) == (
+        "There are no alerts waiting for an outcome."
+    )
+    assert "The alert rules have not run yet" in text(page.select_one("[data-testid=runs-overdue]"))
+
+
+def test_the_queue_lists_the_alerts_the_rules_raised(officer_client, looked_up):
+    run_alert_rules()
+
     response = officer_client.get("/privacy/alerts")
 
     assert response.status_code == 200
@@ -152,12 +180,24 @@ def test_the_queue_catches_up_with_the_audit_log_and_lists_alerts(officer_client
         text(page.select_one("[data-testid=alert-counts]")) == "1 open, 0 under review, 0 closed."
     )
     assert "up to event 1" in text(page.select_one("[data-testid=rules-read-up-to]"))
+    assert page.select_one("[data-testid=runs-overdue]") is None
+
+
+def test_the_queue_says_when_the_rules_have_stopped_running(officer_client, looked_up):
+    run_alert_rules()
+    AlertCursor.objects.update(last_run_at=looked_up.occurred_at - timedelta(hours=2))
+
+    page = read(officer_client.get("/privacy/alerts"))
+
+    assert "alerts for what staff have done since are missing" in text(
+        page.select_one("[data-testid=runs-overdue]")
+    )
 
 
 def test_a_broken_rules_file_is_reported_and_the_queue_still_shown(
     officer_client, looked_up, settings, tmp_path
 ):
-    officer_client.get("/privacy/alerts")
+    run_alert_rules()
     broken = tmp_path / "rules.toml"
     broken.write_text("version = 0\n", encoding="utf-8")
     settings.FAMILYVIEW_ALERT_RULES = str(broken)
@@ -173,6 +213,7 @@ def test_a_broken_rules_file_is_reported_and_the_queue_still_shown(
 
 
 def test_another_authoritys_alerts_are_not_listed(officer_client, other_authority, looked_up):
+    run_alert_rules()
     PrivacyAlert.objects.create(
         authority=other_authority,
         rule="volume_day",
@@ -190,7 +231,7 @@ def test_another_authoritys_alerts_are_not_listed(officer_client, other_authorit
 
 
 def test_closed_alerts_are_listed_apart(officer_client, looked_up):
-    officer_client.get("/privacy/alerts")
+    run_alert_rules()
     PrivacyAlert.objects.update(status=AlertStatus.NO_CONCERN)
 
     waiting = read(officer_client.get("/privacy/alerts"))
@@ -208,7 +249,7 @@ def test_closed_alerts_are_listed_apart(officer_client, looked_up):
 
 @pytest.fixture
 def alert(officer_client, looked_up) -> PrivacyAlert:
-    officer_client.get("/privacy/alerts")
+    run_alert_rules()
     return PrivacyAlert.objects.get()
 
 
@@ -289,7 +330,7 @@ def test_an_alert_about_the_officer_has_no_form_and_cannot_be_handled(authority,
     )
     client = Client()
     client.force_login(both)
-    client.get("/privacy/alerts")
+    run_alert_rules()
     alert = PrivacyAlert.objects.get()
 
     page = read(client.get(f"/privacy/alerts/{alert.pk}"))

@@ -42,10 +42,10 @@ from familyview.families.models import RelationshipType, SourceRelationship
 from familyview.identity.models import IdentityChange, LinkedRecord
 from familyview.identity.search import PersonQuery, search_people
 from familyview.involvements.models import Involvement, InvolvementStatus, ServiceCategory
-from familyview.privacy.alerts import clock_words
+from familyview.privacy.merges import former_ids, merged_into
 from familyview.sources.models import ExtractImport, PersonRecord, Source
 from familyview.spreadsheets import csv_lines
-from familyview.words import date_words, day_words
+from familyview.words import clock_words, date_words, day_words
 
 REFERENCE_MAX_LENGTH = 100
 SEARCH_RESULTS_SHOWN = 20
@@ -215,35 +215,15 @@ def subject_person(person_id: str, staff: Staff) -> tuple[str, int]:
     )
     if authority_id is not None:
         return person_id, authority_id
-    merged_into = _merged_into(person_id)
+    went_to = merged_into(person_id)
     if (
-        merged_into
+        went_to
         and LinkedRecord.objects.filter(
-            person_id=merged_into, person_record__source__authority_id__in=authority_ids
+            person_id=went_to, person_record__source__authority_id__in=authority_ids
         ).exists()
     ):
-        raise SubjectNotFound(person_id, merged_into)
+        raise SubjectNotFound(person_id, went_to)
     raise SubjectNotFound(person_id)
-
-
-def _merged_into(person_id: str) -> str | None:
-    seen = {person_id}
-    current = person_id
-    while True:
-        target = next(
-            (
-                c.person_id
-                for c in IdentityChange.objects.filter(
-                    kind=IdentityChange.Kind.MERGE, other_persons__icontains=current
-                ).order_by("-at", "-pk")
-                if current in (c.other_persons or [])
-            ),
-            None,
-        )
-        if target is None or target in seen:
-            return None if current == person_id else current
-        seen.add(target)
-        current = target
 
 
 def find_subjects(staff: Staff, query: PersonQuery) -> list[SubjectCandidate]:
@@ -347,7 +327,7 @@ def subject_access_report(
             .order_by("source__code", "source_record_id", "pk")
         )
         all_records = LinkedRecord.objects.filter(person_id=person_id).count()
-        former_ids = _former_ids(person_id)
+        merged_in = former_ids(person_id)
         report = SubjectAccessReport(
             person_id=person_id,
             reference=reference,
@@ -358,13 +338,13 @@ def subject_access_report(
                 .order_by("name")
                 .values_list("name", flat=True)
             ),
-            former_ids=former_ids,
+            former_ids=merged_in,
             records=[_source_record(r) for r in records],
             involvements=_involvements(records),
             relationships=_relationships(records),
             sources=_sources(records),
             link_history=_link_history(person_id, [r.pk for r in records]),
-            viewings=_viewings([person_id, *former_ids]),
+            viewings=_viewings([person_id, *merged_in]),
             other_authorities_records=all_records - len(records),
             event_sequence=event.sequence,
         )
@@ -576,22 +556,6 @@ def _sources(records: list[PersonRecord]) -> list[SourceHeld]:
         )
         for s in sorted(sources.values(), key=lambda s: s.code)
     ]
-
-
-def _former_ids(person_id: str) -> list[str]:
-    """Identifiers merged into this person, following earlier merges too."""
-    found: list[str] = []
-    pending = [person_id]
-    while pending:
-        current = pending.pop()
-        for change in IdentityChange.objects.filter(
-            kind=IdentityChange.Kind.MERGE, person_id=current
-        ).order_by("at", "pk"):
-            for other in change.other_persons or []:
-                if other not in found and other != person_id:
-                    found.append(other)
-                    pending.append(other)
-    return found
 
 
 def _link_history(person_id: str, record_ids: list[int]) -> list[LinkChange]:

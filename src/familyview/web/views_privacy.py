@@ -4,8 +4,9 @@ outcome, and subject access (find a person, then their report, printable or as C
 Privacy officers see only their own authorities' alerts and people: another authority's
 alert or person is "not found". URLs carry opaque identifiers only (alert numbers, person
 identifiers, the request reference); a search by name or date of birth is POSTed, never
-put in a URL. The domain work (rules, handling, reports, auditing) is in privacy/alerts.py
-and privacy/subject_access.py.
+put in a URL. The domain work (the queue, handling, reports, auditing) is in
+privacy/alerts/ and privacy/subject_access.py. The queue page only reads: alerts are
+raised by `familyview alerts run`, on a schedule.
 """
 
 from django import forms
@@ -17,7 +18,8 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from familyview.access.policy import Permission, staff_of
 from familyview.identity.search import PersonQuery
-from familyview.privacy import alerts, subject_access
+from familyview.privacy import subject_access
+from familyview.privacy.alerts import handling, queue
 from familyview.privacy.models import AlertRule, AlertStatus
 from familyview.web.forms import error_list, field_error
 from familyview.web.pagination import pagination
@@ -30,7 +32,7 @@ class HandleAlertForm(forms.Form):
     """What the privacy officer did about an alert, and (for an outcome) why."""
 
     status = forms.ChoiceField(
-        choices=[(s.value, s.label) for s in alerts.HANDLING_CHOICES],
+        choices=[(s.value, s.label) for s in handling.HANDLING_CHOICES],
         error_messages={
             "required": "Select what you have done about this alert",
             "invalid_choice": "Select what you have done about this alert",
@@ -38,9 +40,9 @@ class HandleAlertForm(forms.Form):
     )
     note = forms.CharField(
         required=False,
-        max_length=alerts.NOTE_MAX_LENGTH,
+        max_length=handling.NOTE_MAX_LENGTH,
         error_messages={
-            "max_length": f"The note must be {alerts.NOTE_MAX_LENGTH} characters or fewer"
+            "max_length": f"The note must be {handling.NOTE_MAX_LENGTH} characters or fewer"
         },
     )
 
@@ -61,21 +63,24 @@ class HandleAlertForm(forms.Form):
 @requires(Permission.HANDLE_ALERTS)
 @require_safe
 def alert_queue(request: HttpRequest) -> HttpResponse:
-    """Alerts waiting for an outcome (oldest first), or those with one (?show=closed)."""
+    """Alerts waiting for an outcome (oldest first), or those with one (?show=closed), as
+    the scheduled runs of the rules left them: opening the queue raises no alert."""
     showing = "closed" if request.GET.get("show") == "closed" else "active"
-    queue = alerts.open_alert_queue(staff_of(request), showing, request.GET.get("page"))
-    page = queue.page
+    found = queue.open_alert_queue(staff_of(request), showing, request.GET.get("page"))
+    page = found.page
     return render(
         request,
         "web/privacy/alerts.html",
         {
             "alerts": page,
-            "counts": queue.counts,
-            "rules_problem": queue.rules_problem,
+            "counts": found.counts,
+            "rules_problem": found.rules_problem,
+            "read_up_to": found.read_up_to,
+            "last_run_at": found.last_run_at,
+            "runs_overdue": found.runs_overdue,
             "showing": showing,
-            "names": alerts.staff_names(page.object_list),
+            "names": queue.staff_names(page.object_list),
             "rules": dict(AlertRule.choices),
-            "read_up_to": alerts.rules_read_up_to(),
             "pagination": pagination(request, page),
         },
     )
@@ -90,12 +95,12 @@ def alert(request: HttpRequest, alert_id: int) -> HttpResponse:
     form = HandleAlertForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            handled = alerts.handle_alert(
+            handled = handling.handle_alert(
                 alert_id, staff, form.cleaned_data["status"], form.cleaned_data["note"]
             )
-        except alerts.AlertNotFound:
+        except queue.AlertNotFound:
             raise Http404("No such alert") from None
-        except alerts.AlertRefused as refused:
+        except handling.AlertRefused as refused:
             form.add_error("status", str(refused))
         else:
             messages.success(
@@ -105,8 +110,8 @@ def alert(request: HttpRequest, alert_id: int) -> HttpResponse:
                 return redirect("web:privacy-alerts")
             return redirect("web:privacy-alert", handled.pk)
     try:
-        detail = alerts.alert_detail(alert_id, staff)
-    except alerts.AlertNotFound:
+        detail = queue.alert_detail(alert_id, staff)
+    except queue.AlertNotFound:
         raise Http404("No such alert") from None
     return render(
         request,
@@ -114,7 +119,7 @@ def alert(request: HttpRequest, alert_id: int) -> HttpResponse:
         {
             "detail": detail,
             "alert": detail.alert,
-            "events": alerts.alert_events_details(detail.events),
+            "events": queue.alert_events_details(detail.events),
             "form": form,
             "error_list": error_list(form),
             "status_error": field_error(form, "status"),

@@ -1,20 +1,18 @@
 """familyview alerts run | staff-address USERNAME ...
 
 `run` reads the audit events recorded since the last run against the privacy alert rules
-(privacy/alert_rules.toml) and raises alerts for the privacy officers' queue. Run it every
-few minutes (cron or a systemd timer); the queue page also catches up when it opens.
+(privacy/alert_rules.toml) and raises alerts for the privacy officers' queue. Schedule it
+every few minutes (cron or a systemd timer: docs/deploying.md): nothing else raises
+alerts, and the queue page only reads what the runs raised.
 """
 
 import getpass
 
 from django.core.management.base import BaseCommand, CommandError
 
-from familyview.privacy.alerts import (
-    AlertRulesError,
-    load_alert_rules,
-    run_alert_rules,
-    set_staff_home_address,
-)
+from familyview.privacy.alerts.home_addresses import set_staff_home_address
+from familyview.privacy.alerts.rules import AlertRulesError, load_alert_rules
+from familyview.privacy.alerts.runs import run_alert_rules
 
 
 class Command(BaseCommand):

@@ -1,0 +1,210 @@
+"""Each rule applied to a batch of audit events: what the batch raises, keyed so that
+findings about one member of staff, rule and day (or clock hour, for volumes) join one
+alert. Writes nothing: runs.py turns what is found into alerts.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from familyview.access.models import Authority
+from familyview.audit.models import AuditEvent
+from familyview.privacy.alerts.facts import PersonFacts, StaffFacts, person_facts, staff_facts
+from familyview.privacy.alerts.rules import AlertRuleBook, AlertRules
+from familyview.privacy.models import AlertRule
+
+
+@dataclass
+class Finding:
+    """What one rule found in a batch: an alert to raise or to add to."""
+
+    rule: str
+    key: str
+    authority_id: int | None
+    user_id: int | None
+    username: str
+    subjects: dict[str, None] = field(default_factory=dict)  # ordered set
+    events: dict[int, AuditEvent] = field(default_factory=dict)
+    window: tuple[datetime, datetime] | None = None  # volumes: the hour or day counted
+
+    def add(self, event: AuditEvent, subjects: Iterable[str] = ()) -> None:
+        self.events[event.sequence] = event
+        for person_id in subjects:
+            self.subjects.setdefault(person_id, None)
+
+
+@dataclass
+class Evaluation:
+    """Everything a batch of events raised, keyed by alert key."""
+
+    findings: dict[str, Finding] = field(default_factory=dict)
+
+    def finding(self, rule: str, key: str, event: AuditEvent, authority_id: int | None) -> Finding:
+        if key not in self.findings:
+            self.findings[key] = Finding(
+                rule, key, authority_id, event.user_id, event.username or ""
+            )
+        return self.findings[key]
+
+
+def _is_read(event: AuditEvent, levels: frozenset[str]) -> bool:
+    return event.outcome == "allowed" and bool(event.level) and event.level in levels
+
+
+def _local_day(when: datetime, zone: ZoneInfo) -> date:
+    return when.astimezone(zone).date()
+
+
+class _Context:
+    """The facts one batch needs, read once."""
+
+    def __init__(self, events: Sequence[AuditEvent], book: AlertRuleBook):
+        self.book = book
+        self.codes = dict(Authority.objects.values_list("id", "code"))
+        self.people = person_facts(p for e in events for p in e.subjects)
+        self.staff = staff_facts(e.user_id for e in events if e.user_id is not None)
+
+    def rules(self, authority_id: int | None) -> AlertRules:
+        return self.book.for_authority(self.codes.get(authority_id))
+
+    def authority_of(self, event: AuditEvent, subjects: Iterable[str] = ()) -> int | None:
+        if event.authority_id is not None:
+            return event.authority_id
+        for person_id in subjects or event.subjects:
+            facts = self.people.get(person_id)
+            if facts and facts.authority_id is not None:
+                return facts.authority_id
+        # An event that names no authority and no one (a search by someone with roles in
+        # several councils): the first authority they work for, so that a privacy officer
+        # sees it.
+        staff = self.staff.get(event.user_id) if event.user_id is not None else None
+        return staff.authority_ids[0] if staff and staff.authority_ids else None
+
+
+def evaluate(events: Sequence[AuditEvent], book: AlertRuleBook) -> Evaluation:
+    """Apply every rule to these events (in sequence order) and say what they raise."""
+    context = _Context(events, book)
+    found = Evaluation()
+    volume_events: list[AuditEvent] = []
+    for event in events:
+        authority_id = context.authority_of(event)
+        rules = context.rules(authority_id)
+        day = _local_day(event.occurred_at, rules.timezone).isoformat()
+        who = f"{authority_id}:{event.user_id}"
+        if rules.break_glass.enabled and event.action == "break_glass":
+            found.finding(
+                AlertRule.BREAK_GLASS, f"break_glass:{event.sequence}", event, authority_id
+            ).add(event, event.subjects)
+        if event.user_id is None:
+            continue
+        staff = context.staff.get(event.user_id)
+        if rules.shielded_person.enabled and _is_read(event, rules.shielded_person.levels):
+            shielded = [p for p in event.subjects if _shielded(context.people.get(p))]
+            if shielded:
+                found.finding(
+                    AlertRule.SHIELDED_PERSON, f"shielded_person:{who}:{day}", event, authority_id
+                ).add(event, shielded)
+        if staff and rules.same_surname.enabled and _is_read(event, rules.same_surname.levels):
+            namesakes = [p for p in event.subjects if _shares_surname(staff, context.people.get(p))]
+            if namesakes:
+                found.finding(
+                    AlertRule.SAME_SURNAME, f"same_surname:{who}:{day}", event, authority_id
+                ).add(event, namesakes)
+        if staff and rules.same_address.enabled and _is_read(event, rules.same_address.levels):
+            neighbours = [
+                p for p in event.subjects if _shares_address(staff, context.people.get(p))
+            ]
+            if neighbours:
+                found.finding(
+                    AlertRule.SAME_ADDRESS, f"same_address:{who}:{day}", event, authority_id
+                ).add(event, neighbours)
+        if (
+            rules.out_of_hours.enabled
+            and _is_read(event, rules.out_of_hours.levels)
+            and rules.is_out_of_hours(event.occurred_at)
+        ):
+            found.finding(
+                AlertRule.OUT_OF_HOURS, f"out_of_hours:{who}:{day}", event, authority_id
+            ).add(event)
+        if rules.unusual_volume.enabled and _is_read(event, rules.unusual_volume.levels):
+            volume_events.append(event)
+    _volumes(volume_events, context, found)
+    return found
+
+
+def _shielded(facts: PersonFacts | None) -> bool:
+    return bool(facts and facts.shielded)
+
+
+def _shares_surname(staff: StaffFacts, facts: PersonFacts | None) -> bool:
+    return bool(facts and staff.surnames & facts.surnames)
+
+
+def _shares_address(staff: StaffFacts, facts: PersonFacts | None) -> bool:
+    if facts is None:
+        return False
+    if staff.home_uprn and staff.home_uprn in facts.uprns:
+        return True
+    return staff.home_address is not None and staff.home_address in facts.addresses
+
+
+def _volumes(events: Sequence[AuditEvent], context: _Context, found: Evaluation) -> None:
+    """Count each member of staff's reads in every clock hour and day these events fall
+    in (earlier events in the same hour or day count too) against the limits."""
+    windows: dict[tuple[int | None, int, str, datetime], tuple[datetime, AlertRules]] = {}
+    for event in events:
+        authority_id = context.authority_of(event)
+        rules = context.rules(authority_id)
+        local = event.occurred_at.astimezone(rules.timezone)
+        hour_start = local.replace(minute=0, second=0, microsecond=0)
+        day_start = datetime.combine(local.date(), time(), tzinfo=rules.timezone)
+        windows[(authority_id, event.user_id, "hour", hour_start)] = (
+            _next_hour(hour_start, rules.timezone),
+            rules,
+        )
+        windows[(authority_id, event.user_id, "day", day_start)] = (
+            datetime.combine(local.date() + timedelta(days=1), time(), tzinfo=rules.timezone),
+            rules,
+        )
+    by_user: dict[tuple[int | None, int], list[tuple[str, datetime, datetime, AlertRules]]]
+    by_user = defaultdict(list)
+    for (authority_id, user_id, size, start), (end, rules) in windows.items():
+        by_user[(authority_id, user_id)].append((size, start, end, rules))
+    for (authority_id, user_id), wanted in by_user.items():
+        earliest = min(start for _, start, _, _ in wanted)
+        latest = max(end for _, _, end, _ in wanted)
+        levels = set().union(*(r.unusual_volume.levels for _, _, _, r in wanted))
+        reads = AuditEvent.objects.filter(
+            user_id=user_id,
+            outcome="allowed",
+            level__in=sorted(levels),
+            occurred_at__gte=earliest,
+            occurred_at__lt=latest,
+        )
+        if authority_id is not None:
+            reads = reads.filter(authority_id=authority_id)
+        reads = list(reads.order_by("sequence"))
+        for size, start, end, rules in wanted:
+            inside = [
+                e
+                for e in reads
+                if start <= e.occurred_at < end and e.level in rules.unusual_volume.levels
+            ]
+            limit = rules.per_hour if size == "hour" else rules.per_day
+            if len(inside) <= limit:
+                continue
+            rule = AlertRule.VOLUME_HOUR if size == "hour" else AlertRule.VOLUME_DAY
+            key = f"{rule}:{authority_id}:{user_id}:{start.isoformat()}"
+            finding = found.finding(rule, key, inside[-1], authority_id)
+            finding.window = (start, end)
+            for e in inside:
+                finding.add(e)
+
+
+def _next_hour(start: datetime, zone: ZoneInfo) -> datetime:
+    # Through UTC, so that the hour the clocks change is an hour long.
+    return (start.astimezone(ZoneInfo("UTC")) + timedelta(hours=1)).astimezone(zone)
