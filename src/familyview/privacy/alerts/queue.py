@@ -1,6 +1,7 @@
 """The privacy officer's queue: the alerts of their authorities, waiting for an outcome or
-closed, and one alert with its evidence (opening it is audited). Reads only: the rules
-are run by `familyview alerts run` (runs.py), not by opening the queue.
+closed, and one alert with its evidence. Raises nothing: the rules are run by `familyview
+alerts run` (runs.py) on a schedule, not by opening the queue. Opening one alert is a
+read, audited like any other (`privacy_alert.viewed`).
 """
 
 from __future__ import annotations
