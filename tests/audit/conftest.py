@@ -27,7 +27,7 @@ class Member:
 
 @dataclass(frozen=True)
 class Actor:
-    """Shaped like familyview.access.policy.Staff, which record_event reads."""
+    """An audit.events.Actor, as a signed-in member of staff (access.policy.Staff) is one."""
 
     user_id: int
     username: str
