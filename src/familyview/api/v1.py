@@ -22,7 +22,8 @@ from familyview.access.purpose import (
     purpose_for,
     remember_purpose,
 )
-from familyview.api.access import requires, signed_in, state_of
+from familyview.access.rules import requires, signed_in
+from familyview.api.access import state_of
 from familyview.api.ecomap import ecomap_svg
 from familyview.api.params import (
     CASE_REFERENCE,
