@@ -92,6 +92,22 @@ def test_a_purpose_given_once_covers_the_case_and_the_family_shown(api, world):
     assert api.get(f"/api/v1/people/{own.child}/family", headers=other_worker).status_code == 400
 
 
+def test_a_purpose_given_in_the_body_is_refused_by_the_pages_rules_naming_each_field(api, world):
+    own = world["own"]
+    refused = api.post(
+        f"/api/v1/people/{own.child}/purpose",
+        {"purpose": "other", "other_text": "", "case_reference": " "},
+        "application/json",
+        headers=client_headers(own, "practitioner"),
+    )
+    assert refused.status_code == 422
+    assert {e["field"]: e["detail"] for e in refused.json()["errors"]} == {
+        "other_text": "Enter why you are looking at this family",
+        "case_reference": "Enter the case or referral reference",
+    }
+    assert not AuditEvent.objects.filter(action="purpose.given").exists()
+
+
 def test_break_glass_opens_a_shielded_childs_family(api, world):
     own = world["own"]
     headers = client_headers(own, "practitioner", **PURPOSE)
