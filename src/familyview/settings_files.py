@@ -21,7 +21,7 @@ from types import NoneType, UnionType
 from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
 from django.conf import settings
-from pydantic import BaseModel, ConfigDict, Strict, ValidationError
+from pydantic import BaseModel, ConfigDict, Strict, StringConstraints, ValidationError
 
 M = TypeVar("M", bound=BaseModel)
 Origins = dict[tuple[str, ...], Path]
@@ -29,6 +29,8 @@ Origins = dict[tuple[str, ...], Path]
 # TOML has arrays only: a setting kept as a tuple or a set is read from an array, its
 # items still checked strictly (Annotated[tuple[str, ...], FROM_ARRAY]).
 FROM_ARRAY = Strict(False)
+# Words a setting cannot do without (a code, a name, a label): not empty, spaces trimmed.
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
 class SettingsFileError(ValueError):
@@ -193,6 +195,8 @@ def _sentence(e: dict, model: type[BaseModel], data: dict, path: tuple, is_key: 
         return f"{where} is not a setting{listed}"
     if kind in _EXPECTED:
         expected = f"it should be {_EXPECTED[kind]}"
+    elif kind == "string_too_short" and e["ctx"]["min_length"] == 1:
+        expected = "it should not be empty"
     else:
         expected = e["msg"].removeprefix("Value error, ").replace("Input should be", "it should be")
     if not path:

@@ -305,7 +305,7 @@ def _parse(data: dict, version: str, path: Path) -> DisplayRules:
         raise DisplayRulesError(f"{path}: [sensitive] holds only default and roles")
     default_level = _level(sensitive.get("default", EXISTS), path, "sensitive.default")
     roles = _roles(sensitive.get("roles", {}), path, "sensitive.roles")
-    known = {c["code"] for c in read_categories()}
+    known = {c.code for c in read_categories()}
     categories: dict[str, CategoryRule] = {}
     for code, raw in data.get("category", {}).items():
         where = f"category.{code}"
