@@ -222,6 +222,7 @@ FAMILYVIEW_LINKAGE_SETTINGS = os.environ.get("FAMILYVIEW_LINKAGE_SETTINGS") or N
 FAMILYVIEW_BUILDING_RULES = os.environ.get("FAMILYVIEW_BUILDING_RULES") or None
 FAMILYVIEW_SERVICE_CATEGORIES = os.environ.get("FAMILYVIEW_SERVICE_CATEGORIES") or None
 FAMILYVIEW_DISPLAY_RULES = os.environ.get("FAMILYVIEW_DISPLAY_RULES") or None
+FAMILYVIEW_FAMILY_CONTEXT_SERVICES = os.environ.get("FAMILYVIEW_FAMILY_CONTEXT_SERVICES") or None
 
 # The audit log's checkpoint signing key lives outside the database (see docs/audit.md);
 # made on first use for the demo. A signed checkpoint every AUDIT_CHECKPOINT_EVERY events.
