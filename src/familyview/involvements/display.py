@@ -37,10 +37,10 @@ from familyview.settings_files import (
 RULES_FILE = Path(__file__).with_name("display_rules.toml")
 ENVIRONMENT_VARIABLE = "FAMILYVIEW_DISPLAY_RULES"
 
-EXISTS = "exists"
-DATES = "dates"
-FULL = "full"
-LEVELS = (EXISTS, DATES, FULL)
+# How much of a sensitive service a role sees: that it exists, its dates, or all of it.
+Level = Literal["exists", "dates", "full"]
+EXISTS: Level = "exists"
+FULL: Level = "full"
 
 # The roles a rule may name (access.models.Role values). Written out here rather than
 # imported so that reading the rules needs no Django app registry.
@@ -143,7 +143,6 @@ STATUS_WORDS = {"current": "current", "historic": "ended", "not_recorded": "stat
 
 # ---- the rules ---------------------------------------------------------------------------
 
-Level = Literal["exists", "dates", "full"]
 RoleName = Literal[tuple(sorted(ROLES))]  # type: ignore[valid-type]
 Age = Annotated[int, Field(ge=0, le=130)]
 
