@@ -9,12 +9,6 @@ from familyview.identity.models import ProblemReport
 from .world import PURPOSE, client_headers
 
 
-def _json(api, method: str, url: str, headers: dict, body=None):
-    if method == "POST":
-        return api.post(url, body, "application/json", headers=headers)
-    return api.get(url, headers=headers)
-
-
 def test_search_pages_through_results_and_audits_what_was_shown(api, world):
     headers = client_headers(world["own"], "practitioner")
     first = api.post(
