@@ -216,6 +216,15 @@ if os.environ.get("FAMILYVIEW_LOG_FILE"):
 # Where council-specific mapping files may live besides the built-in ones.
 FAMILYVIEW_MAPPINGS_DIR = Path(os.environ.get("FAMILYVIEW_MAPPINGS_DIR", PROJECT_DIR / "mappings"))
 
+# A council's own settings files (docs/adr/0003-settings-files.md): each variable names a
+# TOML file holding what the council changes of the built-in one; unset, the built-in file
+# applies alone (familyview/settings_files.py reads them).
+FAMILYVIEW_LINKAGE_SETTINGS = os.environ.get("FAMILYVIEW_LINKAGE_SETTINGS") or None
+FAMILYVIEW_BUILDING_RULES = os.environ.get("FAMILYVIEW_BUILDING_RULES") or None
+FAMILYVIEW_SERVICE_CATEGORIES = os.environ.get("FAMILYVIEW_SERVICE_CATEGORIES") or None
+FAMILYVIEW_DISPLAY_RULES = os.environ.get("FAMILYVIEW_DISPLAY_RULES") or None
+FAMILYVIEW_FAMILY_CONTEXT_SERVICES = os.environ.get("FAMILYVIEW_FAMILY_CONTEXT_SERVICES") or None
+
 # The audit log's checkpoint signing key lives outside the database (see docs/audit.md);
 # made on first use for the demo. A signed checkpoint every AUDIT_CHECKPOINT_EVERY events.
 AUDIT_KEY_FILE = Path(

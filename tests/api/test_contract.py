@@ -15,7 +15,7 @@ import pytest
 from django.urls import URLPattern, get_resolver
 
 from familyview.access.models import Role
-from familyview.api.access import rule_of
+from familyview.access.rules import rule_of
 from familyview.api.models import ApiActingSession
 from familyview.audit.models import AuditEvent
 
@@ -181,19 +181,6 @@ def test_every_api_url_is_listed_with_the_rule_its_view_declares():
     assert sorted(set(ENDPOINTS) - set(served)) == [], "listed API URLs that do not exist"
     declared = {name: str(rule_of(view)) for name, view in served.items()}
     assert declared == {name: e.rule for name, e in ENDPOINTS.items()}
-
-
-def test_the_rule_attribute_is_the_one_the_pages_middleware_reads():
-    from familyview.api import access
-    from familyview.web import permissions
-
-    assert (access.RULE_ATTRIBUTE, access.PUBLIC, access.SIGNED_IN) == (
-        permissions.RULE_ATTRIBUTE,
-        permissions.PUBLIC,
-        permissions.SIGNED_IN,
-    )
-    for view in api_url_names().values():
-        assert permissions.rule_of(view) == rule_of(view)
 
 
 def _person(council, kind: str) -> str:

@@ -17,7 +17,7 @@ from django.urls import resolve
 
 from familyview.access.models import Role
 from familyview.access.policy import ROLE_PERMISSIONS, Permission
-from familyview.api.access import rule_of
+from familyview.access.rules import rule_of
 from familyview.api.api import api as family_view_api
 from familyview.api.middleware import API_URLCONF
 from familyview.audit.models import AuditEvent

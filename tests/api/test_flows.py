@@ -9,12 +9,6 @@ from familyview.identity.models import ProblemReport
 from .world import PURPOSE, client_headers
 
 
-def _json(api, method: str, url: str, headers: dict, body=None):
-    if method == "POST":
-        return api.post(url, body, "application/json", headers=headers)
-    return api.get(url, headers=headers)
-
-
 def test_search_pages_through_results_and_audits_what_was_shown(api, world):
     headers = client_headers(world["own"], "practitioner")
     first = api.post(
@@ -90,6 +84,22 @@ def test_a_purpose_given_once_covers_the_case_and_the_family_shown(api, world):
     # Another member of staff through the same client has given none.
     other_worker = client_headers(own, "team_manager")
     assert api.get(f"/api/v1/people/{own.child}/family", headers=other_worker).status_code == 400
+
+
+def test_a_purpose_given_in_the_body_is_refused_by_the_pages_rules_naming_each_field(api, world):
+    own = world["own"]
+    refused = api.post(
+        f"/api/v1/people/{own.child}/purpose",
+        {"purpose": "other", "other_text": "", "case_reference": " "},
+        "application/json",
+        headers=client_headers(own, "practitioner"),
+    )
+    assert refused.status_code == 422
+    assert {e["field"]: e["detail"] for e in refused.json()["errors"]} == {
+        "other_text": "Enter why you are looking at this family",
+        "case_reference": "Enter the case or referral reference",
+    }
+    assert not AuditEvent.objects.filter(action="purpose.given").exists()
 
 
 def test_break_glass_opens_a_shielded_childs_family(api, world):

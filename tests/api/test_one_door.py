@@ -4,6 +4,7 @@ paths (nothing read, nothing recorded until they justify it), and once they have
 path records the same one event."""
 
 import pytest
+from bs4 import BeautifulSoup
 from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
@@ -106,3 +107,47 @@ def test_another_councils_shielded_child_without_a_purpose_is_one_refusal_on_bot
         ("read_refused", "not found in your authority")
     ]
     assert page_events[0].subjects == []
+
+
+@pytest.mark.parametrize(
+    "purpose, other, reference, wrong",
+    [
+        ("other", "", "R-1", {"other_text"}),
+        ("mash_triage", "", "R" * 51, {"case_reference"}),
+        ("other", "x" * 201, "", {"other_text", "case_reference"}),
+    ],
+    # (A purpose not in the list is refused by the API document's enumeration, 422.)
+)
+def test_both_paths_refuse_a_wrong_purpose_by_the_same_rules_in_the_same_words(
+    api, world, purpose, other, reference, wrong
+):
+    child = world["own"].child
+    on_page = _page_client(world).post(
+        reverse("web:purpose", args=[child]),
+        {"purpose": purpose, "other_purpose": other, "case_reference": reference},
+    )
+    headers = client_headers(world["own"], "practitioner")
+    headers.update({"X-Purpose": purpose, "X-Purpose-Other": other, "X-Case-Reference": reference})
+    by_api = api.get(f"/api/v1/people/{child}/family", headers=headers)
+
+    field_of = {
+        "purpose": "purpose",
+        "other_text": "other_purpose",
+        "case_reference": "case_reference",
+    }
+    header_of = {
+        "purpose": "X-Purpose",
+        "other_text": "X-Purpose-Other",
+        "case_reference": "X-Case-Reference",
+    }
+    summary = BeautifulSoup(on_page.content, "html.parser").select(".govuk-error-summary a")
+    page_errors = {
+        a["href"].removeprefix("#").removeprefix("id_"): [a.get_text(strip=True)] for a in summary
+    }
+    assert set(page_errors) == {field_of[part] for part in wrong}
+    assert by_api.status_code == 400
+    api_errors = {e["field"]: e["detail"] for e in by_api.json()["errors"]}
+    assert set(api_errors) == {header_of[part] for part in wrong}
+    for part in wrong:
+        # The API adds the values a client may send; the words are the page's.
+        assert api_errors[header_of[part]].startswith(page_errors[field_of[part]][0])

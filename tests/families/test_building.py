@@ -3,7 +3,6 @@ siblings worked out from parents, households from shared addresses at overlappin
 disagreements kept, provenance recorded; one transaction, rebuilt whole."""
 
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -380,19 +379,40 @@ def test_the_command_reports_the_build(csc, capsys):
     assert "Families built for 2 persons: 2 links from sources" in out
 
 
-def test_a_wrong_building_rules_file_is_refused_and_the_families_stand(csc, tmp_path, monkeypatch):
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("max_household_size = 1", "max_household_size is 1; it should be greater than or equal"),
+        ('max_household_size = "8"', 'max_household_size is "8"; it should be a whole number.'),
+        ("uprn_confidence = true", "uprn_confidence is true; it should be a number."),
+        (
+            "max_houshold_size = 8",
+            "max_houshold_size is not a setting; the settings here are address_confidence, ",
+        ),
+    ],
+)
+def test_a_wrong_building_rules_file_is_refused_and_the_families_stand(
+    csc, tmp_path, settings, text, said
+):
     _child, c = person(csc)
     _mother, m = person(csc)
     create_relationship(csc, c, m, "mother")
     build_families()
     rules = tmp_path / "building.toml"
-    rules.write_text(
-        Path(building.RULES_FILE)
-        .read_text()
-        .replace("max_household_size = 8", "max_household_size = 1")
-    )
-    monkeypatch.setattr(building, "RULES_FILE", rules)
-    with pytest.raises(CommandError, match="max_household_size must be at least 2"):
+    rules.write_text(text + "\n")
+    settings.FAMILYVIEW_BUILDING_RULES = str(rules)
+    with pytest.raises(CommandError) as refused:
         call_command("families", "build")
+    assert str(refused.value).startswith(f"{rules}: {said}")
+    assert refused.value.returncode == 1
     assert FamilyLink.objects.count() == 2
     assert FamilyBuild.objects.count() == 1
+
+
+def test_a_councils_building_rules_change_only_what_they_name(tmp_path, settings):
+    rules = tmp_path / "building.toml"
+    rules.write_text("max_household_size = 6\n")
+    settings.FAMILYVIEW_BUILDING_RULES = str(rules)
+    rules_in_force = building.build_rules()
+    assert rules_in_force.max_household_size == 6
+    assert rules_in_force.uprn_confidence == 0.8  # from building.toml

@@ -169,13 +169,13 @@ def test_every_change_updated_is_what_a_full_build_writes(seed):
         assert_update_is_a_full_build(world.change())
 
 
-def use_rules(tmp_path, monkeypatch, old: str, new: str) -> None:
-    """Build by building.toml with `old` written as `new`."""
+def use_rules(tmp_path, settings, old: str, new: str) -> None:
+    """Build by a council's copy of building.toml with `old` written as `new`."""
     from familyview.families import building
 
     rules = tmp_path / "building.toml"
     rules.write_text(building.RULES_FILE.read_text().replace(old, new))
-    monkeypatch.setattr(building, "RULES_FILE", rules)
+    settings.FAMILYVIEW_BUILDING_RULES = str(rules)
 
 
 @pytest.fixture
@@ -201,12 +201,12 @@ def test_an_update_leaves_the_links_of_persons_it_need_not_look_at_as_they_were(
 
 
 def test_the_first_build_and_a_build_under_changed_rules_are_full(
-    csc_and_two_households, tmp_path, monkeypatch
+    csc_and_two_households, tmp_path, settings
 ):
     a, *_ = csc_and_two_households
     assert build_families(changed={a.pk}).mode == FamilyBuild.Mode.FULL
     assert build_families(changed={a.pk}).mode == FamilyBuild.Mode.UPDATE
-    use_rules(tmp_path, monkeypatch, "0.8 ", "0.7 ")
+    use_rules(tmp_path, settings, "0.8 ", "0.7 ")
     assert build_families(changed={a.pk}).mode == FamilyBuild.Mode.FULL
     assert FamilyLink.objects.filter(evidence="uprn").first().confidence == pytest.approx(0.7)
 
@@ -263,9 +263,9 @@ def test_an_address_cleared_by_an_import_ends_the_household(csc_and_two_househol
 
 
 def test_a_merge_that_brings_a_parent_within_the_limit_works_out_all_their_children(
-    tmp_path, monkeypatch
+    tmp_path, settings
 ):
-    use_rules(tmp_path, monkeypatch, "max_children_per_parent = 15", "max_children_per_parent = 3")
+    use_rules(tmp_path, settings, "max_children_per_parent = 15", "max_children_per_parent = 3")
     csc = create_import(create_source(create_authority("stockport"), code="CSC", name="Case"))
     mother = create_person_record(csc)
     create_person(mother)

@@ -18,7 +18,6 @@ from familyview.families.network import (
     partial_address,
 )
 from familyview.identity.models import LinkedRecord
-from familyview.involvements import display
 from familyview.involvements.display import WITHHELD_SENSITIVE, WITHHELD_SHIELDED
 from familyview.sources.factories import create_import, create_person_record, create_source
 from familyview.sources.models import ExtractImport
@@ -370,18 +369,17 @@ def test_a_shielded_member_shows_no_address_and_no_contact_and_hides_the_shared_
     assert net.shielded_person_ids == (mother.id,)
 
 
-def test_an_authoritys_own_rules_and_version_apply(csc, viewer, tmp_path, monkeypatch):
-    folder = tmp_path / "rules"
-    folder.mkdir()
-    (folder / "default.toml").write_text((display.RULES_DIR / "default.toml").read_text())
-    (folder / "stockport.toml").write_text(
-        'version = "s-7"\n[category.childrens_social_care]\nshow = false\n'
+def test_an_authoritys_own_rules_and_version_apply(csc, viewer, tmp_path, settings):
+    council = tmp_path / "display-rules.toml"
+    council.write_text(
+        'version = "c-1"\n[authorities.stockport]\nversion = "s-7"\n'
+        "[authorities.stockport.category.childrens_social_care]\nshow = false\n"
     )
-    monkeypatch.setattr(display, "RULES_DIR", folder)
+    settings.FAMILYVIEW_DISPLAY_RULES = str(council)
     child, c = someone(csc, "Amy")
     create_involvement(csc, c)
     net = network(child, viewer)
-    assert net.rules_version == "default-1+s-7"
+    assert net.rules_version == "default-1+c-1+s-7"
     assert net.child.involvements == ()
 
 

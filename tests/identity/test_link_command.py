@@ -19,7 +19,7 @@ from familyview.families.models import FamilyBuild
 from familyview.identity.feature_store import read_features
 from familyview.identity.linkage import NothingToLink, link
 from familyview.identity.models import LinkageModel, LinkedRecord, LinkRun, Person, ReviewPair
-from familyview.involvements.categories import DEFAULT_CATEGORIES_FILE, load_categories
+from familyview.involvements.categories import load_categories
 from familyview.sources.ingest import ingest
 from familyview.sources.models import Source
 from familyview.sources.registry import load_sources
@@ -185,7 +185,7 @@ def test_ctrl_c_after_the_index_is_written_says_the_families_wait(two_sources):
 def test_ctrl_c_while_the_model_trains_says_so_in_one_line_and_writes_nothing(tmp_path):
     # A transactional test before this one may have emptied every table, the service
     # categories a new installation starts with included.
-    load_categories(DEFAULT_CATEGORIES_FILE)
+    load_categories()
     generate(300, 3, tmp_path)
     for source in load_sources(tmp_path / "sources.toml"):
         assert ingest(source.code, [tmp_path / source.code], "tests").ok

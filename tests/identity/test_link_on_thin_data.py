@@ -104,7 +104,7 @@ def test_a_handful_of_records_in_two_sources_links(tmp_path):
     assert LinkedRecord.objects.count() == 2
 
 
-def test_a_duplicate_within_one_source_links_only_above_the_stricter_bar(tmp_path, monkeypatch):
+def test_a_duplicate_within_one_source_links_only_above_the_stricter_bar(tmp_path, settings):
     # Two records of one source, one person twice: everything agrees.
     twice = [
         person(1, "Oliver", "Whishaw", "1975-10-21", "25 Ashcroft Crescent"),
@@ -122,7 +122,7 @@ def test_a_duplicate_within_one_source_links_only_above_the_stricter_bar(tmp_pat
     )
     load(tmp_path)
     council = tmp_path / "council.toml"
-    monkeypatch.setenv("FAMILYVIEW_LINKAGE_SETTINGS", str(council))
+    settings.FAMILYVIEW_LINKAGE_SETTINGS = str(council)
     housing = dict(
         PersonRecord.objects.filter(source__code="HOUSING").values_list("source_record_id", "pk")
     )

@@ -2,12 +2,22 @@
 error naming the file and the setting for anything wrong."""
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 
-from familyview.identity.configuration import (
-    ENVIRONMENT_VARIABLE,
-    LinkageSettingsError,
-    thresholds,
-)
+from familyview.access.models import Authority
+from familyview.identity.configuration import ENVIRONMENT_VARIABLE, thresholds
+from familyview.identity.models import LinkRun
+from familyview.settings_files import SettingsFileError
+from familyview.sources.factories import create_import, create_person_record, create_source
+
+
+@pytest.fixture
+def council(tmp_path, settings):
+    """The council's linkage settings file, named by FAMILYVIEW_LINKAGE_SETTINGS."""
+    path = tmp_path / "linkage.toml"
+    setattr(settings, ENVIRONMENT_VARIABLE, str(path))
+    return path
 
 
 def test_the_built_in_settings_keep_a_stricter_bar_for_a_sources_own_duplicates():
@@ -16,10 +26,8 @@ def test_the_built_in_settings_keep_a_stricter_bar_for_a_sources_own_duplicates(
     assert "probation" in built_in.adult_categories
 
 
-def test_a_councils_file_changes_only_what_it_names(tmp_path, monkeypatch):
-    council = tmp_path / "linkage.toml"
+def test_a_councils_file_changes_only_what_it_names(council):
     council.write_text('upper = 0.995\nadult_categories = ["probation"]\n')
-    monkeypatch.setenv(ENVIRONMENT_VARIABLE, str(council))
     settings = thresholds()
     assert settings.upper == 0.995
     assert settings.lower == 0.5  # from the built-in file
@@ -29,26 +37,35 @@ def test_a_councils_file_changes_only_what_it_names(tmp_path, monkeypatch):
 @pytest.mark.parametrize(
     ("text", "said"),
     [
-        ("upper = 2", "upper: Input should be less than or equal to 1 (found 2)"),
-        ("uper = 0.9", "uper: Extra inputs are not permitted"),
+        ("upper = 2", "upper is 2; it should be less than or equal to 1."),
+        ("uper = 0.9", "uper is not a setting; the settings here are adult_categories, "),
         ("lower = 0.995", "lower (0.995) must be below upper (0.99)"),
         ("duplicates_upper = 0.9", "duplicates_upper (0.9) must be at least upper (0.99)"),
-        ('adult_categories = "probation"', "adult_categories: Input should be a valid"),
-        ("upper = true", "upper: Input should be a valid number (found True)"),
+        ('adult_categories = "probation"', 'adult_categories is "probation"; it should be a list'),
+        ("upper = true", "upper is true; it should be a number."),
         ("upper = ", "not valid TOML"),
     ],
 )
-def test_a_mistake_names_the_file_and_the_setting(tmp_path, monkeypatch, text, said):
-    council = tmp_path / "linkage.toml"
+def test_a_mistake_names_the_file_and_the_setting(council, text, said):
     council.write_text(text + "\n")
-    monkeypatch.setenv(ENVIRONMENT_VARIABLE, str(council))
-    with pytest.raises(LinkageSettingsError, match=str(council)) as refused:
+    with pytest.raises(SettingsFileError, match=str(council)) as refused:
         thresholds()
     assert said in str(refused.value)
 
 
-def test_a_missing_file_says_which_variable_named_it(tmp_path, monkeypatch):
-    monkeypatch.setenv(ENVIRONMENT_VARIABLE, str(tmp_path / "nowhere.toml"))
-    expected = rf"no such linkage settings file \(named by {ENVIRONMENT_VARIABLE}\)"
-    with pytest.raises(LinkageSettingsError, match=expected):
+def test_a_missing_file_says_which_variable_named_it(council):
+    expected = rf"no such file \(named by {ENVIRONMENT_VARIABLE}\)"
+    with pytest.raises(SettingsFileError, match=expected):
         thresholds()
+
+
+@pytest.mark.django_db
+def test_familyview_link_prints_the_mistake_and_exits_1(council):
+    source = create_source(Authority.objects.create(code="stockport", name="Stockport"))
+    create_person_record(create_import(source), given_name="Ann", family_name="Smith")
+    council.write_text("upper = true\n")
+    with pytest.raises(CommandError) as refused:
+        call_command("link")
+    assert str(refused.value) == f"{council}: upper is true; it should be a number."
+    assert refused.value.returncode == 1
+    assert not LinkRun.objects.exists()

@@ -1,7 +1,6 @@
 """Display rules case by case: which services are shown at which ages, sensitive services,
 shielded people, police offences, further details, and each authority's own version."""
 
-import os
 from datetime import date, datetime
 from pathlib import Path
 
@@ -14,13 +13,13 @@ from familyview.involvements.display import (
     WITHHELD_SENSITIVE,
     WITHHELD_SHIELDED,
     AgeBounds,
-    DisplayRulesError,
     ServiceName,
     SourceInfo,
     rules_for,
     shown_involvements,
 )
 from familyview.involvements.models import Involvement
+from familyview.settings_files import SettingsFileError
 
 TODAY = date(2026, 6, 15)
 SENSITIVE = ("camhs", "adult_mental_health", "substance_misuse", "sexual_health", "domestic_abuse")
@@ -185,30 +184,21 @@ def test_the_duty_line_falls_back_to_the_sources():
     assert item.duty_phone == SOURCE.duty_phone
 
 
-def write_rules(directory: Path, name: str, text: str) -> None:
-    directory.mkdir(exist_ok=True)
-    (directory / f"{name}.toml").write_text(text, encoding="utf-8")
-
-
 @pytest.fixture
-def rules_dir(tmp_path) -> Path:
-    """A display rules folder holding a copy of the real defaults."""
-    folder = tmp_path / "display_rules"
-    folder.mkdir()
-    default = (display.RULES_DIR / "default.toml").read_text(encoding="utf-8")
-    (folder / "default.toml").write_text(default, encoding="utf-8")
-    return folder
+def council(tmp_path, settings) -> Path:
+    """The council's display rules file, named by FAMILYVIEW_DISPLAY_RULES."""
+    path = tmp_path / "display-rules.toml"
+    settings.FAMILYVIEW_DISPLAY_RULES = str(path)
+    return path
 
 
-def test_a_role_may_be_allowed_more_of_sensitive_services(rules_dir):
-    write_rules(
-        rules_dir,
-        "stockport",
-        'version = "stockport-2"\n'
+def test_a_role_may_be_allowed_more_of_sensitive_services(council):
+    council.write_text(
+        'version = "surrey-1"\n'
         '[sensitive.roles]\nteam_manager = "dates"\n'
         '[category.domestic_abuse.sensitive_roles]\nteam_manager = "full"\n',
     )
-    rules = rules_for("stockport", rules_dir)
+    rules = rules_for("stockport")
     inv = involvement("adult_mental_health", team="CMHT North")
     (as_practitioner,) = shown(inv, rules=rules)
     (as_manager,) = shown(inv, rules=rules, role="team_manager")
@@ -373,19 +363,28 @@ def test_the_defaults_are_the_agreed_ones():
     assert rules.category("police").min_age == 18
     assert rules.category("police").max_offences == 3
     assert (rules.category("education").min_age, rules.category("education").max_age) == (4, 20)
-    assert rules.sensitive_default == "exists"
+    assert rules.sensitive.default == "exists"
 
 
-def test_an_authoritys_own_rules_apply_over_the_defaults_with_both_versions(rules_dir):
-    write_rules(
-        rules_dir,
-        "stockport",
-        'version = "stockport-2"\n[category.police]\nmin_age = 16\nmax_offences = 1\n',
+def test_a_councils_rules_change_the_defaults_for_every_authority(council):
+    council.write_text('version = "surrey-1"\n[category.housing]\nmin_age = 18\n')
+    rules = rules_for("stockport")
+    assert rules.version == "default-1+surrey-1"
+    assert rules.category("housing").min_age == 18
+    assert rules.category("housing").details  # from the built-in file
+    assert rules.category("police").min_age == 18
+
+
+def test_an_authoritys_own_rules_apply_over_the_defaults_with_every_version(council):
+    council.write_text(
+        'version = "surrey-1"\n'
+        '[authorities.stockport]\nversion = "stockport-2"\n'
+        "[authorities.stockport.category.police]\nmin_age = 16\nmax_offences = 1\n"
     )
-    own = rules_for("stockport", rules_dir)
-    other = rules_for("trafford", rules_dir)
-    assert own.version == "default-1+stockport-2"
-    assert other.version == "default-1"
+    own = rules_for("stockport")
+    other = rules_for("trafford")
+    assert own.version == "default-1+surrey-1+stockport-2"
+    assert other.version == "default-1+surrey-1"
     assert own.category("police").min_age == 16
     assert own.category("police").max_offences == 1
     # What the authority did not change stays as the defaults say.
@@ -396,51 +395,79 @@ def test_an_authoritys_own_rules_apply_over_the_defaults_with_both_versions(rule
     assert shown(inv, ages=born(16), rules=other) == ()
 
 
-def test_an_edited_rules_file_is_read_again(rules_dir):
-    write_rules(rules_dir, "stockport", 'version = "a"\n')
-    assert rules_for("stockport", rules_dir).version == "default-1+a"
-    path = rules_dir / "stockport.toml"
-    path.write_text('version = "b"\n', encoding="utf-8")
-    stat = path.stat()
-    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
-    assert rules_for("stockport", rules_dir).version == "default-1+b"
+def test_an_edited_rules_file_counts_at_once(council):
+    council.write_text('version = "a"\n')
+    assert rules_for("stockport").version == "default-1+a"
+    council.write_text('version = "b"\n')
+    assert rules_for("stockport").version == "default-1+b"
+
+
+ROLES_SAID = "'administrator', 'data_steward', 'practitioner', 'privacy_officer' or 'team_manager'"
 
 
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("[category.police]\nmin_age = 16\n", "needs a version"),
+        ("[category.police]\nmin_age = 16\n", "version is missing; a council's own file"),
+        ('version = "a+b"\n', """version is "a+b"; it may not contain '+'"""),
         (
             'version = "2"\n[category.poliec]\nmin_age = 16\n',
-            "category.poliec] is not a service category; the categories are",
+            'category.poliec: the name "poliec" is not allowed; it should be a service '
+            "category: adult_mental_health, adult_social_care, camhs,",
         ),
-        ('version = "2"\n[category.police]\nmin_age = "sixteen"\n', "min_age must be a whole"),
-        ('version = "2"\n[category.education]\nmin_age = 25\n', "min_age is more than its max_age"),
+        (
+            'version = "2"\n[category.police]\nmin_age = "sixteen"\n',
+            'category.police.min_age is "sixteen"; it should be a whole number.',
+        ),
+        (
+            'version = "2"\n[category.education]\nmin_age = 25\n',
+            "category.education: min_age (25) is more than its max_age (20).",
+        ),
         (
             'version = "2"\n[sensitive]\ndefault = "everything"\n',
-            "sensitive.default is 'everything'; it must be one of exists, dates, full",
+            """sensitive.default is "everything"; it should be 'exists', 'dates' or 'full'.""",
         ),
         (
             'version = "2"\n[sensitive.roles]\nsocial_worker = "full"\n',
-            "'social_worker' is not a role; the roles are administrator, data_steward, "
-            "practitioner, privacy_officer, team_manager",
+            f'sensitive.roles.social_worker: the name "social_worker" is not allowed; it should '
+            f"be {ROLES_SAID}.",
         ),
         (
             'version = "2"\n[category.police]\nmax_age = 90\nshown = false\n',
-            "category.police.shown; a category's settings are details, max_age",
+            "category.police.shown is not a setting; the settings here are details, max_age, "
+            "max_offences, min_age, offence_types, sensitive_default, sensitive_roles, show.",
         ),
         (
             'version = "2"\nunknown_setting = 1\n',
-            "unknown setting 'unknown_setting'; the settings are category, sensitive,",
+            "unknown_setting is not a setting; the settings here are authorities, category, "
+            "sensitive, unknown_age_shows_age_limited, version.",
         ),
-        ('version = "2"\n[category.housing]\ndetails = ["rent_arrears"]\n', "details must map"),
+        (
+            'version = "2"\nunknown_age_shows_age_limited = "yes"\n',
+            'unknown_age_shows_age_limited is "yes"; it should be true or false.',
+        ),
+        (
+            'version = "2"\n[category.housing]\ndetails = ["rent_arrears"]\n',
+            'category.housing.details is ["rent_arrears"]; it should be a table.',
+        ),
+        (
+            'version = "2"\n[authorities.stockport.category.police]\nmin_age = 16\n',
+            "authorities.stockport.version is missing.",
+        ),
+        (
+            'version = "2"\n[authorities.stockport]\nversion = "s"\n'
+            "[authorities.stockport.category.police]\nmin_age = -1\n",
+            "authorities.stockport.category.police.min_age is -1; it should be greater than or "
+            "equal to 0.",
+        ),
         ("version = \n", "not valid TOML"),
     ],
 )
-def test_a_wrong_rules_file_is_refused_naming_the_file_and_setting(rules_dir, text, message):
-    write_rules(rules_dir, "stockport", text)
-    with pytest.raises(DisplayRulesError, match=r"stockport\.toml") as refused:
-        rules_for("stockport", rules_dir)
+def test_a_wrong_rules_file_is_refused_naming_the_file_and_setting(council, text, message):
+    council.write_text(text)
+    with pytest.raises(SettingsFileError) as refused:
+        rules_for("stockport")
+    assert str(refused.value).startswith(f"{council}: ")
     assert message in str(refused.value)
 
 

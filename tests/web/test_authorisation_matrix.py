@@ -17,12 +17,12 @@ from django.utils import timezone
 
 from familyview.access.models import Authority, Role
 from familyview.access.purpose import PurposeOfAccess, remember_purpose
+from familyview.access.rules import PUBLIC, SIGNED_IN, rule_of
 from familyview.audit.models import AuditEvent
 from familyview.identity.models import LinkedRecord, LinkRun, Person, ProblemReport, ReviewPair
 from familyview.involvements.models import Involvement
 from familyview.privacy.models import AlertRule, PrivacyAlert
 from familyview.sources.factories import create_import, create_person_record, create_source
-from familyview.web.permissions import PUBLIC, SIGNED_IN, rule_of
 
 from .factories import create_authority, create_staff
 

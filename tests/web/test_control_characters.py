@@ -15,8 +15,8 @@ from django.test import Client
 
 from familyview.access.models import Role
 from familyview.access.purpose import PurposeOfAccess, remember_purpose
+from familyview.access.rules import PUBLIC
 from familyview.audit.models import AuditEvent
-from familyview.web.permissions import PUBLIC
 
 from .factories import TEST_TOTP_SECRET, create_staff
 from .pages import read, text

@@ -102,10 +102,6 @@ class StaffAccount(models.Model):
     def has_second_factor(self) -> bool:
         return bool(self.totp_secret_encrypted) and self.totp_confirmed_at is not None
 
-    @property
-    def uses_single_sign_on(self) -> bool:
-        return bool(self.sso_subject)
-
 
 class SignInThrottle(models.Model):
     """Failed sign-in attempts against one username or from one client address.

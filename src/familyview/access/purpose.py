@@ -34,29 +34,70 @@ class Purpose(models.TextChoices):
 
 
 @dataclass(frozen=True)
+class PurposeProblem:
+    """What is wrong with one part of a purpose as given: `part` is "purpose",
+    "other_text" or "case_reference"; the message is in the worker's words."""
+
+    part: str
+    message: str
+
+
+class PurposeNotRight(ValueError):
+    """A purpose given that breaks the rules; each problem names its part, so the page
+    puts it by its field and the API by its header."""
+
+    def __init__(self, problems: list[PurposeProblem]):
+        self.problems = problems
+        super().__init__("; ".join(p.message for p in problems))
+
+
+def purpose_problems(purpose: str, other_text: str, case_reference: str) -> list[PurposeProblem]:
+    """The rules a purpose of access must meet, for the pages and the API alike."""
+    problems = []
+    if purpose not in Purpose.values:
+        problems.append(PurposeProblem("purpose", "Select why you are looking at this family"))
+    elif purpose == Purpose.OTHER and not other_text:
+        problems.append(PurposeProblem("other_text", "Enter why you are looking at this family"))
+    elif purpose != Purpose.OTHER and other_text:
+        problems.append(
+            PurposeProblem("other_text", "Only the purpose 'Other' is given in your own words")
+        )
+    if len(other_text) > OTHER_TEXT_MAX_LENGTH:
+        problems.append(
+            PurposeProblem(
+                "other_text", f"The reason must be {OTHER_TEXT_MAX_LENGTH} characters or fewer"
+            )
+        )
+    if not case_reference:
+        problems.append(PurposeProblem("case_reference", "Enter the case or referral reference"))
+    elif len(case_reference) > CASE_REFERENCE_MAX_LENGTH:
+        problems.append(
+            PurposeProblem(
+                "case_reference",
+                f"The case or referral reference must be {CASE_REFERENCE_MAX_LENGTH} "
+                "characters or fewer",
+            )
+        )
+    return problems
+
+
+@dataclass(frozen=True)
 class PurposeOfAccess:
-    """The purpose a worker gave, in their words for 'other', and the case reference."""
+    """The purpose a worker gave, in their words for 'other', and the case reference.
+    Made only when the rules hold (`purpose_problems`): otherwise `PurposeNotRight`."""
 
     purpose: Purpose
     other_text: str
     case_reference: str
 
     def __post_init__(self) -> None:
+        other_text, case_reference = self.other_text.strip(), self.case_reference.strip()
+        problems = purpose_problems(str(self.purpose), other_text, case_reference)
+        if problems:
+            raise PurposeNotRight(problems)
         object.__setattr__(self, "purpose", Purpose(self.purpose))
-        object.__setattr__(self, "other_text", self.other_text.strip())
-        object.__setattr__(self, "case_reference", self.case_reference.strip())
-        if self.purpose == Purpose.OTHER and not self.other_text:
-            raise ValueError("an 'other' purpose needs the worker's own words")
-        if self.purpose != Purpose.OTHER and self.other_text:
-            raise ValueError("only an 'other' purpose carries the worker's own words")
-        if not self.case_reference:
-            raise ValueError("a purpose of access needs a case or referral reference")
-        if len(self.other_text) > OTHER_TEXT_MAX_LENGTH:
-            raise ValueError(f"the purpose must be {OTHER_TEXT_MAX_LENGTH} characters or fewer")
-        if len(self.case_reference) > CASE_REFERENCE_MAX_LENGTH:
-            raise ValueError(
-                f"the case reference must be {CASE_REFERENCE_MAX_LENGTH} characters or fewer"
-            )
+        object.__setattr__(self, "other_text", other_text)
+        object.__setattr__(self, "case_reference", case_reference)
 
     @property
     def description(self) -> str:

@@ -17,7 +17,13 @@ from ninja.security import APIKeyCookie, HttpBearer
 
 from familyview.api import reference, v1
 from familyview.api.examples import EXAMPLES, PROBLEM_EXAMPLES
-from familyview.api.problems import ApiProblem, FieldProblem, generic_problem, problem_response
+from familyview.api.problems import (
+    ApiProblem,
+    FieldProblem,
+    forbidden,
+    generic_problem,
+    problem_response,
+)
 from familyview.api.schemas import Problem
 
 TITLE = "Family View API"
@@ -130,7 +136,7 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(PermissionDenied)
 def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
-    return problem_response(request, generic_problem(403))
+    return problem_response(request, forbidden())
 
 
 # The document

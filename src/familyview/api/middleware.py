@@ -11,17 +11,20 @@ middleware's 403, an uncaught exception's 500), it leaves as problem details.
 
 import logging
 
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.middleware.csrf import CsrfViewMiddleware
 from django.urls import Resolver404, resolve
 
 from familyview.access.policy import Permission, has, staff_of
 from familyview.access.refusals import refuse_acting_user
-from familyview.api.access import PUBLIC, api_client_details, refuse, rule_of
+from familyview.access.rules import CALLER_ATTRIBUTE, PUBLIC, refuse, rule_of
+from familyview.api.access import api_client_details
 from familyview.api.clients import acting_staff, client_for_token
 from familyview.api.problems import (
     PROBLEM_CONTENT_TYPE,
     ApiProblem,
+    forbidden,
     generic_problem,
     problem_response,
 )
@@ -71,6 +74,7 @@ class ApiMiddleware:
         request.urlconf = API_URLCONF
         try:
             self._authenticate(request)
+            setattr(request, CALLER_ATTRIBUTE, api_client_details(request))
             self._limit_rate(request)
         except ApiProblem as problem:
             return problem_response(request, problem)
@@ -97,6 +101,8 @@ class ApiMiddleware:
                 caller = caller_of(request, with_purpose=False)
                 if door.check_person(caller, person_id, rule) is None:
                     raise ApiProblem(404, "There is no such person.", kind="no-such-person")
+        except PermissionDenied:
+            return problem_response(request, forbidden())
         except ApiProblem as problem:
             return problem_response(request, problem)
         return None

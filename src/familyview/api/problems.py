@@ -87,6 +87,11 @@ GENERIC_DETAIL = {
 }
 
 
+def forbidden() -> ApiProblem:
+    """The answer to a refusal by the access rules (already audited by access/rules.py)."""
+    return ApiProblem(403, GENERIC_DETAIL[403], kind="forbidden")
+
+
 def generic_problem(status: int) -> ApiProblem:
     """A problem for an error status given without a more specific reason."""
     return ApiProblem(status, GENERIC_DETAIL.get(status, status_title(status) + "."))

@@ -5,13 +5,13 @@ problem details (404 no such person, 400 a purpose is needed, 403 break-glass)."
 from django.http import HttpRequest
 
 from familyview.access.policy import staff_of
+from familyview.access.rules import url_name
 from familyview.api.access import (
     CASE_REFERENCE_HEADER,
     PURPOSE_HEADER,
     api_client_details,
     purpose_from_headers,
     state_of,
-    url_name,
 )
 from familyview.api.problems import ApiProblem, FieldProblem
 from familyview.reads import door

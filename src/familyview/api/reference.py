@@ -12,8 +12,8 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router
 
 from familyview.access.policy import Permission, PersonAccess, authorities_with, staff_of
+from familyview.access.rules import requires, signed_in
 from familyview.api import services
-from familyview.api.access import requires, signed_in
 from familyview.api.params import (
     CASE_REFERENCE,
     PURPOSE,

@@ -1,60 +1,54 @@
 """The Family Context reference API's services, made from Family View's involvements.
 
 Its "services" are kinds of data source (police, school, adult social care, housing);
-`family_context_services.toml` says which of our service categories each one shows, and
-every other category is served under its own code. What is shown of an involvement is
+`family_context_services.toml` (or a council's own file over it, named by
+FAMILYVIEW_FAMILY_CONTEXT_SERVICES) says which of our service categories each one shows,
+and every other category is served under its own code. What is shown of an involvement is
 exactly what the family view shows (the display rules have already been applied to the
 ServiceInvolvement values this module reads): sensitive services carry only the duty
 line, shielded people no lead professional.
 """
 
-import tomllib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
-from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from django.db.models import Max
 
 from familyview.involvements.display import ServiceInvolvement, rules_for
 from familyview.involvements.models import ServiceCategory
+from familyview.settings_files import FROM_ARRAY, SettingsModel, Text, load_settings
 from familyview.sources.models import ExtractImport, Source
 from familyview.words import day_words
 
 MAPPING_FILE = Path(__file__).with_name("family_context_services.toml")
+ENVIRONMENT_VARIABLE = "FAMILYVIEW_FAMILY_CONTEXT_SERVICES"
 
 
-@dataclass(frozen=True)
-class ServiceType:
-    """One reference service type and the categories it shows."""
+class ServiceType(SettingsModel):
+    """One reference service type, the categories it shows, the reference API's shape its
+    data follows, and which reference field each display rules' detail fills."""
 
-    type: str
-    title: str
-    categories: tuple[str, ...]
-    shape: str
-    fields: dict[str, str] = field(default_factory=dict)
+    type: Text
+    title: Text
+    categories: Annotated[tuple[Text, ...], FROM_ARRAY]
+    shape: Literal["Police", "School", "AdultSocialCare", "Housing", "Involvement"]
+    fields: dict[str, Text] = {}
 
 
-@lru_cache(maxsize=1)
-def _configured() -> tuple[ServiceType, ...]:
-    data = tomllib.loads(MAPPING_FILE.read_text(encoding="utf-8"))
-    return tuple(
-        ServiceType(
-            type=s["type"],
-            title=s["title"],
-            categories=tuple(s["categories"]),
-            shape=s["shape"],
-            fields=dict(s.get("fields", {})),
-        )
-        for s in data["service"]
-    )
+class FamilyContextServices(SettingsModel):
+    """The service types file: the configured types, in the order they are listed."""
+
+    service: Annotated[tuple[ServiceType, ...], FROM_ARRAY]
 
 
 def service_types() -> list[ServiceType]:
     """Every service type served: the configured ones, then one per other category."""
-    configured = list(_configured())
+    configured = list(
+        load_settings(FamilyContextServices, MAPPING_FILE, ENVIRONMENT_VARIABLE).service
+    )
     taken = {c for s in configured for c in s.categories}
     others = [
         ServiceType(type=code, title=name, categories=(code,), shape="Involvement")

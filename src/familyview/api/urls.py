@@ -5,7 +5,7 @@ authorisation matrix read it there)."""
 from django.http import HttpRequest, JsonResponse
 from django.urls import path
 
-from familyview.api.access import PUBLIC, RULE_ATTRIBUTE, public, rule_of
+from familyview.access.rules import PUBLIC, RULE_ATTRIBUTE, public, rule_of
 from familyview.api.api import TITLE, VERSION, api
 
 app_name = "api"

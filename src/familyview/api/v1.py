@@ -17,12 +17,14 @@ from familyview.access.break_glass import JustificationError, break_glass
 from familyview.access.policy import Permission, PersonAccess, authorities_with, staff_of
 from familyview.access.purpose import (
     Purpose,
+    PurposeNotRight,
     PurposeOfAccess,
     case_child,
     purpose_for,
     remember_purpose,
 )
-from familyview.api.access import requires, signed_in, state_of
+from familyview.access.rules import requires, signed_in
+from familyview.api.access import state_of
 from familyview.api.ecomap import ecomap_svg
 from familyview.api.params import (
     CASE_REFERENCE,
@@ -271,14 +273,13 @@ def give_purpose(request: HttpRequest, body: PurposeIn, person_id: str = PERSON_
         raise ApiProblem(404, "There is no such person.", kind="no-such-person")
     try:
         given = PurposeOfAccess(Purpose(body.purpose.value), body.other_text, body.case_reference)
-    except ValueError as e:
-        field = "case_reference" if "reference" in str(e) else "other_text"
-        message = str(e)[:1].upper() + str(e)[1:]
+    except PurposeNotRight as e:
+        errors = [FieldProblem("body", p.part, p.message) for p in e.problems]
         raise ApiProblem(
             422,
-            message + ".",
+            "; ".join(p.message for p in e.problems) + ".",
             kind="invalid-request",
-            errors=[FieldProblem("body", field, message)],
+            errors=errors,
         ) from None
     remember_purpose(state_of(request), person_id, given)
     door.record_purpose_given(caller, person_id, access, given)

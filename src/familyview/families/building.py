@@ -29,7 +29,6 @@ import hashlib
 import logging
 import re
 import time
-import tomllib
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -38,11 +37,12 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 from itertools import combinations, product
 from pathlib import Path
-from typing import NamedTuple
+from typing import Annotated, NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from pydantic import Field
 
 from familyview.families.models import (
     CrowdedAddress,
@@ -53,6 +53,7 @@ from familyview.families.models import (
 from familyview.identity.features import postcode_key
 from familyview.identity.locking import lock_index
 from familyview.identity.models import LinkedRecord, LinkRun
+from familyview.settings_files import SettingsModel, load_settings
 from familyview.sources.loading import insert_rows
 from familyview.sources.models import ExtractImport, PersonRecord, Source
 from familyview.sources.validation import is_uk_postcode
@@ -102,16 +103,19 @@ def compatible(a: str, b: str) -> bool:
     return b in GENERAL.get(a, ()) or a in GENERAL.get(b, ())
 
 
-@dataclass(frozen=True)
-class BuildRules:
-    """The numbers a council may change (building.toml)."""
+Confidence = Annotated[float, Field(gt=0, le=1)]
 
-    source_confidence: float
-    uprn_confidence: float
-    address_confidence: float
-    derived_confidence: float
-    max_household_size: int
-    max_children_per_parent: int
+
+class BuildRules(SettingsModel):
+    """The numbers a council may change (building.toml, and its own file named by
+    FAMILYVIEW_BUILDING_RULES)."""
+
+    source_confidence: Confidence
+    uprn_confidence: Confidence
+    address_confidence: Confidence
+    derived_confidence: Confidence
+    max_household_size: int = Field(ge=2)
+    max_children_per_parent: int = Field(ge=2)
 
     @property
     def digest(self) -> str:
@@ -120,32 +124,9 @@ class BuildRules:
         return hashlib.sha256(f"{BUILD_VERSION}|{self!r}".encode()).hexdigest()
 
 
-def build_rules(path: Path | None = None) -> BuildRules:
-    """Read and check the family building rules (building.toml unless told otherwise)."""
-    path = path or RULES_FILE
-    with path.open("rb") as f:
-        data = tomllib.load(f)
-    try:
-        rules = BuildRules(
-            source_confidence=float(data["source_confidence"]),
-            uprn_confidence=float(data["uprn_confidence"]),
-            address_confidence=float(data["address_confidence"]),
-            derived_confidence=float(data["derived_confidence"]),
-            max_household_size=int(data["max_household_size"]),
-            max_children_per_parent=int(data["max_children_per_parent"]),
-        )
-    except KeyError as missing:
-        raise ValueError(f"{path}: {missing.args[0]} is missing") from None
-    for name in ("source_confidence", "uprn_confidence", "address_confidence"):
-        if not 0 < getattr(rules, name) <= 1:
-            raise ValueError(f"{path}: {name} must be more than 0 and at most 1")
-    if not 0 < rules.derived_confidence <= 1:
-        raise ValueError(f"{path}: derived_confidence must be more than 0 and at most 1")
-    if rules.max_household_size < 2:
-        raise ValueError(f"{path}: max_household_size must be at least 2")
-    if rules.max_children_per_parent < 2:
-        raise ValueError(f"{path}: max_children_per_parent must be at least 2")
-    return rules
+def build_rules() -> BuildRules:
+    """The family building rules in force: building.toml, with the council's over it."""
+    return load_settings(BuildRules, RULES_FILE, "FAMILYVIEW_BUILDING_RULES")
 
 
 # ---- addresses ---------------------------------------------------------------------------

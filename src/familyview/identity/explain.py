@@ -249,17 +249,12 @@ def explain_person(person_id: str, authority_ids: Iterable[int] | None = None) -
     )
 
 
-def explain_pair(record_a_id: int, record_b_id: int) -> PairExplanation:
-    """Two records scored now with the saved model (without term frequency adjustment)."""
-    return explain_pairs([(record_a_id, record_b_id)], use_review=False)[0]
-
-
 def explain_review_pair(pair: ReviewPair) -> PairExplanation:
     """A pair from the review queue: the run's own figures, or scored now if it kept none."""
     return explain_pairs([(pair.record_a_id, pair.record_b_id)])[0]
 
 
-def explain_pairs(pairs: list[tuple[int, int]], use_review: bool = True) -> list[PairExplanation]:
+def explain_pairs(pairs: list[tuple[int, int]]) -> list[PairExplanation]:
     """Explain several pairs at once: the run's figures where a review pair kept them, the
     rest scored together in one pass of the model."""
     if not pairs:
@@ -271,7 +266,7 @@ def explain_pairs(pairs: list[tuple[int, int]], use_review: bool = True) -> list
     }
     feats = {f["unique_id"]: f for f in queries.record_features(ids)}
     rules = _rules(ids, feats)
-    stored = _stored(pairs) if use_review else {}
+    stored = _stored(pairs)
     latest = LinkageModel.objects.order_by("-version").first()
     wanted = [p for p in pairs if _key(p) not in stored]
     scored = _score(wanted, feats, latest.splink_settings) if latest and wanted else {}

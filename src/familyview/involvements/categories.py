@@ -1,38 +1,70 @@
-"""Service categories as configuration: loaded from TOML into the database."""
+"""Service categories as configuration: the built-in file (service_categories.toml), or a
+council's own named by FAMILYVIEW_SERVICE_CATEGORIES, loaded into the database by
+`familyview categories load`."""
 
-import tomllib
 from pathlib import Path
+from typing import Annotated
 
 from django.db import transaction
+from pydantic import model_validator
+
+from familyview.settings_files import (
+    FROM_ARRAY,
+    SettingsModel,
+    Text,
+    council_file,
+    load_settings,
+)
 
 DEFAULT_CATEGORIES_FILE = Path(__file__).with_name("service_categories.toml")
+ENVIRONMENT_VARIABLE = "FAMILYVIEW_SERVICE_CATEGORIES"
 
 
-def read_categories(path: Path = DEFAULT_CATEGORIES_FILE) -> list[dict]:
-    """Read and check a service categories file."""
-    with path.open("rb") as f:
-        data = tomllib.load(f)
-    categories = data.get("category", [])
-    seen: set[str] = set()
-    for i, cat in enumerate(categories, start=1):
-        if not cat.get("code") or not cat.get("name"):
-            raise ValueError(f"{path}: category {i} needs a code and a name")
-        if cat["code"] in seen:
-            raise ValueError(f"{path}: category code {cat['code']!r} appears twice")
-        seen.add(cat["code"])
-    return categories
+class Category(SettingsModel):
+    """One service category: its code (what sources and rules name), its name as staff
+    read it, and whether it is sensitive (shown only as far as a role allows)."""
+
+    code: Text
+    name: Text
+    sensitive: bool = False
+
+
+class ServiceCategories(SettingsModel):
+    """The service categories file: every category, each code once. A council's file
+    lists them all: a list is replaced whole, not merged."""
+
+    category: Annotated[tuple[Category, ...], FROM_ARRAY]
+
+    @model_validator(mode="after")
+    def _each_code_once(self) -> "ServiceCategories":
+        seen: set[str] = set()
+        for category in self.category:
+            if category.code in seen:
+                raise ValueError(f"the category code {category.code!r} appears twice")
+            seen.add(category.code)
+        return self
+
+
+def categories_file() -> Path:
+    """The service categories file in force: the council's, else the built-in one."""
+    return council_file(ENVIRONMENT_VARIABLE) or DEFAULT_CATEGORIES_FILE
+
+
+def read_categories() -> tuple[Category, ...]:
+    """The service categories in force, read and checked."""
+    return load_settings(ServiceCategories, DEFAULT_CATEGORIES_FILE, ENVIRONMENT_VARIABLE).category
 
 
 @transaction.atomic
-def load_categories(path: Path = DEFAULT_CATEGORIES_FILE) -> int:
-    """Create or update the service categories from a file; returns how many."""
+def load_categories() -> int:
+    """Create or update the service categories from the file in force; returns how many."""
     from familyview.involvements.models import ServiceCategory
 
-    categories = read_categories(path)
-    for cat in categories:
+    categories = read_categories()
+    for category in categories:
         ServiceCategory.objects.update_or_create(
-            code=cat["code"],
-            defaults={"name": cat["name"], "sensitive": bool(cat.get("sensitive", False))},
+            code=category.code,
+            defaults={"name": category.name, "sensitive": category.sensitive},
         )
     return len(categories)
 

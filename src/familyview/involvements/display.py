@@ -1,12 +1,13 @@
 """Display rules: what a practitioner may see of a person's service involvements.
 
-The rules are configuration, versioned per authority: display_rules/default.toml, and an
-authority's own file beside it (display_rules/<authority code>.toml) holding what it
-changes and its own version. They say which services are shown at which ages, which
-police offences (safeguarding-relevant ones, the most recent few), which further details,
-and how much of a sensitive service a role sees. A shielded person (in a refuge, adopted)
-never has contact details shown: their lead professionals are withheld, and the duty line
-is the way in.
+The rules are configuration, versioned: display_rules.toml holds the defaults; a council's
+own file, named by FAMILYVIEW_DISPLAY_RULES, holds what it changes, and in
+`[authorities.<code>]` what one authority sharing the deployment changes, each with its own
+version (familyview/settings_files.py reads, merges and checks them). They say which
+services are shown at which ages, which police offences (safeguarding-relevant ones, the
+most recent few), which further details, and how much of a sensitive service a role sees.
+A shielded person (in a refuge, adopted) never has contact details shown: their lead
+professionals are withheld, and the duty line is the way in.
 
 `shown_involvements` applies the rules to one person's involvements and returns what the
 family network shows: ServiceInvolvement values, current first, then the most recent.
@@ -14,23 +15,32 @@ family network shows: ServiceInvolvement values, current first, then the most re
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
-from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from familyview.involvements.categories import read_categories
+from familyview.settings_files import (
+    FROM_ARRAY,
+    SettingsModel,
+    Text,
+    council_file,
+    load_settings,
+    merged,
+    read_file,
+)
 
-RULES_DIR = Path(__file__).with_name("display_rules")
-DEFAULT_NAME = "default"
+RULES_FILE = Path(__file__).with_name("display_rules.toml")
+ENVIRONMENT_VARIABLE = "FAMILYVIEW_DISPLAY_RULES"
 
-EXISTS = "exists"
-DATES = "dates"
-FULL = "full"
-LEVELS = (EXISTS, DATES, FULL)
+# How much of a sensitive service a role sees: that it exists, its dates, or all of it.
+Level = Literal["exists", "dates", "full"]
+EXISTS: Level = "exists"
+FULL: Level = "full"
 
 # The roles a rule may name (access.models.Role values). Written out here rather than
 # imported so that reading the rules needs no Django app registry.
@@ -133,23 +143,57 @@ STATUS_WORDS = {"current": "current", "historic": "ended", "not_recorded": "stat
 
 # ---- the rules ---------------------------------------------------------------------------
 
+RoleName = Literal[tuple(sorted(ROLES))]  # type: ignore[valid-type]
+Age = Annotated[int, Field(ge=0, le=130)]
 
-class DisplayRulesError(ValueError):
-    """A display rules file is wrong; the message names the file and the setting."""
+
+def _a_service_category(code: str) -> str:
+    known = {category.code for category in read_categories()}
+    if code not in known:
+        raise ValueError(f"it should be a service category: {', '.join(sorted(known))}")
+    return code
 
 
-@dataclass(frozen=True)
-class CategoryRule:
+def _a_version(version: str) -> str:
+    if "+" in version:
+        raise ValueError("it may not contain '+', which joins the versions applied")
+    return version
+
+
+CategoryCode = Annotated[str, AfterValidator(_a_service_category)]
+Version = Annotated[Text, AfterValidator(_a_version)]
+
+
+class CategoryRule(SettingsModel):
     """What the rules say about one service category."""
 
     show: bool = True
-    min_age: int | None = None
-    max_age: int | None = None
-    details: Mapping[str, str] = field(default_factory=dict)
-    offence_types: frozenset[str] | None = None
-    max_offences: int | None = None
-    sensitive_default: str | None = None
-    sensitive_roles: Mapping[str, str] = field(default_factory=dict)
+    min_age: Age | None = None
+    max_age: Age | None = None
+    details: dict[str, Text] = {}
+    offence_types: Annotated[frozenset[str], FROM_ARRAY] | None = None
+    max_offences: Annotated[int, Field(ge=0)] | None = None
+    sensitive_default: Level | None = None
+    sensitive_roles: dict[RoleName, Level] = {}
+
+    @field_validator("offence_types")
+    @classmethod
+    def _as_compared(cls, kinds: frozenset[str] | None) -> frozenset[str] | None:
+        # Compared with what sources send, however they space or case it.
+        return None if kinds is None else frozenset(k.strip().casefold() for k in kinds)
+
+    @model_validator(mode="after")
+    def _ages_in_order(self) -> CategoryRule:
+        if self.min_age is not None and self.max_age is not None and self.min_age > self.max_age:
+            raise ValueError(f"min_age ({self.min_age}) is more than its max_age ({self.max_age})")
+        return self
+
+
+class Sensitivity(SettingsModel):
+    """How much of a sensitive service each role sees, unless a category says otherwise."""
+
+    default: Level = EXISTS
+    roles: dict[RoleName, Level] = {}
 
 
 @dataclass(frozen=True)
@@ -185,15 +229,13 @@ def _whole_years(born: date, today: date) -> int:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
-@dataclass(frozen=True)
-class DisplayRules:
+class DisplayRules(SettingsModel):
     """The display rules of one authority, as configured."""
 
-    version: str
-    categories: Mapping[str, CategoryRule]
-    sensitive_default: str
-    sensitive_roles: Mapping[str, str]
-    unknown_age_shows_age_limited: bool
+    version: Version
+    unknown_age_shows_age_limited: bool = False
+    sensitive: Sensitivity = Sensitivity()
+    categories: dict[CategoryCode, CategoryRule] = Field({}, alias="category")
 
     def category(self, code: str) -> CategoryRule:
         return self.categories.get(code) or CategoryRule()
@@ -217,192 +259,50 @@ class DisplayRules:
         rule = self.category(code)
         if role in rule.sensitive_roles:
             return rule.sensitive_roles[role]
-        if role in self.sensitive_roles:
-            return self.sensitive_roles[role]
-        return rule.sensitive_default or self.sensitive_default
+        if role in self.sensitive.roles:
+            return self.sensitive.roles[role]
+        return rule.sensitive_default or self.sensitive.default
 
 
-def rules_for(authority_code: str, directory: Path | None = None) -> DisplayRules:
-    """The display rules an authority applies: the defaults with its own file over them
-    (from display_rules/ unless told another folder)."""
-    directory = directory or RULES_DIR
-    default = directory / f"{DEFAULT_NAME}.toml"
-    own = directory / f"{authority_code}.toml" if authority_code else None
-    if own is not None and (authority_code == DEFAULT_NAME or not own.is_file()):
-        own = None
-    return _rules(default, _mtime(default), own, _mtime(own) if own else None)
+class DisplayRulesFile(DisplayRules):
+    """The display rules file: every authority's defaults, and in `[authorities.<code>]`
+    what one authority changes, with its own version."""
+
+    authorities: dict[Text, DisplayRules] = {}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _authorities_over_the_defaults(cls, data: Any) -> Any:
+        # An authority's table holds only its changes: its rules are the defaults with
+        # them merged over, all but the version, which it must give.
+        if isinstance(data, dict) and isinstance(data.get("authorities"), dict):
+            defaults = {k: v for k, v in data.items() if k not in ("authorities", "version")}
+            data = {
+                **data,
+                "authorities": {
+                    code: merged(defaults, changes) if isinstance(changes, dict) else changes
+                    for code, changes in data["authorities"].items()
+                },
+            }
+        return data
 
 
-def _mtime(path: Path) -> float:
-    try:
-        return path.stat().st_mtime
-    except FileNotFoundError:
-        raise DisplayRulesError(f"{path}: the display rules file is missing") from None
-
-
-@lru_cache(maxsize=64)
-def _rules(default: Path, _m1: float, own: Path | None, _m2: float | None) -> DisplayRules:
-    # Cached per file and modification time: an edited file is read again.
-    base = _read(default)
-    version = _version(base, default)
+def rules_for(authority_code: str) -> DisplayRules:
+    """The display rules an authority applies: the built-in file, the council's over it
+    (FAMILYVIEW_DISPLAY_RULES), then the authority's own changes, with the version of
+    each joined by '+' ("default-1", "default-1+surrey-4+stockport-2"): the version
+    recorded with a family view says exactly which rules it applied."""
+    rules: DisplayRules = load_settings(DisplayRulesFile, RULES_FILE, ENVIRONMENT_VARIABLE)
+    versions = [rules.version]
+    if council_file(ENVIRONMENT_VARIABLE):
+        versions.insert(0, read_file(DisplayRulesFile, RULES_FILE).version)
+    own = rules.authorities.get(authority_code)
     if own is not None:
-        overrides = _read(own)
-        version = f"{version}+{_version(overrides, own)}"
-        base = _merge(base, overrides)
-        return _parse(base, version, own)
-    return _parse(base, version, default)
-
-
-def _read(path: Path) -> dict:
-    try:
-        with path.open("rb") as f:
-            return tomllib.load(f)
-    except tomllib.TOMLDecodeError as e:
-        raise DisplayRulesError(f"{path}: not valid TOML ({e})") from None
-
-
-def _version(data: dict, path: Path) -> str:
-    version = data.get("version")
-    if not isinstance(version, str) or not version.strip():
-        raise DisplayRulesError(f'{path}: needs a version, e.g. version = "1"')
-    if "+" in version:
-        raise DisplayRulesError(f"{path}: the version may not contain '+'")
-    return version.strip()
-
-
-def _merge(base: dict, over: dict) -> dict:
-    merged = dict(base)
-    for key, value in over.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
-
-
-_TOP = {"version", "unknown_age_shows_age_limited", "sensitive", "category"}
-_CATEGORY_KEYS = {
-    "show",
-    "min_age",
-    "max_age",
-    "details",
-    "offence_types",
-    "max_offences",
-    "sensitive_default",
-    "sensitive_roles",
-}
-
-
-def _parse(data: dict, version: str, path: Path) -> DisplayRules:
-    unknown = set(data) - _TOP
-    if unknown:
-        raise DisplayRulesError(
-            f"{path}: unknown setting {sorted(unknown)[0]!r}; the settings are "
-            f"{', '.join(sorted(_TOP))}"
-        )
-    sensitive = data.get("sensitive", {})
-    if not isinstance(sensitive, dict) or set(sensitive) - {"default", "roles"}:
-        raise DisplayRulesError(f"{path}: [sensitive] holds only default and roles")
-    default_level = _level(sensitive.get("default", EXISTS), path, "sensitive.default")
-    roles = _roles(sensitive.get("roles", {}), path, "sensitive.roles")
-    known = {c["code"] for c in read_categories()}
-    categories: dict[str, CategoryRule] = {}
-    for code, raw in data.get("category", {}).items():
-        where = f"category.{code}"
-        if code not in known:
-            raise DisplayRulesError(
-                f"{path}: [{where}] is not a service category; the categories are "
-                f"{', '.join(sorted(known))}"
-            )
-        if not isinstance(raw, dict):
-            raise DisplayRulesError(f"{path}: [{where}] must be a table")
-        extra = set(raw) - _CATEGORY_KEYS
-        if extra:
-            raise DisplayRulesError(
-                f"{path}: unknown setting {where}.{sorted(extra)[0]}; a category's settings "
-                f"are {', '.join(sorted(_CATEGORY_KEYS))}"
-            )
-        min_age = _age(raw.get("min_age"), path, f"{where}.min_age")
-        max_age = _age(raw.get("max_age"), path, f"{where}.max_age")
-        if min_age is not None and max_age is not None and min_age > max_age:
-            raise DisplayRulesError(f"{path}: {where}.min_age is more than its max_age")
-        details = raw.get("details", {})
-        if not isinstance(details, dict) or not all(
-            isinstance(v, str) and v.strip() for v in details.values()
-        ):
-            raise DisplayRulesError(f"{path}: {where}.details must map each detail to a label")
-        offence_types = raw.get("offence_types")
-        if offence_types is not None and (
-            not isinstance(offence_types, list)
-            or not all(isinstance(t, str) for t in offence_types)
-        ):
-            raise DisplayRulesError(f"{path}: {where}.offence_types must be a list of words")
-        max_offences = raw.get("max_offences")
-        if max_offences is not None and (
-            not isinstance(max_offences, int) or isinstance(max_offences, bool) or max_offences < 0
-        ):
-            raise DisplayRulesError(f"{path}: {where}.max_offences must be a whole number")
-        show = raw.get("show", True)
-        if not isinstance(show, bool):
-            raise DisplayRulesError(f"{path}: {where}.show must be true or false")
-        categories[code] = CategoryRule(
-            show=show,
-            min_age=min_age,
-            max_age=max_age,
-            details={k: v.strip() for k, v in details.items()},
-            offence_types=(
-                frozenset(t.strip().casefold() for t in offence_types)
-                if offence_types is not None
-                else None
-            ),
-            max_offences=max_offences,
-            sensitive_default=(
-                _level(raw["sensitive_default"], path, f"{where}.sensitive_default")
-                if "sensitive_default" in raw
-                else None
-            ),
-            sensitive_roles=_roles(
-                raw.get("sensitive_roles", {}), path, f"{where}.sensitive_roles"
-            ),
-        )
-    unknown_age = data.get("unknown_age_shows_age_limited", False)
-    if not isinstance(unknown_age, bool):
-        raise DisplayRulesError(f"{path}: unknown_age_shows_age_limited must be true or false")
-    return DisplayRules(
-        version=version,
-        categories=categories,
-        sensitive_default=default_level,
-        sensitive_roles=roles,
-        unknown_age_shows_age_limited=unknown_age,
-    )
-
-
-def _level(value: Any, path: Path, where: str) -> str:
-    if value not in LEVELS:
-        raise DisplayRulesError(
-            f"{path}: {where} is {value!r}; it must be one of {', '.join(LEVELS)}"
-        )
-    return value
-
-
-def _roles(value: Any, path: Path, where: str) -> dict[str, str]:
-    if not isinstance(value, dict):
-        raise DisplayRulesError(f"{path}: {where} must map roles to levels")
-    for role, level in value.items():
-        if role not in ROLES:
-            raise DisplayRulesError(
-                f"{path}: {where}: {role!r} is not a role; the roles are {', '.join(sorted(ROLES))}"
-            )
-        _level(level, path, f"{where}.{role}")
-    return dict(value)
-
-
-def _age(value: Any, path: Path, where: str) -> int | None:
-    if value is None:
-        return None
-    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 130:
-        raise DisplayRulesError(f"{path}: {where} must be a whole number of years")
-    return value
+        versions.append(own.version)
+        rules = own
+    if len(versions) == 1:
+        return rules
+    return rules.model_copy(update={"version": "+".join(versions)})
 
 
 # ---- applying them -----------------------------------------------------------------------

@@ -1,13 +1,20 @@
-"""Per-source mappings: a source's own column names and values, as data files."""
+"""Per-source mappings: a source's own column names and values, as data files.
 
-import tomllib
+A mapping is a file of the council's own, one per kind of source system, with no built-in
+default to change: the built-in ones, the council's in FAMILYVIEW_MAPPINGS_DIR, or any file
+by its path, read and checked by familyview/settings_files.py.
+"""
+
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated, Literal
 
 from django.conf import settings
 
+from familyview.settings_files import FROM_ARRAY, SettingsFileError, SettingsModel, Text, read_file
+
 BUILT_IN_DIR = Path(__file__).with_name("mappings")
-LAYOUTS = frozenset({"canonical", "family-context-cdm"})
+Layout = Literal["canonical", "family-context-cdm"]
 KINDS = ("people", "involvements", "relationships", "row")
 
 
@@ -31,6 +38,27 @@ class Mapping:
 
     def source_column(self, kind: str, canonical: str) -> str:
         return self.columns.get(kind, {}).get(canonical, canonical)
+
+
+class KindMapping(SettingsModel):
+    """One kind of file in a mapping: canonical column = the source's column, and per
+    canonical column, the source's value = the canonical value."""
+
+    columns: dict[str, Text] = {}
+    values: dict[str, dict[str, str]] = {}
+
+
+class MappingFile(SettingsModel):
+    """A mapping file as written (docs/extract-format.md)."""
+
+    name: Text | None = None
+    layout: Layout = "canonical"
+    date_formats: Annotated[tuple[Text, ...], FROM_ARRAY] = ()
+    ignore_columns: Annotated[frozenset[str], FROM_ARRAY] = frozenset()
+    people: KindMapping | None = None
+    involvements: KindMapping | None = None
+    relationships: KindMapping | None = None
+    row: KindMapping | None = None
 
 
 def value_key(value: str) -> str:
@@ -71,29 +99,21 @@ def load_mapping(name_or_path: str) -> Mapping:
     """A built-in mapping by name, a council's mapping by name, or a mapping file by path."""
     path = mapping_file(name_or_path)
     try:
-        with path.open("rb") as f:
-            data = tomllib.load(f)
-    except tomllib.TOMLDecodeError as e:
-        raise MappingError(f"mapping {path} is not valid TOML: {e}") from None
-    layout = data.get("layout", "canonical")
-    if layout not in LAYOUTS:
-        raise MappingError(
-            f"mapping {path}: layout {layout!r} is not one of {', '.join(sorted(LAYOUTS))}"
-        )
-    columns = {k: dict(data[k].get("columns", {})) for k in KINDS if k in data}
-    values = {
-        k: {
-            column: {value_key(str(sent)): canonical for sent, canonical in value_map.items()}
-            for column, value_map in data[k].get("values", {}).items()
-        }
-        for k in KINDS
-        if k in data
-    }
+        written = read_file(MappingFile, path)
+    except SettingsFileError as e:
+        raise MappingError(f"mapping {e}") from None
+    kinds = {k: getattr(written, k) for k in KINDS if getattr(written, k) is not None}
     return Mapping(
-        name=data.get("name", path.stem),
-        layout=layout,
-        date_formats=tuple(data.get("date_formats", ())),
-        columns=columns,
-        values=values,
-        ignore_columns=frozenset(data.get("ignore_columns", ())),
+        name=written.name or path.stem,
+        layout=written.layout,
+        date_formats=written.date_formats,
+        columns={k: dict(kind.columns) for k, kind in kinds.items()},
+        values={
+            k: {
+                column: {value_key(sent): canonical for sent, canonical in value_map.items()}
+                for column, value_map in kind.values.items()
+            }
+            for k, kind in kinds.items()
+        },
+        ignore_columns=written.ignore_columns,
     )

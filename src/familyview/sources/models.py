@@ -25,13 +25,6 @@ class Source(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
 
-    def last_loaded_import(self) -> "ExtractImport | None":
-        return (
-            self.imports.filter(status=ExtractImport.Status.LOADED)
-            .order_by("-extracted_at", "-id")
-            .first()
-        )
-
 
 class ExtractImport(models.Model):
     """One attempt to import one extract of a source: the import history."""

@@ -45,7 +45,6 @@ from familyview.synth.sources import (
 
 MAX_PEOPLE = 5_000_000
 MIN_SUBJECTS = 3  # fewest people with an involvement in each source
-HEALTH_CATEGORIES = frozenset({"gp", "camhs", "adult_mental_health", "health_visiting"})
 
 Progress = Callable[[int], None]
 

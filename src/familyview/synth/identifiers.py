@@ -3,8 +3,6 @@
 import random
 
 NHS_WEIGHTS = (10, 9, 8, 7, 6, 5, 4, 3, 2)
-# NHS England reserves numbers starting 999 for test data: no synthetic number is a real one.
-NHS_TEST_PREFIX = "999"
 UPN_CHECK_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"
 
 
@@ -37,6 +35,7 @@ class NhsNumbers:
 
     def __init__(self, rng: random.Random) -> None:
         self._rng = rng
+        # NHS England reserves numbers starting 999 for test data: none of these is real.
         self._prefix = 999
         self._new_block()
 

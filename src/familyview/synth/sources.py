@@ -607,13 +607,6 @@ def _alive_by(pop: Population, p: int, on: int) -> bool:
     return pop.dob[p] <= on
 
 
-def _parents(pop: Population, p: int) -> list[int]:
-    """Birth and step-parents."""
-    out = [x for x in (pop.mother[p], pop.father[p]) if x >= 0]
-    out += [o for o, t, _s, _e in pop.rels[p] if t == "step_parent"]
-    return out
-
-
 def _carers_at_home(pop: Population, p: int) -> list[int]:
     """The adults who look after a child at home: parents, step-parents, grandparents."""
     home = pop.hh[p]

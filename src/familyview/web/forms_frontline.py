@@ -8,12 +8,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from familyview.access.purpose import (
-    CASE_REFERENCE_MAX_LENGTH,
-    OTHER_TEXT_MAX_LENGTH,
-    Purpose,
-    PurposeOfAccess,
-)
+from familyview.access.purpose import Purpose, PurposeOfAccess, purpose_problems
 from familyview.identity.models import ProblemReport
 from familyview.identity.problems import WHAT_MAX_LENGTH
 from familyview.identity.search import PersonQuery
@@ -181,37 +176,34 @@ def _date_problem(year: int, month: int | None, day: int | None) -> tuple[str, s
 
 
 class PurposeForm(forms.Form):
-    """Why the worker is looking, and for which case."""
+    """Why the worker is looking, and for which case: the rules are the domain's
+    (`access.purpose.purpose_problems`, which the API applies too); each problem is put by
+    its field."""
+
+    FIELD_OF_PART = {
+        "purpose": "purpose",
+        "other_text": "other_purpose",
+        "case_reference": "case_reference",
+    }
 
     purpose = forms.ChoiceField(
         choices=Purpose.choices,
-        error_messages={
-            "required": "Select why you are looking at this family",
-            "invalid_choice": "Select why you are looking at this family",
-        },
-    )
-    other_purpose = forms.CharField(
-        max_length=OTHER_TEXT_MAX_LENGTH,
         required=False,
-        error_messages={
-            "max_length": f"The reason must be {OTHER_TEXT_MAX_LENGTH} characters or fewer"
-        },
+        error_messages={"invalid_choice": "Select why you are looking at this family"},
     )
-    case_reference = forms.CharField(
-        max_length=CASE_REFERENCE_MAX_LENGTH,
-        error_messages={
-            "required": "Enter the case or referral reference",
-            "max_length": (
-                f"The case or referral reference must be {CASE_REFERENCE_MAX_LENGTH} "
-                "characters or fewer"
-            ),
-        },
-    )
+    other_purpose = forms.CharField(required=False)
+    case_reference = forms.CharField(required=False)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        if cleaned.get("purpose") == Purpose.OTHER and not cleaned.get("other_purpose"):
-            self.add_error("other_purpose", "Enter why you are looking at this family")
+        if self.errors:
+            return cleaned
+        purpose = cleaned.get("purpose", "")
+        # The words box shows only under 'Other': words left in it under another choice
+        # were not meant to be given.
+        other = cleaned.get("other_purpose", "") if purpose == Purpose.OTHER else ""
+        for problem in purpose_problems(purpose, other, cleaned.get("case_reference", "")):
+            self.add_error(self.FIELD_OF_PART[problem.part], problem.message)
         return cleaned
 
     def purpose_of_access(self) -> PurposeOfAccess:

@@ -10,10 +10,10 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils.cache import add_never_cache_headers
 
 from familyview.access.policy import staff_for
+from familyview.access.rules import PUBLIC, rule_of
 from familyview.access.sessions import SessionEnd, check_session
 from familyview.access.sign_in import record_session_end
 from familyview.web.client_address import client_address
-from familyview.web.permissions import PUBLIC, rule_of
 
 
 class SignInRequiredMiddleware:

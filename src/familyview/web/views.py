@@ -5,10 +5,10 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from familyview.access.policy import Permission, authorities_with, staff_of
+from familyview.access.rules import public, requires, signed_in
 from familyview.sources import queries
 from familyview.sources.models import ExtractImport
 from familyview.web.pagination import pagination
-from familyview.web.permissions import public, requires, signed_in
 
 
 @signed_in

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from familyview.access import administration
 from familyview.access.models import Role
 from familyview.access.policy import Permission, authorities_with, staff_of
-from familyview.web.permissions import requires
+from familyview.access.rules import requires
 
 
 def _authority_id(request: HttpRequest) -> int:

@@ -19,12 +19,12 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from familyview.access.models import Role
 from familyview.access.policy import Permission, staff_of
+from familyview.access.rules import requires
 from familyview.audit import export, queries
 from familyview.audit.models import Level, Outcome
 from familyview.privacy import log_scope
 from familyview.web.forms import error_list, field_error
 from familyview.web.pagination import pagination
-from familyview.web.permissions import requires
 
 EVENTS_PER_PAGE = 50
 PERSON_ID_EXAMPLE = "P0003D6B3EF92D87D"

@@ -13,7 +13,7 @@ from familyview.access.break_glass import (
 from familyview.access.policy import Permission, staff_of
 from familyview.access.purpose import purpose_for
 from familyview.access.refusals import checked_person_access
-from familyview.web.permissions import requires, url_name
+from familyview.access.rules import requires, url_name
 
 FAMILY_VIEW = "web:family"
 

@@ -34,6 +34,7 @@ from familyview.access.purpose import (
     purpose_for,
     remember_purpose,
 )
+from familyview.access.rules import requires, url_name
 from familyview.audit.actions import Action
 from familyview.audit.models import Level
 from familyview.families.network import (
@@ -55,7 +56,6 @@ from familyview.web.forms_frontline import (
     error_list,
     field_error,
 )
-from familyview.web.permissions import requires, url_name
 
 SEARCHES_KEY = "familyview.searches"
 # The searches a session keeps (so that "Back to results" works), newest last.

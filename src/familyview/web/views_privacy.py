@@ -17,13 +17,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
 from familyview.access.policy import Permission, staff_of
+from familyview.access.rules import requires
 from familyview.identity.search import PersonQuery
 from familyview.privacy import subject_access
 from familyview.privacy.alerts import handling, queue
 from familyview.privacy.models import AlertRule, AlertStatus
 from familyview.web.forms import error_list, field_error
 from familyview.web.pagination import pagination
-from familyview.web.permissions import requires
 
 # The alert queue
 

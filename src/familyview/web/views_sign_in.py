@@ -32,6 +32,7 @@ from familyview.access import second_factor
 from familyview.access import sign_in as local
 from familyview.access import single_sign_on as sso
 from familyview.access.policy import staff_for
+from familyview.access.rules import public, signed_in
 from familyview.access.sign_in import Step
 from familyview.web.client_address import client_address
 from familyview.web.forms import (
@@ -42,7 +43,6 @@ from familyview.web.forms import (
     error_list,
     field_error,
 )
-from familyview.web.permissions import public, signed_in
 
 log = logging.getLogger(__name__)
 

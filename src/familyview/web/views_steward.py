@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from familyview.access.policy import Permission, authorities_with, staff_of
+from familyview.access.rules import requires, url_name
 from familyview.identity import duplicates, explain, queries, steward_reads, stewardship
 from familyview.identity import problems as problem_reports
 from familyview.sources import quality
@@ -20,7 +21,6 @@ from familyview.sources.models import Source
 from familyview.web.forms import error_list, field_error
 from familyview.web.forms_frontline import ResolveProblemForm
 from familyview.web.pagination import pagination
-from familyview.web.permissions import requires, url_name
 
 REASON_MAX_LENGTH = 1000
 REASON_ERRORS = {

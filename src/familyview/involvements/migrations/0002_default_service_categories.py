@@ -1,20 +1,18 @@
 """Load the default service categories so that a new installation can import at once."""
 
-import tomllib
-
 from django.db import migrations
 
-from familyview.involvements.categories import DEFAULT_CATEGORIES_FILE
+from familyview.involvements.categories import DEFAULT_CATEGORIES_FILE, ServiceCategories
+from familyview.settings_files import read_file
 
 
 def load_defaults(apps, schema_editor):
     ServiceCategory = apps.get_model("involvements", "ServiceCategory")
-    with DEFAULT_CATEGORIES_FILE.open("rb") as f:
-        for cat in tomllib.load(f)["category"]:
-            ServiceCategory.objects.update_or_create(
-                code=cat["code"],
-                defaults={"name": cat["name"], "sensitive": bool(cat.get("sensitive", False))},
-            )
+    for category in read_file(ServiceCategories, DEFAULT_CATEGORIES_FILE).category:
+        ServiceCategory.objects.update_or_create(
+            code=category.code,
+            defaults={"name": category.name, "sensitive": category.sensitive},
+        )
 
 
 class Migration(migrations.Migration):

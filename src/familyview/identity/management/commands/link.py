@@ -5,7 +5,6 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from splink.internals.exceptions import SplinkException
 
-from familyview.identity.configuration import LinkageSettingsError
 from familyview.identity.engines import (
     DEFAULT_SPARK_MASTER,
     ENGINES,
@@ -14,6 +13,7 @@ from familyview.identity.engines import (
 )
 from familyview.identity.linkage import IndexChanged, LinkInterrupted, NothingToLink, link
 from familyview.identity.model import ModelMismatch
+from familyview.settings_files import SettingsFileError
 
 
 class Command(BaseCommand):
@@ -60,7 +60,7 @@ class Command(BaseCommand):
         except (
             EngineUnavailable,
             ModelMismatch,
-            LinkageSettingsError,
+            SettingsFileError,
             NothingToLink,
             IndexChanged,
         ) as error:

@@ -4,8 +4,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from familyview.settings_files import SettingsFileError
 from familyview.sources.models import Source
-from familyview.sources.registry import SourcesFileError, load_sources
+from familyview.sources.registry import load_sources
 
 
 class Command(BaseCommand):
@@ -24,7 +25,7 @@ class Command(BaseCommand):
                 raise CommandError(f"{path} does not exist")
             try:
                 sources = load_sources(path)
-            except SourcesFileError as e:
+            except SettingsFileError as e:
                 raise CommandError(str(e)) from None
             self.stdout.write(f"{len(sources)} sources registered from {path}")
         else:
