@@ -30,12 +30,12 @@ from familyview.access.policy import (
 from familyview.access.purpose import (
     PurposeOfAccess,
     case_child,
-    family_of,
     purpose_for,
     remember_purpose,
 )
 from familyview.audit.actions import Action
 from familyview.audit.models import Level
+from familyview.families.links import family_of
 from familyview.families.network import (
     FamilyNetwork,
     FamilyNetworkRefused,
