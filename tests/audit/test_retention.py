@@ -23,12 +23,11 @@ from familyview.audit.retention import (
     years_before,
 )
 from familyview.audit.verify import verify_log
-from familyview.families.models import SourceRelationship
 from familyview.identity.models import LinkedRecord, Person, SearchEntry
 from familyview.identity.search import refresh_search_entries
 from familyview.involvements.models import Involvement
 from familyview.sources.factories import create_import, create_quarantined_row
-from familyview.sources.models import PersonRecord, QuarantinedRow
+from familyview.sources.models import PersonRecord, QuarantinedRow, SourceRelationship
 from tests.web.factories import create_authority, create_staff
 
 from .holdings import a_person, a_record, a_relationship, a_source, an_involvement
