@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "familyview.families",
     "familyview.identity",
     "familyview.involvements",
+    "familyview.pipeline",
     "familyview.sources",
     "familyview.synth",
     "familyview.web",
