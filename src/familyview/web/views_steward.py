@@ -13,7 +13,14 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from familyview.access.policy import Permission, authorities_with, staff_of
-from familyview.identity import duplicates, explain, queries, steward_reads, stewardship
+from familyview.identity import (
+    duplicates,
+    explain,
+    queries,
+    source_links,
+    steward_reads,
+    stewardship,
+)
 from familyview.identity import problems as problem_reports
 from familyview.pipeline import steward_changes
 from familyview.sources import quality
@@ -300,7 +307,7 @@ def data_quality(request: HttpRequest) -> HttpResponse:
         request,
         "web/steward/quality.html",
         {
-            "sources": quality.source_quality(authority_ids),
+            "sources": source_links.data_quality(authority_ids),
             "fields": [name for name, _ in quality.COMPLETENESS.values()],
         },
     )
