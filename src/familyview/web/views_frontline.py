@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
+from familyview import ecomap
 from familyview.access.policy import (
     Permission,
     PersonAccess,
@@ -47,7 +48,6 @@ from familyview.identity import explain, problems
 from familyview.identity.models import Person, ProblemReport
 from familyview.identity.summaries import find_people, person_summaries
 from familyview.reads import door
-from familyview.web import ecomap
 from familyview.web.forms_frontline import (
     ProblemForm,
     PurposeForm,
