@@ -51,9 +51,10 @@ INSTALLED_APPS = [
     "familyview.families",
     "familyview.identity",
     "familyview.involvements",
-    "familyview.pipeline",
     "familyview.sources",
     "familyview.synth",
+    # The steps that span the domain apps, and their commands (ingest, link, families).
+    "familyview.pipeline",
     "familyview.web",
     "familyview.api",
 ]
