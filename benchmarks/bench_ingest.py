@@ -29,7 +29,7 @@ def child(database_url: str, extract_dir: Path) -> None:
     django.setup()
     from django.core.management import call_command
 
-    from familyview.sources.ingest import ingest
+    from familyview.pipeline.imports import ingest
     from familyview.sources.registry import load_sources
 
     call_command("migrate", verbosity=0)

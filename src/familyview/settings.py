@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "familyview.privacy",
     "familyview.sources",
     "familyview.synth",
+    # The steps that span the domain apps, and their commands (ingest, link, families).
+    "familyview.pipeline",
     "familyview.web",
     "familyview.api",
 ]
@@ -61,7 +63,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "familyview.web.control_characters.ControlCharactersMiddleware",
+    "familyview.control_characters.ControlCharactersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -11,9 +11,9 @@ import pytest
 from familyview.access.models import Authority
 from familyview.families.models import FamilyBuild, FamilyLink
 from familyview.families.network import Viewer, family_network
-from familyview.identity.linkage import link
 from familyview.identity.models import LinkedRecord
-from familyview.sources.ingest import ingest
+from familyview.pipeline.imports import ingest
+from familyview.pipeline.linking import link
 from familyview.sources.registry import load_sources
 from familyview.synth.generator import generate
 

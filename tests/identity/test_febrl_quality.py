@@ -7,8 +7,8 @@ import pytest
 
 from familyview.identity.corpora import write_febrl
 from familyview.identity.evaluation import evaluate
-from familyview.identity.linkage import link
-from familyview.sources.ingest import ingest
+from familyview.pipeline.imports import ingest
+from familyview.pipeline.linking import link
 from familyview.sources.registry import load_sources
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]

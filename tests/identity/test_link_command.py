@@ -17,10 +17,11 @@ from django.core.management.base import CommandError
 from familyview.access.models import Authority
 from familyview.families.models import FamilyBuild
 from familyview.identity.feature_store import read_features
-from familyview.identity.linkage import NothingToLink, link
+from familyview.identity.linkage import NothingToLink
 from familyview.identity.models import LinkageModel, LinkedRecord, LinkRun, Person, ReviewPair
 from familyview.involvements.categories import load_categories
-from familyview.sources.ingest import ingest
+from familyview.pipeline.imports import ingest
+from familyview.pipeline.linking import link
 from familyview.sources.models import Source
 from familyview.sources.registry import load_sources
 from familyview.synth import generate

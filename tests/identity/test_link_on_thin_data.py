@@ -11,10 +11,10 @@ import pytest
 from django.core.management import call_command
 
 from familyview.identity.configuration import thresholds
-from familyview.identity.linkage import link
 from familyview.identity.model import comparisons_changed
 from familyview.identity.models import LinkageModel, LinkedRecord, ReviewPair
-from familyview.sources.ingest import ingest
+from familyview.pipeline.imports import ingest
+from familyview.pipeline.linking import link
 from familyview.sources.models import PersonRecord
 from familyview.sources.registry import load_sources
 

@@ -10,10 +10,10 @@ import pytest
 from django.contrib.auth.models import User
 
 from familyview.identity.evaluation import evaluate
-from familyview.identity.linkage import link
 from familyview.identity.model import M_FLOOR, with_m_floor
 from familyview.identity.models import IdentityChange, LinkedRecord, StewardDecision
-from familyview.sources.ingest import ingest
+from familyview.pipeline.imports import ingest
+from familyview.pipeline.linking import link
 from familyview.sources.models import PersonRecord
 from familyview.sources.registry import load_sources
 from familyview.sources.validation import nhs_number_is_valid

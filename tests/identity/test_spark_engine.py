@@ -15,9 +15,9 @@ from django.db import transaction
 from familyview.identity import linkage
 from familyview.identity import model as linkage_model
 from familyview.identity.engines import SPARK_DIR_ENV, EngineUnavailable, open_engine
-from familyview.identity.linkage import link
 from familyview.identity.models import LinkageModel, LinkedRecord, LinkRun, ReviewPair
-from familyview.sources.ingest import ingest
+from familyview.pipeline.imports import ingest
+from familyview.pipeline.linking import link
 from familyview.sources.registry import load_sources
 from familyview.synth.generator import generate
 

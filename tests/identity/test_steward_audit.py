@@ -12,8 +12,8 @@ from familyview.audit.actions import Action, ReadRefusal
 from familyview.audit.models import AuditEvent
 from familyview.audit.queries import AuditSearch, search_events
 from familyview.identity.models import StewardDecision
-from familyview.identity.stewardship import (
-    StewardshipRefused,
+from familyview.identity.stewardship import StewardshipRefused
+from familyview.pipeline.steward_changes import (
     confirm_duplicates,
     decide_pair,
     merge_persons,

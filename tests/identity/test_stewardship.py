@@ -8,7 +8,6 @@ import pytest
 
 from familyview.access.models import Role
 from familyview.identity import stewardship
-from familyview.identity.linkage import link
 from familyview.identity.models import (
     IdentityChange,
     LinkedRecord,
@@ -18,16 +17,16 @@ from familyview.identity.models import (
     StewardDecision,
 )
 from familyview.identity.queries import next_open_pair_id, review_queue
-from familyview.identity.stewardship import (
-    NotFound,
-    StewardshipRefused,
+from familyview.identity.stewardship import NotFound, StewardshipRefused
+from familyview.pipeline.imports import ingest
+from familyview.pipeline.linking import link
+from familyview.pipeline.steward_changes import (
     confirm_duplicates,
     decide_pair,
     merge_persons,
     split_records,
 )
 from familyview.sources.factories import create_import, create_person_record, create_source
-from familyview.sources.ingest import ingest
 from familyview.sources.models import PersonRecord
 from familyview.sources.registry import load_sources
 from familyview.synth.generator import generate
@@ -544,6 +543,31 @@ def test_confirming_duplicates_is_all_or_nothing(duplicates, steward, authority)
     assert StewardDecision.objects.filter(ruling="same").count() == 0
     assert ReviewPair.objects.get(pk=pairs["c1c2"].pk).status == "open"
     assert len({person_of(duplicates[k]) for k in ("c1", "c2", "c3")}) == 3
+
+
+def test_confirming_duplicates_updates_the_families_once_as_the_last_merge_left_them(
+    duplicates, steward
+):
+    from familyview.families.building import build_families
+    from familyview.families.factories import create_relationship
+    from familyview.families.models import FamilyBuild, FamilyLink
+
+    # CSC says c3's mother is another of its records.
+    csc = duplicates["c3"].source.imports.get()
+    mother = a_record(csc, given_name="Mary", birth_year=1980)
+    mum = a_person(duplicates["run"], mother).pk
+    create_relationship(csc, duplicates["c3"], mother, "mother")
+    build_families()
+    pairs = duplicates["pairs"]
+
+    confirm_duplicates([pairs["c1c2"].pk, pairs["c2c3"].pk], steward, "CSC holds her twice")
+
+    one = person_of(duplicates["c1"])
+    assert FamilyBuild.objects.count() == 2
+    assert FamilyBuild.objects.first().mode == FamilyBuild.Mode.UPDATE
+    links = set(FamilyLink.objects.values_list("person", "related_person", "relationship_type"))
+    assert {(one, mum, "mother"), (mum, one, "child")} <= links
+    assert {p for p, _, _ in links} == {one, mum}
 
 
 @pytest.mark.parametrize("role", [Role.PRACTITIONER, Role.PRIVACY_OFFICER])

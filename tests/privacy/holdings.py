@@ -7,11 +7,10 @@ from itertools import count
 from django.utils import timezone
 
 from familyview.access.models import Authority
-from familyview.families.models import SourceRelationship
 from familyview.identity.models import LinkedRecord, LinkRun, Person
 from familyview.involvements.models import Involvement
 from familyview.sources.factories import create_import, create_person_record, create_source
-from familyview.sources.models import ExtractImport, PersonRecord
+from familyview.sources.models import ExtractImport, PersonRecord, SourceRelationship
 
 _numbers = count(1)
 

@@ -15,7 +15,6 @@ from familyview.access.policy import staff_for
 from familyview.audit.events import Level, record_event
 from familyview.audit.models import AuditEvent, AuditRetentionFloor
 from familyview.audit.verify import verify_log
-from familyview.families.models import SourceRelationship
 from familyview.identity.models import LinkedRecord, Person, SearchEntry
 from familyview.identity.search import refresh_search_entries
 from familyview.involvements.models import Involvement
@@ -28,7 +27,7 @@ from familyview.privacy.retention import (
     years_before,
 )
 from familyview.sources.factories import create_import, create_quarantined_row
-from familyview.sources.models import PersonRecord, QuarantinedRow
+from familyview.sources.models import PersonRecord, QuarantinedRow, SourceRelationship
 from tests.web.factories import create_authority, create_staff
 
 from .holdings import a_person, a_record, a_relationship, a_source, an_involvement

@@ -9,10 +9,14 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from familyview.families.models import SourceRelationship
 from familyview.identity.models import SearchEntry
 from familyview.involvements.models import Involvement
-from familyview.sources.models import ExtractImport, PersonRecord, QuarantinedRow
+from familyview.sources.models import (
+    ExtractImport,
+    PersonRecord,
+    QuarantinedRow,
+    SourceRelationship,
+)
 from tests.sources.extracts import involvement, person, write_extract
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("source")]

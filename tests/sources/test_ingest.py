@@ -9,10 +9,15 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from familyview.families.models import SourceRelationship
 from familyview.involvements.models import Involvement
 from familyview.sources.ingest import ingest
-from familyview.sources.models import ExtractImport, PersonRecord, QuarantinedRow, Source
+from familyview.sources.models import (
+    ExtractImport,
+    PersonRecord,
+    QuarantinedRow,
+    Source,
+    SourceRelationship,
+)
 from familyview.sources.readers import ExtractRejected
 
 from .extracts import (

@@ -14,11 +14,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from familyview.access.models import Authority
-from familyview.families.models import SourceRelationship
 from familyview.involvements.models import Involvement
 from familyview.sources.ingest import ingest
 from familyview.sources.mapping import load_mapping
-from familyview.sources.models import PersonRecord, Source
+from familyview.sources.models import PersonRecord, Source, SourceRelationship
 
 pytestmark = pytest.mark.django_db
 

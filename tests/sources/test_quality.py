@@ -1,4 +1,5 @@
-"""Data quality per source on a small dataset whose figures are known."""
+"""Data quality per source on a small dataset whose figures are known (its links in the
+person index: tests/identity/test_source_links.py)."""
 
 from datetime import timedelta
 
@@ -142,24 +143,6 @@ def test_postcodes_of_other_countries_are_counted_apart(dataset):
     assert {v.field: (v.passed, v.failed) for v in abroad.validity}["postcode"] == (1, 0)
 
 
-def test_duplicates_within_a_source(dataset):
-    csc, gp = by_code(dataset)["CSC"], by_code(dataset)["GP"]
-
-    assert csc.possible_duplicate_pairs == 2  # waiting and not sure; not gone, not across
-    assert csc.confirmed_duplicate_pairs == 1  # in force and "same"
-    assert csc.persons_with_several_records == 1
-    assert (gp.possible_duplicate_pairs, gp.confirmed_duplicate_pairs) == (0, 0)
-    assert gp.persons_with_several_records == 0  # g2 is ended
-
-
-def test_the_share_linked_to_another_source(dataset):
-    csc, gp = by_code(dataset)["CSC"], by_code(dataset)["GP"]
-
-    assert (csc.linked_elsewhere.count, csc.linked_elsewhere.total) == (1, 4)
-    assert csc.linked_elsewhere.share_text == "25%"
-    assert (gp.linked_elsewhere.count, gp.linked_elsewhere.total) == (1, 1)
-
-
 def test_the_age_of_the_last_loaded_extract(dataset):
     csc, gp = by_code(dataset)["CSC"], by_code(dataset)["GP"]
 
@@ -173,8 +156,8 @@ def test_a_fixed_number_of_queries_however_many_sources(dataset, django_assert_m
         a_record(imp)
         create_quarantined_row(imp, field="postcode")
 
-    # Sources, completeness, quarantine, two duplicate counts, persons, linked elsewhere.
-    with django_assert_max_num_queries(7):
+    # Sources, completeness, quarantine.
+    with django_assert_max_num_queries(3):
         assert len(source_quality([dataset["stockport"].pk])) == 12
 
 

@@ -7,10 +7,10 @@ from django.test import Client
 from django.urls import reverse
 
 from familyview.access.purpose import PurposeOfAccess, remember_purpose
-from familyview.identity.linkage import link
 from familyview.identity.models import LinkedRecord
+from familyview.pipeline.imports import ingest
+from familyview.pipeline.linking import link
 from familyview.sources.factories import create_source
-from familyview.sources.ingest import ingest
 from familyview.sources.models import ExtractImport
 from tests.sources.extracts import involvement, person, write_extract
 

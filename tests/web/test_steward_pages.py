@@ -10,9 +10,9 @@ import pytest
 from django.test import Client
 
 from familyview.access.models import Role
-from familyview.identity.linkage import link
 from familyview.identity.models import LinkedRecord, Person, ReviewPair, StewardDecision
-from familyview.sources.ingest import ingest
+from familyview.pipeline.imports import ingest
+from familyview.pipeline.linking import link
 from familyview.sources.registry import load_sources
 from familyview.synth.generator import generate
 from tests.identity.test_stewardship import (

@@ -7,7 +7,9 @@ the API ask this module, never the database, whether something is allowed.
 
 Field-level rules (sensitive services, shielded people) are applied where the family
 network is assembled (involvements/display.py); this module says whether a person may be
-looked at at all, and whether looking needs a break-glass justification.
+looked at at all, and whether looking needs a break-glass justification. It decides on
+facts it is given (a person's standing, read by the one door from the person index) and
+reads nothing of persons itself: access sits below the person index and the families.
 """
 
 from collections.abc import Iterable
@@ -17,7 +19,6 @@ from enum import StrEnum
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 from familyview.access.models import Role, StaffMembership
-from familyview.identity.queries import person_standing
 
 
 class Permission(StrEnum):
@@ -144,6 +145,16 @@ def membership_for(
 
 
 @dataclass(frozen=True)
+class PersonStanding:
+    """The facts access decisions need about a person: whose they are, and whether any
+    source marks them as shielded (in a refuge, adopted...). Read by
+    identity.queries.person_standing."""
+
+    authority_id: int
+    shielded: bool
+
+
+@dataclass(frozen=True)
 class PersonAccess:
     """Whether a member of staff may look at one person, and on what terms."""
 
@@ -159,13 +170,15 @@ class PersonAccess:
         return self.allowed and self.shielded
 
 
-def person_access(staff: Staff | None, person_id: str, permission: Permission) -> PersonAccess:
-    """May this member of staff exercise the permission on this person?
+def person_access(
+    staff: Staff | None, standing: PersonStanding | None, permission: Permission
+) -> PersonAccess:
+    """May this member of staff exercise the permission on the person of this standing
+    (None: no such person)?
 
     Another authority's person is treated as absent (the caller answers 404), so that
     nobody can learn from a refusal that a person exists elsewhere.
     """
-    standing = person_standing(person_id)
     if standing is None:
         return PersonAccess(False, reason="no such person")
     membership = membership_for(staff, permission, standing.authority_id)

@@ -4,7 +4,7 @@ A worker states the purpose once for a case, before any family data is shown. It
 in the signed-in session (never in a URL) and recorded with every view of family data. It
 covers the child and the family members the worker then sees, so that moving from the
 child to a sibling under the same case does not ask again; a new child, or a new session,
-asks again.
+asks again. Who the family is, the caller says (`covers`): access reads no family links.
 """
 
 from collections.abc import Iterable, MutableMapping
@@ -13,8 +13,6 @@ from typing import Any
 
 from django.db import models
 from django.utils import timezone
-
-from familyview.families.models import FamilyLink
 
 SESSION_KEY = "familyview.purposes"
 # The cases a session remembers at once: enough for a morning's referrals.
@@ -137,16 +135,6 @@ def remember_purpose(
         }
     )
     session[SESSION_KEY] = remembered[-MAX_REMEMBERED:]
-
-
-def family_of(child_person_id: str, authority_id: int) -> list[str]:
-    """The people in the child's family (as the last family build found them), whom a
-    purpose given for the child's case covers."""
-    return list(
-        FamilyLink.objects.filter(person_id=child_person_id, authority_id=authority_id)
-        .values_list("related_person_id", flat=True)
-        .distinct()
-    )
 
 
 def purpose_for(session: MutableMapping[str, Any], person_id: str) -> PurposeOfAccess | None:

@@ -11,20 +11,13 @@ own privacy officer finds it by searching for them.
 
 from typing import Any
 
-from familyview.access.policy import (
-    Permission,
-    PersonAccess,
-    Staff,
-    membership_for,
-    person_access,
-)
+from familyview.access.policy import Permission, Staff, membership_for
 from familyview.audit.actions import Action, ReadRefusal
 from familyview.audit.events import record_event
 from familyview.audit.models import AuditEvent, Outcome
 
 __all__ = [
     "ReadRefusal",
-    "checked_person_access",
     "refuse_acting_user",
     "refuse_permission",
     "refuse_read",
@@ -83,26 +76,3 @@ def refuse_read(
         authority_id=membership.authority_id if membership else None,
         role=membership.role if membership else "",
     )
-
-
-def checked_person_access(
-    staff: Staff | None,
-    person_id: str,
-    permission: Permission,
-    *,
-    where: str,
-    details: dict[str, Any] | None = None,
-) -> PersonAccess:
-    """`person_access`, with a refusal recorded when the person may not be looked at
-    (the caller then answers as if the person did not exist)."""
-    access = person_access(staff, person_id, permission)
-    if not access.allowed:
-        refuse_read(
-            staff,
-            person_id,
-            ReadRefusal.NOT_FOUND,
-            permission=permission,
-            where=where,
-            details=details,
-        )
-    return access

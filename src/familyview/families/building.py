@@ -48,14 +48,13 @@ from familyview.families.models import (
     CrowdedAddress,
     FamilyBuild,
     FamilyLink,
-    SourceRelationship,
 )
 from familyview.identity.features import postcode_key
 from familyview.identity.locking import lock_index
 from familyview.identity.models import LinkedRecord, LinkRun
 from familyview.settings_files import SettingsModel, load_settings
 from familyview.sources.loading import insert_rows
-from familyview.sources.models import ExtractImport, PersonRecord, Source
+from familyview.sources.models import ExtractImport, PersonRecord, Source, SourceRelationship
 from familyview.sources.validation import is_uk_postcode
 
 log = logging.getLogger(__name__)

@@ -4,10 +4,9 @@ record between them, and their service involvements; small functions with defaul
 from datetime import date
 from itertools import count
 
-from familyview.families.models import SourceRelationship
 from familyview.identity.models import LinkedRecord, LinkRun, Person
 from familyview.involvements.models import Involvement
-from familyview.sources.models import ExtractImport, PersonRecord
+from familyview.sources.models import ExtractImport, PersonRecord, SourceRelationship
 
 _numbers = count(1)
 

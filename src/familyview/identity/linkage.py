@@ -4,6 +4,8 @@ A run reads every source record, scores candidate pairs with the Splink model on
 (training it first if no model is saved, or when asked), applies the hard rules, clusters,
 keeps person identifiers stable, and writes the index in one transaction. An incremental
 run scores only records not yet in the index: against the index and among themselves.
+The families are built from the index afterwards, by the pipeline
+(familyview/pipeline/linking.py), which runs this and then that.
 """
 
 import json
@@ -13,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from types import FrameType
 
 import pyarrow as pa
@@ -107,11 +110,22 @@ class NothingToLink(RuntimeError):
 
 class LinkInterrupted(Exception):
     """The run was stopped (Ctrl-C). `written` is the run if it had written the person
-    index (its families were then not updated), else None: nothing was written."""
+    index (its families were then not updated), else None: nothing was written. Raised
+    by the pipeline too, when the families' update after the index is stopped."""
 
     def __init__(self, written: LinkRun | None) -> None:
         super().__init__("interrupted" if written is None else f"interrupted after run {written}")
         self.written = written
+
+
+@dataclass(frozen=True)
+class Linked:
+    """A link run that wrote the person index, and the persons whose records it changed
+    (whose family links the family update then looks at): None after a full run, when
+    any may have."""
+
+    run: LinkRun
+    changed: frozenset[str] | None
 
 
 def link(
@@ -121,18 +135,15 @@ def link(
     progress: Progress | None = None,
     engine: str = "duckdb",
     spark_master: str | None = None,
-) -> LinkRun:
-    """Build or update the person index, then the families: every family after a full run,
-    only the changed persons' after an incremental one. Returns the run with its counts.
+) -> Linked:
+    """Build or update the person index. Returns the run with its counts, and whose
+    records it changed.
 
     Raises NothingToLink when no person record has been imported, and LinkInterrupted when
-    the run is stopped (Ctrl-C): the index is written in one transaction, the families in
-    another, so a stopped run has written neither or the index alone."""
-    # Families are built from the index: imported here, as they come after it in the flow.
-    from familyview.families.building import build_families
-
+    the run is stopped (Ctrl-C): the index is written in one transaction, so a stopped run
+    has written it whole or not at all."""
     written: list[LinkRun] = []
-    with _ctrl_c_noted() as pressed:
+    with ctrl_c_noted() as pressed:
         try:
             with (
                 cyclic_gc_paused(),
@@ -145,18 +156,17 @@ def link(
                         "import an extract first (familyview ingest --source CODE PATH)."
                     )
                 run, changed = _link(retrain, incremental, progress, scorer, written.append)
-                build_families(progress, changed=changed, run=run.pk)
         except KeyboardInterrupt:
             raise LinkInterrupted(written[0] if written else None) from None
         except Exception:
             if pressed.is_set():
                 raise LinkInterrupted(written[0] if written else None) from None
             raise
-    return run
+    return Linked(run, None if changed is None else frozenset(changed))
 
 
 @contextmanager
-def _ctrl_c_noted() -> Iterator[threading.Event]:
+def ctrl_c_noted() -> Iterator[threading.Event]:
     """Whether Ctrl-C (SIGINT) was pressed while a run worked, however it then surfaced:
     DuckDB stops its query and reports an error of its own ("Query interrupted"), which
     Splink wraps in another. Ctrl-C still raises KeyboardInterrupt as ever. Noted only

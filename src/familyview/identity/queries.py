@@ -25,6 +25,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from familyview.access.policy import PersonStanding
 from familyview.identity.feature_store import load_features
 from familyview.identity.models import (
     IdentityChange,
@@ -289,15 +290,6 @@ def person_history(person_id: str) -> list[IdentityChange]:
         .select_related("steward", "run")
         .order_by("-at", "-pk")
     )
-
-
-@dataclass(frozen=True)
-class PersonStanding:
-    """The facts access decisions need about a person: whose they are, and whether any
-    source marks them as shielded (in a refuge, adopted...)."""
-
-    authority_id: int
-    shielded: bool
 
 
 def person_standing(person_id: str) -> PersonStanding | None:

@@ -7,12 +7,17 @@ refused, after its transaction has rolled back). The
 index changes at once where that is simple (moving records between persons); the next
 link run does the rest. A steward only ever touches records of their own authorities.
 
+The families of the persons a change moved records between are updated in the same
+transaction by `update_families`, which the pipeline hands in
+(familyview/pipeline/steward_changes.py): families are built from the index, a floor
+above it, and are never imported here.
+
 Logs name opaque identifiers only (pair, person and record ids, the user's id), never a
 reason: a steward's reason can quote a name.
 """
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -48,6 +53,9 @@ RULINGS = ("same", "different", "not_sure")
 DECIDABLE = (ReviewPair.Status.OPEN, ReviewPair.Status.NOT_SURE)
 
 
+# Updates the family links of these persons, in the caller's transaction.
+FamilyUpdate = Callable[[frozenset[str]], object]
+
 NEXT_RUN_JOINS = "Decision saved. The next link run (familyview link) will put them together"
 NEXT_RUN_SEPARATES = "Decision saved. The next link run (familyview link) will separate them"
 
@@ -72,6 +80,9 @@ class Outcome:
     # Hard rules the index would apply on its own: the next link run may separate these
     # records again unless a steward decides those pairs too.
     warnings: list[str] = field(default_factory=list)
+    # The persons records moved between (one of them perhaps retired): their families
+    # are updated before the change commits.
+    persons_changed: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -120,7 +131,14 @@ def resolve_problem(
     return resolved
 
 
-def decide_pair(review_pair_id: int, ruling: str, user: AbstractBaseUser, reason: str) -> Outcome:
+def decide_pair(
+    review_pair_id: int,
+    ruling: str,
+    user: AbstractBaseUser,
+    reason: str,
+    *,
+    update_families: FamilyUpdate,
+) -> Outcome:
     """Rule on a pair from the review queue: the same person, different people, or not sure.
 
     "same" and "different" are kept as a StewardDecision and close the pair. "same" merges
@@ -133,6 +151,7 @@ def decide_pair(review_pair_id: int, ruling: str, user: AbstractBaseUser, reason
     try:
         with transaction.atomic():
             outcome, decided = _decide_pair(review_pair_id, ruling, user, reason)
+            _update(update_families, outcome.persons_changed)
             _record(
                 staff,
                 Action.STEWARD_PAIR_DECIDED,
@@ -215,7 +234,11 @@ class Confirmed:
 
 
 def confirm_duplicates(
-    review_pair_ids: Iterable[int], user: AbstractBaseUser, reason: str
+    review_pair_ids: Iterable[int],
+    user: AbstractBaseUser,
+    reason: str,
+    *,
+    update_families: FamilyUpdate,
 ) -> Confirmed:
     """Confirm several pairs from the review queue, each of two records of one source, as
     the same person: the source holds that person twice.
@@ -229,14 +252,18 @@ def confirm_duplicates(
     wanted = list(dict.fromkeys(int(p) for p in review_pair_ids))
     staff = staff_for(user)
     try:
-        return _confirm_duplicates(staff, wanted, user, reason)
+        return _confirm_duplicates(staff, wanted, user, reason, update_families)
     except StewardshipRefused as refused:
         _record_refused(staff, Action.STEWARD_DUPLICATES_CONFIRMED, refused, {"pairs": wanted})
         raise
 
 
 def _confirm_duplicates(
-    staff: Staff | None, wanted: list[int], user: AbstractBaseUser, reason: str
+    staff: Staff | None,
+    wanted: list[int],
+    user: AbstractBaseUser,
+    reason: str,
+    update_families: FamilyUpdate,
 ) -> Confirmed:
     reason = _required_reason(reason)
     if not wanted:
@@ -282,6 +309,8 @@ def _confirm_duplicates(
             subjects += decided.subjects(outcomes[pair_id])
             records += decided.records
             moved += outcomes[pair_id].moved_records
+        # Once for the batch: the links as the last merge left the index.
+        _update(update_families, frozenset().union(*(o.persons_changed for o in outcomes.values())))
         _record(
             staff,
             Action.STEWARD_DUPLICATES_CONFIRMED,
@@ -294,7 +323,12 @@ def _confirm_duplicates(
 
 
 def merge_persons(
-    person_id: str, other_person_id: str, user: AbstractBaseUser, reason: str
+    person_id: str,
+    other_person_id: str,
+    user: AbstractBaseUser,
+    reason: str,
+    *,
+    update_families: FamilyUpdate,
 ) -> Outcome:
     """Merge another person into this one: their records move here and they are retired.
 
@@ -303,7 +337,7 @@ def merge_persons(
     """
     staff = staff_for(user)
     try:
-        return _merge_persons(staff, person_id, other_person_id, user, reason)
+        return _merge_persons(staff, person_id, other_person_id, user, reason, update_families)
     except StewardshipRefused as refused:
         asked = {"person": person_id, "other_person": (other_person_id or "").strip()[:40]}
         _record_refused(staff, Action.STEWARD_MERGE, refused, asked)
@@ -311,7 +345,12 @@ def merge_persons(
 
 
 def _merge_persons(
-    staff: Staff | None, person_id: str, other_person_id: str, user: AbstractBaseUser, reason: str
+    staff: Staff | None,
+    person_id: str,
+    other_person_id: str,
+    user: AbstractBaseUser,
+    reason: str,
+    update_families: FamilyUpdate,
 ) -> Outcome:
     reason = _required_reason(reason)
     other_person_id = (other_person_id or "").strip().upper()
@@ -341,6 +380,14 @@ def _merge_persons(
                 decided_by=user,
             )
         warnings = _move(persons[other_person_id], persons[person_id], moved, user, reason)
+        outcome = Outcome(
+            effect=f"Person {other_person_id} was merged into this person",
+            person_id=person_id,
+            moved_records=moved,
+            warnings=warnings,
+            persons_changed=frozenset({person_id, other_person_id}),
+        )
+        _update(update_families, outcome.persons_changed)
         _record(
             staff,
             Action.STEWARD_MERGE,
@@ -349,16 +396,16 @@ def _merge_persons(
             kept + moved,
         )
         log.info("person %s merged into %s (user %s)", other_person_id, person_id, user.pk)
-        return Outcome(
-            effect=f"Person {other_person_id} was merged into this person",
-            person_id=person_id,
-            moved_records=moved,
-            warnings=warnings,
-        )
+        return outcome
 
 
 def split_records(
-    person_id: str, record_ids: Iterable[int], user: AbstractBaseUser, reason: str
+    person_id: str,
+    record_ids: Iterable[int],
+    user: AbstractBaseUser,
+    reason: str,
+    *,
+    update_families: FamilyUpdate,
 ) -> Outcome:
     """Move some of a person's records to a new person.
 
@@ -368,7 +415,7 @@ def split_records(
     wanted = sorted({int(r) for r in record_ids})
     staff = staff_for(user)
     try:
-        return _split_records(staff, person_id, wanted, user, reason)
+        return _split_records(staff, person_id, wanted, user, reason, update_families)
     except StewardshipRefused as refused:
         asked = {"person": person_id, "records": wanted}
         _record_refused(staff, Action.STEWARD_SPLIT, refused, asked)
@@ -376,7 +423,12 @@ def split_records(
 
 
 def _split_records(
-    staff: Staff | None, person_id: str, wanted: list[int], user: AbstractBaseUser, reason: str
+    staff: Staff | None,
+    person_id: str,
+    wanted: list[int],
+    user: AbstractBaseUser,
+    reason: str,
+    update_families: FamilyUpdate,
 ) -> Outcome:
     reason = _required_reason(reason)
     if not wanted:
@@ -408,6 +460,15 @@ def _split_records(
                 for y in remaining
             ]
         )
+        n = len(wanted)
+        outcome = Outcome(
+            effect=f"{n} record{'s' if n != 1 else ''} moved to a new person, {new.pk}",
+            person_id=person_id,
+            new_person_id=new.pk,
+            moved_records=wanted,
+            persons_changed=frozenset({person_id, new.pk}),
+        )
+        _update(update_families, outcome.persons_changed)
         _record(
             staff,
             Action.STEWARD_SPLIT,
@@ -416,13 +477,7 @@ def _split_records(
             records,
         )
         log.info("person %s split: %s to %s (user %s)", person_id, wanted, new.pk, user.pk)
-        n = len(wanted)
-        return Outcome(
-            effect=f"{n} record{'s' if n != 1 else ''} moved to a new person, {new.pk}",
-            person_id=person_id,
-            new_person_id=new.pk,
-            moved_records=wanted,
-        )
+        return outcome
 
 
 # The index changes
@@ -459,6 +514,7 @@ def _join(a: int, b: int, user: AbstractBaseUser, reason: str, authority_ids: li
         person_id=kept_id,
         moved_records=moved,
         warnings=warnings,
+        persons_changed=frozenset({kept_id, gone_id}),
     )
 
 
@@ -492,6 +548,7 @@ def _keep_apart(
         person_id=person_a,
         new_person_id=new.pk,
         moved_records=[b],
+        persons_changed=frozenset({person_a, new.pk}),
     )
 
 
@@ -535,7 +592,6 @@ def _move(
         steward=user,
     )
     _close_review_within(kept_records + records)
-    _update_families({gone.pk, kept.pk})
     return warnings
 
 
@@ -552,17 +608,14 @@ def _split_off(person: Person, records: list[int], user: AbstractBaseUser, reaso
         reason=reason,
         steward=user,
     )
-    _update_families({person.pk, new.pk})
     return new
 
 
-def _update_families(persons: set[str]) -> None:
+def _update(update_families: FamilyUpdate, persons: frozenset[str]) -> None:
     """The family links of the persons a steward changed, at once (in the same
     transaction), as a link run would have left them."""
-    # Families are built from the index: imported here, as they come after it in the flow.
-    from familyview.families.building import build_families
-
-    build_families(changed=persons)
+    if persons:
+        update_families(persons)
 
 
 def _close_review_within(records: list[int]) -> None:

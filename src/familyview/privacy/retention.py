@@ -38,13 +38,12 @@ from django.utils import timezone
 from familyview.audit.events import record_event
 from familyview.audit.models import AuditEvent, AuditRetentionFloor
 from familyview.audit.pruning import PruneRefused, newest_checkpoint_before, prune_through
-from familyview.families.models import SourceRelationship
 from familyview.identity.feature_store import forget_features
 from familyview.identity.locking import lock_index
 from familyview.identity.models import LinkedRecord, Person
 from familyview.involvements.models import Involvement
 from familyview.privacy.models import CLOSED_STATUSES, PrivacyAlert
-from familyview.sources.models import PersonRecord, QuarantinedRow, Source
+from familyview.sources.models import PersonRecord, QuarantinedRow, Source, SourceRelationship
 
 DEFAULT_RULES_FILE = Path(__file__).with_name("retention.toml")
 KINDS = ("person_records", "involvements", "relationships", "quarantine")
@@ -59,7 +58,7 @@ KIND_SETTINGS = {
 WORDS = {
     "sources.PersonRecord": "person records",
     "involvements.Involvement": "involvements",
-    "families.SourceRelationship": "relationships",
+    "sources.SourceRelationship": "relationships",
     "identity.LinkedRecord": "links to persons in the index",
     "identity.SearchEntry": "search entries",
     "identity.StewardDecision": "steward decisions",

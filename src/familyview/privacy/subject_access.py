@@ -38,12 +38,17 @@ from familyview.access.policy import Permission, Staff, authorities_with, member
 from familyview.audit.events import record_event
 from familyview.audit.models import Level
 from familyview.audit.queries import events_for_subject
-from familyview.families.models import RelationshipType, SourceRelationship
 from familyview.identity.models import IdentityChange, LinkedRecord
 from familyview.identity.search import PersonQuery, search_people
 from familyview.involvements.models import Involvement, InvolvementStatus, ServiceCategory
 from familyview.privacy.merges import former_ids, merged_into
-from familyview.sources.models import ExtractImport, PersonRecord, Source
+from familyview.sources.models import (
+    ExtractImport,
+    PersonRecord,
+    RelationshipType,
+    Source,
+    SourceRelationship,
+)
 from familyview.spreadsheets import csv_lines
 from familyview.words import clock_words, date_words, day_words
 

@@ -25,25 +25,21 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from familyview.access.break_glass import break_glass_given
-from familyview.access.policy import Permission, PersonAccess, Staff, has
+from familyview.access.policy import Permission, PersonAccess, Staff, has, person_access
 from familyview.access.purpose import (
     PurposeOfAccess,
     case_child,
     purpose_for,
     remember_purpose,
 )
-from familyview.access.refusals import (
-    ReadRefusal,
-    checked_person_access,
-    refuse_permission,
-    refuse_read,
-)
+from familyview.access.refusals import ReadRefusal, refuse_permission, refuse_read
 from familyview.audit.actions import Action
 from familyview.audit.events import record_event
 from familyview.audit.models import AuditEvent, Level
 from familyview.families.network import FamilyNetwork, FamilyNetworkRefused, Viewer, family_network
 from familyview.identity import problems
 from familyview.identity.models import ProblemReport
+from familyview.identity.queries import person_standing
 
 T = TypeVar("T")
 
@@ -213,11 +209,15 @@ def read_person(
 def check_person(caller: Caller, person_id: str, permission: Permission) -> PersonAccess | None:
     """The member of staff's access to the person before something is done about them
     (a purpose given, a justification, a report); None, with the refusal audited, when
-    the person is not theirs to see."""
-    access = checked_person_access(
-        caller.staff, person_id, permission, where=caller.where, details=dict(caller.via) or None
-    )
-    return access if access.allowed else None
+    the person is not theirs to see (answered as if no one had that identifier).
+
+    The person's standing (their authority, whether shielded) is read here, from the
+    person index, and handed to the policy, which decides on it."""
+    access = person_access(caller.staff, person_standing(person_id), permission)
+    if not access.allowed:
+        _not_found(caller, person_id, permission)
+        return None
+    return access
 
 
 # Searches, purposes and reports

@@ -4,6 +4,10 @@ load the rest atomically.
 The import is recorded before any work starts (status "running", in its own transaction)
 so that an interrupted import leaves a trace in the history, while the data itself lands
 in one transaction at the end: a killed import leaves no partial extract behind.
+
+What later floors keep of the records (the person index's search entries) is theirs to
+refresh: the pipeline (familyview/pipeline/imports.py) hands the import that step as
+`people_loaded`, which runs inside the import's transaction once its people are loaded.
 """
 
 import hashlib
@@ -21,7 +25,6 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
-from familyview.identity.search import refresh_search_entries
 from familyview.involvements.categories import category_codes
 from familyview.involvements.models import Involvement
 from familyview.sources import validation as v
@@ -37,6 +40,8 @@ POSTCODE_AT_END = re.compile(r"[,\s]*\b([A-Z]{1,2}[0-9][A-Z0-9]?\s*[0-9][A-Z]{2}
 ADDRESS_PARTS = re.compile(r"\s*[,\r\n]+\s*")
 
 Progress = Callable[[int], None]
+# Run in the import's transaction once its people are loaded, with the source's id.
+PeopleLoaded = Callable[[int], object]
 
 
 @dataclass
@@ -470,8 +475,13 @@ def ingest(
     today: date | None = None,
     allow_mass_ending: bool = False,
     dry_run: bool = False,
+    people_loaded: PeopleLoaded | None = None,
 ) -> IngestOutcome:
     """Import one extract of a source; the outcome says whether it loaded, and if not why.
+
+    `people_loaded` runs in the import's one transaction right after its people are
+    loaded (and rolls back with it), while a second process may still be checking the
+    involvements: the pipeline refreshes the source's search entries there.
 
     A dry run does all of it, every rule and every check against what is held, in a
     transaction that is then rolled back: the outcome says what would have loaded and
@@ -480,10 +490,11 @@ def ingest(
     Raises ExtractRejected only when there is nothing to record an import against: an
     unknown source, or paths that do not exist.
     """
+    steps = (progress, today, allow_mass_ending, people_loaded)
     if not dry_run:
-        return _ingest(source_code, paths, imported_by, progress, today, allow_mass_ending)
+        return _ingest(source_code, paths, imported_by, *steps)
     with transaction.atomic():
-        outcome = _ingest(source_code, paths, imported_by, progress, today, allow_mass_ending)
+        outcome = _ingest(source_code, paths, imported_by, *steps)
         held = outcome.extract_import.quarantined_rows.order_by("file_name", "row_number", "id")
         held_back = list(held[:DRY_RUN_HELD_BACK])
         transaction.set_rollback(True)
@@ -519,6 +530,7 @@ def _ingest(
     progress: Progress | None,
     today: date | None,
     allow_mass_ending: bool,
+    people_loaded: PeopleLoaded | None,
 ) -> IngestOutcome:
     try:
         source = Source.objects.get(code=source_code)
@@ -537,7 +549,15 @@ def _ingest(
     )
     try:
         with cyclic_gc_paused():
-            _run(imp, source, files, progress, today or timezone.localdate(), allow_mass_ending)
+            _run(
+                imp,
+                source,
+                files,
+                progress,
+                today or timezone.localdate(),
+                allow_mass_ending,
+                people_loaded,
+            )
     except ExtractRejected as rejection:
         imp.status = ExtractImport.Status.REJECTED
         imp.message = str(rejection)
@@ -599,7 +619,8 @@ def _run(
     files: list[Path],
     progress: Progress | None,
     today: date,
-    allow_mass_ending: bool = False,
+    allow_mass_ending: bool,
+    people_loaded: PeopleLoaded | None,
 ) -> None:
     try:
         mapping = load_mapping(source.mapping)
@@ -613,7 +634,15 @@ def _run(
         kinds = record_kinds(mapping, today, categories)
         meta, checked = _check_family_context(source, by_kind["row"], mapping, kinds, progress)
         _check_metadata(meta, source)
-        _load(imp, source, meta, checked["people"], checked.__getitem__, allow_mass_ending)
+        _load(
+            imp,
+            source,
+            meta,
+            checked["people"],
+            checked.__getitem__,
+            allow_mass_ending,
+            people_loaded,
+        )
         return
 
     if meta_path is None:
@@ -659,7 +688,15 @@ def _run(
                 return pending[kind_name].get()
             return check(kind_name)
 
-        _load(imp, source, meta, check("people", progress), checked_later, allow_mass_ending)
+        _load(
+            imp,
+            source,
+            meta,
+            check("people", progress),
+            checked_later,
+            allow_mass_ending,
+            people_loaded,
+        )
     finally:
         if pool:
             pool.terminate()
@@ -700,12 +737,14 @@ def _load(
     meta: ExtractMetadata,
     people: CheckedKind,
     checked_later: Callable[[str], CheckedKind],
-    allow_mass_ending: bool = False,
+    allow_mass_ending: bool,
+    people_loaded: PeopleLoaded | None,
 ) -> None:
     """Load the checked extract in one transaction.
 
     `checked_later` gives the involvements and relationships once they are checked: they
-    may still be being checked in another process while the people load.
+    may still be being checked in another process while the people load, and while
+    `people_loaded` runs.
     """
     with transaction.atomic():
         # One import of a source at a time; the checks below must see the latest history.
@@ -760,7 +799,8 @@ def _load(
         people_counts, record_id = load.people(
             people.columns, people.rows, people.held_keys, end_absent=people.ends_absent
         )
-        refresh_search_entries(source.pk, new_records=False)
+        if people_loaded is not None:
+            people_loaded(source.pk)
         # Whatever this process checks itself first, while the other one finishes.
         relationships = checked_later("relationships")
         involvements = checked_later("involvements")

@@ -16,9 +16,8 @@ from datetime import datetime
 
 from django.db import connection
 
-from familyview.families.models import SourceRelationship
 from familyview.involvements.models import Involvement
-from familyview.sources.models import PersonRecord
+from familyview.sources.models import PersonRecord, SourceRelationship
 
 # Column types for staging tables on PostgreSQL; everything else is text.
 PG_TYPES = {

@@ -1,9 +1,11 @@
-"""Data quality per source, for the data steward: how complete, valid, duplicated and
-linked each source's current person records are, and how old its data is.
+"""Data quality per source, for the data steward: how complete and valid each source's
+current person records are, and how old its data is.
 
 Each figure is one aggregate query over all the authorities' sources (Count with a
 condition, grouped by source), never a loop over records, so the page costs the same few
-queries for a thousand records or ten million.
+queries for a thousand records or ten million. How the records sit in the person index
+(duplicates, links to other sources) is counted a floor up, in identity/source_links.py,
+which puts the Data quality page's figures together.
 """
 
 from collections import Counter, defaultdict
@@ -11,10 +13,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, Q
 from django.utils import timezone
 
-from familyview.identity.models import LinkedRecord, ReviewPair, StewardDecision
 from familyview.sources.models import PersonRecord, QuarantinedRow
 from familyview.sources.queries import SourceOverview, sources_overview
 
@@ -101,17 +102,13 @@ class Validity:
 
 @dataclass(frozen=True)
 class SourceQuality:
-    """One source's data quality, as the steward's Data quality page shows it."""
+    """One source's data quality, as its own records show it."""
 
     overview: SourceOverview
     completeness: list[FieldShare]
     validity: list[Validity]
     # Rows of people the last loaded extract quarantined, by field ("" for a whole row).
     quarantined_by_field: dict[str, int]
-    possible_duplicate_pairs: int  # pairs of its records waiting in the review queue
-    confirmed_duplicate_pairs: int  # pairs a steward ruled the same person
-    persons_with_several_records: int
-    linked_elsewhere: FieldShare  # records whose person has a record of another source
     extract_age_days: int | None
 
     @property
@@ -134,9 +131,6 @@ def source_quality(
     quarantined = quarantined_people_by_field(
         [o.last_loaded_import_id for o in overviews if o.last_loaded_import_id]
     )
-    waiting, confirmed = duplicate_pairs_within_sources(ids)
-    several = persons_with_several_records(ids)
-    elsewhere = records_linked_to_other_sources(ids)
     out = []
     for o in overviews:
         counts = filled.get(o.source.pk, {})
@@ -154,31 +148,23 @@ def source_quality(
                     for key, name in CHECKED.items()
                 ],
                 quarantined_by_field=by_field,
-                possible_duplicate_pairs=waiting.get(o.source.pk, 0),
-                confirmed_duplicate_pairs=confirmed.get(o.source.pk, 0),
-                persons_with_several_records=several.get(o.source.pk, 0),
-                linked_elsewhere=FieldShare(
-                    "linked_elsewhere",
-                    "Linked to another source",
-                    elsewhere.get(o.source.pk, 0),
-                    total,
-                ),
                 extract_age_days=(now - o.last_extracted_at).days if o.last_extracted_at else None,
             )
         )
     return out
 
 
-def _current_records(authority_ids: list[int]):
+def current_records(authority_ids: Iterable[int]):
+    """The current (not ended) person records of these authorities' sources."""
     return PersonRecord.objects.filter(
-        source__authority_id__in=authority_ids, ended_at__isnull=True
+        source__authority_id__in=list(authority_ids), ended_at__isnull=True
     )
 
 
 def completeness_counts(authority_ids: Iterable[int]) -> dict[int, dict[str, int]]:
     """Per source: current person records, and how many have each field filled in."""
     rows = (
-        _current_records(list(authority_ids))
+        current_records(authority_ids)
         .order_by()
         .values("source_id")
         # Named apart from the fields ("n_postcode"): a count named "postcode" would be
@@ -211,84 +197,3 @@ def quarantined_people_by_field(import_ids: Iterable[int]) -> dict[int, dict[str
         for name in (row["field"] or "").split(","):
             out[row["extract_import_id"]][name.strip()] += row["n"]
     return {imp: dict(counts) for imp, counts in out.items()}
-
-
-def duplicate_pairs_within_sources(
-    authority_ids: Iterable[int],
-) -> tuple[dict[int, int], dict[int, int]]:
-    """Per source: pairs of its own records waiting for review, and pairs a steward ruled
-    to be one person (decisions in force)."""
-    ids = list(authority_ids)
-    waiting = dict(
-        ReviewPair.objects.filter(
-            status__in=(ReviewPair.Status.OPEN, ReviewPair.Status.NOT_SURE),
-            record_a__source__authority_id__in=ids,
-        )
-        .filter(_same_source())
-        .order_by()
-        .values_list("record_a__source_id")
-        .annotate(n=Count("pk"))
-    )
-    confirmed = dict(
-        StewardDecision.objects.filter(
-            ruling=StewardDecision.Ruling.SAME,
-            withdrawn_at__isnull=True,
-            record_a__source__authority_id__in=ids,
-        )
-        .filter(_same_source())
-        .order_by()
-        .values_list("record_a__source_id")
-        .annotate(n=Count("pk"))
-    )
-    return waiting, confirmed
-
-
-def _same_source() -> Q:
-    # Record b's source as a scalar subquery by primary key, so that the database starts
-    # from the pairs (a few thousand) rather than joining every record of a source to
-    # every other record of it.
-    source_of_b = PersonRecord.objects.filter(pk=OuterRef("record_b_id")).values("source_id")[:1]
-    return Q(record_a__source_id=Subquery(source_of_b))
-
-
-def persons_with_several_records(authority_ids: Iterable[int]) -> dict[int, int]:
-    """Per source: persons in the index holding two or more of its current records."""
-    groups = (
-        LinkedRecord.objects.filter(
-            person_record__source__authority_id__in=list(authority_ids),
-            person_record__ended_at__isnull=True,
-        )
-        .order_by()
-        .values("person_record__source_id", "person_id")
-        .annotate(n=Count("pk"))
-        .filter(n__gte=2)
-        .values_list("person_record__source_id", flat=True)
-    )
-    return dict(Counter(groups))
-
-
-def records_linked_to_other_sources(authority_ids: Iterable[int]) -> dict[int, int]:
-    """Per source: current records whose person also holds a current record of another of
-    these authorities' sources.
-
-    Persons first (those holding current records of two sources or more), then their
-    records by source: two grouped scans, whatever the planner knows about the tables.
-    """
-    ids = list(authority_ids)
-    several_sources = (
-        LinkedRecord.objects.filter(
-            person_record__source__authority_id__in=ids, person_record__ended_at__isnull=True
-        )
-        .order_by()
-        .values("person_id")
-        .annotate(sources=Count("person_record__source_id", distinct=True))
-        .filter(sources__gte=2)
-        .values("person_id")
-    )
-    return dict(
-        _current_records(ids)
-        .filter(link__person_id__in=several_sources)
-        .order_by()
-        .values_list("source_id")
-        .annotate(n=Count("pk"))
-    )

@@ -12,9 +12,14 @@ from django.db.models import Count, IntegerField, Model, OuterRef, Subquery, Val
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from familyview.families.models import SourceRelationship
 from familyview.involvements.models import Involvement, ServiceCategory
-from familyview.sources.models import ExtractImport, PersonRecord, Source, is_stale
+from familyview.sources.models import (
+    ExtractImport,
+    PersonRecord,
+    Source,
+    SourceRelationship,
+    is_stale,
+)
 
 IMPORTS_PER_PAGE = 50
 QUARANTINED_ROWS_PER_PAGE = 100

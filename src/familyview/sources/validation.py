@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from familyview.families.models import RelationshipType
+from familyview.sources.models import RelationshipType
 from familyview.sources.readers import NOT_TEXT, not_text
 
 

@@ -12,8 +12,8 @@ from familyview.access.break_glass import (
 )
 from familyview.access.policy import Permission, staff_of
 from familyview.access.purpose import purpose_for
-from familyview.access.refusals import checked_person_access
 from familyview.access.rules import requires, url_name
+from familyview.reads import door
 
 FAMILY_VIEW = "web:family"
 
@@ -22,10 +22,12 @@ FAMILY_VIEW = "web:family"
 @require_http_methods(["GET", "HEAD", "POST"])
 def break_glass_page(request: HttpRequest, person_id: str) -> HttpResponse:
     staff = staff_of(request)
-    access = checked_person_access(
-        staff, person_id, Permission.VIEW_FAMILY, where=url_name(request)
+    access = door.check_person(
+        door.Caller(staff, request.session, where=url_name(request)),
+        person_id,
+        Permission.VIEW_FAMILY,
     )
-    if not access.allowed:
+    if access is None:
         raise Http404("No such person")
     if not access.shielded or break_glass_given(request.session, person_id):
         return redirect(FAMILY_VIEW, person_id=person_id)

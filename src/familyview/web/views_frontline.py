@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
+from familyview import ecomap
 from familyview.access.policy import (
     Permission,
     PersonAccess,
@@ -30,13 +31,13 @@ from familyview.access.policy import (
 from familyview.access.purpose import (
     PurposeOfAccess,
     case_child,
-    family_of,
     purpose_for,
     remember_purpose,
 )
 from familyview.access.rules import requires, url_name
 from familyview.audit.actions import Action
 from familyview.audit.models import Level
+from familyview.families.links import family_of
 from familyview.families.network import (
     FamilyNetwork,
     FamilyNetworkRefused,
@@ -48,7 +49,6 @@ from familyview.identity import explain, problems
 from familyview.identity.models import Person, ProblemReport
 from familyview.identity.summaries import find_people, person_summaries
 from familyview.reads import door
-from familyview.web import ecomap
 from familyview.web.forms_frontline import (
     ProblemForm,
     PurposeForm,

@@ -14,8 +14,16 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from familyview.access.policy import Permission, authorities_with, staff_of
 from familyview.access.rules import requires, url_name
-from familyview.identity import duplicates, explain, queries, steward_reads, stewardship
+from familyview.identity import (
+    duplicates,
+    explain,
+    queries,
+    source_links,
+    steward_reads,
+    stewardship,
+)
 from familyview.identity import problems as problem_reports
+from familyview.pipeline import steward_changes
 from familyview.sources import quality
 from familyview.sources.models import Source
 from familyview.web.forms import error_list, field_error
@@ -107,7 +115,7 @@ def review_confirm_duplicates(request: HttpRequest) -> HttpResponse:
     form = ConfirmDuplicatesForm(request.POST)
     if form.is_valid():
         try:
-            confirmed = stewardship.confirm_duplicates(
+            confirmed = steward_changes.confirm_duplicates(
                 form.cleaned_data["pairs"], request.user, form.cleaned_data["confirm_reason"]
             )
         except stewardship.StewardshipRefused as refused:
@@ -162,7 +170,7 @@ def review_pair(request: HttpRequest, pair_id: int) -> HttpResponse:
     form = ReviewDecisionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            outcome = stewardship.decide_pair(
+            outcome = steward_changes.decide_pair(
                 pair_id, form.cleaned_data["ruling"], request.user, form.cleaned_data["reason"]
             )
         except stewardship.NotFound:
@@ -212,7 +220,7 @@ def person_merge(request: HttpRequest, person_id: str) -> HttpResponse:
     form = MergeForm(request.POST)
     if form.is_valid():
         try:
-            outcome = stewardship.merge_persons(
+            outcome = steward_changes.merge_persons(
                 person_id,
                 form.cleaned_data["other_person"],
                 request.user,
@@ -234,7 +242,7 @@ def person_split(request: HttpRequest, person_id: str) -> HttpResponse:
     form = SplitForm([r.pk for r in found.records], request.POST)
     if form.is_valid():
         try:
-            outcome = stewardship.split_records(
+            outcome = steward_changes.split_records(
                 person_id,
                 form.cleaned_data["records"],
                 request.user,
@@ -299,7 +307,7 @@ def data_quality(request: HttpRequest) -> HttpResponse:
         request,
         "web/steward/quality.html",
         {
-            "sources": quality.source_quality(authority_ids),
+            "sources": source_links.data_quality(authority_ids),
             "fields": [name for name, _ in quality.COMPLETENESS.values()],
         },
     )

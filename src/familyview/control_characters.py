@@ -11,6 +11,10 @@ look-up, a form, a session or the audit log: the API answers with problem detail
 Not audited: the request is refused before it is authenticated or resolved to anyone's
 data, and it reads none (docs/audit.md). Nothing of the request's values is logged; Django's
 own line for a 400 names the path only, with control characters escaped.
+
+The site's, not the pages' nor the API's: it runs before either (settings.MIDDLEWARE) and
+answers in each one's words, so it sits beside urls.py, outside the floors, and neither
+face imports the other for it.
 """
 
 import json

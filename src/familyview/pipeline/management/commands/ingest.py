@@ -7,7 +7,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from familyview.sources.ingest import IngestOutcome, ingest
+from familyview.pipeline.imports import ingest
+from familyview.sources.ingest import IngestOutcome
 from familyview.sources.readers import ExtractRejected
 
 

@@ -1,4 +1,4 @@
-"""familyview link: build or update the person index."""
+"""familyview link: build or update the person index, then the families."""
 
 import time
 
@@ -11,8 +11,9 @@ from familyview.identity.engines import (
     SPARK_MASTER_ENV,
     EngineUnavailable,
 )
-from familyview.identity.linkage import IndexChanged, LinkInterrupted, NothingToLink, link
+from familyview.identity.linkage import IndexChanged, LinkInterrupted, NothingToLink
 from familyview.identity.model import ModelMismatch
+from familyview.pipeline.linking import link
 from familyview.settings_files import SettingsFileError
 
 

@@ -10,7 +10,8 @@ description here, and a table of the same facts), for screen readers and for any
 else.
 
 The SVG is built from the FamilyNetwork the display rules have already filtered: it never
-shows more than the family view does.
+shows more than the family view does. Drawn once for the ecomap page and the API alike,
+outside both (neither face imports the other).
 """
 
 from dataclasses import dataclass
