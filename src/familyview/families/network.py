@@ -11,7 +11,6 @@ contact details.
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -19,8 +18,8 @@ from datetime import UTC, date, datetime
 from django.db.models import Max
 from django.utils import timezone
 
-from familyview.families.building import address_key
 from familyview.families.models import FamilyLink, FamilyRelationship
+from familyview.identity.addresses import address_key, partial_address
 from familyview.identity.models import LinkedRecord
 from familyview.involvements.display import (
     AgeBounds,
@@ -36,7 +35,6 @@ from familyview.involvements.display import (
 )
 from familyview.involvements.models import Involvement, ServiceCategory
 from familyview.sources.models import ExtractImport, PersonRecord, Source, is_stale
-from familyview.sources.validation import is_other_postcode, is_uk_postcode
 from familyview.words import date_words, day_words
 
 __all__ = [
@@ -564,41 +562,6 @@ def relationship_words(confidence: float) -> str:
     if confidence >= 0.6:
         return "Likely"
     return "Possible"
-
-
-def partial_address(line1: str, postcode: str) -> str:
-    """The street and postcode district: '12 High Street', 'SK1 3XE' -> 'High Street, SK1'.
-
-    Enough to tell two people apart, not enough to find a door.
-    """
-    street = (line1 or "").split(",")[-1].strip()
-    words = street.split()
-    # Drop the house or flat number ("12", "12a", "Flat 3 Laurel Lodge" keeps the building).
-    while words and (any(c.isdigit() for c in words[0]) or words[0].casefold() in _FLAT_WORDS):
-        words = words[1:]
-    street = " ".join(words)
-    district = _district(postcode)
-    return ", ".join(part for part in (street, district) if part)
-
-
-_FLAT_WORDS = frozenset({"flat", "apartment", "unit", "room"})
-
-
-def _district(postcode: str) -> str:
-    """A UK postcode's district ('SK1 3XE' -> 'SK1'). Another country's postcode: its
-    first part when it is written in parts ('1012 AB' -> '1012', '1100-148' -> '1100',
-    'D02 X285' -> 'D02'), or the whole when it is only digits ('4223', '90210': an area);
-    else nothing, since some countries give each door a code of its own (Ireland's)."""
-    written = " ".join((postcode or "").upper().split())
-    code = written.replace(" ", "")
-    if is_uk_postcode(written):
-        return code[:-3]
-    if not is_other_postcode(written):
-        return ""
-    first = re.split(r"[ -]", written, maxsplit=1)[0]
-    if first != written:
-        return first
-    return written if written.isdigit() else ""
 
 
 def _address_keys(record: PersonRecord) -> list[str]:

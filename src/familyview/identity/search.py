@@ -16,13 +16,8 @@ from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connection
 from django.db.models import Case, Q, Value, When
 
-from familyview.identity.features import (
-    canonical_given,
-    names_version,
-    plain,
-    postcode_key,
-    surname_history,
-)
+from familyview.identity.addresses import postcode_key
+from familyview.identity.features import canonical_given, names_version, plain, surname_history
 from familyview.identity.models import LinkedRecord, SearchEntry
 from familyview.identity.rules import jaro_winkler
 from familyview.sources.loading import insert_rows

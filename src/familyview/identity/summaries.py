@@ -4,7 +4,7 @@ A worker choosing the right child from a list needs the name, the age, roughly w
 live (the street and the postcode district, never the house number or full postcode) and
 which services know them. Shielded people (a refuge, an adoption) show no address at all,
 and nor does anyone recorded at a shielded person's address: it would say where they are.
-The partial address is the family view's (families.network.partial_address).
+The partial address is the family view's (identity.addresses.partial_address).
 """
 
 from collections import Counter, defaultdict
@@ -14,9 +14,7 @@ from datetime import date
 
 from django.utils import timezone
 
-from familyview.families.building import address_key
-from familyview.families.network import partial_address
-from familyview.identity.features import postcode_key
+from familyview.identity.addresses import address_key, partial_address, postcode_key
 from familyview.identity.models import SearchEntry
 from familyview.identity.search import PersonQuery, search_people
 from familyview.involvements.display import AgeBounds
