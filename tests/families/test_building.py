@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 
 from familyview.access.factories import create_authority
 from familyview.families import building
-from familyview.families.building import address_key, build_families
+from familyview.families.building import build_families
 from familyview.families.factories import create_person, create_relationship
 from familyview.families.models import FamilyBuild, FamilyLink
 from familyview.sources.factories import create_import, create_person_record, create_source
@@ -333,22 +333,6 @@ def test_a_shielded_persons_recorded_relationships_are_kept(csc):
     create_relationship(csc, c, m, "mother")
     build_families()
     assert FamilyLink.objects.filter(person=child).count() == 1
-
-
-@pytest.mark.parametrize(
-    ("line1", "line2", "postcode", "key"),
-    [
-        ("12 High St.", "", "sk1 3xe", "12 high street|SK13XE"),
-        ("Flat 3", "Laurel Lodge", "SK6 9LJ", "flat 3 laurel lodge|SK69LJ"),
-        ("Rose Cottage", "", "SK6 9LJ", "rose cottage|SK69LJ"),
-        ("Rectory Place", "", "SK6 5RF", None),
-        ("12 High Street", "", "", None),
-        ("", "", "SK6 5RF", None),
-        ("12 High Street", "", "SK6", None),
-    ],
-)
-def test_address_keys(line1, line2, postcode, key):
-    assert address_key(line1, line2, postcode) == key
 
 
 # ---- the rebuild ---------------------------------------------------------------------------

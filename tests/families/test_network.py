@@ -15,7 +15,6 @@ from familyview.families.network import (
     FamilyNetwork,
     Viewer,
     family_network,
-    partial_address,
 )
 from familyview.identity.models import LinkedRecord
 from familyview.involvements.display import WITHHELD_SENSITIVE, WITHHELD_SHIELDED
@@ -138,28 +137,6 @@ def test_each_member_carries_age_date_of_birth_name_and_partial_address(csc, vie
     assert (mother.age, mother.date_of_birth) == (44, "1981")
     assert network(child, viewer, today=date(2026, 6, 16)).child.age == 16
     assert net.today == TODAY
-
-
-@pytest.mark.parametrize(
-    ("line1", "postcode", "expected"),
-    [
-        ("12 High Street", "SK1 3XE", "High Street, SK1"),
-        ("Flat 1 Laurel Lodge", "SK6 9LJ", "Laurel Lodge, SK6"),
-        ("Rose Cottage, Mill Lane", "M1 1AA", "Mill Lane, M1"),
-        ("", "SK13XE", "SK1"),
-        ("12 High Street", "", "High Street"),
-        # Other countries' postcodes: the first part, or a number alone (an area); never
-        # a code that may name one door (an Eircode written without its space).
-        ("12 Keizersgracht", "1012 AB", "Keizersgracht, 1012"),
-        ("Rua Augusta 20", "1100-148", "Rua Augusta 20, 1100"),
-        ("3 Main Street", "D02 X285", "Main Street, D02"),
-        ("3 Main Street", "D02X285", "Main Street"),
-        ("7 Ocean Road", "4223", "Ocean Road, 4223"),
-        ("7 Ocean Road", "1012AB", "Ocean Road"),
-    ],
-)
-def test_a_partial_address_is_the_street_and_postcode_district(line1, postcode, expected):
-    assert partial_address(line1, postcode) == expected
 
 
 def test_relationships_carry_provenance_confidence_and_disagreement(csc, authority, viewer):

@@ -4,8 +4,13 @@ import pytest
 
 from familyview.access.models import Authority
 from familyview.identity.models import LinkedRecord, LinkRun, Person, SearchEntry
-from familyview.identity.search import PersonQuery, refresh_search_entries, search_people, soundex
-from familyview.identity.summaries import find_people
+from familyview.identity.search import (
+    PersonQuery,
+    find_people,
+    refresh_search_entries,
+    search_people,
+    soundex,
+)
 from familyview.pipeline.imports import ingest
 from familyview.sources.models import PersonRecord, Source
 from tests.sources.extracts import person, write_extract

@@ -21,7 +21,6 @@ from familyview.api.params import (
     REFERENCE_PERSON_ID,
     SERVICE_TYPE,
 )
-from familyview.api.people import PersonFacts, person_facts
 from familyview.api.problems import ApiProblem
 from familyview.api.reads import caller_of, opened
 from familyview.api.reference_schemas import (
@@ -39,7 +38,8 @@ from familyview.api.search import criteria_words, person_query
 from familyview.audit.actions import Action
 from familyview.audit.models import Level
 from familyview.families.network import FamilyMember, FamilyNetwork
-from familyview.identity.summaries import find_people
+from familyview.identity.persons import PersonDetails, person_details
+from familyview.identity.search import find_people
 from familyview.reads import door
 
 router = Router(tags=["Family Context reference API"])
@@ -87,9 +87,6 @@ def search_person(request: HttpRequest, query: PersonQuery):
     start = (page_number - 1) * per_page
     page = found[start : start + per_page]
     shown = [p.person_id for p in page]
-    facts: dict[str, PersonFacts] = {}
-    for authority_id in authority_ids:
-        facts |= person_facts(shown, authority_id)
     door.record_search(
         caller_of(request, with_purpose=False),
         shown,
@@ -101,7 +98,7 @@ def search_person(request: HttpRequest, query: PersonQuery):
             "resultsPerPage": per_page,
             "pageNumber": page_number,
         },
-        "results": [_person(facts[p], with_birth=False) for p in shown if p in facts],
+        "results": [_person(p, with_birth=False) for p in page],
     }
 
 
@@ -137,8 +134,8 @@ def person_detail(
     audited as a person summary viewed."""
 
     def shown(access: PersonAccess) -> door.Shown | None:
-        facts = person_facts([personId], access.authority_id).get(personId)
-        return door.Shown([personId], Level.SUMMARY, content=facts) if facts else None
+        found = person_details([personId], [access.authority_id]).get(personId)
+        return door.Shown([personId], Level.SUMMARY, content=found) if found else None
 
     read = opened(door.read_person(caller_of(request), personId, Action.PERSON_SUMMARY, shown))
     return _person(read.content, with_birth=True)
@@ -243,15 +240,15 @@ def person_related(
 
     def shown(network: FamilyNetwork, access: PersonAccess) -> door.Shown[list]:
         members = [m for m in network.members if m.person_id != personId]
-        facts = person_facts([m.person_id for m in members], access.authority_id)
+        found = person_details([m.person_id for m in members], [access.authority_id])
         related = [
             {
-                **_person(facts[m.person_id], with_birth=True),
+                **_person(found[m.person_id], with_birth=True),
                 "relationship": _relationship_words(m),
                 "relationshipToId": personId,
             }
             for m in members
-            if m.person_id in facts
+            if m.person_id in found
         ]
         subjects = [personId, *(r["id"] for r in related)]
         return door.Shown(subjects, Level.SUMMARY, door.family_details(network), related)
@@ -282,17 +279,17 @@ def _relationship_words(member: FamilyMember) -> str:
     return " or ".join(dict.fromkeys(labels)) or "Family member"
 
 
-def _person(facts: PersonFacts, *, with_birth: bool) -> dict:
+def _person(found: PersonDetails, *, with_birth: bool) -> dict:
     """A reference Person. Search results carry no date of birth (the search page shows
     an age, not a birthday); a shielded person carries no address."""
     person = {
-        "id": facts.person_id,
-        "cmsId": facts.case_system_id or None,
-        "firstName": facts.given_name,
-        "lastName": facts.family_name,
-        "gender": facts.sex or None,
-        "address": facts.partial_address or None,
+        "id": found.person_id,
+        "cmsId": found.case_system_id or None,
+        "firstName": found.given_name,
+        "lastName": found.family_name,
+        "gender": found.sex or None,
+        "address": found.partial_address or None,
     }
     if with_birth:
-        person["dateOfBirth"] = facts.date_of_birth
+        person["dateOfBirth"] = found.date_of_birth.as_date
     return person

@@ -35,7 +35,6 @@ from familyview.api.params import (
     PURPOSE_OTHER,
     STATUS,
 )
-from familyview.api.people import person_facts
 from familyview.api.problems import ApiProblem, FieldProblem
 from familyview.api.reads import caller_of, opened
 from familyview.api.schemas import (
@@ -61,7 +60,8 @@ from familyview.audit.actions import Action
 from familyview.audit.models import Level
 from familyview.families.network import FamilyNetwork
 from familyview.identity import problems
-from familyview.identity.summaries import find_people
+from familyview.identity.persons import person_details
+from familyview.identity.search import find_people
 from familyview.reads import door
 
 router = Router(tags=["Family View"])
@@ -136,24 +136,23 @@ def person(
     shielded person); audited as a person summary viewed."""
 
     def shown(access: PersonAccess) -> door.Shown | None:
-        facts = person_facts([person_id], access.authority_id).get(person_id)
-        return door.Shown([person_id], Level.SUMMARY, content=facts) if facts else None
+        found = person_details([person_id], [access.authority_id]).get(person_id)
+        return door.Shown([person_id], Level.SUMMARY, content=found) if found else None
 
     read = opened(door.read_person(caller_of(request), person_id, Action.PERSON_SUMMARY, shown))
-    facts = read.content
-    summary = facts.summary
+    found = read.content
     return {
         "person_id": person_id,
-        "name": summary.name,
-        "given_name": facts.given_name,
-        "family_name": facts.family_name,
-        "date_of_birth": facts.date_of_birth_text,
-        "age": summary.age,
-        "sex": facts.sex,
-        "partial_address": summary.partial_address,
-        "shielded": summary.shielded,
-        "deceased": summary.deceased,
-        "sources": list(summary.source_names),
+        "name": found.name,
+        "given_name": found.given_name,
+        "family_name": found.family_name,
+        "date_of_birth": found.date_of_birth.iso,
+        "age": found.age,
+        "sex": found.sex,
+        "partial_address": found.partial_address,
+        "shielded": found.shielded,
+        "deceased": found.deceased,
+        "sources": list(found.source_names),
     }
 
 

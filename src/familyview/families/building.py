@@ -27,14 +27,11 @@ writes the same links a full build would:
 
 import hashlib
 import logging
-import re
 import time
-import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from functools import lru_cache
 from itertools import combinations, product
 from pathlib import Path
 from typing import Annotated, NamedTuple
@@ -49,7 +46,7 @@ from familyview.families.models import (
     FamilyBuild,
     FamilyLink,
 )
-from familyview.identity.features import postcode_key
+from familyview.identity.addresses import address_keys
 from familyview.identity.locking import lock_index
 from familyview.identity.models import LinkedRecord, LinkRun
 from familyview.settings_files import SettingsModel, load_settings
@@ -126,83 +123,6 @@ class BuildRules(SettingsModel):
 def build_rules() -> BuildRules:
     """The family building rules in force: building.toml, with the council's over it."""
     return load_settings(BuildRules, RULES_FILE, "FAMILYVIEW_BUILDING_RULES")
-
-
-# ---- addresses ---------------------------------------------------------------------------
-
-_WORDS = re.compile(r"[a-z0-9]+")
-_ABBREVIATIONS = {
-    "st": "street",
-    "rd": "road",
-    "ln": "lane",
-    "ave": "avenue",
-    "av": "avenue",
-    "cl": "close",
-    "dr": "drive",
-    "cres": "crescent",
-    "pl": "place",
-    "gr": "grove",
-    "gdns": "gardens",
-    "sq": "square",
-    "ter": "terrace",
-    "terr": "terrace",
-    "ct": "court",
-    "apartment": "flat",
-    "apt": "flat",
-    "flt": "flat",
-}
-# A first line that is only a street (no number, no house name) could be any house on it.
-_STREET_WORDS = frozenset(
-    {
-        "street",
-        "road",
-        "lane",
-        "avenue",
-        "close",
-        "drive",
-        "way",
-        "crescent",
-        "place",
-        "grove",
-        "gardens",
-        "square",
-        "terrace",
-        "walk",
-        "row",
-        "hill",
-        "rise",
-        "view",
-        "parade",
-        "green",
-        "vale",
-    }
-)
-_SUB_BUILDING = frozenset({"flat", "unit", "room", "floor"})
-
-
-@lru_cache(maxsize=200_000)
-def address_key(line1: str, line2: str, postcode: str) -> str | None:
-    """A dwelling's address as it is compared: the first line's words (abbreviations
-    written out) and the postcode. None when it could be more than one dwelling: no
-    postcode, no first line, or a first line that is only a street name."""
-    code = postcode_key(postcode or "")
-    if not code or len(code) < 5:
-        return None
-    words = _address_words(line1)
-    if words and words[0] in _SUB_BUILDING and len(words) <= 2:
-        # "Flat 3" on the first line: the building is on the second.
-        words = words + _address_words(line2)
-    if not words:
-        return None
-    if not any(c.isdigit() for w in words for c in w) and words[-1] in _STREET_WORDS:
-        return None
-    return " ".join(words) + "|" + code
-
-
-def _address_words(text: str) -> list[str]:
-    folded = unicodedata.normalize("NFKD", (text or "").casefold())
-    folded = folded.encode("ascii", "ignore").decode()
-    return [_ABBREVIATIONS.get(w, w) for w in _WORDS.findall(folded)]
 
 
 # ---- the links ---------------------------------------------------------------------------
@@ -414,19 +334,15 @@ def _records(cur, persons: str | None = None) -> tuple[list[_Record], set[str], 
     shielded: set[str] = set()
     persons: set[str] = set()
     # Household members share addresses: each written form is normalised once.
-    known: dict[tuple[str, str, str], str | None] = {}
+    known: dict[tuple[str, str, str, str], tuple[str, ...]] = {}
     for pid, p, auth, restricted, uprn, line1, line2, postcode, since, ended in cur:
         persons.add(pid)
         if restricted:
             shielded.add(pid)
-        keys = ("u:" + uprn.strip(),) if uprn else ()
-        if line1 and postcode:
-            written = (line1, line2, postcode)
-            key = known.get(written, "")
-            if key == "":
-                key = known[written] = address_key.__wrapped__(line1, line2, postcode)
-            if key:
-                keys += ("a:" + key,)
+        written = (uprn, line1, line2, postcode)
+        keys = known.get(written)
+        if keys is None:
+            keys = known[written] = address_keys(uprn, line1, line2, postcode)
         if keys:
             records.append(_Record(pid, p, auth, keys, _as_date(since), _as_date(ended)))
     return records, shielded, len(persons)
@@ -968,10 +884,6 @@ def _persons_at(cur, keys: set[tuple[int, str]], scope) -> set[str]:
     cur.execute(f"{at.format('fv_uprns', 'uprn')} UNION {at.format('fv_postcodes', 'postcode')}")
     found: set[str] = set()
     for pid, authority, uprn, line1, line2, postcode in cur.fetchall():
-        if uprn and (authority, "u:" + uprn.strip()) in keys:
+        if any((authority, key) in keys for key in address_keys(uprn, line1, line2, postcode)):
             found.add(pid)
-        elif line1 and postcode:
-            key = address_key(line1, line2, postcode)
-            if key and (authority, "a:" + key) in keys:
-                found.add(pid)
     return found

@@ -11,19 +11,16 @@ contact details.
 
 from __future__ import annotations
 
-import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from django.db.models import Max
+from django.db.models import F, Max, Q
 from django.utils import timezone
 
-from familyview.families.building import address_key
 from familyview.families.models import FamilyLink, FamilyRelationship
-from familyview.identity.models import LinkedRecord
+from familyview.identity.persons import PersonDetails, person_details
 from familyview.involvements.display import (
-    AgeBounds,
     Contact,
     Detail,
     DisplayRules,
@@ -35,9 +32,8 @@ from familyview.involvements.display import (
     shown_involvements,
 )
 from familyview.involvements.models import Involvement, ServiceCategory
-from familyview.sources.models import ExtractImport, PersonRecord, Source, is_stale
-from familyview.sources.validation import is_other_postcode, is_uk_postcode
-from familyview.words import date_words, day_words
+from familyview.sources.models import ExtractImport, Source, is_stale
+from familyview.words import day_words
 
 __all__ = [
     "ChildNotFound",
@@ -206,82 +202,55 @@ def family_network(
 
     Raises ChildNotFound for a person who does not exist, no longer holds records (merged
     into another) or belongs to another authority than the viewer's. Runs a fixed number
-    of queries whatever the family's size: the family links, the child's and members'
-    records, their involvements, the service categories, the sources' latest imports.
+    of queries whatever the family's size: the family links, the child and members as
+    their records show them (identity/persons.py), their involvements, the service
+    categories, the sources with their latest imports.
     """
     today = today or timezone.localdate()
     links = list(
-        FamilyLink.objects.filter(
-            person_id=child_person_id, authority_id=viewer.authority_id
-        ).select_related("source")
+        FamilyLink.objects.filter(person_id=child_person_id, authority_id=viewer.authority_id)
     )
     member_ids = {link.related_person_id for link in links} - {child_person_id}
-    # The child's records and the members' in one read (the family view's query budget).
-    all_links = list(
-        LinkedRecord.objects.filter(person_id__in=[child_person_id, *member_ids]).select_related(
-            "person_record__source__authority"
-        )
-    )
-    child_links = [link for link in all_links if link.person_id == child_person_id]
-    member_links = [link for link in all_links if link.person_id != child_person_id]
-    if not child_links or any(
-        link.person_record.source.authority_id != viewer.authority_id for link in child_links
-    ):
+    # Only records in the viewer's authority: a member of another cannot be linked to
+    # this child, and is left out if they were (belt and braces).
+    people = person_details([child_person_id, *member_ids], [viewer.authority_id], today)
+    if child_person_id not in people:
         raise ChildNotFound("There is no such child in your authority")
-    authority_code = child_links[0].person_record.source.authority.code
-    rules = rules_for(authority_code)
-
-    records: dict[str, list[LinkedRecord]] = defaultdict(list)
-    for link in (*child_links, *member_links):
-        # A member of another authority cannot be linked to this child; belt and braces.
-        if link.person_record.source.authority_id == viewer.authority_id:
-            records[link.person_id].append(link)
     involvements: dict[str, list[Involvement]] = defaultdict(list)
-    person_of_record = {link.person_record_id: pid for pid, ls in records.items() for link in ls}
     for inv in Involvement.objects.filter(
-        person_record__link__person_id__in=[child_person_id, *member_ids],
+        person_record__link__person_id__in=list(people),
+        person_record__source__authority_id=viewer.authority_id,
         ended_at__isnull=True,
-    ).select_related("source"):
-        owner = person_of_record.get(inv.person_record_id)
-        if owner is not None:  # None: a record of another authority (never shown)
-            involvements[owner].append(inv)
+    ).annotate(owner=F("person_record__link__person_id")):
+        involvements[inv.owner].append(inv)
     services = {
         code: ServiceName(name, sensitive)
         for code, name, sensitive in ServiceCategory.objects.values_list(
             "code", "name", "sensitive"
         )
     }
-    sources: dict[int, Source] = {}
-    for ls in records.values():
-        for link in ls:
-            sources[link.person_record.source_id] = link.person_record.source
-    for invs in involvements.values():
-        for inv in invs:
-            sources[inv.source_id] = inv.source
-    for link in links:
-        if link.source_id is not None:
-            sources[link.source_id] = link.source
-    latest = dict(
-        ExtractImport.objects.filter(source_id__in=sources, status=ExtractImport.Status.LOADED)
-        .values("source_id")
-        .annotate(latest=Max("extracted_at"))
-        .values_list("source_id", "latest")
+    source_ids = {sid for person in people.values() for sid in person.source_ids}
+    source_ids |= {inv.source_id for invs in involvements.values() for inv in invs}
+    source_ids |= {link.source_id for link in links if link.source_id is not None}
+    sources = Source.objects.filter(pk__in=source_ids, authority_id=viewer.authority_id)
+    sources = sources.select_related("authority").annotate(
+        latest=Max("imports__extracted_at", filter=Q(imports__status=ExtractImport.Status.LOADED))
     )
     now = timezone.now()
-    source_info = {
-        sid: SourceInfo(
+    source_info, authority_code = {}, ""
+    for source in sources:
+        authority_code = source.authority.code  # the viewer's authority's, for its rules
+        source_info[source.pk] = SourceInfo(
             code=source.code,
             name=source.name,
             organisation=source.organisation,
             service_category=source.service_category,
             duty_phone=source.duty_phone,
-            data_current_as_of=latest.get(sid),
-            stale=is_stale(source, latest.get(sid), now),
+            data_current_as_of=source.latest,
+            stale=is_stale(source, source.latest, now),
         )
-        for sid, source in sources.items()
-    }
     return _Assembly(
-        rules, viewer, today, records, involvements, services, source_info, links
+        rules_for(authority_code), viewer, today, people, involvements, services, source_info, links
     ).network(child_person_id)
 
 
@@ -293,7 +262,7 @@ class _Assembly:
         rules: DisplayRules,
         viewer: Viewer,
         today: date,
-        records: dict[str, list[LinkedRecord]],
+        people: dict[str, PersonDetails],
         involvements: dict[str, list[Involvement]],
         services: dict[str, ServiceName],
         sources: dict[int, SourceInfo],
@@ -302,40 +271,29 @@ class _Assembly:
         self.rules = rules
         self.viewer = viewer
         self.today = today
-        self.records = records
+        self.people = people
         self.involvements = involvements
         self.services = services
         self.sources = sources
         self.links = links
-        self.shielded = {
-            pid for pid, ls in records.items() if any(lk.person_record.restricted for lk in ls)
-        }
-        # Where shielded members live: nobody's address that matches is shown.
-        self.shielded_addresses = {
-            key
-            for pid in self.shielded
-            for lk in records[pid]
-            for key in _address_keys(lk.person_record)
-        }
-        self.ages = {pid: _ages(ls, today) for pid, ls in records.items()}
         self.shown: dict[str, tuple[ServiceInvolvement, ...]] = {
             pid: shown_involvements(
                 rules,
                 involvements.get(pid, ()),
-                ages=self.ages[pid],
-                shielded=pid in self.shielded,
+                ages=person.ages,
+                shielded=person.shielded,
                 role=viewer.role,
                 services=services,
                 sources=sources,
             )
-            for pid in records
+            for pid, person in people.items()
         }
         self.used_sources: dict[str, SourceInfo] = {}  # by code
 
     def network(self, child_id: str) -> FamilyNetwork:
         by_member: dict[str, list[FamilyLink]] = defaultdict(list)
         for link in self.links:
-            if link.related_person_id in self.records and link.related_person_id != child_id:
+            if link.related_person_id in self.people and link.related_person_id != child_id:
                 by_member[link.related_person_id].append(link)
         child = self.member(child_id, "child", ())
         groups: dict[str, list[FamilyMember]] = defaultdict(list)
@@ -370,36 +328,31 @@ class _Assembly:
     # -- one member
 
     def member(self, pid: str, group: str, relationships: tuple[Relationship, ...]) -> FamilyMember:
-        links = self.records[pid]
-        current = [lk for lk in links if lk.person_record.ended_at is None] or links
-        records = [lk.person_record for lk in current]
-        shielded = pid in self.shielded
-        ages = self.ages[pid]
+        person = self.people[pid]
         involvements = self.shown[pid]
         shown_sources = {i.source.code for i in involvements}
         visible = []
-        for lk in links:
-            source = self.sources[lk.person_record.source_id]
+        for source_id in person.source_ids:
+            source = self.sources[source_id]
             if source.code in shown_sources or self._nameable(source, pid):
                 visible.append(source)
         for source in visible:
             self.used_sources[source.code] = source
         for inv in involvements:
             self.used_sources[inv.source.code] = inv.source
-        probability = min(lk.match_probability for lk in links)
         return FamilyMember(
             person_id=pid,
-            display_name=_display_name(records),
-            age=ages.youngest,
-            date_of_birth=_birth_words(records),
-            partial_address="" if shielded else self._partial_address(records),
-            shielded=shielded,
+            display_name=person.name,
+            age=person.age,
+            date_of_birth=person.date_of_birth.words,
+            partial_address=person.partial_address,
+            shielded=person.shielded,
             group=group,
             relationships=relationships,
             identity=IdentityConfidence(
-                probability=probability,
-                words=identity_words(probability),
-                records=len(links),
+                probability=person.least_sure,
+                words=identity_words(person.least_sure),
+                records=person.records,
                 source_names=tuple(sorted({s.name for s in visible})),
             ),
             involvements=involvements,
@@ -418,20 +371,8 @@ class _Assembly:
             service is not None
             and not service.sensitive
             and rule.offence_types is None
-            and self.rules.shows(category, self.ages[pid])
+            and self.rules.shows(category, self.people[pid].ages)
         )
-
-    def _partial_address(self, records: list[PersonRecord]) -> str:
-        with_address = [r for r in records if r.address_line1 or r.postcode]
-        if not with_address:
-            return ""
-        record = max(
-            with_address,
-            key=lambda r: (r.address_from or date.min, r.changed_by_import_id, r.pk),
-        )
-        if set(_address_keys(record)) & self.shielded_addresses:
-            return ""
-        return partial_address(record.address_line1, record.postcode)
 
     # -- relationships to the child
 
@@ -564,92 +505,3 @@ def relationship_words(confidence: float) -> str:
     if confidence >= 0.6:
         return "Likely"
     return "Possible"
-
-
-def partial_address(line1: str, postcode: str) -> str:
-    """The street and postcode district: '12 High Street', 'SK1 3XE' -> 'High Street, SK1'.
-
-    Enough to tell two people apart, not enough to find a door.
-    """
-    street = (line1 or "").split(",")[-1].strip()
-    words = street.split()
-    # Drop the house or flat number ("12", "12a", "Flat 3 Laurel Lodge" keeps the building).
-    while words and (any(c.isdigit() for c in words[0]) or words[0].casefold() in _FLAT_WORDS):
-        words = words[1:]
-    street = " ".join(words)
-    district = _district(postcode)
-    return ", ".join(part for part in (street, district) if part)
-
-
-_FLAT_WORDS = frozenset({"flat", "apartment", "unit", "room"})
-
-
-def _district(postcode: str) -> str:
-    """A UK postcode's district ('SK1 3XE' -> 'SK1'). Another country's postcode: its
-    first part when it is written in parts ('1012 AB' -> '1012', '1100-148' -> '1100',
-    'D02 X285' -> 'D02'), or the whole when it is only digits ('4223', '90210': an area);
-    else nothing, since some countries give each door a code of its own (Ireland's)."""
-    written = " ".join((postcode or "").upper().split())
-    code = written.replace(" ", "")
-    if is_uk_postcode(written):
-        return code[:-3]
-    if not is_other_postcode(written):
-        return ""
-    first = re.split(r"[ -]", written, maxsplit=1)[0]
-    if first != written:
-        return first
-    return written if written.isdigit() else ""
-
-
-def _address_keys(record: PersonRecord) -> list[str]:
-    keys = []
-    if record.uprn:
-        keys.append("u:" + record.uprn.strip())
-    key = address_key(record.address_line1, record.address_line2, record.postcode)
-    if key:
-        keys.append("a:" + key)
-    return keys
-
-
-def _display_name(records: list[PersonRecord]) -> str:
-    names = Counter(
-        (r.given_name.strip(), r.family_name.strip())
-        for r in records
-        if r.given_name.strip() or r.family_name.strip()
-    )
-    if not names:
-        return "Name not recorded"
-    newest = {
-        (r.given_name.strip(), r.family_name.strip()): r.changed_by_import_id for r in records
-    }
-    given, family = max(names, key=lambda n: (names[n], newest.get(n, 0)))
-    return " ".join(part for part in (given, family) if part)
-
-
-def _birth(records: list[PersonRecord]) -> tuple[int | None, int | None, int | None]:
-    """The date of birth most records agree on, as fully as they give it."""
-    full = Counter(
-        (r.birth_year, r.birth_month, r.birth_day)
-        for r in records
-        if r.birth_year and r.birth_month and r.birth_day
-    )
-    if full:
-        return max(full, key=lambda d: (full[d], d))
-    months = Counter(
-        (r.birth_year, r.birth_month) for r in records if r.birth_year and r.birth_month
-    )
-    if months:
-        year, month = max(months, key=lambda d: (months[d], d))
-        return year, month, None
-    years = Counter(r.birth_year for r in records if r.birth_year)
-    if years:
-        return max(years, key=lambda y: (years[y], y)), None, None
-    return None, None, None
-
-
-def _ages(links: list[LinkedRecord], today: date) -> AgeBounds:
-    return AgeBounds.from_birth(*_birth([lk.person_record for lk in links]), today)
-
-
-def _birth_words(records: list[PersonRecord]) -> str:
-    return date_words(*_birth(records))

@@ -15,6 +15,8 @@ from collections import defaultdict
 from functools import cache, lru_cache
 from pathlib import Path
 
+from familyview.identity.addresses import postcode_key
+
 NICKNAMES_FILE = Path(__file__).with_name("nicknames.csv")
 _NOT_LETTERS = re.compile(r"[^a-z]+")
 
@@ -151,13 +153,6 @@ def number_and_street(words: tuple[str, ...]) -> tuple[str, str] | None:
         if word[0].isdigit():
             return word, words[i + 1]
     return None
-
-
-@lru_cache(maxsize=200_000)
-def postcode_key(postcode: str) -> str | None:
-    """A postcode as it is compared: capitals, no spaces ('sk1 3xe' -> 'SK13XE'). Other
-    countries' postcodes ('4223', '1012 AB') are kept the same way and compared whole."""
-    return "".join(postcode.split()).upper() or None
 
 
 _UK_POSTCODE_KEY = re.compile(r"[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}")

@@ -3,27 +3,26 @@ birth (full or year), postcode, NHS number or a source system's identifier.
 
 Candidates come from indexed look-ups on SearchEntry (trigram indexes on PostgreSQL, a
 sound-alike key everywhere); each candidate record is then scored for how well it fits
-and records are gathered into persons, best first.
+and records are gathered into persons, best first. `find_people` gives them as their
+records show them (identity/persons.py), as a result list shows them.
 """
 
 import operator
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property, lru_cache, reduce
 
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connection
 from django.db.models import Case, Q, Value, When
 
-from familyview.identity.features import (
-    canonical_given,
-    names_version,
-    plain,
-    postcode_key,
-    surname_history,
-)
+from familyview.identity.addresses import postcode_key
+from familyview.identity.features import canonical_given, names_version, plain, surname_history
 from familyview.identity.models import LinkedRecord, SearchEntry
+from familyview.identity.persons import PersonDetails, person_details
 from familyview.identity.rules import jaro_winkler
 from familyview.sources.loading import insert_rows
 from familyview.sources.models import PersonRecord, Source
@@ -368,6 +367,17 @@ def search_people(
     for m in matches:
         m.record_ids = sorted(records[m.person_id])
     return [m for m in matches if m.score >= floor][:limit]
+
+
+def find_people(
+    query: PersonQuery, authority_ids: Iterable[int], limit: int = 20, today: date | None = None
+) -> list[PersonDetails]:
+    """The people who fit the search best, within these authorities, best first, as their
+    records show them (identity/persons.py): what a result list shows of each."""
+    ids = list(authority_ids)
+    matches = search_people(query, ids, limit)
+    found = person_details([m.person_id for m in matches], ids, today)
+    return [found[m.person_id] for m in matches if m.person_id in found]
 
 
 def refresh_search_entries(source_id: int | None = None, *, new_records: bool = True) -> int:

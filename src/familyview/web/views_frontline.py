@@ -47,7 +47,8 @@ from familyview.families.network import (
 )
 from familyview.identity import explain, problems
 from familyview.identity.models import Person, ProblemReport
-from familyview.identity.summaries import find_people, person_summaries
+from familyview.identity.persons import person_details
+from familyview.identity.search import find_people
 from familyview.reads import door
 from familyview.web.forms_frontline import (
     ProblemForm,
@@ -462,11 +463,12 @@ def _opened_or_response(outcome: door.Outcome) -> door.Opened | HttpResponse:
 
 
 def _summary_shown(person_id: str, access: PersonAccess) -> door.Shown | None:
-    """The person's summary, as a read at level summary; None when they have none."""
-    summary = person_summaries([person_id], [access.authority_id]).get(person_id)
-    if summary is None:
+    """The person as their records show them, as a read at level summary; None when they
+    have no records."""
+    person = person_details([person_id], [access.authority_id]).get(person_id)
+    if person is None:
         return None
-    return door.Shown([person_id], Level.SUMMARY, content=summary)
+    return door.Shown([person_id], Level.SUMMARY, content=person)
 
 
 def _back_to_results(request: HttpRequest) -> str:
