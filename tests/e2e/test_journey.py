@@ -87,7 +87,7 @@ def test_the_front_line_journey(check, world):
     current = page.locator("[data-testid=involvement]").first
     phone = current.get_by_role("link", name=CHILD_LEAD["lead_phone"])
     email = current.get_by_role("link", name=CHILD_LEAD["lead_email"])
-    assert phone.get_attribute("href") == "tel:01614960100"
+    assert phone.get_attribute("href") == "tel:+441614960100"
     assert email.get_attribute("href") == f"mailto:{CHILD_LEAD['lead_email']}"
     page.get_by_role("link", name="Who to call (to print)").click()
     page.wait_for_url(f"**/people/{family.child}/who-to-call")
@@ -96,7 +96,7 @@ def test_the_front_line_journey(check, world):
     assert "Jo Bloggs, Social Worker" in sheet
     assert "Pat Okafor" in sheet
     assert page.get_by_role("link", name=CHILD_LEAD["lead_phone"]).first.get_attribute("href") == (
-        "tel:01614960100"
+        "tel:+441614960100"
     )
 
     # The ecomap and timeline, and why the system thinks the records are one person.

@@ -368,7 +368,7 @@ def test_the_family_view_shows_the_child_then_each_member_with_services_and_cont
     assert "1 September 2025" in text(current)
     assert "2 November 2026" in text(current)  # last contact
     assert f"{CHILD_LEAD['lead_name']}, {CHILD_LEAD['lead_role']}" in text(current)
-    assert current.select_one("a[href^='tel:']")["href"] == "tel:01614960100"
+    assert current.select_one("a[href^='tel:']")["href"] == "tel:+441614960100"
     assert current.select_one("a[href^='mailto:']")["href"] == f"mailto:{CHILD_LEAD['lead_email']}"
     assert "Duty line" in text(current)
     assert "Data current as of 20 November 2026" in text(current)
@@ -396,7 +396,7 @@ def test_sensitive_services_show_only_that_they_exist_and_the_duty_line(
     )
     assert "Dr Hidden Name" not in text(page)
     assert "duty line" in text(mental_health)
-    assert mental_health.select_one("a[href='tel:01614960999']")
+    assert mental_health.select_one("a[href='tel:+441614960999']")
     assert "Community Mental Health Team" not in text(mental_health)
     # Police: the safeguarding offence, with its date and the nature of involvement.
     police = next(s for s in mother.select("[data-testid=involvement]") if "Police" in text(s))
@@ -590,7 +590,7 @@ def test_the_who_to_call_sheet_lists_current_contacts_with_the_purpose_and_who_p
     assert "Printed on" in details
     body = text(page.select_one("main"))
     assert "Jo Bloggs, Social Worker" in body
-    assert page.select_one("a[href='tel:01614960100']")
+    assert page.select_one("a[href='tel:+441614960100']")
     assert "Assessment Team West" not in body  # an ended involvement
     assert "Dr Hidden Name" not in body
     assert events("family.who_to_call")[-1].case_reference == "REF-2026-17"
