@@ -21,23 +21,31 @@ from html import escape
 from familyview.families.network import FamilyMember, FamilyNetwork, ServiceInvolvement
 from familyview.words import day_words
 
-WIDTH = 1440
-MARGIN = 20
-BOX_WIDTH = 210
-BOX_HEIGHT = 74
-PILL_WIDTH = 200
-PILL_HEIGHT = 24
-PILL_GAP = 5
-# At most this many services drawn beside a person; the rest are counted ("3 more").
+# Drawn for the page's column, 960 pixels wide on a desktop screen, so that one unit of
+# the drawing is one pixel there: the smallest text (19) is the pages' body size. Long
+# words wrap onto more lines, never cut. Printed, the drawing is scaled to one A4 page.
+WIDTH = 960
+MARGIN = 10
+SIDE_WIDTH = 272  # each column of family members
+CENTRE_WIDTH = 220  # the child, with their services
+LEFT_X = MARGIN
+CHILD_X = (WIDTH - CENTRE_WIDTH) // 2
+RIGHT_X = WIDTH - MARGIN - SIDE_WIDTH
+PAD = 12
+TEXT = 19  # every text, as the pages' body text
+NAME = 21
+LINE = 25  # line height
+PILL_INDENT = 18
+PILL_GAP = 8
+# At most this many services drawn for a person; the rest are counted ("3 more").
 PILLS_SHOWN = 5
-ROW_GAP = 34
-LEFT_BOX_X = MARGIN + PILL_WIDTH + 16
-RIGHT_BOX_X = WIDTH - MARGIN - PILL_WIDTH - 16 - BOX_WIDTH
-CHILD_BOX_X = (WIDTH - BOX_WIDTH) // 2
-# The room between a column of people and the child, where the relationships are labelled.
-LABEL_ROOM = CHILD_BOX_X - (LEFT_BOX_X + BOX_WIDTH) - 16
-TOP = 70
-SURE = 0.9  # relationships at least this sure are drawn solid
+BLOCK_GAP = 40  # between one person's services and the next person
+TOP = 100
+# An average character's width, in ems, as generous as Arial's (GDS Transport is
+# narrower), so that a line wrapped here does not run past its box; bold a little wider.
+CHARACTER = 0.5
+BOLD_CHARACTER = 0.56
+SURE = "Very likely"  # relationships the page calls very likely are drawn solid
 
 INK = "#0b0c0c"
 SECONDARY_INK = "#484949"
@@ -45,7 +53,7 @@ CURRENT_FILL = "#cce2d8"
 CURRENT_STROKE = "#005a30"
 PAST_STROKE = "#505a5f"
 CHILD_FILL = "#d2e2f1"
-LINE = "#505a5f"
+LINE_COLOUR = "#505a5f"
 FONT = "'GDS Transport', arial, sans-serif"
 
 
@@ -94,38 +102,42 @@ def render_svg(
     title_id: str = "ecomap-title",
     desc_id: str = "ecomap-desc",
 ) -> str:
-    """The ecomap as an SVG document (standalone) or an element to put inline in a page."""
-    members = [m for m in network.members if m.person_id != network.child.person_id]
-    left, right = members[0::2], members[1::2]
-    rows = max(len(left), len(right), 1)
-    row_height = max(BOX_HEIGHT, PILLS_SHOWN * (PILL_HEIGHT + PILL_GAP)) + ROW_GAP
-    child_services = _pill_count(network.child)
-    child_block = BOX_HEIGHT + 20 + child_services * (PILL_HEIGHT + PILL_GAP)
-    body_height = max(rows * row_height, child_block + 40)
-    height = TOP + body_height + 90
-    child_y = TOP + max((rows * row_height - child_block) // 2, 0)
+    """The ecomap as an SVG document (standalone) or an element to put inline in a page.
 
-    parts: list[str] = []
+    A standalone document's title names no one: opened by itself, it is what a browser's
+    tab and history show. The drawing itself names the family, as the page does."""
+    members = [m for m in network.members if m.person_id != network.child.person_id]
+    columns = {"left": members[0::2], "right": members[1::2]}
+    blocks = {
+        side: [_Block.of(m, network, SIDE_WIDTH) for m in column]
+        for side, column in columns.items()
+    }
+    child = _Block.of(network.child, network, CENTRE_WIDTH, child=True)
+    heights = {side: _column_height(column) for side, column in blocks.items()}
+    tallest = max(*heights.values(), child.height)
+    # The child's box level with the middle of the family around them.
+    child_y = TOP + max((max(heights.values()) - child.height) // 2, 0)
+    legend_y = TOP + tallest + 50
+    height = legend_y + 130
+
     lines: list[str] = []
-    labels: list[str] = []
-    for side, column in (("left", left), ("right", right)):
-        box_x = LEFT_BOX_X if side == "left" else RIGHT_BOX_X
-        for i, member in enumerate(column):
-            top = TOP + i * row_height + (row_height - ROW_GAP - BOX_HEIGHT) // 2
-            # Lines leave the child's side (never crossing the child's own services below
-            # it), spread down that side in the order of the people they reach.
-            spread = (BOX_HEIGHT - 24) * (i / (len(column) - 1) if len(column) > 1 else 0.5)
-            start = (CHILD_BOX_X + (0 if side == "left" else BOX_WIDTH), child_y + 12 + spread)
-            end = (box_x + (BOX_WIDTH if side == "left" else 0), top + BOX_HEIGHT / 2)
-            lines.append(_relationship_line(member, start, end))
-            labels.append(_relationship_label(member, network, start, end))
-            parts.append(_person_box(member, network, box_x, top, child=False))
-            pills_x = box_x - 16 - PILL_WIDTH if side == "left" else box_x + BOX_WIDTH + 16
-            parts.append(
-                _services(member, pills_x, top + BOX_HEIGHT / 2, side, box_x, box_x + BOX_WIDTH)
+    drawn: list[str] = []
+    for side, column in blocks.items():
+        box_x = LEFT_X if side == "left" else RIGHT_X
+        y = TOP + (tallest - heights[side]) // 2
+        for i, block in enumerate(column):
+            # Lines leave the child's side, spread down it in the order of the people they
+            # reach, so that no two cross.
+            spread = (child.box_height - 2 * PAD) * (
+                i / (len(column) - 1) if len(column) > 1 else 0.5
             )
-    parts.append(_person_box(network.child, network, CHILD_BOX_X, child_y, child=True))
-    parts.append(_child_services(network.child, child_y + BOX_HEIGHT + 20))
+            start = (CHILD_X + (0 if side == "left" else CENTRE_WIDTH), child_y + PAD + spread)
+            end = (box_x + (SIDE_WIDTH if side == "left" else 0), y + block.box_height / 2)
+            lines.append(_relationship_line(block.member, start, end))
+            drawn.append(block.draw(box_x, y))
+            y += block.height + BLOCK_GAP
+    drawn.append(child.draw(CHILD_X, child_y))
+
     title = f"Ecomap of {network.child.display_name}'s family"
     svg_open = (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" '
@@ -133,23 +145,23 @@ def render_svg(
         f'aria-labelledby="{title_id} {desc_id}" font-family="{escape(FONT)}">'
     )
     heading = (
-        f'<text x="{MARGIN}" y="34" font-size="24" font-weight="bold" fill="{INK}">'
+        f'<text x="{MARGIN + PAD}" y="36" font-size="26" font-weight="bold" fill="{INK}">'
         f"{escape(title)}</text>"
-        f'<text x="{MARGIN}" y="58" font-size="15" fill="{SECONDARY_INK}">'
-        f"Drawn {escape(_day(network.today))}; display rules {escape(network.rules_version)}"
-        "</text>"
+        f'<text x="{MARGIN + PAD}" y="68" font-size="{TEXT}" fill="{SECONDARY_INK}">'
+        f"Drawn {escape(_day(network.today))}</text>"
     )
     document = "".join(
         [
             svg_open,
-            f'<title id="{title_id}">{escape(title)}</title>',
+            f'<title id="{title_id}">'
+            f"{escape('Ecomap of a family (Family View)' if standalone else title)}</title>",
             f'<desc id="{desc_id}">{escape(describe(network))}</desc>',
-            f'<rect width="{WIDTH}" height="{height}" fill="#ffffff"/>',
+            f'<rect x="0.5" y="0.5" width="{WIDTH - 1}" height="{height - 1}" fill="#ffffff" '
+            f'stroke="#b1b4b6"/>',
             heading,
             *lines,
-            *parts,
-            *labels,
-            _legend(height - 70),
+            *drawn,
+            _legend(legend_y),
             "</svg>",
         ]
     )
@@ -201,91 +213,122 @@ def timeline(network: FamilyNetwork) -> list[TimelineEntry]:
 # Drawing
 
 
-def _pill_count(member: FamilyMember) -> int:
-    return min(len(member.involvements), PILLS_SHOWN)
+@dataclass(frozen=True)
+class _Block:
+    """One person as drawn: their box (name, who they are, where) and their services
+    below it, each text already wrapped to the width it is drawn at."""
+
+    member: FamilyMember
+    width: int
+    child: bool
+    box_lines: tuple[tuple[str, bool], ...]  # (line, bold)
+    pills: tuple[tuple[tuple[str, ...], bool | None], ...]  # (lines, current)
+
+    @classmethod
+    def of(cls, member: FamilyMember, network: FamilyNetwork, width: int, child: bool = False):
+        who = "The child" if child else relationship_words(member, network, short=True)
+        if member.age is not None:
+            who += f", {member.age}"
+        where = member.partial_address
+        if member.shielded:
+            where = "Shielded: no address or contact shown"
+        inner = width - 2 * PAD
+        box_lines = [(line, True) for line in _wrap(member.display_name, NAME, inner, bold=True)]
+        box_lines += [(line, False) for line in _wrap(who, TEXT, inner)]
+        box_lines += [(line, False) for line in _wrap(where, TEXT, inner) if where]
+        pill_inner = width - PILL_INDENT - 2 * PAD
+        pills = tuple(
+            (tuple(_wrap(text, TEXT, pill_inner)), current) for text, current in _pills(member)
+        )
+        return cls(member, width, child, tuple(box_lines), pills)
+
+    @property
+    def box_height(self) -> int:
+        return 2 * PAD + LINE * len(self.box_lines)
+
+    @property
+    def height(self) -> int:
+        return self.box_height + sum(PILL_GAP + _pill_height(lines) for lines, _ in self.pills)
+
+    def draw(self, x: float, y: float) -> str:
+        out = [
+            f'<g class="app-ecomap__person"><rect x="{x}" y="{y}" width="{self.width}" '
+            f'height="{self.box_height}" rx="8" fill="{CHILD_FILL if self.child else "#ffffff"}" '
+            f'stroke="{INK}" stroke-width="{4 if self.child else 2}"/>'
+        ]
+        baseline = y + PAD + 19
+        for line, bold in self.box_lines:
+            weight = ' font-weight="bold"' if bold else ""
+            size = NAME if bold else TEXT
+            out.append(
+                f'<text x="{x + PAD}" y="{baseline}" font-size="{size}"{weight} fill="{INK}">'
+                f"{escape(line)}</text>"
+            )
+            baseline += LINE
+        out.append("</g>")
+        if self.pills:
+            out.append(self._draw_services(x, y + self.box_height))
+        return "".join(out)
+
+    def _draw_services(self, x: float, top: float) -> str:
+        """The services under the box, each joined to a line running down from it."""
+        out = []
+        y = top + PILL_GAP
+        rail = x + PILL_INDENT / 2
+        middles = []
+        for lines, current in self.pills:
+            height = _pill_height(lines)
+            out.append(_pill(lines, current, x + PILL_INDENT, y, self.width - PILL_INDENT))
+            middles.append(y + height / 2)
+            y += height + PILL_GAP
+        joins = [
+            f'<line x1="{rail}" y1="{top}" x2="{rail}" y2="{middles[-1]:.0f}" '
+            f'stroke="{LINE_COLOUR}" stroke-width="1.5"/>'
+        ] + [
+            f'<line x1="{rail}" y1="{m:.0f}" x2="{x + PILL_INDENT}" y2="{m:.0f}" '
+            f'stroke="{LINE_COLOUR}" stroke-width="1.5"/>'
+            for m in middles
+        ]
+        return f'<g class="app-ecomap__services">{"".join(joins + out)}</g>'
 
 
-def _person_box(
-    member: FamilyMember, network: FamilyNetwork, x: float, y: float, child: bool
-) -> str:
-    second = relationship_words(member, network, short=True) if not child else "The child"
-    if member.age is not None:
-        second += f", {member.age}"
-    third = "Shielded: no address or contact shown" if member.shielded else member.partial_address
-    return (
-        f'<g class="app-ecomap__person">'
-        f'<rect x="{x}" y="{y}" width="{BOX_WIDTH}" height="{BOX_HEIGHT}" rx="8" '
-        f'fill="{CHILD_FILL if child else "#ffffff"}" stroke="{INK}" '
-        f'stroke-width="{4 if child else 2}"/>'
-        f'<text x="{x + 12}" y="{y + 24}" font-size="17" font-weight="bold" fill="{INK}">'
-        f"{escape(_fit(member.display_name, 21))}</text>"
-        f'<text x="{x + 12}" y="{y + 45}" font-size="14" fill="{INK}">'
-        f"{escape(_fit(second, 27))}</text>"
-        f'<text x="{x + 12}" y="{y + 64}" font-size="13" fill="{SECONDARY_INK}">'
-        f"{escape(_fit(third, 29))}</text>"
-        "</g>"
-    )
+def _column_height(blocks: list[_Block]) -> int:
+    return sum(b.height for b in blocks) + BLOCK_GAP * max(len(blocks) - 1, 0)
+
+
+def _pill_height(lines: tuple[str, ...]) -> int:
+    return 12 + LINE * len(lines)
+
+
+def _wrap(text: str, size: int, width: float, bold: bool = False) -> list[str]:
+    """The text in lines no wider than `width` at this size, broken between words (a
+    word longer than a whole line is broken where it must be)."""
+    most = max(int(width / (size * (BOLD_CHARACTER if bold else CHARACTER))), 1)
+    lines: list[str] = []
+    for whole in text.split():
+        pieces = [whole[i : i + most] for i in range(0, len(whole), most)]
+        lines.extend(pieces[:-1])
+        word = pieces[-1]
+        if lines and len(lines[-1]) + 1 + len(word) <= most:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines or [""]
 
 
 def _relationship_line(
     member: FamilyMember, start: tuple[float, float], end: tuple[float, float]
 ) -> str:
-    sure = bool(member.relationships) and min(r.confidence for r in member.relationships) >= SURE
-    disputed = any(r.disputed for r in member.relationships)
-    dash = "" if sure and not disputed else ' stroke-dasharray="10 6"'
+    """Solid where the page says every relationship is very likely and no source
+    disagrees; dashed otherwise."""
+    sure = bool(member.relationships) and all(
+        r.confidence_words == SURE and not r.disputed for r in member.relationships
+    )
+    dash = "" if sure else ' stroke-dasharray="10 6"'
     return (
         f'<line x1="{start[0]:.0f}" y1="{start[1]:.0f}" x2="{end[0]:.0f}" y2="{end[1]:.0f}" '
-        f'stroke="{LINE}" stroke-width="3"{dash}/>'
+        f'stroke="{LINE_COLOUR}" stroke-width="3"{dash}/>'
     )
-
-
-def _relationship_label(
-    member: FamilyMember,
-    network: FamilyNetwork,
-    start: tuple[float, float],
-    end: tuple[float, float],
-) -> str:
-    text = _fit(relationship_words(member, network, short=True), int(LABEL_ROOM / (13 * 0.55)) - 2)
-    # Half-way, where the lines from the child have spread apart.
-    x = (start[0] + end[0]) / 2
-    y = (start[1] + end[1]) / 2
-    width = _text_width(text, 13) + 12
-    return (
-        f'<g class="app-ecomap__relationship">'
-        f'<rect x="{x - width / 2:.0f}" y="{y - 11:.0f}" width="{width:.0f}" height="22" '
-        f'rx="4" fill="#ffffff" stroke="{LINE}" stroke-width="1"/>'
-        f'<text x="{x:.0f}" y="{y + 5:.0f}" font-size="13" text-anchor="middle" '
-        f'fill="{INK}">{escape(text)}</text></g>'
-    )
-
-
-def _services(
-    member: FamilyMember, x: float, middle: float, side: str, box_left: float, box_right: float
-) -> str:
-    pills = _pills(member)
-    total = len(pills) * (PILL_HEIGHT + PILL_GAP) - PILL_GAP
-    y = middle - total / 2
-    out = []
-    for text, current in pills:
-        anchor_x = x + PILL_WIDTH if side == "left" else x
-        box_edge = box_left if side == "left" else box_right
-        out.append(
-            f'<line x1="{box_edge}" y1="{middle:.0f}" x2="{anchor_x}" '
-            f'y2="{y + PILL_HEIGHT / 2:.0f}" stroke="{LINE}" stroke-width="1"/>'
-        )
-        out.append(_pill(text, current, x, y))
-        y += PILL_HEIGHT + PILL_GAP
-    return f'<g class="app-ecomap__services">{"".join(out)}</g>'
-
-
-def _child_services(child: FamilyMember, top: float) -> str:
-    out = []
-    x = CHILD_BOX_X + (BOX_WIDTH - PILL_WIDTH) / 2
-    y = top
-    for text, current in _pills(child):
-        out.append(_pill(text, current, x, y))
-        y += PILL_HEIGHT + PILL_GAP
-    return f'<g class="app-ecomap__services">{"".join(out)}</g>'
 
 
 def _pills(member: FamilyMember) -> list[tuple[str, bool | None]]:
@@ -295,49 +338,56 @@ def _pills(member: FamilyMember) -> list[tuple[str, bool | None]]:
     pills: list[tuple[str, bool | None]] = [(_service_label(i), i.current) for i in shown]
     hidden = len(involvements) - len(shown)
     if hidden:
-        pills.append((f"{hidden} more (see the table)", None))
+        pills.append((f"{hidden} more (in the table below)", None))
     return pills
 
 
 def _service_label(involvement: ServiceInvolvement) -> str:
     name = involvement.service_name
     if involvement.summary_only:
-        return f"{name}: ask duty line"
+        return f"{name} (ask the duty line)"
     if involvement.status == "not_recorded":
         return f"{name} (status not recorded)"
     return name if involvement.current else f"{name} (past)"
 
 
-def _pill(text: str, current: bool | None, x: float, y: float) -> str:
+def _pill(lines: tuple[str, ...], current: bool | None, x: float, y: float, width: float) -> str:
     if current:
         style = f'fill="{CURRENT_FILL}" stroke="{CURRENT_STROKE}" stroke-width="2"'
     elif current is None:
         style = f'fill="#ffffff" stroke="{INK}" stroke-width="1"'
     else:
         style = f'fill="#ffffff" stroke="{PAST_STROKE}" stroke-width="1.5" stroke-dasharray="5 3"'
-    return (
-        f'<rect x="{x:.0f}" y="{y:.0f}" width="{PILL_WIDTH}" height="{PILL_HEIGHT}" '
-        f'rx="12" {style}/>'
-        f'<text x="{x + 10:.0f}" y="{y + 17:.0f}" font-size="12.5" fill="{INK}">'
-        f"{escape(_fit(text, 30))}</text>"
-    )
+    out = [
+        f'<rect x="{x:.0f}" y="{y:.0f}" width="{width:.0f}" height="{_pill_height(lines)}" '
+        f'rx="14" {style}/>'
+    ]
+    baseline = y + 6 + 19
+    for line in lines:
+        out.append(
+            f'<text x="{x + PAD:.0f}" y="{baseline:.0f}" font-size="{TEXT}" fill="{INK}">'
+            f"{escape(line)}</text>"
+        )
+        baseline += LINE
+    return "".join(out)
 
 
 def _legend(y: float) -> str:
-    x = MARGIN
+    x = MARGIN + PAD
+    pill_width = 220
     return (
         '<g class="app-ecomap__legend">'
-        f'<text x="{x}" y="{y}" font-size="15" font-weight="bold" fill="{INK}">Key</text>'
-        f'<line x1="{x}" y1="{y + 22}" x2="{x + 50}" y2="{y + 22}" stroke="{LINE}" '
+        f'<text x="{x}" y="{y}" font-size="{TEXT}" font-weight="bold" fill="{INK}">Key</text>'
+        f'<line x1="{x}" y1="{y + 28}" x2="{x + 50}" y2="{y + 28}" stroke="{LINE_COLOUR}" '
         'stroke-width="3"/>'
-        f'<text x="{x + 60}" y="{y + 27}" font-size="14" fill="{INK}">Relationship: very sure'
-        "</text>"
-        f'<line x1="{x + 280}" y1="{y + 22}" x2="{x + 330}" y2="{y + 22}" stroke="{LINE}" '
-        'stroke-width="3" stroke-dasharray="10 6"/>'
-        f'<text x="{x + 340}" y="{y + 27}" font-size="14" fill="{INK}">'
-        "Relationship: less sure or disputed</text>"
-        f"{_pill('Current service', True, x + 640, y + 10)}"
-        f"{_pill('Past service', False, x + 860, y + 10)}"
+        f'<text x="{x + 60}" y="{y + 34}" font-size="{TEXT}" fill="{INK}">'
+        "Relationship: very likely</text>"
+        f'<line x1="{x + 400}" y1="{y + 28}" x2="{x + 450}" y2="{y + 28}" '
+        f'stroke="{LINE_COLOUR}" stroke-width="3" stroke-dasharray="10 6"/>'
+        f'<text x="{x + 460}" y="{y + 34}" font-size="{TEXT}" fill="{INK}">'
+        "Relationship: less sure, or disputed</text>"
+        f"{_pill(('Current service',), True, x, y + 55, pill_width)}"
+        f"{_pill(('Past service',), False, x + 400, y + 55, pill_width)}"
         "</g>"
     )
 
@@ -365,14 +415,6 @@ def _and(names: list[str]) -> str:
     if len(unique) == 1:
         return unique[0]
     return ", ".join(unique[:-1]) + " and " + unique[-1]
-
-
-def _fit(text: str, length: int) -> str:
-    return text if len(text) <= length else text[: length - 1].rstrip() + "\N{HORIZONTAL ELLIPSIS}"
-
-
-def _text_width(text: str, size: int) -> float:
-    return len(text) * size * 0.55
 
 
 def _day(value: date) -> str:
