@@ -266,6 +266,8 @@ class ProblemReport(models.Model):
     )
     resolved_at = models.DateTimeField(null=True)
     resolution_note = models.TextField(blank=True)
+    # When the reporter was told it was resolved (once, on the page they land on).
+    reporter_told_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["authority", "status", "reported_at"])]

@@ -10,6 +10,7 @@ takes the authorities its caller may act in, so that no report crosses them.
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.paginator import Page, Paginator
@@ -18,6 +19,7 @@ from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from familyview.identity.models import LinkedRecord, ProblemReport
+from familyview.involvements.categories import service_names
 from familyview.involvements.models import Involvement
 
 WHAT_MAX_LENGTH = 1200
@@ -172,3 +174,49 @@ def resolve_problem(
         report.resolution_note = note
         report.save(update_fields=["status", "resolved_by", "resolved_at", "resolution_note"])
     return report
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """A report of theirs the steward has resolved, as its reporter is told of it: the
+    report by its number, kind and date, never the person it was about."""
+
+    report_id: int
+    kind: str  # in words: "A detail is wrong or out of date"
+    service: str  # the service it was about, "" when about the person as a whole
+    reported_at: datetime
+    resolved_at: datetime
+    note: str
+
+
+def resolutions_to_tell(reporter: AbstractBaseUser) -> list[Resolution]:
+    """The reporter's reports resolved since they were last told, oldest first, marked
+    as told: each is told once."""
+    with transaction.atomic():
+        reports = list(
+            ProblemReport.objects.select_for_update(of=("self",))
+            .filter(
+                reported_by=reporter,
+                status=ProblemReport.Status.RESOLVED,
+                reporter_told_at__isnull=True,
+            )
+            .select_related("involvement__source")
+            .order_by("resolved_at", "pk")
+        )
+        if not reports:
+            return []
+        ProblemReport.objects.filter(pk__in=[r.pk for r in reports]).update(
+            reporter_told_at=timezone.now()
+        )
+    names = service_names()
+    return [
+        Resolution(
+            report_id=r.pk,
+            kind=r.get_kind_display(),
+            service=names.get(r.involvement.source.service_category, "") if r.involvement else "",
+            reported_at=r.reported_at,
+            resolved_at=r.resolved_at,
+            note=r.resolution_note,
+        )
+        for r in reports
+    ]
