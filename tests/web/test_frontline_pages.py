@@ -125,8 +125,9 @@ def test_a_search_with_a_typo_finds_the_child_and_shows_enough_to_tell_people_ap
     facts = text(first)
     assert "years old" in facts
     assert "Mill Lane, SK4" in facts
-    assert "Children's social care case system (Stockport)" in facts
-    assert "GP practice records (Stockport)" in facts
+    # Known to the services, in words: the systems' own names are for the steward.
+    assert "Known to Children's social care, GP" in facts
+    assert "(Stockport)" not in facts
     # No more than needed: no date of birth, full postcode, house number or NHS number.
     for withheld in ("9 March 2016", "SK4 1AA", "12 Mill Lane", "9434765919", "943 476 5919"):
         assert withheld not in facts
@@ -338,7 +339,9 @@ def test_the_family_view_shows_the_child_then_each_member_with_services_and_cont
 
     page = read(practitioner_client.get(reverse("web:family", args=[family.child])))
 
-    assert page.select_one("title").text == title("Amelia Thornbury's family")
+    # No name in the title (it lands in the browser's history); the name is in the h1.
+    assert page.select_one("title").text == title("Family and services")
+    assert text(page.select_one("h1")) == "Amelia Thornbury's family"
     assert "Section 47 enquiry" in text(page.select_one("[data-testid=purpose]"))
     assert "REF-2026-17" in text(page.select_one("[data-testid=purpose]"))
     members = [
@@ -346,8 +349,13 @@ def test_the_family_view_shows_the_child_then_each_member_with_services_and_cont
     ]
     assert members[0] == "Amelia Thornbury"
     assert set(members[1:]) == {"Claire Thornbury", "Mark Thornbury", "Jack Thornbury"}
-    headings = [text(h) for h in page.select("h2.govuk-heading-l")]
-    assert headings == ["The child Amelia Thornbury", "Parents and carers", "Brothers and sisters"]
+    # Each person a section of one accordion, with a summary that shows while folded.
+    assert page.select_one("#people.govuk-accordion[data-module=govuk-accordion]")
+    summaries = [text(s) for s in page.select("[data-testid=member-summary]")]
+    assert summaries[0].startswith(f"The child, {age_on_today(2016, 3, 9)}. Services now:")
+    assert (
+        f"Mother, {age_on_today(1988, 6, 4)}. Services now: Housing, Police; 1 other." in summaries
+    )
     glance = [
         [text(td) for td in tr.select("td")] for tr in page.select("#at-a-glance ~ div tbody tr")
     ]
@@ -373,9 +381,13 @@ def test_the_family_view_shows_the_child_then_each_member_with_services_and_cont
     assert "Duty line" in text(current)
     assert "Data current as of 20 November 2026" in text(current)
     assert "Children's social care case system (Stockport)" in text(current)
-    # How sure, with a link to why.
+    # Which services' records, how sure in words (the figures are on the "why" page).
+    assert "2 records, from Children's social care, GP. Very sure they are one person." in text(
+        child
+    )
     assert child.select_one(f"a[href='{reverse('web:why', args=[family.child])}']")
-    assert "Very sure" in text(child)
+    assert "%" not in text(page.select_one("main"))
+    assert "Display rules" not in text(page.select_one("main"))
 
 
 def test_sensitive_services_show_only_that_they_exist_and_the_duty_line(
@@ -418,8 +430,9 @@ def test_each_fact_names_its_source_and_the_relationship_its_provenance(
         for m in page.select("[data-testid=member]")
         if "Claire" in text(m.select_one("[data-testid=member-name]"))
     )
-    assert "Recorded by Children's social care case system (Stockport)" in text(mother)
-    sources = [text(r.select_one("td")) for r in page.select("#sources ~ div table tbody tr")]
+    # Recorded by the service, in words: "case system (Stockport)" is the system's name.
+    assert "Recorded by Children's social care; data current as of" in text(mother)
+    sources = [text(r.select_one("td")) for r in page.select("#sources ~ table tbody tr")]
     assert "Children's social care case system (Stockport)" in sources
 
 
@@ -434,11 +447,12 @@ def test_the_family_view_of_a_large_family_takes_a_fixed_number_of_queries(
         {"purpose": "mash_triage", "case_reference": "MASH-1"},
     )
 
-    # 17: the one door reads the child's standing (their authority, whether shielded)
-    # before a row of their family is read, on the page as through the API; and the
+    # 18: the one door reads the child's standing (their authority, whether shielded)
+    # before a row of their family is read, on the page as through the API; the
     # family's details ask for the restricted records at their addresses in the
-    # authority, not only the shielded among them (identity/persons.py).
-    with django_assert_max_num_queries(17) as captured:
+    # authority, not only the shielded among them (identity/persons.py); and the page
+    # names the services that know each person (web/known_to.py).
+    with django_assert_max_num_queries(18) as captured:
         response = practitioner_client.get(reverse("web:family", args=[big.child]))
 
     assert response.status_code == 200
@@ -543,6 +557,7 @@ def test_the_ecomap_page_draws_the_family_with_a_text_equivalent_and_a_timeline(
     assert svg["role"] == "img"
     labelled_by = svg["aria-labelledby"].split()
     assert text(page.select_one(f"#{labelled_by[0]}")) == "Ecomap of Amelia Thornbury's family"
+    assert page.select_one("title").text == title("Ecomap and timeline")
     description = text(page.select_one(f"#{labelled_by[1]}"))
     assert "Claire Thornbury (Mother)" in description
     drawn = text(svg)
@@ -550,11 +565,11 @@ def test_the_ecomap_page_draws_the_family_with_a_text_equivalent_and_a_timeline(
         assert name in drawn
     assert "Housing" in drawn
     rows = [
-        [text(td) for td in tr.select("td")] for tr in page.select("#ecomap-text ~ div tbody tr")
+        [text(td) for td in tr.select("td")] for tr in page.select("#ecomap-text ~ table tbody tr")
     ]
     assert ["Claire Thornbury", "Mother"] in [r[:2] for r in rows]
     timeline = [
-        [text(td) for td in tr.select("td")] for tr in page.select("#timeline ~ div tbody tr")
+        [text(td) for td in tr.select("td")] for tr in page.select("#timeline ~ table tbody tr")
     ]
     starts = [r[0] for r in timeline]
     assert "1 September 2025" in starts
@@ -573,6 +588,8 @@ def test_the_ecomap_downloads_as_an_svg_picture(practitioner_client, family):
     body = response.content.decode()
     assert body.startswith("<?xml")
     assert "<title" in body and "<desc" in body
+    # Opened by itself, its title is what the browser's tab and history show: no name.
+    assert '<title id="ecomap-title">Ecomap of a family (Family View)</title>' in body
     assert "Dr Hidden Name" not in body
 
 
@@ -583,6 +600,7 @@ def test_the_who_to_call_sheet_lists_current_contacts_with_the_purpose_and_who_p
 
     page = read(practitioner_client.get(reverse("web:who-to-call", args=[family.child])))
 
+    assert page.select_one("title").text == title("Who to call")
     details = text(page.select_one("[data-testid=sheet-details]"))
     assert "Section 47 enquiry" in details
     assert "REF-2026-17" in details
@@ -623,8 +641,19 @@ def test_a_report_about_an_involvement_reaches_the_stewards_queue(
 ):
     with_purpose(practitioner_client, family.child)
     url = reverse("web:report-problem", args=[family.child])
+    # One link per person on the family page; the fact is chosen on the form, the one
+    # the link named chosen already.
     form_page = read(practitioner_client.get(url, {"involvement": family.child_involvement}))
-    assert "Children's social care case system" in text(form_page.select_one(".govuk-inset-text"))
+    choices = {
+        i["value"]: text(form_page.select_one(f"label[for={i['id']}]"))
+        for i in form_page.select("input[name=involvement]")
+    }
+    assert choices[""] == ("Amelia Thornbury: name, age, address, records or place in the family")
+    assert choices[str(family.child_involvement)] == "Children's social care"
+    assert len(choices) == 3  # the person, and her two services
+    chosen = form_page.select_one("input[name=involvement]:checked")
+    assert chosen["value"] == str(family.child_involvement)
+    assert events("problem.form")[-1].level == "service_detail"
 
     response = practitioner_client.post(
         url,

@@ -57,7 +57,9 @@ READS: dict[str, Action | None] = {
     "web:steward-source-duplicates-csv": Action.EXPORT,
     "web:steward-problems": NO_ONE,
     "web:steward-problem": NO_ONE,
-    "web:search": NO_ONE,  # without a search kept in the session: the empty form
+    # Without a search kept in the session: the empty form, and under it the families
+    # opened under a purpose still in force (one event naming them).
+    "web:search": Action.RECENT_FAMILIES,
     "web:purpose": Action.PERSON_SUMMARY,
     "web:break-glass": NO_ONE,  # already justified: on to the family
     "web:family": Action.FAMILY_VIEW,

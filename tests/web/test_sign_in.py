@@ -345,10 +345,11 @@ def test_first_sign_in_sets_up_an_authenticator_app(client, newcomer):
 
     response = client.post("/sign-in/set-up-authenticator-app", {"code": pyotp.TOTP(secret).now()})
 
-    assert response["Location"] == "/"
+    # A practitioner lands straight on the search (a steward, above, on the home page).
+    assert response["Location"] == "/search"
     assert client.session[SESSION_KEY] == str(newcomer.pk)
     assert StaffAccount.objects.get(user=newcomer).has_second_factor
-    page = read(client.get("/"))
+    page = read(client.get("/search"))
     assert "Your authenticator app is set up." in text(
         page.select_one(".govuk-notification-banner")
     )

@@ -146,6 +146,14 @@ def purpose_for(session: MutableMapping[str, Any], person_id: str) -> PurposeOfA
     return None
 
 
+def cases_open(session: MutableMapping[str, Any]) -> list[tuple[str, PurposeOfAccess]]:
+    """Each child whose case has a purpose in force in this session, with the purpose,
+    the latest first."""
+    return [
+        (entry["child"], _purpose_of(entry)) for entry in reversed(session.get(SESSION_KEY, []))
+    ]
+
+
 def case_child(session: MutableMapping[str, Any], person_id: str) -> str | None:
     """The child whose case covers this person (the latest), or None."""
     for entry in reversed(session.get(SESSION_KEY, [])):

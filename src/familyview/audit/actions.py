@@ -25,6 +25,7 @@ class Action(StrEnum):
 
     # Front-line reads and what follows them
     SEARCH = "search"
+    RECENT_FAMILIES = "search.recent_families"  # the families opened this session, listed
     PERSON_SUMMARY = "person.summary"
     PERSON_WHY = "person.why"
     PERSON_INVOLVEMENTS = "person.involvements"

@@ -108,6 +108,9 @@ class PersonDetails:
     deceased: bool
     source_names: tuple[str, ...]  # the sources whose records speak for them, by name
     source_ids: tuple[int, ...]  # the same sources
+    # The services those sources serve (service category codes, "gp"): what the front-line
+    # pages name, in a worker's words, instead of the systems.
+    service_categories: tuple[str, ...]
     case_system_id: str  # their children's social care record's identifier, "" if none
     records: int  # how many source records make up the person, ended ones too
     # How sure the index is of the least sure of their records (1.0 for one alone).
@@ -308,6 +311,7 @@ def _details(
         deceased=any(r.date_of_death for r in live),
         source_names=tuple(sorted(set(sources.values()))),
         source_ids=tuple(sorted(sources)),
+        service_categories=tuple(sorted({r.service_category for r in live})),
         case_system_id=case_ids[0] if case_ids else "",
         records=len(records),
         least_sure=min(r.match_probability for r in records),

@@ -74,3 +74,10 @@ def category_codes() -> set[str]:
     from familyview.involvements.models import ServiceCategory
 
     return set(ServiceCategory.objects.values_list("code", flat=True))
+
+
+def service_names() -> dict[str, str]:
+    """Every service category's name as staff read it, by code ("gp": "GP")."""
+    from familyview.involvements.models import ServiceCategory
+
+    return dict(ServiceCategory.objects.values_list("code", "name"))

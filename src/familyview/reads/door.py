@@ -29,6 +29,7 @@ from familyview.access.policy import Permission, PersonAccess, Staff, has, perso
 from familyview.access.purpose import (
     PurposeOfAccess,
     case_child,
+    cases_open,
     purpose_for,
     remember_purpose,
 )
@@ -39,6 +40,7 @@ from familyview.audit.models import AuditEvent, Level
 from familyview.families.network import FamilyNetwork, FamilyNetworkRefused, Viewer, family_network
 from familyview.identity import problems
 from familyview.identity.models import ProblemReport
+from familyview.identity.persons import person_details
 from familyview.identity.queries import person_standing
 
 T = TypeVar("T")
@@ -233,6 +235,47 @@ def record_search(caller: Caller, shown: Sequence[str], details: dict[str, Any])
         subjects=list(shown),
         details=details,
     )
+
+
+@dataclass(frozen=True)
+class RecentFamily:
+    """A child whose family the worker opened in this session, under a purpose still in
+    force: what the search page lists to go back to."""
+
+    person_id: str
+    name: str
+    age_words: str
+    purpose: PurposeOfAccess
+
+
+def recent_families(caller: Caller, limit: int) -> list[RecentFamily]:
+    """The children whose families the worker opened in this session (a purpose given and
+    still in force), the latest first, as far as each is still theirs to see; listing
+    them is audited as a result list is (one event, none when there are none)."""
+    cases = cases_open(caller.state)[:limit]
+    if not cases:
+        return []
+    allowed = {}
+    for person_id, purpose in cases:
+        access = person_access(caller.staff, person_standing(person_id), Permission.VIEW_FAMILY)
+        if access.allowed:
+            allowed[person_id] = (access, purpose)
+    authorities = sorted({access.authority_id for access, _ in allowed.values()})
+    people = person_details(list(allowed), authorities)
+    recent = [
+        RecentFamily(pid, people[pid].name, people[pid].age_words, purpose)
+        for pid, (_, purpose) in allowed.items()
+        if pid in people
+    ]
+    if recent:
+        _write(
+            caller,
+            Action.RECENT_FAMILIES,
+            level=Level.RESULTS,
+            subjects=[r.person_id for r in recent],
+            details={"recent_families": len(recent)},
+        )
+    return recent
 
 
 def record_purpose_given(

@@ -7,8 +7,8 @@ from django.urls import reverse
 from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader
 
 from familyview.web import formats
-from familyview.web.phones import phone_number
 from familyview.web.middleware import session_time_out
+from familyview.web.phones import phone_number
 from familyview.web.signed_in import signed_in_staff
 
 
@@ -40,6 +40,19 @@ def environment(**options) -> Environment:
             "duration": formats.duration,
             "number": formats.number,
             "phone": phone_number,
+            "labelled": labelled,
         }
     )
     return env
+
+
+def labelled(rows: list[list[dict]], head: list[dict]) -> list[list[dict]]:
+    """govukTable rows whose cells carry their column's name (data-label), which a table
+    that becomes a list on a phone shows before each value (app-table--stack)."""
+    return [
+        [
+            {**cell, "attributes": {"data-label": column["text"]}}
+            for cell, column in zip(row, head, strict=True)
+        ]
+        for row in rows
+    ]

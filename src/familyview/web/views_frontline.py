@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from familyview import ecomap
+from familyview.access.break_glass import break_glass_given
 from familyview.access.policy import (
     Permission,
     PersonAccess,
@@ -49,6 +50,7 @@ from familyview.identity import explain, problems
 from familyview.identity.models import Person, ProblemReport
 from familyview.identity.persons import person_details
 from familyview.identity.search import find_people
+from familyview.involvements.categories import service_names
 from familyview.reads import door
 from familyview.web.forms_frontline import (
     ProblemForm,
@@ -57,11 +59,14 @@ from familyview.web.forms_frontline import (
     error_list,
     field_error,
 )
+from familyview.web.known_to import family_known_to, known_to
 
 SEARCHES_KEY = "familyview.searches"
 # The searches a session keeps (so that "Back to results" works), newest last.
 MAX_SEARCHES = 10
 RESULTS_SHOWN = 20
+# The families opened this session listed under the search box, the latest first.
+RECENT_FAMILIES_SHOWN = 10
 
 
 # Search
@@ -82,7 +87,13 @@ def search(request: HttpRequest) -> HttpResponse:
     key = request.GET.get("results", "")
     criteria = request.session.get(SEARCHES_KEY, {}).get(key)
     if criteria is None:
-        return _search_page(request, SearchForm(), None)
+        return _search_page(
+            request,
+            SearchForm(),
+            None,
+            recent=door.recent_families(_caller(request), RECENT_FAMILIES_SHOWN),
+            resolutions=problems.resolutions_to_tell(request.user),
+        )
     form = SearchForm.from_criteria(criteria)
     results = find_people(
         form.query(), authorities_with(staff, Permission.SEARCH_PEOPLE), RESULTS_SHOWN
@@ -97,15 +108,25 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 def _search_page(
-    request: HttpRequest, form: SearchForm, results: list | None, key: str = ""
+    request: HttpRequest,
+    form: SearchForm,
+    results: list | None,
+    key: str = "",
+    *,
+    recent: list[door.RecentFamily] | None = None,
+    resolutions: list[problems.Resolution] | None = None,
 ) -> HttpResponse:
     errors = error_list(form, {"date_of_birth_day": form.error_anchor("date_of_birth_day")})
+    names = service_names() if results else {}
     return render(
         request,
         "web/people/search.html",
         {
             "form": form,
             "results": results,
+            "known_to": {r.person_id: known_to(r.service_categories, names) for r in results or ()},
+            "recent": recent or [],
+            "resolutions": resolutions or [],
             "results_key": key,
             "error_list": errors,
             "errors": {name: field_error(form, name) for name in form.fields},
@@ -195,14 +216,18 @@ def family(request: HttpRequest, person_id: str) -> HttpResponse:
     if isinstance(found, HttpResponse):
         return found
     network, purpose_of_access = found
+    names = service_names()
     return render(
         request,
         "web/family/family.html",
         {
             "network": network,
             "purpose": purpose_of_access,
-            "groups": _groups(network),
             "relationships": _relationships(network),
+            "known_to": family_known_to(network, names),
+            "source_services": {
+                s.code: known_to([s.service_category], names)[0] for s in network.sources
+            },
         },
     )
 
@@ -280,17 +305,6 @@ def _relationships(network: FamilyNetwork) -> dict[str, str]:
     return {m.person_id: ecomap.relationship_words(m, network) for m in network.members}
 
 
-def _groups(network: FamilyNetwork) -> list[tuple[str, str, tuple]]:
-    """The family's groups in the page's order: (anchor, heading, members)."""
-    groups = [
-        ("parents-and-carers", "Parents and carers", network.parents_and_carers),
-        ("siblings", "Brothers and sisters", network.siblings),
-        ("household", "Others in the household", network.household),
-        ("other-family", "Other family", network.other_family),
-    ]
-    return [g for g in groups if g[2]]
-
-
 # Why the system thinks so
 
 
@@ -333,11 +347,19 @@ def why(request: HttpRequest, person_id: str) -> HttpResponse:
 @requires(Permission.REPORT_PROBLEM)
 @require_http_methods(["GET", "HEAD", "POST"])
 def report_problem(request: HttpRequest, person_id: str) -> HttpResponse:
+    """ "Something looks wrong" about a person, once per person on the family page: the
+    worker chooses here which fact (the person, or one of their services)."""
     caller = _caller(request)
     access = door.check_person(caller, person_id, Permission.REPORT_PROBLEM)
     if access is None:
         raise Http404("No such person")
-    involvement = _shown_involvement(request, person_id, access)
+    # Their services are listed to choose from only where the family page would show
+    # them: under a purpose for the case, and for a shielded person after break-glass.
+    with_services = purpose_for(request.session, person_id) is not None and (
+        not access.needs_break_glass or break_glass_given(request.session, person_id)
+    )
+    involvements = _shown_involvements(person_id, access) if with_services else ()
+    involvement = _chosen_involvement(request, involvements)
     child_id = case_child(request.session, person_id) or ""
     form = ProblemForm(request.POST if request.method == "POST" else None)
     sent = (
@@ -358,8 +380,12 @@ def report_problem(request: HttpRequest, person_id: str) -> HttpResponse:
         summary = _summary_shown(person_id, access)
         if summary is None:
             return None
-        details = {"involvement": involvement.involvement_id if involvement else None}
-        return door.Shown([person_id], Level.SUMMARY, details, summary.content)
+        details = {
+            "involvement": involvement.involvement_id if involvement else None,
+            "involvements_listed": len(involvements),
+        }
+        level = Level.SERVICE_DETAIL if involvements else Level.SUMMARY
+        return door.Shown([person_id], level, details, summary.content)
 
     opened = _opened_or_response(
         door.read_person(
@@ -368,8 +394,8 @@ def report_problem(request: HttpRequest, person_id: str) -> HttpResponse:
             Action.PROBLEM_FORM,
             shown,
             permission=Permission.REPORT_PROBLEM,
-            purpose=False,
-            break_glass=False,
+            purpose=with_services,
+            break_glass=with_services,
             access=access,
         )
     )
@@ -380,6 +406,7 @@ def report_problem(request: HttpRequest, person_id: str) -> HttpResponse:
         "web/people/report_problem.html",
         {
             "person": opened.content,
+            "involvements": involvements,
             "involvement": involvement,
             "form": form,
             "kinds": ProblemReport.Kind.choices,
@@ -419,24 +446,27 @@ def _send_report(
     return True
 
 
-def _shown_involvement(
-    request: HttpRequest, person_id: str, access: PersonAccess
-) -> ServiceInvolvement | None:
-    """The involvement the report is about, as the display rules show it to this worker;
-    404 for one they would not be shown (so that guessing an id reveals nothing)."""
-    raw = request.GET.get("involvement") or request.POST.get("involvement")
-    if not raw:
-        return None
-    try:
-        involvement_id = int(raw)
-    except ValueError:
-        raise Http404("No such involvement") from None
+def _shown_involvements(person_id: str, access: PersonAccess) -> tuple[ServiceInvolvement, ...]:
+    """The person's services as the display rules show them to this worker."""
     try:
         network = family_network(person_id, Viewer(access.membership.role, access.authority_id))
     except FamilyNetworkRefused:
         raise Http404("No such person") from None
-    for involvement in network.child.involvements:
-        if involvement.involvement_id == involvement_id:
+    return network.child.involvements
+
+
+def _chosen_involvement(
+    request: HttpRequest, involvements: tuple[ServiceInvolvement, ...]
+) -> ServiceInvolvement | None:
+    """The service the report is about (None: the person as a whole); 404 for one not
+    listed to this worker (so that guessing an id reveals nothing)."""
+    raw = request.POST.get("involvement") if request.method == "POST" else None
+    if raw is None:
+        raw = request.GET.get("involvement", "")
+    if not raw:
+        return None
+    for involvement in involvements:
+        if str(involvement.involvement_id) == raw:
             return involvement
     raise Http404("No such involvement")
 

@@ -31,7 +31,7 @@ from joserfc.errors import JoseError
 from familyview.access import second_factor
 from familyview.access import sign_in as local
 from familyview.access import single_sign_on as sso
-from familyview.access.policy import staff_for
+from familyview.access.policy import Permission, has, staff_for
 from familyview.access.rules import public, signed_in
 from familyview.access.sign_in import Step
 from familyview.web.client_address import client_address
@@ -63,8 +63,15 @@ def _locked_message() -> str:
     )
 
 
-def _home(next_url: str | None) -> str:
-    return next_url or resolve_url(settings.LOGIN_REDIRECT_URL)
+def _home(user: AbstractBaseUser, next_url: str | None) -> str:
+    """Where a member of staff lands once signed in: the page they were going to; else,
+    for anyone who searches, the search (every case starts there, with their recent
+    families and news of their reports); else the home page."""
+    if next_url:
+        return next_url
+    if has(staff_for(user), Permission.SEARCH_PEOPLE):
+        return reverse("web:search")
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
 
 
 @public
@@ -75,7 +82,7 @@ def _home(next_url: str | None) -> str:
 def sign_in(request: HttpRequest) -> HttpResponse:
     next_url = _safe_next_url(request)
     if request.user.is_authenticated:
-        return redirect(_home(next_url))
+        return redirect(_home(request.user, next_url))
     form = SignInForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and settings.FAMILYVIEW_LOCAL_SIGN_IN and form.is_valid():
         attempt = local.check_password(
@@ -160,7 +167,7 @@ def _locked_out(request: HttpRequest) -> HttpResponse:
 def sign_in_code(request: HttpRequest) -> HttpResponse:
     """The second step: the security code from the authenticator app."""
     if request.user.is_authenticated:
-        return redirect(_home(None))
+        return redirect(_home(request.user, None))
     user, pending = _pending_user(request)
     if user is None:
         return _start_again(request)
@@ -190,7 +197,7 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
 def sign_in_set_up(request: HttpRequest) -> HttpResponse:
     """First sign-in (or after an administrator's reset): set up an authenticator app."""
     if request.user.is_authenticated:
-        return redirect(_home(None))
+        return redirect(_home(request.user, None))
     user, pending = _pending_user(request)
     if user is None:
         return _start_again(request)
@@ -241,7 +248,7 @@ def _start_session(
     with transaction.atomic():  # no session without its audit event
         login(request, user, backend=MODEL_BACKEND)
         local.record_sign_in(staff_for(user), method, client_address(request), **details)
-    return redirect(_home(next_url))
+    return redirect(_home(user, next_url))
 
 
 def _safe_next_url(request: HttpRequest) -> str | None:
@@ -285,7 +292,7 @@ def sign_in_sso(request: HttpRequest) -> HttpResponse:
     if config is None:
         return redirect("web:sign-in")
     if request.user.is_authenticated:
-        return redirect(_home(_safe_next_url(request)))
+        return redirect(_home(request.user, _safe_next_url(request)))
     request.session[SSO_NEXT] = _safe_next_url(request) or ""
     redirect_uri = settings.FAMILYVIEW_OIDC_REDIRECT_URI or request.build_absolute_uri(
         reverse("web:sign-in-sso-callback")

@@ -1,0 +1,31 @@
+"""Which services know a person, in a worker's words: "Children's social care, GP".
+
+Councils name their sources after the systems ("Children's social care case system
+(LCS)", "Adult mental health services (RiO)"). A worker asks which services know a
+family, so the front-line pages name the service each source serves, each once; the
+systems' own names are for the "why" page and the data steward's pages.
+"""
+
+from collections.abc import Iterable, Mapping
+
+from familyview.families.network import FamilyNetwork
+
+
+def known_to(service_categories: Iterable[str], names: Mapping[str, str]) -> tuple[str, ...]:
+    """The services' names, each once, in alphabetical order ("gp" -> "GP"); a category
+    no longer configured by its code in words."""
+    words = {names.get(code) or code.replace("_", " ").capitalize() for code in service_categories}
+    return tuple(sorted(words, key=str.lower))
+
+
+def family_known_to(network: FamilyNetwork, names: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
+    """Each member's services, by person id, from the sources the page may name for them
+    (the display rules have chosen those already: IdentityConfidence.source_names)."""
+    category_of = {source.name: source.service_category for source in network.sources}
+    return {
+        member.person_id: known_to(
+            (category_of[name] for name in member.identity.source_names if name in category_of),
+            names,
+        )
+        for member in network.members
+    }
