@@ -332,10 +332,13 @@ def _relationship_line(
 
 
 def _pills(member: FamilyMember) -> list[tuple[str, bool | None]]:
-    """(label, current) for each service drawn; None marks the 'N more' pill."""
+    """(label, current) for each service drawn; None marks the 'N more' pill, and a
+    service whose status is withheld (drawn neither current nor past)."""
     involvements = member.involvements
     shown = involvements if len(involvements) <= PILLS_SHOWN else involvements[: PILLS_SHOWN - 1]
-    pills: list[tuple[str, bool | None]] = [(_service_label(i), i.current) for i in shown]
+    pills: list[tuple[str, bool | None]] = [
+        (_service_label(i), None if i.summary_only else i.current) for i in shown
+    ]
     hidden = len(involvements) - len(shown)
     if hidden:
         pills.append((f"{hidden} more (in the table below)", None))

@@ -7,10 +7,11 @@ the README's screenshot of the family view.
 
 It signs in as demo.practitioner (the security code comes from `familyview
 second-factor-code`, run with this process's environment, so point DATABASE_URL or
-FAMILYVIEW_VAR_DIR at the demo's database), searches for a child with a typo, gives a
-purpose, sees the family, the ecomap, the who-to-call sheet and why, reports something
-wrong, then signs in as demo.data_steward and finds the report in the queue. Exit code 0
-when every step and check passed.
+FAMILYVIEW_VAR_DIR at the demo's database), lands on the search, searches for a child
+with a typo, gives a purpose, sees the family (how tall it is, and the clicks and
+keystrokes from signing in to the mother's services), the ecomap, the who-to-call sheet
+and why, reports something wrong, then signs in as demo.data_steward and finds the report
+in the queue. Exit code 0 when every step and check passed.
 """
 
 import argparse
@@ -67,27 +68,33 @@ def walk(base_url: str, child: str, typo: str, screenshot: Path | None) -> int:
         page = context.new_page()
         page.set_default_timeout(30_000)
         w = Walk(page, base_url)
-        w.sign_in("demo.practitioner", DEMO_PASSWORD)
+        w.sign_in("demo.practitioner", DEMO_PASSWORD)  # lands on the search
+        clicks = keys = 0
 
-        page.get_by_role("link", name="Search", exact=True).first.click()
-        w.ok("search page")
         page.get_by_label("Name").fill(typo)
+        keys += len(typo)
         page.get_by_role("button", name="Search").click()
+        clicks += 1
         page.wait_for_url(re.compile(r"/search\?results="))
         w.ok(f"results for {typo!r}")
         result = page.locator("[data-testid=result]").filter(has_text=child).first
         result.get_by_role("link", name=child).click()
+        clicks += 1
         page.wait_for_url("**/purpose")
         w.ok("purpose of access")
         page.get_by_label("MASH triage").check()
-        page.get_by_label("Case or referral reference").fill("MASH-2026-0042")
+        reference = "MASH-2026-0042"
+        page.get_by_label("Case or referral reference").fill(reference)
         page.get_by_role("button", name="Continue to the family").click()
+        clicks += 2
+        keys += len(reference)
         page.wait_for_url("**/family")
         w.ok(f"{child}'s family")
         members = page.locator("[data-testid=member]").count()
         services = page.locator("[data-testid=involvement]").count()
         phones = page.locator("main a[href^='tel:']").count()
-        print(f"      {members} people, {services} services, {phones} phone links")
+        height = page.evaluate("document.scrollingElement.scrollHeight")
+        print(f"      {members} people, {services} services, {phones} phone links, {height}px tall")
         if screenshot:
             screenshot.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(
@@ -105,14 +112,19 @@ def walk(base_url: str, child: str, typo: str, screenshot: Path | None) -> int:
         w.ok("who to call")
         page.get_by_role("link", name="Family and services").click()
         page.wait_for_url("**/family")
+        # The mother's services, her adult mental health duty line among them.
+        mother = page.locator("nav.app-jump li").filter(has_text="(mother)").get_by_role("link")
+        mother.click()
+        clicks += 1
+        print(f"      the mother's services: {clicks} clicks and {keys} keystrokes from signing in")
+        page.locator("nav.app-jump").get_by_role("link", name=child).click()
         page.get_by_role("link", name=f"Why we think so about {child}").click()
         page.wait_for_url("**/why")
         w.ok("why these records are one person")
         page.get_by_role("link", name="Back to the family").click()
         page.wait_for_url("**/family")
-        page.locator("[data-testid=member]").first.get_by_role(
-            "link", name=re.compile(r"^Report something wrong")
-        ).first.click()
+        page.locator("nav.app-jump").get_by_role("link", name=child).click()
+        page.get_by_role("link", name=f"Report something wrong about {child}").click()
         page.wait_for_url("**/report-problem*")
         w.ok("something looks wrong")
         page.get_by_label("A detail is wrong or out of date").check()

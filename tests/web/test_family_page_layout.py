@@ -43,7 +43,7 @@ def test_a_link_to_each_person_near_the_top_opens_their_section(client, family):
     jump = page.select_one("nav.app-jump")
     assert text(jump.select_one("h2")) == "Jump to a person"
     links = [(text(a), a["href"]) for a in jump.select("a")]
-    sections = [s["id"] for s in page.select("#people .govuk-accordion__section-content")]
+    sections = [s["id"] for s in page.select("#people .govuk-accordion__section-content > div")]
     assert [href for _, href in links] == [f"#{s}" for s in sections]
     assert links[0] == ("Amelia Thornbury", f"#person-{family.child}")
     assert "Claire Thornbury (mother)" in text(jump)
@@ -68,8 +68,11 @@ def test_each_person_folds_away_with_one_report_link_and_a_way_on(client, family
         assert section.select_one("a[href='#main-content']").get_text() == "Back to the top"
     onward = [s.select_one("a[href^='#person-']") for s in sections]
     assert [a["href"] for a in onward[:-1]] == [
-        f"#{s.select_one('.govuk-accordion__section-content')['id']}" for s in sections[1:]
+        f"#{s.select_one('.govuk-accordion__section-content > div')['id']}" for s in sections[1:]
     ]
+    # GOV.UK Frontend's script names each section's content by the accordion's id.
+    contents = [s.select_one(".govuk-accordion__section-content")["id"] for s in sections]
+    assert contents == [f"people-content-{n}" for n in range(1, 5)]
     assert text(onward[0]).startswith("Next: ")
     assert onward[-1] is None  # the last person has only "Back to the top"
 

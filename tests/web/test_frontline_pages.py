@@ -432,7 +432,7 @@ def test_each_fact_names_its_source_and_the_relationship_its_provenance(
     )
     # Recorded by the service, in words: "case system (Stockport)" is the system's name.
     assert "Recorded by Children's social care; data current as of" in text(mother)
-    sources = [text(r.select_one("td")) for r in page.select("#sources ~ table tbody tr")]
+    sources = [text(r.select_one("td")) for r in page.select("#sources ~ div table tbody tr")]
     assert "Children's social care case system (Stockport)" in sources
 
 
@@ -649,7 +649,7 @@ def test_a_report_about_an_involvement_reaches_the_stewards_queue(
         for i in form_page.select("input[name=involvement]")
     }
     assert choices[""] == ("Amelia Thornbury: name, age, address, records or place in the family")
-    assert choices[str(family.child_involvement)] == "Children's social care"
+    assert choices[str(family.child_involvement)] == "Children's social care (current)"
     assert len(choices) == 3  # the person, and her two services
     chosen = form_page.select_one("input[name=involvement]:checked")
     assert chosen["value"] == str(family.child_involvement)
