@@ -2,8 +2,9 @@
 Playwright through `executable_path`) against a live server on the test database.
 
 Every page a test opens goes through `BrowserCheck.page_ok`: axe-core is injected and run
-for WCAG 2.2 A and AA (zero violations, printed when there are any), and the page is laid
-out 320 pixels wide, where nothing may scroll sideways (WCAG 1.4.10 reflow).
+for WCAG 2.2 A and AA at 1280 and at 320 pixels wide (zero violations, target size
+included, printed when there are any), and at 320 nothing may scroll sideways (WCAG
+1.4.10 reflow).
 """
 
 import os
