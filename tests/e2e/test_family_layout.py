@@ -316,7 +316,7 @@ def test_the_reporter_hears_when_the_steward_resolves_their_report(check, world)
     page.get_by_role("link", name="Report something wrong about Claire Thornbury").click()
     page.wait_for_url("**/report-problem")
     check.page_ok()
-    page.get_by_label("Housing (current)").check()  # the fact is chosen here
+    page.get_by_label("Housing, current").check()  # the fact is chosen here
     page.get_by_label("A detail is wrong or out of date").check()
     page.get_by_label("Tell us more").fill("The housing officer has changed.")
     page.get_by_role("button", name="Send to the data steward").click()

@@ -126,7 +126,7 @@ def test_the_front_line_journey(check, world):
     page.locator("nav.app-jump").get_by_role("link", name="Amelia Thornbury").click()
     page.get_by_role("link", name="Report something wrong about Amelia Thornbury").click()
     check.page_ok()
-    page.get_by_role("radio", name="Children's social care (current)").check()
+    page.get_by_role("radio", name="Children's social care, current").check()
     page.get_by_label("A detail is wrong or out of date").check()
     page.get_by_label("Tell us more").fill("Jo Bloggs left the team in October.")
     page.get_by_role("button", name="Send to the data steward").click()

@@ -649,7 +649,7 @@ def test_a_report_about_an_involvement_reaches_the_stewards_queue(
         for i in form_page.select("input[name=involvement]")
     }
     assert choices[""] == ("Amelia Thornbury: name, age, address, records or place in the family")
-    assert choices[str(family.child_involvement)] == "Children's social care (current)"
+    assert choices[str(family.child_involvement)] == "Children's social care, current"
     assert len(choices) == 3  # the person, and her two services
     chosen = form_page.select_one("input[name=involvement]:checked")
     assert chosen["value"] == str(family.child_involvement)
