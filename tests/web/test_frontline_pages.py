@@ -254,6 +254,7 @@ def test_the_purpose_page_shows_who_was_chosen_and_asks_why(practitioner_client,
 
     assert page.select_one("title").text == title("Why are you looking at this family?")
     assert "Amelia Thornbury" in text(page.select_one(".govuk-summary-list"))
+    assert "Known to Children's social care, GP" in text(page.select_one(".govuk-summary-list"))
     radios = {i["value"] for i in page.select("input[name=purpose]")}
     assert radios == {
         "early_help_assessment",

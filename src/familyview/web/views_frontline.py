@@ -197,6 +197,7 @@ def purpose(request: HttpRequest, person_id: str) -> HttpResponse:
         "web/people/purpose.html",
         {
             "person": opened.content,
+            "known_to": known_to(opened.content.service_categories, service_names()),
             "form": form,
             "shielded": access.shielded,
             "error_list": error_list(form, {"purpose": "purpose"}),
