@@ -206,7 +206,7 @@ def test_a_broken_rules_file_is_reported_and_the_queue_still_shown(
 
     assert response.status_code == 200
     page = read(response)
-    assert "version must be a whole number from 1" in text(
+    assert "version is 0; it should be greater than or equal to 1." in text(
         page.select_one("[data-testid=rules-problem]")
     )
     assert len(table(page, "#alerts tbody")) == 1

@@ -194,7 +194,9 @@ def _volumes(events: Sequence[AuditEvent], context: _Context, found: Evaluation)
                 for e in reads
                 if start <= e.occurred_at < end and e.level in rules.unusual_volume.levels
             ]
-            limit = rules.per_hour if size == "hour" else rules.per_day
+            limit = (
+                rules.unusual_volume.per_hour if size == "hour" else rules.unusual_volume.per_day
+            )
             if len(inside) <= limit:
                 continue
             rule = AlertRule.VOLUME_HOUR if size == "hour" else AlertRule.VOLUME_DAY

@@ -20,7 +20,7 @@ from familyview.access.policy import Permission, Staff, authorities_with, member
 from familyview.audit.events import record_event
 from familyview.audit.models import AuditEvent, Level
 from familyview.privacy.alerts.facts import staff_facts
-from familyview.privacy.alerts.rules import AlertRulesError, load_alert_rules
+from familyview.privacy.alerts.rules import load_alert_rules
 from familyview.privacy.alerts.runs import last_run
 from familyview.privacy.models import (
     ACTIVE_STATUSES,
@@ -29,6 +29,7 @@ from familyview.privacy.models import (
     AlertStatus,
     PrivacyAlert,
 )
+from familyview.settings_files import SettingsFileError
 
 ALERTS_PER_PAGE = 50
 # The rules run every few minutes (docs/deploying.md): a last run longer ago than this
@@ -107,7 +108,7 @@ def open_alert_queue(
     problem = ""
     try:
         load_alert_rules()
-    except AlertRulesError as e:
+    except SettingsFileError as e:
         problem = str(e)
     cursor = last_run()
     last_run_at = cursor.last_run_at if cursor else None
