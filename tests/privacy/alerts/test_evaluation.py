@@ -131,8 +131,9 @@ def neighbours(source, run):
     [
         {"uprn": "100012345678"},
         {"address_line1": "12 MILL LANE", "postcode": "sk41aa"},
+        {"address_line1": "12, Mill Ln", "postcode": "SK4 1AA"},
     ],
-    ids=["same UPRN", "same first line and postcode"],
+    ids=["same UPRN", "same first line and postcode", "written another way"],
 )
 def test_looking_up_someone_at_ones_own_address_raises_an_alert(clock, worker, neighbours, home):
     set_staff_home_address(worker.username, **home)

@@ -13,9 +13,14 @@ from zoneinfo import ZoneInfo
 
 from familyview.access.models import Authority
 from familyview.audit.models import AuditEvent
-from familyview.privacy.alerts.facts import PersonFacts, StaffFacts, person_facts, staff_facts
+from familyview.identity.persons import PersonDetails, person_details
 from familyview.privacy.alerts.rules import AlertRuleBook, AlertRules
+from familyview.privacy.alerts.staff import StaffFacts, staff_facts
+from familyview.privacy.merges import merged_into
 from familyview.privacy.models import AlertRule
+
+# Persons read at once: SQLite allows a limited number of values in one query.
+PERSONS_PER_READ = 2000
 
 
 @dataclass
@@ -59,13 +64,35 @@ def _local_day(when: datetime, zone: ZoneInfo) -> date:
     return when.astimezone(zone).date()
 
 
+def people_looked_at(
+    person_ids: Iterable[str], authority_ids: Sequence[int]
+) -> dict[str, PersonDetails]:
+    """The persons events name, as the person index shows them now (identity/persons.py:
+    the account the pages and the API give). A person merged into another since the
+    event is judged by the person they joined (the steward's merge or a link run
+    recorded the move)."""
+    wanted = sorted(set(person_ids))
+    found = _persons(wanted, authority_ids)
+    moved = {pid: merged_into(pid) for pid in wanted if pid not in found}
+    found |= _persons(sorted({t for t in moved.values() if t and t not in found}), authority_ids)
+    now_known_as = {pid: moved.get(pid) or pid for pid in wanted}
+    return {pid: found[now] for pid, now in now_known_as.items() if now in found}
+
+
+def _persons(person_ids: Sequence[str], authority_ids: Sequence[int]) -> dict[str, PersonDetails]:
+    found: dict[str, PersonDetails] = {}
+    for start in range(0, len(person_ids), PERSONS_PER_READ):
+        found |= person_details(person_ids[start : start + PERSONS_PER_READ], authority_ids)
+    return found
+
+
 class _Context:
     """The facts one batch needs, read once."""
 
     def __init__(self, events: Sequence[AuditEvent], book: AlertRuleBook):
         self.book = book
         self.codes = dict(Authority.objects.values_list("id", "code"))
-        self.people = person_facts(p for e in events for p in e.subjects)
+        self.people = people_looked_at((p for e in events for p in e.subjects), list(self.codes))
         self.staff = staff_facts(e.user_id for e in events if e.user_id is not None)
 
     def rules(self, authority_id: int | None) -> AlertRules:
@@ -75,9 +102,9 @@ class _Context:
         if event.authority_id is not None:
             return event.authority_id
         for person_id in subjects or event.subjects:
-            facts = self.people.get(person_id)
-            if facts and facts.authority_id is not None:
-                return facts.authority_id
+            person = self.people.get(person_id)
+            if person is not None:
+                return person.authority_id
         # An event that names no authority and no one (a search by someone with roles in
         # several councils): the first authority they work for, so that a privacy officer
         # sees it.
@@ -136,20 +163,16 @@ def evaluate(events: Sequence[AuditEvent], book: AlertRuleBook) -> Evaluation:
     return found
 
 
-def _shielded(facts: PersonFacts | None) -> bool:
-    return bool(facts and facts.shielded)
+def _shielded(person: PersonDetails | None) -> bool:
+    return bool(person and person.shielded)
 
 
-def _shares_surname(staff: StaffFacts, facts: PersonFacts | None) -> bool:
-    return bool(facts and staff.surnames & facts.surnames)
+def _shares_surname(staff: StaffFacts, person: PersonDetails | None) -> bool:
+    return bool(person and staff.surnames & person.surnames)
 
 
-def _shares_address(staff: StaffFacts, facts: PersonFacts | None) -> bool:
-    if facts is None:
-        return False
-    if staff.home_uprn and staff.home_uprn in facts.uprns:
-        return True
-    return staff.home_address is not None and staff.home_address in facts.addresses
+def _shares_address(staff: StaffFacts, person: PersonDetails | None) -> bool:
+    return bool(person and staff.home & person.address_keys)
 
 
 def _volumes(events: Sequence[AuditEvent], context: _Context, found: Evaluation) -> None:

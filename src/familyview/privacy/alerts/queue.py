@@ -19,9 +19,9 @@ from django.utils import timezone
 from familyview.access.policy import Permission, Staff, authorities_with, membership_for
 from familyview.audit.events import record_event
 from familyview.audit.models import AuditEvent, Level
-from familyview.privacy.alerts.facts import staff_facts
 from familyview.privacy.alerts.rules import load_alert_rules
 from familyview.privacy.alerts.runs import last_run
+from familyview.privacy.alerts.staff import staff_facts
 from familyview.privacy.models import (
     ACTIVE_STATUSES,
     CLOSED_STATUSES,
