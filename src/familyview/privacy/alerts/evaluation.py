@@ -13,14 +13,10 @@ from zoneinfo import ZoneInfo
 
 from familyview.access.models import Authority
 from familyview.audit.models import AuditEvent
-from familyview.identity.persons import PersonDetails, person_details
+from familyview.identity.persons import PersonDetails
+from familyview.privacy.alerts.facts import StaffFacts, people_looked_at, staff_facts
 from familyview.privacy.alerts.rules import AlertRuleBook, AlertRules
-from familyview.privacy.alerts.staff import StaffFacts, staff_facts
-from familyview.privacy.merges import merged_into
 from familyview.privacy.models import AlertRule
-
-# Persons read at once: SQLite allows a limited number of values in one query.
-PERSONS_PER_READ = 2000
 
 
 @dataclass
@@ -62,28 +58,6 @@ def _is_read(event: AuditEvent, levels: frozenset[str]) -> bool:
 
 def _local_day(when: datetime, zone: ZoneInfo) -> date:
     return when.astimezone(zone).date()
-
-
-def people_looked_at(
-    person_ids: Iterable[str], authority_ids: Sequence[int]
-) -> dict[str, PersonDetails]:
-    """The persons events name, as the person index shows them now (identity/persons.py:
-    the account the pages and the API give). A person merged into another since the
-    event is judged by the person they joined (the steward's merge or a link run
-    recorded the move)."""
-    wanted = sorted(set(person_ids))
-    found = _persons(wanted, authority_ids)
-    moved = {pid: merged_into(pid) for pid in wanted if pid not in found}
-    found |= _persons(sorted({t for t in moved.values() if t and t not in found}), authority_ids)
-    now_known_as = {pid: moved.get(pid) or pid for pid in wanted}
-    return {pid: found[now] for pid, now in now_known_as.items() if now in found}
-
-
-def _persons(person_ids: Sequence[str], authority_ids: Sequence[int]) -> dict[str, PersonDetails]:
-    found: dict[str, PersonDetails] = {}
-    for start in range(0, len(person_ids), PERSONS_PER_READ):
-        found |= person_details(person_ids[start : start + PERSONS_PER_READ], authority_ids)
-    return found
 
 
 class _Context:

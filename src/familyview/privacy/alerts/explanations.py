@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from familyview.audit.models import AuditEvent, Level
+from familyview.privacy.alerts.facts import StaffFacts
 from familyview.privacy.alerts.rules import WEEKDAYS, AlertRules
-from familyview.privacy.alerts.staff import StaffFacts
 from familyview.privacy.models import AlertRule
 from familyview.words import clock_words, day_words
 

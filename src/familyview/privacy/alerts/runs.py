@@ -18,8 +18,8 @@ from familyview.access.models import Authority
 from familyview.audit.models import AuditEvent
 from familyview.privacy.alerts.evaluation import Evaluation, evaluate
 from familyview.privacy.alerts.explanations import explain
+from familyview.privacy.alerts.facts import staff_facts
 from familyview.privacy.alerts.rules import AlertRuleBook, load_alert_rules
-from familyview.privacy.alerts.staff import staff_facts
 from familyview.privacy.models import ACTIVE_STATUSES, AlertCursor, PrivacyAlert, PrivacyAlertEvent
 
 BATCH_SIZE = 2000
