@@ -186,14 +186,9 @@ def _volumes(events: Sequence[AuditEvent], context: _Context, found: Evaluation)
             reads = reads.filter(authority_id=authority_id)
         reads = list(reads.order_by("sequence"))
         for size, start, end, rules in wanted:
-            inside = [
-                e
-                for e in reads
-                if start <= e.occurred_at < end and e.level in rules.unusual_volume.levels
-            ]
-            limit = (
-                rules.unusual_volume.per_hour if size == "hour" else rules.unusual_volume.per_day
-            )
+            volume = rules.unusual_volume
+            inside = [e for e in reads if start <= e.occurred_at < end and e.level in volume.levels]
+            limit = volume.per_hour if size == "hour" else volume.per_day
             if len(inside) <= limit:
                 continue
             rule = AlertRule.VOLUME_HOUR if size == "hour" else AlertRule.VOLUME_DAY
