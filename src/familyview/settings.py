@@ -226,6 +226,8 @@ FAMILYVIEW_BUILDING_RULES = os.environ.get("FAMILYVIEW_BUILDING_RULES") or None
 FAMILYVIEW_SERVICE_CATEGORIES = os.environ.get("FAMILYVIEW_SERVICE_CATEGORIES") or None
 FAMILYVIEW_DISPLAY_RULES = os.environ.get("FAMILYVIEW_DISPLAY_RULES") or None
 FAMILYVIEW_FAMILY_CONTEXT_SERVICES = os.environ.get("FAMILYVIEW_FAMILY_CONTEXT_SERVICES") or None
+FAMILYVIEW_ALERT_RULES = os.environ.get("FAMILYVIEW_ALERT_RULES") or None
+FAMILYVIEW_RETENTION_RULES = os.environ.get("FAMILYVIEW_RETENTION_RULES") or None
 
 # The audit log's checkpoint signing key lives outside the database (see docs/audit.md);
 # made on first use for the demo. A signed checkpoint every AUDIT_CHECKPOINT_EVERY events.
@@ -244,8 +246,3 @@ FAMILYVIEW_API_USER_RATE_PER_MINUTE = int(
     os.environ.get("FAMILYVIEW_API_USER_RATE_PER_MINUTE", "60")
 )
 FAMILYVIEW_API_USER_BURST = int(os.environ.get("FAMILYVIEW_API_USER_BURST", "30"))
-
-# Privacy alert and retention rules (docs/privacy.md): a council's own copies, if any;
-# otherwise the versioned files in src/familyview/privacy/.
-FAMILYVIEW_ALERT_RULES = os.environ.get("FAMILYVIEW_ALERT_RULES") or None
-FAMILYVIEW_RETENTION_RULES = os.environ.get("FAMILYVIEW_RETENTION_RULES") or None
