@@ -600,8 +600,8 @@ def build_families(
 # ---- one build: the links of the changed persons, every person for a full build --------
 
 # Every person changed: each step reads and writes its kind of link whole, instead of
-# joining a table of every person (which cost 3.5 times as long: docs/architecture.md,
-# "Families").
+# joining a table of every person (which cost three times as long: docs/families.md,
+# "One path").
 EVERYONE = None
 Persons = set[str] | None  # some persons, or EVERYONE
 Scope = Callable[..., str | None]  # makes a temporary table of ids for the statements to join
