@@ -13,7 +13,9 @@ correctness.
 
 The store holds identifying details (names, dates of birth, NHS numbers, postcodes): it is
 written readable by the service account only, and a retention run that removes records
-deletes it, so that removed records do not outlive the run there.
+deletes it, so that removed records do not outlive the run there. Why it stays, rather
+than a table in the database or working every record out each run, with figures:
+docs/adr/0004-feature-store.md.
 """
 
 import hashlib
