@@ -117,7 +117,7 @@ def test_an_account_it_did_not_make_is_never_touched(authority):
     real = create_staff(Role.PRACTITIONER, authority, username="demo.practitioner")
     password_before = real.password
 
-    with pytest.raises(CommandError, match="demo.practitioner is an account that demo_accounts"):
+    with pytest.raises(CommandError, match=r"demo\.practitioner is an account that demo_accounts"):
         run("--authority", "surrey")
 
     real.refresh_from_db()
@@ -133,7 +133,7 @@ def test_another_authoritys_demo_accounts_are_not_given_this_ones_roles():
     run()
     passwords = dict(get_user_model().objects.values_list("username", "password"))
 
-    with pytest.raises(CommandError, match="demo.administrator is a demo account of Stockport"):
+    with pytest.raises(CommandError, match=r"demo\.administrator is a demo account of Stockport"):
         run("--authority", "surrey", "--password", "another-long-demo-password")
 
     assert dict(get_user_model().objects.values_list("username", "password")) == passwords
