@@ -4,6 +4,7 @@ a traceback, under each dangerous setting; the configuration docs/deploying.md d
 starts, and `familyview check --deploy` finds nothing in it."""
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -26,7 +27,7 @@ pytestmark = pytest.mark.slow
 
 SECRET_KEY = "a-council's-own-key-" + "q7Zp2mX9" * 6
 SECOND_FACTOR_KEY = Fernet.generate_key().decode()
-HOST = "familyview.example.gov.uk"
+HOST = "familyview.example.gov.uk"  # as docs/deploying.md names it
 REFUSED = "familyview: production mode will not start: "
 # gunicorn's master exits with this when the application cannot load (and does not retry).
 APPLICATION_CANNOT_LOAD = 4
@@ -39,17 +40,30 @@ def database_url() -> str:
     return f"postgres://{s['USER']}@{s['HOST']}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
+def documented_settings() -> dict[str, str]:
+    """The settings file of docs/deploying.md's checklist, as written there."""
+    text = (Path(__file__).resolve().parent.parent / "docs" / "deploying.md").read_text()
+    checklist = text.split("### Checklist", 1)[1].split("\n### ", 1)[0]
+    return dict(re.findall(r"^ {7}(FAMILYVIEW_[A-Z_]+|DATABASE_URL)=(.+)$", checklist, re.M))
+
+
 def production_env(tmp_path: Path, **changes: str | None) -> dict[str, str]:
-    """The settings docs/deploying.md describes, with `changes` (None removes one)."""
+    """The settings docs/deploying.md describes (its placeholders and paths made real
+    here), with `changes` (None removes one)."""
+    documented = documented_settings()
+    assert documented["FAMILYVIEW_ENV"] == "production"
+    assert documented["FAMILYVIEW_ALLOWED_HOSTS"] == HOST
+    # Placeholders for the council's own keys: made here.
+    assert documented["FAMILYVIEW_SECRET_KEY"].startswith("<")
+    assert documented["FAMILYVIEW_SECOND_FACTOR_KEY"].startswith("<")
     env = {
         **os.environ,
-        "FAMILYVIEW_ENV": "production",
+        **documented,
         "DATABASE_URL": database_url(),
         "FAMILYVIEW_VAR_DIR": str(tmp_path),
         "FAMILYVIEW_SECRET_KEY": SECRET_KEY,
         "FAMILYVIEW_SECOND_FACTOR_KEY": SECOND_FACTOR_KEY,
-        "FAMILYVIEW_ALLOWED_HOSTS": HOST,
-        "FAMILYVIEW_TRUSTED_PROXIES": "1",
+        "FAMILYVIEW_AUDIT_KEY_FILE": str(tmp_path / "keys" / "checkpoint-key.pem"),
     }
     # (The browser tests set DJANGO_ALLOW_ASYNC_UNSAFE for this process: not a server's.)
     for name in (
