@@ -30,7 +30,7 @@ def main() -> None:
     from familyview.production import ProductionRefused, refuse_demo_accounts
 
     try:
-        if settings.PRODUCTION and sys.argv[1:2] and sys.argv[1] in _SERVING:
+        if getattr(settings, "PRODUCTION", False) and sys.argv[1:2] and sys.argv[1] in _SERVING:
             django.setup()
             refuse_demo_accounts()
         execute_from_command_line(["familyview", *sys.argv[1:]])

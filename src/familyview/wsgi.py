@@ -23,7 +23,7 @@ def _application():
         application = get_wsgi_application()
         from django.conf import settings
 
-        if settings.PRODUCTION:
+        if getattr(settings, "PRODUCTION", False):
             refuse_demo_accounts()
     except ProductionRefused as refused:
         for reason in str(refused).splitlines():
