@@ -150,8 +150,10 @@ class FamilyMember:
     @property
     def recent_involvements(self) -> tuple[ServiceInvolvement, ...]:
         """Who to call first: their services now, and those the display rules keep in
-        view for a while after they end (ServiceInvolvement.recent)."""
-        return tuple(i for i in self.involvements if i.recent)
+        view for a while after they end (ServiceInvolvement.recent); the safeguarding
+        services first (police before the GP), otherwise in the page's order."""
+        recent = [i for i in self.involvements if i.recent]
+        return tuple(sorted(recent, key=lambda i: not i.safeguarding))
 
 
 @dataclass(frozen=True)

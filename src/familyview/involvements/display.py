@@ -81,14 +81,21 @@ class SourceInfo:
     days_since_update: int | None
 
     @property
+    def cadence_words(self) -> str:
+        """How often it should be updated: 'daily', 'weekly', 'every 3 days'."""
+        return every_words(self.expected_every_days)
+
+    @property
+    def last_update_words(self) -> str:
+        """When its latest extract was taken: 'today', '18 days ago', 'never'."""
+        if self.days_since_update is None:
+            return "never"
+        return days_ago_words(self.days_since_update)
+
+    @property
     def freshness_words(self) -> str:
         """'Updated weekly, last update 18 days ago', as a worker would say it."""
-        last = (
-            f"last update {days_ago_words(self.days_since_update)}"
-            if self.days_since_update is not None
-            else "no update received yet"
-        )
-        return f"Updated {every_words(self.expected_every_days)}, {last}"
+        return f"Updated {self.cadence_words}, last update {self.last_update_words}"
 
 
 @dataclass(frozen=True)
@@ -152,14 +159,26 @@ class ServiceInvolvement:
     # with no end date passed, or shown only as existing (then when it was is withheld,
     # and leaving it out would say it was long ago). The family page's first screen.
     recent: bool
+    # A safeguarding-relevant service: one the rules keep in view after it ends.
+    safeguarding: bool
 
     @property
     def status_words(self) -> str:
         """The status as a worker reads it: 'current', 'ended', 'status not recorded'."""
         return STATUS_WORDS.get(self.status, "")
 
+    @property
+    def withheld_briefly(self) -> str:
+        """Why there is no lead professional to call, in a few words ('' when there is)."""
+        return WITHHELD_BRIEFLY.get(self.withheld_reason, self.withheld_reason)
+
 
 STATUS_WORDS = {"current": "current", "historic": "ended", "not_recorded": "status not recorded"}
+WITHHELD_BRIEFLY = {
+    WITHHELD_SENSITIVE: "sensitive service: duty line",
+    WITHHELD_SHIELDED: "withheld to protect this person: duty line",
+    WITHHELD_NONE_RECORDED: "no lead professional recorded: duty line",
+}
 
 
 # ---- the rules ---------------------------------------------------------------------------
@@ -413,6 +432,7 @@ def shown_involvements(
                     details=(),
                     source=source,
                     recent=True,
+                    safeguarding=rule.recently_ended_months > 0,
                 )
             continue
         lead, withheld = _lead(inv, shielded, level)
@@ -437,6 +457,7 @@ def shown_involvements(
             details=_details(inv.details, rule.details) if level == FULL else (),
             source=source,
             recent=current or _ended_recently(rules, inv, today),
+            safeguarding=rule.recently_ended_months > 0,
         )
         shown.append(((current, _recency(inv)), item))
     shown.sort(key=lambda pair: pair[0], reverse=True)

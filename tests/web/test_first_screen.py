@@ -1,0 +1,185 @@
+"""The family page's first screen, read with BeautifulSoup: who to call first (services now
+and safeguarding ones ended recently, with a phone number each), doubt about who is who
+said plainly, the withheld card that says what it withholds, and each source's freshness
+said once."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from familyview.access.purpose import PurposeOfAccess, remember_purpose
+from familyview.families.factories import create_involvement, create_review_pair
+from familyview.identity.models import LinkedRecord
+from familyview.sources.factories import create_import, create_person_record, create_source
+
+from .frontline_family import a_family
+from .pages import read, text
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def family(authority):
+    return a_family(authority)
+
+
+def family_page(client, family):
+    session = client.session
+    remember_purpose(session, family.child, PurposeOfAccess("mash_triage", "", "MASH-1"))
+    session.save()
+    return read(client.get(reverse("web:family", args=[family.child])))
+
+
+def first_screen(page) -> dict:
+    """Each person on the first screen by name: their entry."""
+    return {text(p.select_one("h3")): p for p in page.select("[data-testid=first-screen-person]")}
+
+
+def record_of(person_id: str):
+    return LinkedRecord.objects.filter(person_id=person_id).first().person_record
+
+
+def test_the_first_screen_comes_before_anyone_s_details(practitioner_client, family):
+    page = family_page(practitioner_client, family)
+    block = page.select_one("[data-testid=first-screen]")
+    assert text(block.select_one("h2")) == "Who to call first"
+    first_member = page.select_one("[data-testid=member]")
+    assert block.sourceline < first_member.sourceline
+    assert page.select_one("#at-a-glance") is None
+
+
+def test_a_safeguarding_involvement_ended_recently_is_there_with_whom_to_call(
+    practitioner_client, family
+):
+    police = family.imports["POLICE"]
+    ended = timezone.localdate() - timedelta(days=330)
+    create_involvement(
+        police,
+        record_of(family.father),
+        status="historic",
+        start_date=date(2024, 12, 3),
+        end_date=ended,
+        lead_name="",
+        lead_phone="",
+        lead_email="",
+        duty_phone="0161 496 0239",
+        details={
+            "offences": [
+                {"date": "2025-11-28", "type": "domestic abuse", "involvement": "offender"},
+                {"date": "2025-10-22", "type": "domestic abuse", "involvement": "offender"},
+                {"date": "2025-03-28", "type": "domestic abuse", "involvement": "suspect"},
+            ]
+        },
+    )
+    # An ended involvement with a service that is not safeguarding-relevant stays below.
+    create_involvement(
+        family.imports["GP"], record_of(family.father), status="historic", end_date=ended
+    )
+    page = family_page(practitioner_client, family)
+    mark = first_screen(page)["Mark Thornbury"]
+    (service,) = mark.select("[data-testid=first-screen-service]")
+    said = text(service)
+    assert said.startswith(f"Police , ended {ended.day} ")
+    assert (
+        "Domestic abuse as offender (28 November 2025, 22 October 2025), as suspect "
+        "(28 March 2025)."
+    ) in said
+    assert "No lead professional recorded: duty line 0161 496 0239" in said
+    assert service.select_one("a")["href"] == "tel:01614960239"
+
+
+def test_a_sensitive_service_is_there_with_its_duty_line_and_nothing_withheld(
+    practitioner_client, family
+):
+    page = family_page(practitioner_client, family)
+    claire = first_screen(page)["Claire Thornbury"]
+    mental_health = next(
+        s for s in claire.select("[data-testid=first-screen-service]") if "mental" in text(s)
+    )
+    assert "known to the service (when: withheld)" in text(mental_health)
+    assert "Sensitive service: duty line 0161 496 0999" in text(mental_health)
+    assert mental_health.select_one("a[href='tel:01614960999']")
+    assert "Dr Hidden Name" not in text(page)
+    assert "Community Mental Health Team" not in text(page)
+
+
+def test_a_parents_phone_number_is_a_link_on_the_first_screen(practitioner_client, family):
+    page = family_page(practitioner_client, family)
+    claire = first_screen(page)["Claire Thornbury"]
+    housing = next(
+        s for s in claire.select("[data-testid=first-screen-service]") if "Housing" in text(s)
+    )
+    assert "Priya Shah, Housing Officer" in text(housing)
+    assert housing.select_one("a")["href"] == "tel:01614960200"
+
+
+def test_the_withheld_card_says_what_is_withheld_and_why_and_never_that_it_ended(
+    practitioner_client, family
+):
+    page = family_page(practitioner_client, family)
+    card = next(
+        c for c in page.select("[data-testid=involvement]") if "Adult mental health" in text(c)
+    )
+    heading = text(card.select_one("h5, h4"))
+    assert "Details withheld" in heading
+    assert "Ended" not in heading and "Current" not in heading
+    withheld = text(card.select_one("[data-testid=withheld]"))
+    assert "Claire Thornbury is known to this service" in withheld
+    assert "Adult mental health is a sensitive service" in withheld
+    assert "whether it is current, its dates, team and lead professional are withheld" in withheld
+    assert "call the service's duty line: 0161 496 0999" in text(card)
+    report = card.select_one("a[href*='report-problem']")
+    assert "ended" not in text(report)
+
+
+def test_freshness_is_said_once_per_source_and_a_warning_only_when_overdue(
+    practitioner_client, family, authority
+):
+    page = family_page(practitioner_client, family)
+    assert "Not up to date" not in text(page)
+    assert page.select("[data-testid=overdue-source]") == []
+    listed = [text(li.select_one("span")) for li in page.select("[data-testid=sources] li")]
+    assert len(listed) == len(set(listed))
+
+    # A weekly source whose latest extract is 18 days old is overdue: said once.
+    late = create_source(
+        authority,
+        code="ASC",
+        name="Adult social care case system",
+        service_category="adult_social_care",
+        expected_every_days=7,
+    )
+    extract = create_import(late, extracted_at=timezone.now() - timedelta(days=18))
+    record = create_person_record(extract, given_name="Claire", family_name="Thornbury")
+    LinkedRecord.objects.create(
+        person_record=record,
+        person_id=family.mother,
+        match_probability=1,
+        basis="model",
+        linked_by_run=LinkedRecord.objects.filter(person_id=family.mother).first().linked_by_run,
+    )
+    create_involvement(extract, record)
+    page = family_page(practitioner_client, family)
+    (overdue,) = page.select("[data-testid=overdue-source]")
+    assert text(overdue) == (
+        "Adult social care case system: should be updated weekly, last update 18 days ago."
+    )
+    sources = {
+        text(li.select_one("span")): text(li) for li in page.select("[data-testid=sources] li")
+    }
+    assert "updated weekly, last update 18 days ago" in sources["Adult social care case system"]
+    assert "Overdue." in sources["Adult social care case system"]
+    assert "Overdue." not in sources["Children's social care case system (Stockport)"]
+
+
+def test_two_members_the_review_queue_holds_together_may_be_one_person(practitioner_client, family):
+    create_review_pair(record_of(family.sibling), record_of(family.father))
+    page = family_page(practitioner_client, family)
+    people = first_screen(page)
+    for name, other in (("Jack Thornbury", "Mark Thornbury"), ("Mark Thornbury", "Jack Thornbury")):
+        (doubt,) = people[name].select("[data-testid=may-be-same-person]")
+        assert text(doubt).startswith(f"These may be the same person: {name} and {other}.")
+        assert "Being checked by a data steward." in text(doubt)
+    assert people["Claire Thornbury"].select("[data-testid=may-be-same-person]") == []
