@@ -10,8 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from familyview.access.purpose import PurposeOfAccess, remember_purpose
+from familyview.audit.models import AuditEvent
 from familyview.families.factories import create_involvement, create_review_pair
-from familyview.identity.models import LinkedRecord
+from familyview.identity.models import LinkedRecord, ProblemReport, ReviewPair
 from familyview.sources.factories import create_import, create_person_record, create_source
 
 from .frontline_family import a_family
@@ -35,6 +36,10 @@ def family_page(client, family):
 def first_screen(page) -> dict:
     """Each person on the first screen by name: their entry."""
     return {text(p.select_one("h3")): p for p in page.select("[data-testid=first-screen-person]")}
+
+
+def events(action: str) -> list[AuditEvent]:
+    return list(AuditEvent.objects.filter(action=action).order_by("sequence"))
 
 
 def record_of(person_id: str):
@@ -183,3 +188,88 @@ def test_two_members_the_review_queue_holds_together_may_be_one_person(practitio
         assert text(doubt).startswith(f"These may be the same person: {name} and {other}.")
         assert "Being checked by a data steward." in text(doubt)
     assert people["Claire Thornbury"].select("[data-testid=may-be-same-person]") == []
+
+
+# Something looks wrong: these are the same person
+
+
+def report_page(client, person_id, **query):
+    return read(client.get(reverse("web:report-problem", args=[person_id]), query))
+
+
+def test_these_are_the_same_person_offers_the_rest_of_the_family(practitioner_client, family):
+    family_page(practitioner_client, family)
+    page = report_page(practitioner_client, family.sibling)
+
+    kinds = {i["value"] for i in page.select("input[name=kind]")}
+    assert "same_person" in kinds
+    offered = {
+        i["value"]: text(page.select_one(f"label[for={i['id']}]"))
+        for i in page.select("input[name=same_as]")
+    }
+    assert set(offered) == {family.child, family.mother, family.father}
+    assert offered[family.father].startswith("Mark Thornbury, Father")
+    # Those offered are shown: the page's event names them.
+    (event,) = events("problem.form")
+    assert set(event.subjects) == {family.sibling, family.child, family.mother, family.father}
+
+
+def test_the_may_be_the_same_person_link_opens_the_report_with_both_chosen(
+    practitioner_client, family
+):
+    family_page(practitioner_client, family)
+    page = report_page(practitioner_client, family.sibling, same_as=family.father)
+    assert page.select_one("input[name=kind][value=same_person]").has_attr("checked")
+    assert page.select_one(f"input[name=same_as][value={family.father}]").has_attr("checked")
+
+
+def test_a_report_that_two_are_one_lands_in_the_review_queue_and_the_audit_log(
+    practitioner_client, steward_client, family
+):
+    family_page(practitioner_client, family)
+    url = reverse("web:report-problem", args=[family.sibling])
+    response = practitioner_client.post(
+        url,
+        {"kind": "same_person", "same_as": family.father, "what": "Jack is Mark's alias."},
+    )
+
+    assert response.status_code == 302
+    report = ProblemReport.objects.get()
+    assert (report.kind, report.person_id, report.same_as_id) == (
+        "same_person",
+        family.sibling,
+        family.father,
+    )
+    (pair,) = ReviewPair.objects.filter(reported_in=report)
+    assert pair.status == "open"
+    (reported,) = events("problem.reported")
+    assert reported.subjects == [family.sibling, family.father]
+    assert reported.details["same_as"] == family.father
+
+    queue = read(steward_client.get(reverse("web:steward-review")))
+    row = next(r for r in queue.select("#review-queue tbody tr") if f"Pair {pair.pk}" in text(r))
+    assert row.select_one("[data-testid=reported]")
+    shown = read(steward_client.get(reverse("web:steward-review-pair", args=[pair.pk])))
+    assert f"report {report.pk}" in text(shown.select_one("[data-testid=reported]"))
+    detail = read(steward_client.get(reverse("web:steward-problem", args=[report.pk])))
+    assert f"pair {pair.pk}" in text(detail)
+
+
+def test_these_are_the_same_person_needs_someone_chosen(practitioner_client, family):
+    family_page(practitioner_client, family)
+    url = reverse("web:report-problem", args=[family.sibling])
+    page = read(practitioner_client.post(url, {"kind": "same_person", "what": "One man"}))
+    assert [text(a) for a in page.select(".govuk-error-summary a")] == [
+        "Select who in the family this is the same person as"
+    ]
+    assert not ProblemReport.objects.exists()
+
+
+def test_without_the_family_open_there_is_no_one_to_choose(practitioner_client, family):
+    page = report_page(practitioner_client, family.sibling)
+    assert "same_person" not in {i["value"] for i in page.select("input[name=kind]")}
+    refused = practitioner_client.post(
+        reverse("web:report-problem", args=[family.sibling]),
+        {"kind": "same_person", "same_as": family.father, "what": "One man"},
+    )
+    assert refused.status_code == 200 and not ProblemReport.objects.exists()
