@@ -273,3 +273,12 @@ def test_without_the_family_open_there_is_no_one_to_choose(practitioner_client, 
         {"kind": "same_person", "same_as": family.father, "what": "One man"},
     )
     assert refused.status_code == 200 and not ProblemReport.objects.exists()
+
+
+def test_the_ecomap_never_says_a_withheld_service_is_in_the_past(practitioner_client, family):
+    family_page(practitioner_client, family)
+    page = read(practitioner_client.get(reverse("web:ecomap", args=[family.child])))
+    said = text(page.select_one("main"))
+    assert "Adult mental health (whether now or in the past is withheld)" in said
+    assert "was known to Adult mental health" not in said
+    assert "Adult mental health (past)" not in said
