@@ -282,3 +282,24 @@ def test_the_ecomap_never_says_a_withheld_service_is_in_the_past(practitioner_cl
     assert "Adult mental health (whether now or in the past is withheld)" in said
     assert "was known to Adult mental health" not in said
     assert "Adult mental health (past)" not in said
+
+
+def test_the_sheet_to_print_is_the_first_screen(practitioner_client, family):
+    ended = timezone.localdate() - timedelta(days=200)
+    create_involvement(
+        family.imports["POLICE"],
+        record_of(family.father),
+        status="historic",
+        end_date=ended,
+        team="Neighbourhood Policing Team West",
+        details={"offences": [{"date": "2025-11-28", "type": "domestic abuse"}]},
+    )
+    family_page(practitioner_client, family)
+    page = read(practitioner_client.get(reverse("web:who-to-call", args=[family.child])))
+    people = [text(h.contents[0]) for h in page.select("h2[id^=call-]")]
+    assert people[:2] == ["Claire Thornbury", "Mark Thornbury"]  # at home, then elsewhere
+    claire = page.select_one(f"#call-{family.mother}").find_parent("div")
+    assert "Adult mental health" in text(claire) and claire.select_one("a[href='tel:01614960999']")
+    mark = text(page.select_one(f"#call-{family.father}").find_parent("div"))
+    assert "Neighbourhood Policing Team West" in mark
+    assert f"Ended {ended.day} " in mark

@@ -258,7 +258,8 @@ def who_to_call(request: HttpRequest, person_id: str) -> HttpResponse:
             "purpose": purpose_of_access,
             "printed_by": staff.display_name,
             "printed_at": timezone.now(),
-            "members": [(m, [i for i in m.involvements if i.current]) for m in network.members],
+            # The family page's first screen, to print: who to call first, in its order.
+            "members": [(m, m.recent_involvements) for m in network.who_to_call_first],
             "relationships": _relationships(network),
         },
     )
