@@ -324,7 +324,7 @@ def _know_service(services: dict[str, ServiceName], code: str, row: object) -> N
     category nobody configured: the rules then treat it as sensitive)."""
     name = getattr(row, "service_name", None)
     if name is not None and code not in services:
-        services[code] = ServiceName(name, bool(row.service_sensitive))  # type: ignore[attr-defined]
+        services[code] = ServiceName(name, bool(getattr(row, "service_sensitive", True)))
 
 
 class _Assembly:
