@@ -3,7 +3,8 @@ demo child's (Sophia Doyle): at 1280 by 900, with no click after giving the purp
 worker sees whom to call about the carer's domestic-abuse offences of 2025 and about the
 mother's adult mental-health involvement (its duty line), a parent's phone number as a
 link, and, where the review queue holds a pair of the family's records, that the two may
-be the same person. axe-core finds nothing at 1280 and at 320 pixels wide."""
+be the same person; and saying so from "Something looks wrong". axe-core finds nothing at
+1280 and at 320 pixels wide."""
 
 import json
 from datetime import date, timedelta
@@ -20,6 +21,7 @@ from familyview.families.factories import (
     create_relationship,
     create_review_pair,
 )
+from familyview.identity.models import ProblemReport
 from familyview.involvements.categories import load_categories
 from familyview.sources.factories import create_import, create_person_record, create_source
 from tests.e2e.checks import NARROW, WIDE, axe_violations
@@ -247,3 +249,23 @@ def test_the_family_page_passes_axe_at_1280_and_at_320_pixels(check, world):
     finally:
         page.set_viewport_size(WIDE)
     assert violations == [], json.dumps(violations, indent=2)
+
+
+def test_these_are_the_same_person_from_the_report_page(check, world):
+    page = open_family(check, world)
+    family = world["family"]
+    check.goto(f"/people/{family['harrison']}/report-problem?same_as={family['harry']}")
+    assert page.get_by_label("This is the same person as someone else in the family").is_checked()
+    choice = page.get_by_role("group", name="Who is it the same person as?")
+    assert choice.is_visible()
+    assert choice.get_by_label("Harry Doyle, Sibling, 14").is_checked()
+    page.get_by_label("A detail is wrong or out of date").check()
+    assert not choice.is_visible()  # shown only for "the same person"
+    page.get_by_label("This is the same person as someone else in the family").check()
+    page.get_by_label("Tell us more").fill("Harry is what the school calls Harrison.")
+    page.get_by_role("button", name="Send to the data steward").click()
+    page.wait_for_url("**/family")
+    check.page_ok()
+    report = ProblemReport.objects.get()
+    assert (report.kind, report.same_as_id) == ("same_person", family["harry"])
+    assert report.review_pairs.get().status == "open"
