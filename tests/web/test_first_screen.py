@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from familyview.access.purpose import PurposeOfAccess, remember_purpose
 from familyview.audit.models import AuditEvent
-from familyview.families.factories import create_involvement, create_review_pair
+from familyview.families.building import build_families
+from familyview.families.factories import create_involvement, create_person, create_review_pair
 from familyview.identity.models import LinkedRecord, ProblemReport, ReviewPair
 from familyview.sources.factories import create_import, create_person_record, create_source
 
@@ -303,3 +304,30 @@ def test_the_sheet_to_print_is_the_first_screen(practitioner_client, family):
     mark = text(page.select_one(f"#call-{family.father}").find_parent("div"))
     assert "Neighbourhood Policing Team West" in mark
     assert f"Ended {ended.day} " in mark
+
+
+def test_two_who_look_like_one_person_are_said_to_be_so_with_a_way_to_tell(
+    practitioner_client, family
+):
+    csc = family.imports["CSC"]
+    twin = create_person_record(
+        csc,
+        given_name="Claire",
+        family_name="Baxter",
+        birth_year=1988,
+        birth_month=6,
+        birth_day=4,
+        address_line1="12 Mill Lane",
+        postcode="SK4 1AA",
+    )
+    baxter = create_person(twin)
+    build_families()
+    page = family_page(practitioner_client, family)
+    (doubt,) = first_screen(page)["Claire Thornbury"].select("[data-testid=may-be-same-person]")
+    assert text(doubt).startswith(
+        "These may be the same person: Claire Thornbury and Claire Baxter. They share a date "
+        "of birth and an address, and their names are alike."
+    )
+    link = doubt.select_one("a")["href"]
+    assert link == (reverse("web:report-problem", args=[family.mother]) + f"?same_as={baxter.pk}")
+    assert first_screen(page)["Claire Baxter"].select("[data-testid=may-be-same-person]")
