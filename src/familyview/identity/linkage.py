@@ -760,7 +760,9 @@ def _write_review(
 
     A full run (rescored None) replaces the queue; an incremental run replaces only pairs
     involving the records it scored, and retires pairs now in one person. Pairs a steward
-    decided never come back; pairs marked "not sure" keep that mark.
+    decided never come back; pairs marked "not sure" keep that mark. A pair a worker
+    reported as one person (identity/reported_pairs.py) waits whatever the run makes of
+    it, until its two records are one person.
     """
     unique: dict[tuple[int, int], tuple[float, str]] = {}
     for a, b, p, reason in review:
@@ -769,9 +771,16 @@ def _write_review(
         if best is None or (p, reason) > best:
             unique[key] = (p, reason)
     earlier = {
-        (a, b): (pk, status, not_sure)
-        for pk, a, b, status, *not_sure in ReviewPair.objects.values_list(
-            "pk", "record_a", "record_b", "status", "not_sure_by", "not_sure_at", "not_sure_reason"
+        (a, b): (pk, status, reported, not_sure)
+        for pk, a, b, status, reported, *not_sure in ReviewPair.objects.values_list(
+            "pk",
+            "record_a",
+            "record_b",
+            "status",
+            "reported_in",
+            "not_sure_by",
+            "not_sure_at",
+            "not_sure_reason",
         )
     }
     replaced = [earlier[k][0] for k in unique if k in earlier]
@@ -782,6 +791,14 @@ def _write_review(
     waiting = ReviewPair.objects.filter(
         status__in=[ReviewPair.Status.OPEN, ReviewPair.Status.NOT_SURE]
     )
+    still_reported = [
+        pk
+        for pk, a, b in waiting.filter(reported_in__isnull=False).values_list(
+            "pk", "record_a", "record_b"
+        )
+        if person_of.get(a) is None or person_of.get(a) != person_of.get(b)
+    ]
+    waiting = waiting.exclude(pk__in=still_reported)
     if rescored is None:
         waiting.update(status=ReviewPair.Status.GONE)
     else:
@@ -796,7 +813,9 @@ def _write_review(
             )
     rows = []
     for (a, b), (p, reason) in unique.items():
-        _, status, not_sure = earlier.get((a, b), (None, ReviewPair.Status.OPEN, None))
+        _, status, reported, not_sure = earlier.get(
+            (a, b), (None, ReviewPair.Status.OPEN, None, None)
+        )
         if status == ReviewPair.Status.DECIDED:
             continue
         if status != ReviewPair.Status.NOT_SURE:
@@ -817,6 +836,7 @@ def _write_review(
                 by,
                 at,
                 because,
+                reported,
             )
         )
     with connection.cursor() as cur:
@@ -835,6 +855,7 @@ def _write_review(
                 "not_sure_by_id",
                 "not_sure_at",
                 "not_sure_reason",
+                "reported_in_id",
             ),
             rows,
         )
