@@ -40,7 +40,7 @@ lock: ## Re-lock Python dependencies after editing pyproject.toml (needs uv)
 .PHONY: demo
 demo: install ## Set up a synthetic authority with demo accounts and serve it on http://127.0.0.1:8000
 	$(BIN)/familyview migrate --verbosity 0
-	$(BIN)/familyview synth --people $(DEMO_PEOPLE) --seed $(DEMO_SEED) --out $(DEMO_DIR)
+	$(BIN)/familyview synth --people $(DEMO_PEOPLE) --seed $(DEMO_SEED) --out $(DEMO_DIR) --extracted-at now
 	$(BIN)/familyview sources load $(DEMO_DIR)/sources.toml
 	@for dir in $(DEMO_DIR)/*/; do \
 	  code=$$(basename $$dir); [ "$$code" = truth ] && continue; \

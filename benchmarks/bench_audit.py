@@ -2,12 +2,14 @@
 asserts nothing.
 
     python benchmarks/bench_audit.py --pg-url postgres://postgres@127.0.0.1:5432/test
-    python benchmarks/bench_audit.py --events 100000 --keep
+    python benchmarks/bench_audit.py --events 100000 --checkpoint-every 1000 --keep
 
 Makes a new database, migrates it, writes the events in bulk (COPY) as a real chain with
-a signed checkpoint every 1,000 events, then times the real `familyview audit verify` in
-its own process and reads its peak memory (maximum resident set size). Also times
-`record_event` itself, one event per transaction, as pages write them.
+a signed checkpoint every `--checkpoint-every` events (100 by default, as Family View
+does), then times the real `familyview audit verify` (the chain, the person index, the
+checkpoints) in its own process and reads its peak memory (maximum resident set size).
+Also times `record_event` itself, one event per transaction, as pages write them, with a
+checkpoint signed every `--checkpoint-every` events: what a smaller tampering window costs.
 """
 
 import argparse
@@ -25,7 +27,6 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_common
 
-CHECKPOINT_EVERY = 1000
 LEVELS = ("search", "results", "summary", "service_detail")
 
 
@@ -63,7 +64,7 @@ def events(count: int, seed: int):
         }
 
 
-def write_log(url: str, count: int) -> float:
+def write_log(url: str, count: int, every: int) -> float:
     """Write `count` chained events and their checkpoints with COPY; seconds taken."""
     from familyview.audit import chain, checkpoints
 
@@ -72,7 +73,9 @@ def write_log(url: str, count: int) -> float:
     started = time.perf_counter()
     previous = chain.GENESIS_HASH
     event_columns = (*chain.HASHED_FIELDS, "hash")
-    journal = checkpoints.journal_file().open("a", encoding="utf-8")
+    journal_path = checkpoints.journal_file()
+    journal_path.parent.mkdir(parents=True, exist_ok=True)
+    journal = journal_path.open("a", encoding="utf-8")
     with (
         psycopg.connect(url) as conn,
         conn.cursor() as cur,
@@ -94,7 +97,7 @@ def write_log(url: str, count: int) -> float:
                     + [previous]
                 )
                 subject_rows.extend((sequence, p) for p in fields["subjects"])
-                if sequence % CHECKPOINT_EVERY == 0:
+                if sequence % every == 0:
                     signed_at = fields["occurred_at"]
                     signed_text = chain.format_time(signed_at)
                     signature = base64.b64encode(
@@ -102,12 +105,9 @@ def write_log(url: str, count: int) -> float:
                     ).decode("ascii")
                     signed_rows.append((sequence, previous, signed_at, key_id, signature))
                     journal.write(
-                        chain.canonical_json(
-                            checkpoints.SignedCheckpoint(
-                                sequence, previous, signed_text, key_id, signature
-                            ).__dict__
-                        )
-                        + "\n"
+                        checkpoints.SignedCheckpoint(
+                            sequence, previous, signed_text, key_id, signature
+                        ).as_line()
                     )
         with cur.copy("COPY audit_event_subject (sequence, person_id) FROM STDIN") as copy:
             for row in subject_rows:
@@ -137,6 +137,7 @@ def main() -> None:
     parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432/test")
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--appends", type=int, default=2000)
+    parser.add_argument("--checkpoint-every", type=int, default=100)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args()
 
@@ -147,7 +148,7 @@ def main() -> None:
         **os.environ,
         "DATABASE_URL": url,
         "FAMILYVIEW_AUDIT_KEY_FILE": str(folder / "checkpoint-key.pem"),
-        "FAMILYVIEW_AUDIT_CHECKPOINT_EVERY": str(CHECKPOINT_EVERY),
+        "FAMILYVIEW_AUDIT_CHECKPOINT_EVERY": str(args.checkpoint_every),
         "DJANGO_SETTINGS_MODULE": "familyview.settings",
     }
     os.environ.update(env)
@@ -157,7 +158,7 @@ def main() -> None:
 
         django.setup()
         print(f"Writing {args.events:,} audit events (COPY) ...", flush=True)
-        wrote = write_log(url, args.events)
+        wrote = write_log(url, args.events, args.checkpoint_every)
         print(f"  written in {wrote:.1f} s ({args.events / wrote:,.0f} events/s)")
 
         print("Verifying with `familyview audit verify` ...", flush=True)
@@ -176,7 +177,8 @@ def main() -> None:
         appended = time_record_event(args.appends)
         print(
             f"  {args.appends / appended:,.0f} events/s "
-            f"({1000 * appended / args.appends:.2f} ms each, one transaction per event)"
+            f"({1000 * appended / args.appends:.2f} ms each, one transaction per event, "
+            f"a checkpoint every {args.checkpoint_every:,})"
         )
     finally:
         from django.db import connections

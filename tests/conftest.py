@@ -40,6 +40,14 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.once)
 
 
+@pytest.fixture(autouse=True)
+def database_files_of_this_test(settings, tmp_path_factory):
+    """Each test's database is new (rolled back or emptied), with a new identity: its files
+    outside the database (the audit key, journal and witness) go in a folder of its own,
+    as every database's do (audit/database_files.py)."""
+    settings.VAR_DIR = tmp_path_factory.mktemp("var")
+
+
 @pytest.fixture
 def vendor() -> str:
     return connection.vendor

@@ -1,8 +1,10 @@
 """The one settings loader: a built-in file, a council's file over it, and every mistake as
 one sentence naming the file, the setting, the value and what was expected."""
 
+from datetime import date, time
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import pytest
 from pydantic import Field, model_validator
@@ -118,6 +120,43 @@ def test_a_mistake_is_one_sentence_naming_the_file_setting_value_and_expected(
     assert message.startswith(f"{council}: ")
     assert said in message
     assert "Traceback" not in message and "\n" not in message
+
+
+def test_a_file_named_to_a_command_takes_the_variables_place(built_in, council, tmp_path):
+    council.write_text('version = "surrey-2"\nupper = 0.95\n')
+    trying = tmp_path / "trying.toml"
+    trying.write_text('version = "surrey-3"\nlower = 0.6\n')
+
+    rules = load_settings(Example, built_in, VARIABLE, council=trying)
+
+    assert (rules.version, rules.upper, rules.lower) == ("surrey-3", 0.9, 0.6)
+    with pytest.raises(SettingsFileError) as refused:
+        load_settings(Example, built_in, VARIABLE, council=tmp_path / "missing.toml")
+    assert str(refused.value) == f"{tmp_path / 'missing.toml'}: no such file."
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("starts = 7", "starts is 7; it should be a time such as 07:00."),
+        ("holiday = 25", "holiday is 25; it should be a date such as 2026-12-25."),
+        (
+            'zone = "Mars/Olympus"',
+            'zone is "Mars/Olympus"; it should be a time zone name such as Europe/London.',
+        ),
+    ],
+)
+def test_times_dates_and_time_zones_are_said_as_written(tmp_path, text, said):
+    class Hours(SettingsModel):
+        starts: time = time(7)
+        holiday: date = date(2026, 12, 25)
+        zone: ZoneInfo = ZoneInfo("Europe/London")
+
+    path = tmp_path / "hours.toml"
+    path.write_text(text)
+    with pytest.raises(SettingsFileError) as refused:
+        read_file(Hours, path)
+    assert str(refused.value) == f"{path}: {said}"
 
 
 def test_a_misspelt_setting_lists_the_settings_its_table_holds(built_in, council):

@@ -143,7 +143,14 @@ def refusal(request: HttpRequest, found: list[FieldProblem]) -> HttpResponse:
             errors=sorted(found, key=lambda f: (f.location, f.field)),
         )
         return problem_response(request, problem)
-    return HttpResponseBadRequest(render_to_string("400.html", {"control_characters": True}))
+    # The response's script nonce is Family View's own, never from the request.
+    nonce = getattr(request, "csp_nonce", None)
+    return HttpResponseBadRequest(
+        render_to_string(
+            "400.html",
+            {"control_characters": True, "given_nonce": "" if nonce is None else str(nonce)},
+        )
+    )
 
 
 class ControlCharactersMiddleware:

@@ -398,10 +398,14 @@ def _legend(y: float) -> str:
 def _services_sentence(member: FamilyMember, verb: str, none: str) -> str:
     current = [i.service_name for i in member.involvements if i.current]
     unsure = [i.service_name for i in member.involvements if i.status == "not_recorded"]
+    # A sensitive service shown only as existing: whether it is current is withheld.
+    withheld = [i.service_name for i in member.involvements if i.summary_only]
     past = [
-        i.service_name for i in member.involvements if not i.current and i.status != "not_recorded"
+        i.service_name
+        for i in member.involvements
+        if not i.current and i.status not in ("not_recorded", "")
     ]
-    if not current and not past and not unsure:
+    if not current and not past and not unsure and not withheld:
         return f"({none})."
     parts = []
     if current:
@@ -410,6 +414,8 @@ def _services_sentence(member: FamilyMember, verb: str, none: str) -> str:
         parts.append(f"was known to {_and(past)} in the past")
     if unsure:
         parts.append(f"is known to {_and(unsure)} (whether now or in the past is not recorded)")
+    if withheld:
+        parts.append(f"is known to {_and(withheld)} (whether now or in the past is withheld)")
     return " and ".join(parts) + "."
 
 

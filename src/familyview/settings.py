@@ -1,7 +1,9 @@
 """Settings, all from the environment so one build runs as demo, test or production.
 
-DATABASE_URL selects the database (default: a SQLite file under var/). Production sets
-FAMILYVIEW_SECRET_KEY, FAMILYVIEW_DEBUG=0 and FAMILYVIEW_ALLOWED_HOSTS.
+DATABASE_URL selects the database (default: a SQLite file under var/). Production
+(FAMILYVIEW_ENV=production) sets FAMILYVIEW_SECRET_KEY, FAMILYVIEW_SECOND_FACTOR_KEY and
+FAMILYVIEW_ALLOWED_HOSTS, and refuses to start without them or with debug pages or
+insecure cookies (familyview/production.py); docs/deploying.md has the checklist.
 """
 
 import os
@@ -9,12 +11,16 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
+
+from familyview import production
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent.parent
 VAR_DIR = Path(os.environ.get("FAMILYVIEW_VAR_DIR", PROJECT_DIR / "var"))
-# Where `familyview link` keeps every record's features between runs (identity/feature_store.py).
-LINKAGE_STORE_DIR = Path(os.environ.get("FAMILYVIEW_LINKAGE_STORE", VAR_DIR / "linkage"))
+# Where `familyview link` keeps every record's features between runs (identity/feature_store.py):
+# unset, in this database's own folder, $FAMILYVIEW_VAR_DIR/<database name>/linkage/.
+LINKAGE_STORE_DIR = os.environ.get("FAMILYVIEW_LINKAGE_STORE") or None
 
 
 def _flag(name: str, default: bool) -> bool:
@@ -24,13 +30,12 @@ def _flag(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+# `production` refuses to start when configured into danger (familyview/production.py).
+PRODUCTION = os.environ.get("FAMILYVIEW_ENV", "local") == "production"
 DEBUG = _flag("FAMILYVIEW_DEBUG", False)
-SECRET_KEY = os.environ.get("FAMILYVIEW_SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG and os.environ.get("FAMILYVIEW_ENV", "local") == "production":
-        raise RuntimeError("FAMILYVIEW_SECRET_KEY must be set in production")
-    # Local demo and tests only: a fixed key is harmless where nothing real is held.
-    SECRET_KEY = "local-only-not-for-production-" + "x" * 32
+# Local demo and tests only: a fixed, published key is harmless where nothing real is
+# held; production refuses it (below).
+SECRET_KEY = os.environ.get("FAMILYVIEW_SECRET_KEY", "") or production.LOCAL_SECRET_KEY
 
 ALLOWED_HOSTS = [
     h.strip()
@@ -62,6 +67,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "familyview.permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "familyview.control_characters.ControlCharactersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -133,9 +140,8 @@ LOGIN_REDIRECT_URL = "web:home"
 # prefix, which browsers only accept over HTTPS, for this host, on every path.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = not DEBUG and _flag(
-    "FAMILYVIEW_SECURE_COOKIES", os.environ.get("FAMILYVIEW_ENV", "local") == "production"
-)
+SECURE_COOKIES_ASKED = _flag("FAMILYVIEW_SECURE_COOKIES", PRODUCTION)
+SESSION_COOKIE_SECURE = not DEBUG and SECURE_COOKIES_ASKED
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 if SESSION_COOKIE_SECURE:
     SESSION_COOKIE_NAME = "__Host-familyview-session"
@@ -176,6 +182,40 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# What a page may load and run: only Family View's own files, and the inline scripts it
+# marks with this response's nonce (GOV.UK Frontend's `govuk-frontend-supported` line).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# Browser features no page of Family View uses, turned off for every page
+# (familyview/permissions_policy.py).
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=()"
+)
+if PRODUCTION:
+    # HTTPS only: plain HTTP is redirected (the load balancer's health check excepted),
+    # and browsers are told to use nothing else for a year.
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^health$"]
+    SECURE_HSTS_SECONDS = 31_536_000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    # Preloading is decided for the council's whole domain, not by one service on it.
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
+if FAMILYVIEW_TRUSTED_PROXIES:
+    # The proxy that terminates TLS says so; it must set (not pass on) this header.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
@@ -226,13 +266,21 @@ FAMILYVIEW_BUILDING_RULES = os.environ.get("FAMILYVIEW_BUILDING_RULES") or None
 FAMILYVIEW_SERVICE_CATEGORIES = os.environ.get("FAMILYVIEW_SERVICE_CATEGORIES") or None
 FAMILYVIEW_DISPLAY_RULES = os.environ.get("FAMILYVIEW_DISPLAY_RULES") or None
 FAMILYVIEW_FAMILY_CONTEXT_SERVICES = os.environ.get("FAMILYVIEW_FAMILY_CONTEXT_SERVICES") or None
+FAMILYVIEW_ALERT_RULES = os.environ.get("FAMILYVIEW_ALERT_RULES") or None
+FAMILYVIEW_RETENTION_RULES = os.environ.get("FAMILYVIEW_RETENTION_RULES") or None
 
 # The audit log's checkpoint signing key lives outside the database (see docs/audit.md);
-# made on first use for the demo. A signed checkpoint every AUDIT_CHECKPOINT_EVERY events.
-AUDIT_KEY_FILE = Path(
-    os.environ.get("FAMILYVIEW_AUDIT_KEY_FILE", VAR_DIR / "audit" / "checkpoint-key.pem")
-)
-AUDIT_CHECKPOINT_EVERY = int(os.environ.get("FAMILYVIEW_AUDIT_CHECKPOINT_EVERY", "1000"))
+# made on first use for the demo, by default in this database's own folder
+# ($FAMILYVIEW_VAR_DIR/<database name>/audit/, audit/database_files.py).
+AUDIT_KEY_FILE = os.environ.get("FAMILYVIEW_AUDIT_KEY_FILE") or None
+# The tampering window: a signed checkpoint every AUDIT_CHECKPOINT_EVERY events, and at the
+# first event once the newest is AUDIT_CHECKPOINT_MINUTES old.
+AUDIT_CHECKPOINT_EVERY = int(os.environ.get("FAMILYVIEW_AUDIT_CHECKPOINT_EVERY", "100"))
+AUDIT_CHECKPOINT_MINUTES = float(os.environ.get("FAMILYVIEW_AUDIT_CHECKPOINT_MINUTES", "10"))
+# A witness outside the database for every event's hash (audit/witness.py): a file on
+# another host's mount, and/or syslog (`/dev/log`, or `host:port` over UDP).
+AUDIT_WITNESS_FILE = os.environ.get("FAMILYVIEW_AUDIT_WITNESS_FILE") or None
+AUDIT_WITNESS_SYSLOG = os.environ.get("FAMILYVIEW_AUDIT_WITNESS_SYSLOG", "")
 
 # The JSON API (docs/api.md): calls per minute per API client (or signed-in user), and
 # how many may come at once before the rate applies.
@@ -245,7 +293,12 @@ FAMILYVIEW_API_USER_RATE_PER_MINUTE = int(
 )
 FAMILYVIEW_API_USER_BURST = int(os.environ.get("FAMILYVIEW_API_USER_BURST", "30"))
 
-# Privacy alert and retention rules (docs/privacy.md): a council's own copies, if any;
-# otherwise the versioned files in src/familyview/privacy/.
-FAMILYVIEW_ALERT_RULES = os.environ.get("FAMILYVIEW_ALERT_RULES") or None
-FAMILYVIEW_RETENTION_RULES = os.environ.get("FAMILYVIEW_RETENTION_RULES") or None
+if PRODUCTION:
+    # Last, once every setting is known: one sentence per danger, and no start.
+    production.refuse_unsafe_settings(
+        debug=DEBUG,
+        secret_key=os.environ.get("FAMILYVIEW_SECRET_KEY", ""),
+        second_factor_key=FAMILYVIEW_SECOND_FACTOR_KEY,
+        allowed_hosts=ALLOWED_HOSTS,
+        secure_cookies=SECURE_COOKIES_ASKED,
+    )

@@ -51,21 +51,25 @@ def council_file(variable: str) -> Path | None:
     return Path(named) if named else None
 
 
-def load_settings(model: type[M], built_in: Path, variable: str) -> M:
+def load_settings(
+    model: type[M], built_in: Path, variable: str, *, council: Path | None = None
+) -> M:
     """The settings in force: the built-in file, with the council's own file (named by the
     environment variable `variable`) merged over it.
 
-    A versioned file (its model has a `version`) needs the council's file to say its own
-    version: what was applied is recorded by version, and the built-in one no longer says
-    it. Files are read each time and parsed again only when their text changed, so an
-    edited file counts at once."""
-    council = council_file(variable)
+    `council` names another file to merge in its place, to try it before naming it in the
+    variable (`familyview alerts run --rules FILE`). A versioned file (its model has a
+    `version`) needs the council's file to say its own version: what was applied is
+    recorded by version, and the built-in one no longer says it. Files are read each time
+    and parsed again only when their text changed, so an edited file counts at once."""
+    named_by = "" if council else variable
+    council = council or council_file(variable)
     return _checked(
         model,
         built_in,
         _text(built_in),
         council,
-        _text(council, variable) if council else None,
+        _text(council, named_by) if council else None,
         variable,
     )
 
@@ -149,6 +153,8 @@ _EXPECTED = {
     "float_type": "a number",
     "string_type": "text in quotes",
     "date_type": "a date such as 2026-12-25",
+    "time_type": "a time such as 07:00",
+    "zoneinfo_str": "a time zone name such as Europe/London",
     "list_type": 'a list such as ["a", "b"]',
     "tuple_type": 'a list such as ["a", "b"]',
     "set_type": 'a list such as ["a", "b"]',

@@ -44,3 +44,25 @@ def clock_words(value: time) -> str:
     hour = value.hour % 12 or 12
     suffix = "am" if value.hour < 12 else "pm"
     return f"{hour}{suffix}" if value.minute == 0 else f"{hour}:{value.minute:02d}{suffix}"
+
+
+def every_words(days: int) -> str:
+    """How often something is expected, as people say it: 'daily', 'weekly', 'monthly',
+    'every 2 weeks', 'every 3 days', 'yearly'."""
+    if days <= 1:
+        return "daily"
+    named = {7: "weekly", 30: "monthly", 31: "monthly", 365: "yearly"}
+    if days in named:
+        return named[days]
+    if days % 365 == 0:
+        return f"every {days // 365} years"
+    if days % 7 == 0 and days < 28:
+        return f"every {days // 7} weeks"
+    return f"every {days} days"
+
+
+def days_ago_words(days: int) -> str:
+    """'today', 'yesterday', '18 days ago' (a date in the future reads 'today')."""
+    if days <= 0:
+        return "today"
+    return "yesterday" if days == 1 else f"{days} days ago"

@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 from familyview.access import second_factor
 from familyview.access.factories import create_staff
 from familyview.access.models import Authority, Role, StaffAccount, StaffMembership
+from familyview.audit.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -110,3 +111,58 @@ def test_second_factor_code_refuses_to_run_in_production(monkeypatch):
 
     with pytest.raises(CommandError, match="never printed in production"):
         code_for("demo.practitioner")
+
+
+def test_an_account_it_did_not_make_is_never_touched(authority):
+    real = create_staff(Role.PRACTITIONER, authority, username="demo.practitioner")
+    password_before = real.password
+
+    with pytest.raises(CommandError, match=r"demo\.practitioner is an account that demo_accounts"):
+        run("--authority", "surrey")
+
+    real.refresh_from_db()
+    assert real.password == password_before
+    assert list(StaffMembership.objects.filter(user=real).values_list("role", flat=True)) == [
+        "practitioner"
+    ]
+    assert not Authority.objects.filter(code="surrey").exists()
+    assert get_user_model().objects.count() == 1
+
+
+def test_another_authoritys_demo_accounts_are_not_given_this_ones_roles():
+    run()
+    passwords = dict(get_user_model().objects.values_list("username", "password"))
+
+    with pytest.raises(CommandError, match=r"demo\.administrator is a demo account of Stockport"):
+        run("--authority", "surrey", "--password", "another-long-demo-password")
+
+    assert dict(get_user_model().objects.values_list("username", "password")) == passwords
+    assert set(StaffMembership.objects.values_list("authority__code", flat=True)) == {"stockport"}
+
+
+def test_disable_takes_every_demo_account_out_of_use_even_in_production(monkeypatch):
+    run()
+    monkeypatch.setenv("FAMILYVIEW_ENV", "production")
+
+    output = run("--disable")
+
+    assert output.startswith(f"Disabled {len(Role)} demo accounts: demo.")
+    assert authenticate(username="demo.practitioner", password="family-view-demo-2026") is None
+    assert not StaffMembership.objects.exists()
+    assert not get_user_model().objects.filter(is_active=True).exists()
+    assert all(not a.has_second_factor for a in StaffAccount.objects.all())
+    event = AuditEvent.objects.get(action="admin.demo_accounts_disabled")
+    assert event.details["usernames"] == sorted(f"demo.{role.value}" for role in Role)
+
+
+def test_a_demo_account_cannot_sign_in_in_production(settings):
+    from familyview.access.sign_in import Step, check_password
+
+    run()
+    settings.PRODUCTION = True
+
+    attempt = check_password("demo.practitioner", "family-view-demo-2026", "192.0.2.1")
+
+    assert attempt.step is Step.WRONG
+    refused = AuditEvent.objects.get(action="sign_in_refused")
+    assert refused.details["reason"] == "demo_account_in_production"

@@ -9,6 +9,7 @@ import time
 from datetime import timedelta
 
 import pytest
+from cryptography.fernet import Fernet
 from django.conf import settings as django_settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
@@ -113,7 +114,8 @@ def test_production_cookies_are_secure_and_host_only():
     env = {
         **os.environ,
         "FAMILYVIEW_ENV": "production",
-        "FAMILYVIEW_SECRET_KEY": "a-production-like-secret-key-for-this-test-only",
+        "FAMILYVIEW_SECRET_KEY": "a-production-like-secret-key-for-this-test-only-" + "k7" * 8,
+        "FAMILYVIEW_SECOND_FACTOR_KEY": Fernet.generate_key().decode(),
         "DJANGO_SETTINGS_MODULE": "familyview.settings",
     }
     env.pop("FAMILYVIEW_SECURE_COOKIES", None)

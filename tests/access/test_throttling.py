@@ -186,3 +186,18 @@ def test_a_username_lock_holds_from_any_address_and_for_the_lockout_period(db):
     assert until is not None
     assert timedelta(minutes=14) < until - timezone.now() <= timedelta(minutes=15)
     assert throttling.locked_until("someone-else", "192.0.2.1") is None
+
+
+def test_sign_in_unlock_lifts_an_address_lock_too(db):
+    for _ in range(50):
+        throttling.record_failure("", "198.51.100.20")
+    assert throttling.locked_until("anyone", "198.51.100.20") is not None
+    out = StringIO()
+
+    call_command("sign-in-unlock", "198.51.100.20", stdout=out)
+
+    assert out.getvalue() == "Staff signing in from the address 198.51.100.20 can sign in again.\n"
+    assert throttling.locked_until("anyone", "198.51.100.20") is None
+    event = AuditEvent.objects.get(action="admin.sign_in_unlock")
+    assert event.details["address"] == "198.51.100.20"
+    assert event.details["cleared"] == ["address"]

@@ -237,3 +237,24 @@ def test_every_error_is_problem_details(api, world, monkeypatch):
         assert set(response.json()) == {"type", "title", "status", "detail", "instance", "errors"}
     assert "the index is unavailable" not in server_error.content.decode()
     assert wrong_method["Allow"]
+
+
+def test_these_are_the_same_person_goes_to_the_review_queue(api, world):
+    own = world["own"]
+    worker = client_headers(own, "practitioner", **PURPOSE)
+    url = f"/api/v1/people/{own.mother}/problem-reports"
+    nobody = api.post(
+        url, {"kind": "same_person", "what": "One woman"}, "application/json", headers=worker
+    )
+    assert nobody.status_code == 422
+    assert nobody.json()["errors"][0]["field"] == "same_as"
+    reported = api.post(
+        url,
+        {"kind": "same_person", "what": "One woman", "same_as": own.child},
+        "application/json",
+        headers=worker,
+    )
+    assert reported.status_code == 201
+    assert reported.json()["same_as_id"] == own.child
+    report = ProblemReport.objects.get(pk=reported.json()["id"])
+    assert report.review_pairs.get().status == "open"

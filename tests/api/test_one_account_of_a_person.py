@@ -1,7 +1,7 @@
 """One account of a person: a child whose records disagree (three dates of birth written
 "2016-03-09", "2016" and "2016", a fourth record with none; the name written two ways,
 as many records each) has the same name, date of birth and age on the family page, in
-the search results, in Family View's API and in the reference API."""
+the search results, in Family View's API, in the reference API and in a privacy alert."""
 
 from datetime import date, datetime
 
@@ -11,9 +11,13 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from familyview.access.factories import create_staff
+from familyview.access.models import Role
 from familyview.families.factories import create_person
 from familyview.identity.search import refresh_search_entries
 from familyview.involvements.display import AgeBounds
+from familyview.privacy.alerts.runs import run_alert_rules
+from familyview.privacy.models import AlertRule, PrivacyAlert
 from familyview.sources.factories import create_import, create_person_record
 from familyview.sources.models import Source
 from tests.web.pages import read, text
@@ -94,3 +98,30 @@ def test_the_page_the_search_and_the_api_give_one_name_and_date_of_birth(api, wo
     assert (reference["firstName"], reference["lastName"]) == ("Millie", "Hart")
     assert reference["dateOfBirth"] == born.isoformat()
     assert (found["name"], found["age"]) == (name, age)
+
+
+def test_a_privacy_alert_and_the_family_page_give_one_name_and_date_of_birth(world):
+    child = a_child_whose_records_disagree(world["own"])
+    namesake = Client()
+    namesake.force_login(
+        create_staff(Role.PRACTITIONER, world["own"].authority, first_name="Sam", last_name="Hart")
+    )
+    officer = Client()
+    officer.force_login(
+        get_user_model().objects.get(username=world["own"].usernames["privacy_officer"])
+    )
+
+    namesake.post(reverse("web:purpose", args=[child]), PURPOSE)
+    family = read(namesake.get(reverse("web:family", args=[child])))
+    run_alert_rules()
+    alert = PrivacyAlert.objects.get(rule=AlertRule.SAME_SURNAME)
+    page = read(officer.get(reverse("web:privacy-alert", args=[alert.pk])))
+
+    member = family.select_one("[data-testid=member]")
+    [concerned] = [
+        p for p in page.select("[data-testid=person-concerned]") if child in text(p.select_one("a"))
+    ]
+    assert text(member.select_one("[data-testid=member-name]")) == "Millie Hart"
+    assert "(born 9 March 2016)" in text(member)
+    assert text(concerned.select_one("[data-testid=person-name]")) == "Millie Hart"
+    assert " ".join(concerned.get_text().split()).endswith(": Millie Hart, born 9 March 2016")

@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 
 from familyview.audit import chain
-from familyview.audit.models import AuditEvent
+from familyview.audit.models import AuditEvent, AuditEventSubject
 from familyview.audit.protection import triggers_suspended
 
 from .conftest import run_verify, write_log
@@ -148,7 +148,9 @@ def test_an_inserted_event_is_found(log, practitioner):
         fields.update(
             sequence=8, action="view_family", subjects=["P9999"], previous_hash=before.hash
         )
-        AuditEvent.objects.create(**fields, hash=chain.event_hash(fields))
+        forged = AuditEvent.objects.create(**fields, hash=chain.event_hash(fields))
+        # Its person index row too, so that nothing but the chain gives it away.
+        AuditEventSubject.objects.create(event=forged, person_id="P9999")
     intact, output = run_verify()
     assert not intact
     found = findings(output)

@@ -22,7 +22,13 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from tests.e2e.checks import CHROMIUM, WIDE, check_page, missing_tools
+from tests.e2e.checks import (
+    CHROMIUM,
+    WIDE,
+    check_page,
+    missing_tools,
+    watch_content_security,
+)
 
 FAMILYVIEW = Path(sys.executable).with_name("familyview")
 DEMO_PASSWORD = "family-view-demo-2026"
@@ -65,6 +71,7 @@ def walk(base_url: str, child: str, typo: str, screenshot: Path | None) -> int:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
         context = browser.new_context(viewport=WIDE, locale="en-GB")
+        watch_content_security(context)
         page = context.new_page()
         page.set_default_timeout(30_000)
         w = Walk(page, base_url)

@@ -17,7 +17,13 @@ from django.contrib.auth.models import AbstractBaseUser
 from familyview.access.factories import second_factor_code
 from familyview.audit.models import AuditCheckpoint, AuditEvent, AuditEventSubject
 from familyview.audit.protection import triggers_suspended
-from tests.e2e.checks import CHROMIUM, WIDE, check_page, missing_tools
+from tests.e2e.checks import (
+    CHROMIUM,
+    WIDE,
+    check_page,
+    missing_tools,
+    watch_content_security,
+)
 
 # Playwright's synchronous API runs an event loop in this thread; Django refuses ORM calls
 # from a thread with a running loop unless told the calls are safe (they are: the loop
@@ -91,6 +97,7 @@ class BrowserCheck:
 def check(browser, live_server, audit_rows_removed_after) -> Iterator[BrowserCheck]:
     """A fresh browser context (no cookies) on the live server, checking every page."""
     context = browser.new_context(viewport=WIDE, locale="en-GB")
+    watch_content_security(context)
     page = context.new_page()
     page.set_default_timeout(15_000)
     try:

@@ -169,6 +169,15 @@ def test_every_change_updated_is_what_a_full_build_writes(seed):
         assert_update_is_a_full_build(world.change())
 
 
+@pytest.mark.parametrize("seed", [4, 5])
+def test_a_full_build_writes_what_an_update_of_every_person_writes(seed):
+    world = World(seed)
+    build_families()
+    for _ in range(5):
+        world.change()
+    assert_update_is_a_full_build(set(LinkedRecord.objects.values_list("person_id", flat=True)))
+
+
 def use_rules(tmp_path, settings, old: str, new: str) -> None:
     """Build by a council's copy of building.toml with `old` written as `new`."""
     from familyview.families import building

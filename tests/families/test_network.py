@@ -295,7 +295,7 @@ def test_involvements_follow_the_display_rules_and_name_their_source(csc, author
     ]
     assert amh_item.summary_only and amh_item.withheld_reason == WITHHELD_SENSITIVE
     assert {s.code for s in net.sources} == {"CSC", "POL", "AMH"}
-    assert net.rules_version == "default-1"
+    assert net.rules_version == "default-2"
 
 
 def test_ended_involvements_are_not_shown(csc, viewer):
@@ -356,7 +356,7 @@ def test_an_authoritys_own_rules_and_version_apply(csc, viewer, tmp_path, settin
     child, c = someone(csc, "Amy")
     create_involvement(csc, c)
     net = network(child, viewer)
-    assert net.rules_version == "default-1+c-1+s-7"
+    assert net.rules_version == "default-2+c-1+s-7"
     assert net.child.involvements == ()
 
 

@@ -6,6 +6,8 @@ import time
 import pytest
 
 from familyview.access.factories import create_authority
+from familyview.audit.database_files import database_id
+from familyview.audit.models import DatabaseIdentity
 from familyview.identity import feature_store
 from familyview.identity.feature_store import SCHEMA, load_features, read_features
 from familyview.sources.factories import create_import, create_person_record, create_source
@@ -123,10 +125,37 @@ def test_features_read_before_a_retention_run_are_not_written_back(records, sett
     elsewhere = read_features(tmp_path / "elsewhere.arrow")
     elsewhere.stored.result()
     table = elsewhere.table
-    feature_store._keep(table.append_column("fingerprint", table["source"]), path, before)
+    feature_store._keep(
+        table.append_column("fingerprint", table["source"]), path, before, database_id()
+    )
     assert not path.exists()
     # A run that reads them afterwards keeps them again.
     read_features().stored.result()
     assert path.exists()
     assert oct(path.stat().st_mode & 0o777) == "0o600"
     assert oct(tmp_path.stat().st_mode & 0o777) == "0o700"
+
+
+def test_by_default_the_store_is_in_the_databases_own_folder(records, settings):
+    from familyview.audit.database_files import IDENTITY_FILE, database_folder
+
+    settings.LINKAGE_STORE_DIR = None
+    read_features().stored.result()
+
+    path = feature_store.store_path()
+    assert path == database_folder() / "linkage" / "features.arrow"
+    assert path.exists() and oct(path.stat().st_mode & 0o777) == "0o600"
+    assert f'database_id = "{database_id()}"' in (path.parent / IDENTITY_FILE).read_text()
+
+
+def test_a_store_of_another_database_is_not_used(records, store, caplog):
+    read_features(store).stored.result()
+    assert read_features(store).worked_out == 0
+    # The same name, another database (dropped and made again, say).
+    DatabaseIdentity.objects.update(database_id="another0database0identity0000000")
+
+    again = read_features(store)
+    again.stored.result()
+    assert again.worked_out == 3
+    assert "are not this database's" in caplog.text
+    assert read_features(store).worked_out == 0  # now kept as this database's

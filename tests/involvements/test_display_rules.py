@@ -30,6 +30,7 @@ SERVICES = {
     "education": ServiceName("Education (school)", False),
     "gp": ServiceName("GP", False),
     "childrens_social_care": ServiceName("Children's social care", False),
+    "probation": ServiceName("Probation", False),
     **{code: ServiceName(code.replace("_", " ").title(), True) for code in SENSITIVE},
 }
 SOURCE = SourceInfo(
@@ -40,6 +41,8 @@ SOURCE = SourceInfo(
     duty_phone="0161 000 0000",
     data_current_as_of=datetime(2026, 6, 1, 9, 0),
     stale=False,
+    expected_every_days=7,
+    days_since_update=14,
 )
 _ids = iter(range(1, 10_000))
 
@@ -77,6 +80,7 @@ def shown(
     shielded: bool = False,
     role: str = "practitioner",
     rules=None,
+    today: date = TODAY,
 ):
     return shown_involvements(
         rules or rules_for("stockport"),
@@ -86,6 +90,7 @@ def shown(
         role=role,
         services=SERVICES,
         sources={1: SOURCE},
+        today=today,
     )
 
 
@@ -357,7 +362,7 @@ def test_current_involvements_come_first_then_the_most_recent():
 
 def test_the_defaults_are_the_agreed_ones():
     rules = rules_for("stockport")
-    assert rules.version == "default-1"
+    assert rules.version == "default-2"
     assert rules.category("adult_social_care").min_age == 15
     assert rules.category("housing").min_age == 16
     assert rules.category("police").min_age == 18
@@ -369,7 +374,7 @@ def test_the_defaults_are_the_agreed_ones():
 def test_a_councils_rules_change_the_defaults_for_every_authority(council):
     council.write_text('version = "surrey-1"\n[category.housing]\nmin_age = 18\n')
     rules = rules_for("stockport")
-    assert rules.version == "default-1+surrey-1"
+    assert rules.version == "default-2+surrey-1"
     assert rules.category("housing").min_age == 18
     assert rules.category("housing").details  # from the built-in file
     assert rules.category("police").min_age == 18
@@ -383,8 +388,8 @@ def test_an_authoritys_own_rules_apply_over_the_defaults_with_every_version(coun
     )
     own = rules_for("stockport")
     other = rules_for("trafford")
-    assert own.version == "default-1+surrey-1+stockport-2"
-    assert other.version == "default-1+surrey-1"
+    assert own.version == "default-2+surrey-1+stockport-2"
+    assert other.version == "default-2+surrey-1"
     assert own.category("police").min_age == 16
     assert own.category("police").max_offences == 1
     # What the authority did not change stays as the defaults say.
@@ -397,9 +402,9 @@ def test_an_authoritys_own_rules_apply_over_the_defaults_with_every_version(coun
 
 def test_an_edited_rules_file_counts_at_once(council):
     council.write_text('version = "a"\n')
-    assert rules_for("stockport").version == "default-1+a"
+    assert rules_for("stockport").version == "default-2+a"
     council.write_text('version = "b"\n')
-    assert rules_for("stockport").version == "default-1+b"
+    assert rules_for("stockport").version == "default-2+b"
 
 
 ROLES_SAID = "'administrator', 'data_steward', 'practitioner', 'privacy_officer' or 'team_manager'"
@@ -435,7 +440,8 @@ ROLES_SAID = "'administrator', 'data_steward', 'practitioner', 'privacy_officer'
         (
             'version = "2"\n[category.police]\nmax_age = 90\nshown = false\n',
             "category.police.shown is not a setting; the settings here are details, max_age, "
-            "max_offences, min_age, offence_types, sensitive_default, sensitive_roles, show.",
+            "max_offences, min_age, offence_types, recently_ended_months, sensitive_default, "
+            "sensitive_roles, show.",
         ),
         (
             'version = "2"\nunknown_setting = 1\n',
@@ -459,6 +465,15 @@ ROLES_SAID = "'administrator', 'data_steward', 'practitioner', 'privacy_officer'
             "[authorities.stockport.category.police]\nmin_age = -1\n",
             "authorities.stockport.category.police.min_age is -1; it should be greater than or "
             "equal to 0.",
+        ),
+        (
+            'version = "2"\n[category.probation]\nrecently_ended_months = -6\n',
+            "category.probation.recently_ended_months is -6; it should be greater than or "
+            "equal to 0.",
+        ),
+        (
+            'version = "2"\n[category.probation]\nrecently_ended_months = "two years"\n',
+            'category.probation.recently_ended_months is "two years"; it should be a whole number.',
         ),
         ("version = \n", "not valid TOML"),
     ],
@@ -489,3 +504,110 @@ def test_a_status_the_source_did_not_record_is_never_shown_as_current_or_ended()
         "status not recorded",
     )
     assert by_service["gp"].status_words == "current"
+
+
+# ---- who to call first: services now, and safeguarding ones ended recently -----------------
+
+SAFEGUARDING = (
+    "police",
+    "domestic_abuse",
+    "adult_mental_health",
+    "substance_misuse",
+    "childrens_social_care",
+    "youth_justice",
+    "probation",
+)
+
+
+def test_the_safeguarding_services_stay_in_view_24_months_after_they_end():
+    rules = rules_for("stockport")
+    assert {c for c in SERVICES_IN_FILE if rules.category(c).recently_ended_months} == set(
+        SAFEGUARDING
+    )
+    assert {rules.category(c).recently_ended_months for c in SAFEGUARDING} == {24}
+
+
+SERVICES_IN_FILE = (
+    *SAFEGUARDING,
+    "early_help",
+    "adult_social_care",
+    "camhs",
+    "education",
+    "send",
+    "housing",
+    "health_visiting",
+    "gp",
+    "sexual_health",
+)
+
+
+def ended(category: str, on: date, **fields) -> Involvement:
+    return involvement(category, status="historic", end_date=on, **fields)
+
+
+def test_an_ended_involvement_is_recent_to_the_day_its_window_closes():
+    # TODAY is 15 June 2026: 24 months back is 15 June 2024.
+    (inside,) = shown(ended("childrens_social_care", date(2024, 6, 15)))
+    (outside,) = shown(ended("childrens_social_care", date(2024, 6, 14)))
+    assert (inside.recent, outside.recent) == (True, False)
+
+
+def test_only_the_services_the_rules_name_stay_in_view_after_they_end():
+    (gp_ended,) = shown(ended("gp", date(2026, 6, 1)))
+    (gp_now,) = shown(involvement("gp"))
+    assert (gp_ended.recent, gp_now.recent) == (False, True)
+
+
+def test_an_ended_involvement_with_no_end_date_counts_from_its_latest_date():
+    (item,) = shown(
+        involvement(
+            "probation", status="historic", start_date=date(2023, 1, 1), last_contact_date=None
+        )
+    )
+    assert not item.recent
+    (item,) = shown(
+        involvement(
+            "probation",
+            status="historic",
+            start_date=date(2023, 1, 1),
+            last_contact_date=date(2025, 2, 1),
+        )
+    )
+    assert item.recent
+
+
+def test_an_involvement_of_unknown_status_not_yet_ended_stays_in_view():
+    (open_ended,) = shown(involvement("housing", status="not_recorded"))
+    (ended_long_ago,) = shown(
+        involvement("housing", status="not_recorded", end_date=date(2025, 1, 1))
+    )
+    assert (open_ended.recent, ended_long_ago.recent) == (True, False)
+
+
+def test_an_involvement_shown_only_as_existing_is_always_in_view():
+    # Whether it is current is withheld: leaving it out of view would say it ended long ago.
+    (item,) = shown(ended("adult_mental_health", date(2015, 1, 1)))
+    assert item.summary_only and item.recent
+
+
+OFFENCES = {"offences": [offence("2025-11-28", "domestic abuse", "offender")]}
+
+
+def test_police_offences_ended_recently_stay_in_view():
+    (item,) = shown(ended("police", date(2025, 12, 28), details=OFFENCES))
+    assert item.recent and item.offences[0].nature == "offender"
+
+
+def test_a_council_sets_how_long_a_service_stays_in_view(council):
+    council.write_text('version = "c"\n[category.police]\nrecently_ended_months = 5\n')
+    (item,) = shown(ended("police", date(2025, 12, 28), details=OFFENCES), rules=rules_for("x"))
+    assert not item.recent
+
+
+def test_a_month_back_from_a_longer_month_ends_on_the_shorter_months_last_day(council):
+    council.write_text('version = "c"\n[category.probation]\nrecently_ended_months = 1\n')
+    rules = rules_for("x")
+    march_31 = date(2026, 3, 31)
+    (inside,) = shown(ended("probation", date(2026, 2, 28)), rules=rules, today=march_31)
+    (outside,) = shown(ended("probation", date(2026, 2, 27)), rules=rules, today=march_31)
+    assert (inside.recent, outside.recent) == (True, False)

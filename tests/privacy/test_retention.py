@@ -20,12 +20,8 @@ from familyview.identity.search import refresh_search_entries
 from familyview.involvements.models import Involvement
 from familyview.privacy import retention
 from familyview.privacy.models import AlertStatus, PrivacyAlert
-from familyview.privacy.retention import (
-    RetentionRulesError,
-    load_retention_rules,
-    run_retention,
-    years_before,
-)
+from familyview.privacy.retention import load_retention_rules, run_retention, years_before
+from familyview.settings_files import SettingsFileError
 from familyview.sources.factories import create_import, create_quarantined_row
 from familyview.sources.models import PersonRecord, QuarantinedRow, SourceRelationship
 from tests.web.factories import create_authority, create_staff
@@ -73,9 +69,10 @@ def years_ago(years: int, days: int = 0) -> datetime:
 
 @pytest.fixture
 def rules(tmp_path):
+    """A council's retention rules file: every kind, and the police's involvements."""
     path = tmp_path / "retention.toml"
     path.write_text(RULES, encoding="utf-8")
-    return load_retention_rules(path)
+    return path
 
 
 @pytest.fixture
@@ -156,7 +153,7 @@ def remaining(model, objects: dict) -> set[str]:
 
 
 def test_a_run_removes_exactly_what_the_rules_say(held, rules):
-    result = run_retention(rules=rules, now=NOW, by="ig.officer")
+    result = run_retention(council=rules, now=NOW, by="ig.officer")
 
     assert set(PersonRecord.objects.values_list("family_name", flat=True)) == {
         "Recent",
@@ -188,15 +185,15 @@ def test_removed_records_do_not_outlive_the_run_in_the_linkage_store(
     read_features().stored.result()
     assert store_path().exists()
     with django_capture_on_commit_callbacks(execute=True):
-        run_retention(rules=rules, now=NOW, dry_run=True)
+        run_retention(council=rules, now=NOW, dry_run=True)
     assert store_path().exists()  # a dry run removes nothing
     with django_capture_on_commit_callbacks(execute=True):
-        run_retention(rules=rules, now=NOW)
+        run_retention(council=rules, now=NOW)
     assert not store_path().exists()
 
 
 def test_each_rule_reports_what_it_removed(held, rules):
-    result = run_retention(rules=rules, now=NOW)
+    result = run_retention(council=rules, now=NOW)
 
     by_rule = {(o.rule, o.source): o for o in result.outcomes}
     gone = by_rule[("person_records", "CSC")]
@@ -218,13 +215,13 @@ def test_each_rule_reports_what_it_removed(held, rules):
 
 
 def test_a_run_is_audited_with_its_counts(held, rules):
-    result = run_retention(rules=rules, now=NOW, by="ig.officer")
+    result = run_retention(council=rules, now=NOW, by="ig.officer")
 
     event = AuditEvent.objects.get(action="retention.run")
     assert result.event_sequence == event.sequence
     assert event.user_id is None
     assert event.details["by"] == "ig.officer"
-    assert event.details["rules_version"] == 5
+    assert (event.details["rules_version"], event.details["rules_file"]) == (5, "retention.toml")
     assert event.details["persons_retired"] == 1
     assert {"rule": "involvements", "source": "POLICE", "removed": {"involvements": 1}} in (
         event.details["removed"]
@@ -238,21 +235,21 @@ def test_a_dry_run_counts_the_same_and_removes_nothing(held, rules):
         for model in (PersonRecord, Involvement, SourceRelationship, QuarantinedRow, LinkedRecord)
     }
 
-    dry = run_retention(rules=rules, now=NOW, dry_run=True)
+    dry = run_retention(council=rules, now=NOW, dry_run=True)
 
     assert dry.dry_run and dry.event_sequence is None
     assert {model: model.objects.count() for model in before} == before
     assert not Person.objects.filter(retired_at__isnull=False).exists()
     assert not AuditEvent.objects.exists()
-    real = run_retention(rules=rules, now=NOW)
+    real = run_retention(council=rules, now=NOW)
     assert dry.removed == real.removed
     assert dry.persons_retired == real.persons_retired
 
 
 def test_a_second_run_removes_nothing_more(held, rules):
-    run_retention(rules=rules, now=NOW)
+    run_retention(council=rules, now=NOW)
 
-    again = run_retention(rules=rules, now=NOW)
+    again = run_retention(council=rules, now=NOW)
 
     assert again.removed == {}
     assert again.persons_retired == 0
@@ -266,20 +263,32 @@ def test_a_failure_part_way_removes_nothing(held, rules, monkeypatch):
     counts = (PersonRecord.objects.count(), Involvement.objects.count())
 
     with pytest.raises(RuntimeError):
-        run_retention(rules=rules, now=NOW)
+        run_retention(council=rules, now=NOW)
 
     assert (PersonRecord.objects.count(), Involvement.objects.count()) == counts
     assert not Person.objects.filter(retired_at__isnull=False).exists()
 
 
-def test_kinds_without_a_rule_are_kept_for_ever(held, tmp_path):
-    path = tmp_path / "keep.toml"
-    path.write_text("version = 1\n[quarantine]\nkeep_days = 90\n", encoding="utf-8")
+def test_a_councils_file_keeps_the_built_in_periods_it_leaves_out(held, tmp_path):
+    path = tmp_path / "longer-quarantine.toml"
+    path.write_text("version = 2\n[quarantine]\nkeep_days = 100\n", encoding="utf-8")
 
-    result = run_retention(rules=load_retention_rules(path), now=NOW)
+    result = run_retention(council=path, now=NOW)
 
-    assert result.removed == {"quarantined rows": 1}
-    assert PersonRecord.objects.count() == 4
+    assert result.version == 2
+    assert remaining(QuarantinedRow, held["quarantined"]) == {"old", "new"}
+    # The built-in six years for the rest, and for the police's involvements too.
+    assert set(PersonRecord.objects.values_list("family_name", flat=True)) == {
+        "Recent",
+        "Current",
+    }
+    assert remaining(Involvement, held["inv"]) == {
+        "ended_recently",
+        "current",
+        "police_3_years",
+        "police_1_year",
+    }
+    assert remaining(SourceRelationship, held["rel"]) == {"current"}
 
 
 def test_closed_privacy_alerts_go_after_their_keep_period(authority, rules):
@@ -287,7 +296,7 @@ def test_closed_privacy_alerts_go_after_their_keep_period(authority, rules):
     recent_closed = alert(authority, AlertStatus.CONCERN_REFERRED, years_ago(6))
     old_open = alert(authority, AlertStatus.UNDER_REVIEW, years_ago(8))
 
-    result = run_retention(rules=rules, now=NOW)
+    result = run_retention(council=rules, now=NOW)
 
     assert set(PrivacyAlert.objects.values_list("pk", flat=True)) == {
         recent_closed.pk,
@@ -317,7 +326,7 @@ def test_old_audit_events_go_up_to_a_signed_checkpoint_and_the_log_still_verifie
     open_alert = alert(authority, AlertStatus.OPEN, None)
     open_alert.events.add(*AuditEvent.objects.filter(sequence__in=[1, 6]))
 
-    result = run_retention(rules=rules, now=NOW)
+    result = run_retention(council=rules, now=NOW)
 
     audit = next(o for o in result.outcomes if o.rule == "audit")
     assert audit.removed == {"audit events": 5}
@@ -338,7 +347,7 @@ def test_a_cut_that_cannot_be_trusted_keeps_the_audit_events_and_the_rest_goes(
 ):
     (audit_key_dir / "audit-public-keys.txt").unlink()  # the checkpoint cannot be verified
 
-    result = run_retention(rules=rules, now=NOW)
+    result = run_retention(council=rules, now=NOW)
 
     audit = next(o for o in result.outcomes if o.rule == "audit")
     assert audit.removed == {}
@@ -350,7 +359,7 @@ def test_a_cut_that_cannot_be_trusted_keeps_the_audit_events_and_the_rest_goes(
 
 
 def test_a_dry_run_counts_the_audit_events_it_would_cut_and_cuts_none(old_log, rules):
-    result = run_retention(rules=rules, now=NOW, dry_run=True)
+    result = run_retention(council=rules, now=NOW, dry_run=True)
 
     audit = next(o for o in result.outcomes if o.rule == "audit")
     assert audit.removed == {"audit events": 5}
@@ -365,7 +374,7 @@ def test_audit_events_with_no_checkpoint_after_them_wait(authority, rules, monke
     for _ in range(3):
         record_event(worker, "search", level=Level.SEARCH)
 
-    result = run_retention(rules=rules, now=NOW)
+    result = run_retention(council=rules, now=NOW)
 
     audit = next(o for o in result.outcomes if o.rule == "audit")
     assert audit.removed == {}
@@ -374,53 +383,118 @@ def test_audit_events_with_no_checkpoint_after_them_wait(authority, rules, monke
 
 
 def test_the_command_reports_and_audits_a_run(held, rules, capsys):
-    call_command("retention", "run", "--dry-run", "--rules", str(rules.path))
+    call_command("retention", "run", "--dry-run", "--rules", str(rules))
     dry = capsys.readouterr().out
-    assert "dry run: nothing was removed" in dry
+    assert f"Retention rules version 5 ({rules}), dry run: nothing was removed" in dry
     assert "POLICE involvements ended more than 2 years ago: would remove 1 involvements" in dry
     assert "Persons left with no records: would retire 1" in dry
     assert not AuditEvent.objects.exists()
 
-    call_command("retention", "run", "--rules", str(rules.path), "--by", "ig.officer")
+    call_command("retention", "run", "--rules", str(rules), "--by", "ig.officer")
     out = capsys.readouterr().out
     assert "POLICE involvements ended more than 2 years ago: removed 1 involvements" in out
     assert "Recorded in the audit log as event 1." in out
     assert AuditEvent.objects.get().action == "retention.run"
 
 
-def test_the_command_refuses_a_wrong_rules_file(tmp_path):
-    with pytest.raises(CommandError, match="no such retention rules file"):
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ('[involvements]\nended_keep_years = "6"\n', 'is "6"; it should be a whole number.'),
+        ("[involvements]\nkeep_years = 3\n", "involvements.keep_years is not a setting;"),
+    ],
+    ids=["wrong type", "unknown key"],
+)
+def test_the_command_refuses_a_wrong_rules_file_in_one_sentence(tmp_path, settings, text, said):
+    path = tmp_path / "retention.toml"
+    path.write_text(f"version = 2\n{text}", encoding="utf-8")
+    settings.FAMILYVIEW_RETENTION_RULES = str(path)
+
+    with pytest.raises(CommandError) as refused:
+        call_command("retention", "run", "--dry-run")
+
+    assert str(refused.value).startswith(f"{path}: ")
+    assert said in str(refused.value)
+    assert "\n" not in str(refused.value)
+    with pytest.raises(CommandError, match=r"missing\.toml: no such file\.$"):
         call_command("retention", "run", "--rules", str(tmp_path / "missing.toml"))
 
 
+def test_nothing_is_kept_for_ever(held, tmp_path):
+    path = tmp_path / "retention.toml"
+    path.write_text('version = 2\n[person_records]\nended_keep_years = "for ever"\n')
+
+    with pytest.raises(CommandError) as refused:
+        call_command("retention", "run", "--rules", str(path))
+
+    assert str(refused.value) == (
+        f'{path}: person_records.ended_keep_years is "for ever"; it should be a whole number.'
+    )
+    assert PersonRecord.objects.count() == 4
+
+
 @pytest.mark.parametrize(
-    ("text", "message"),
+    ("text", "said"),
     [
-        ("version = 'one'\n", "version must be a whole number"),
-        ("version = 1\nkeep = 3\n", "keep is not a setting"),
-        ("version = 1\n[involvements]\nkeep_years = 3\n", "involvements.keep_years is not"),
-        ("version = 1\n[involvements]\nended_keep_years = -1\n", "ended_keep_years must be"),
-        ("version = 1\n[audit]\nkeep_years = 0\n", "audit.keep_years must be a whole number"),
-        ("version = 1\n[quarantine]\nkeep_days = 'soon'\n", "quarantine.keep_days must"),
-        ("version = 1\n[sources.POLICE.children]\nx = 1\n", "sources.POLICE.children is not a"),
-        ("version = 1\nsources = 3\n", "sources must be a table"),
-        ("version =", "not valid TOML"),
+        ("version = 'one'\n", 'version is "one"; it should be a whole number.'),
+        (
+            "version = 2\nkeep = 3\n",
+            "keep is not a setting; the settings here are audit, involvements, person_records, "
+            "privacy_alerts, quarantine, relationships, sources, version.",
+        ),
+        (
+            "version = 2\n[involvements]\nended_keep_years = -1\n",
+            "involvements.ended_keep_years is -1; it should be greater than or equal to 0.",
+        ),
+        (
+            "version = 2\n[audit]\nkeep_years = 0\n",
+            "audit.keep_years is 0; it should be greater than or equal to 1.",
+        ),
+        (
+            "version = 2\n[quarantine]\nkeep_days = 'soon'\n",
+            'quarantine.keep_days is "soon"; it should be a whole number.',
+        ),
+        (
+            "version = 2\n[sources.POLICE.children]\nx = 1\n",
+            "sources.POLICE.children is not a setting; the settings here are involvements, "
+            "person_records, quarantine, relationships.",
+        ),
+        (
+            "version = 2\n[sources.POLICE.involvements]\nended_keep_years = 2.5\n",
+            "sources.POLICE.involvements.ended_keep_years is 2.5; it should be a whole number.",
+        ),
+        ("version = 2\nsources = 3\n", "sources is 3; it should be a table."),
     ],
 )
-def test_a_wrong_rules_file_is_refused_naming_the_setting(tmp_path, text, message):
+def test_a_wrong_rules_file_is_refused_naming_the_setting(tmp_path, text, said):
     path = tmp_path / "retention.toml"
     path.write_text(text, encoding="utf-8")
 
-    with pytest.raises(RetentionRulesError, match=message):
+    with pytest.raises(SettingsFileError) as refused:
         load_retention_rules(path)
 
+    assert str(refused.value) == f"{path}: {said}"
 
-def test_the_built_in_rules_load():
+
+def test_the_built_in_rules_load(settings):
+    settings.FAMILYVIEW_RETENTION_RULES = None
     rules = load_retention_rules()
 
-    assert rules.audit_years == 7
-    assert rules.defaults.keep("involvements") == 6
-    assert rules.defaults.keep("quarantine") == 90
+    assert (rules.version, rules.audit.keep_years, rules.privacy_alerts.closed_keep_years) == (
+        1,
+        7,
+        7,
+    )
+    assert rules.for_source("CSC").involvements.ended_keep_years == 6
+    assert rules.for_source("CSC").quarantine.keep_days == 90
+
+
+def test_a_sources_own_rules_keep_every_sources_periods_for_the_kinds_they_leave_out(rules):
+    police = load_retention_rules(rules).for_source("POLICE")
+
+    assert police.involvements.ended_keep_years == 2
+    assert police.person_records.ended_keep_years == 6
+    assert police.quarantine.keep_days == 90
 
 
 def test_a_year_before_29_february_is_28_february():

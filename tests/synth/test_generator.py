@@ -7,10 +7,12 @@ import subprocess
 import sys
 import tomllib
 from collections import Counter, defaultdict
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from familyview.sources.columns import INVOLVEMENT_COLUMNS, PEOPLE_COLUMNS, RELATIONSHIP_COLUMNS
 from familyview.synth import generate, progress_total
@@ -182,6 +184,32 @@ def files_of(folder: Path) -> dict[str, bytes]:
 def test_the_same_seed_writes_the_same_bytes(small, tmp_path):
     generate(PEOPLE, SEED, tmp_path / "b")
     assert files_of(small) == files_of(tmp_path / "b")
+
+
+def test_extracts_dated_from_now_keep_their_distances_and_the_same_people(small, tmp_path):
+    newest = datetime(2027, 3, 9, 8, 30, tzinfo=UTC)
+    generate(PEOPLE, SEED, tmp_path / "fresh", newest_extract_at=newest)
+    mine, fresh = files_of(small), files_of(tmp_path / "fresh")
+    assert set(mine) == set(fresh)
+    moved = newest - datetime(2026, 11, 20, 2, 10, tzinfo=UTC)  # the newest, as written
+    for name in mine:
+        if name.endswith("extract.json"):
+            before, after = json.loads(mine[name]), json.loads(fresh[name])
+            was = datetime.fromisoformat(before["extracted_at"])
+            assert datetime.fromisoformat(after["extracted_at"]) == was + moved
+            assert {**after, "extracted_at": ""} == {**before, "extracted_at": ""}
+        elif name == "FC_SCHOOLS_LEGACY/extract.csv":
+            rows = list(csv.DictReader(fresh[name].decode("utf-8-sig").splitlines()))
+            # Dated 18 November 2026, two days before the newest: 7 March 2027.
+            assert {r["Date Current As Of"] for r in rows} == {"07/03/2027"}
+        else:
+            assert mine[name] == fresh[name], name  # the people are the same
+    newest_written = max(
+        datetime.fromisoformat(json.loads(fresh[n])["extracted_at"])
+        for n in fresh
+        if n.endswith("extract.json")
+    )
+    assert newest_written == newest
 
 
 def test_a_different_seed_writes_a_different_authority(small, tmp_path):
@@ -625,3 +653,16 @@ def test_the_command_writes_whole_lines_to_a_log(tmp_path):
     assert ran.returncode == 0, said
     assert "\r" not in said
     assert said.startswith("Wrote a synthetic Stockport to ")
+
+
+def test_the_command_dates_a_demo_from_now(tmp_path):
+    before = timezone.now().replace(microsecond=0)
+    out = tmp_path / "demo"
+    call_command("synth", "--people", "40", "--out", str(out), "--extracted-at", "now", "--quiet")
+    newest = max(
+        datetime.fromisoformat(json.loads(p.read_text())["extracted_at"])
+        for p in out.glob("*/extract.json")
+    )
+    assert before <= newest <= timezone.now()
+    with pytest.raises(CommandError, match="has no time zone"):
+        call_command("synth", "--out", str(out), "--extracted-at", "2026-12-07T09:00")

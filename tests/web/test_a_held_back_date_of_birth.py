@@ -84,10 +84,11 @@ def test_the_family_page_shows_the_child_her_service_and_no_age(
     assert "Hannah Featherstone" in [
         text(m.select_one("[data-testid=member-name]")) for m in members[1:]
     ]
-    glance = [
-        [text(td) for td in tr.select("td")] for tr in page.select("#at-a-glance ~ div tbody tr")
-    ]
-    assert glance[0][:3] == ["Poppy Featherstone", "The child", "Not known"]
+    first = {
+        text(p.select_one("h3")): text(p.select_one("p"))
+        for p in page.select("[data-testid=first-screen-person]")
+    }
+    assert first["Poppy Featherstone"] == "The child"  # no age to give
     facts = text(members[0].select_one(".govuk-summary-list"))
     assert "Age Not known" in facts
     assert "born" not in facts and "30 February" not in facts

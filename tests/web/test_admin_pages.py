@@ -99,3 +99,32 @@ def test_another_authoritys_staff_are_not_found(admin, other_authority):
     assert client.post(f"/admin/staff/{elsewhere.pk}", {"action": "disable"}).status_code == 404
     elsewhere.refresh_from_db()
     assert elsewhere.is_active
+
+
+def test_the_privacy_officer_and_the_administrator_see_the_sign_in_locks(
+    admin, worker, authority, other_authority
+):
+    from familyview.access import throttling
+
+    create_staff(Role.PRACTITIONER, other_authority, username="elsewhere")
+    for _ in range(50):
+        throttling.record_failure("", "203.0.113.7")  # an office's address
+    for username in ("wes.worker", "elsewhere", "no.such.person"):
+        for _ in range(5):
+            throttling.record_failure(username, "")
+    officer = create_staff(Role.PRIVACY_OFFICER, authority, username="pip.officer")
+
+    for who in (admin, officer):
+        page = read(signed_in(who).get("/sign-in-locks"))
+        tables = page.select("table")
+        assert [text(td) for td in tables[0].select("tbody td")][:2] == ["203.0.113.7", "50"]
+        assert [text(td) for td in tables[1].select("tbody td")][:2] == ["wes.worker", "5"]
+        # Another authority's staff, and usernames that are no one's, are only counted.
+        assert "elsewhere" not in page.text and "no.such.person" not in page.text
+        assert text(page.select_one("[data-testid=other-usernames]")).startswith(
+            "2 other usernames are locked"
+        )
+        nav = [text(a) for a in page.select(".govuk-service-navigation__link")]
+        assert "Sign-in locks" in nav
+
+    assert signed_in(worker).get("/sign-in-locks").status_code == 403

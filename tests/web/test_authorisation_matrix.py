@@ -81,6 +81,7 @@ PAGES: dict[str, Page] = {
     "web:subject-access-csv": Page("subject_access", "person"),
     "web:admin-staff": Page("administer"),
     "web:admin-staff-member": Page("administer", "staff"),
+    "web:sign-in-locks": Page("see_sign_in_locks"),
     "web:audit-log": Page("read_team_audit"),
     "web:audit-export": Page("read_team_audit"),
     # The JSON API (the browser session's own use of it: clients' credentials are in
@@ -155,14 +156,15 @@ AUDITORS = {
 }
 TEAM_AUDIT = {"web:audit-log", "web:audit-export"}
 ADMINISTRATION = {"web:admin-staff", "web:admin-staff-member"}
+SIGN_IN_LOCKS = {"web:sign-in-locks"}
 EVERYONE = {name for name, page in PAGES.items() if page.rule in (PUBLIC, SIGNED_IN)}
 
 MAY_OPEN: dict[Role, set[str]] = {
     Role.PRACTITIONER: EVERYONE | FRONT_LINE,
     Role.TEAM_MANAGER: EVERYONE | FRONT_LINE | TEAM_AUDIT,
-    Role.PRIVACY_OFFICER: EVERYONE | AUDITORS | TEAM_AUDIT,
+    Role.PRIVACY_OFFICER: EVERYONE | AUDITORS | TEAM_AUDIT | SIGN_IN_LOCKS,
     Role.DATA_STEWARD: EVERYONE | STEWARDS,
-    Role.ADMINISTRATOR: EVERYONE | ADMINISTRATION,
+    Role.ADMINISTRATOR: EVERYONE | ADMINISTRATION | SIGN_IN_LOCKS,
 }
 
 KINDS = ("ordinary", "sensitive", "shielded")

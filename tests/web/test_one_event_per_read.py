@@ -75,6 +75,7 @@ READS: dict[str, Action | None] = {
     "web:subject-access-csv": Action.SUBJECT_ACCESS_REPORT,
     "web:admin-staff": NO_ONE,
     "web:admin-staff-member": NO_ONE,
+    "web:sign-in-locks": NO_ONE,
     "web:audit-log": Action.AUDIT_SEARCH,
     "web:audit-export": Action.EXPORT,
     "api:api-root": NO_ONE,

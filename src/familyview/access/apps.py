@@ -7,4 +7,7 @@ class AccessConfig(AppConfig):
     verbose_name = "Access"
 
     def ready(self) -> None:
-        from familyview.access import signals  # noqa: F401 - connects the receivers
+        from familyview.access import (  # noqa: F401 - connects the receivers, registers the check
+            demo,
+            signals,
+        )

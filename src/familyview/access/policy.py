@@ -34,6 +34,7 @@ class Permission(StrEnum):
     HANDLE_ALERTS = "handle_alerts"
     SUBJECT_ACCESS = "subject_access"
     ADMINISTER = "administer"
+    SEE_SIGN_IN_LOCKS = "see_sign_in_locks"
 
 
 # PRODUCT §2. Privacy officers see no family data unless auditing; administrators are not
@@ -57,10 +58,11 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.READ_TEAM_AUDIT,
             Permission.HANDLE_ALERTS,
             Permission.SUBJECT_ACCESS,
+            Permission.SEE_SIGN_IN_LOCKS,
         }
     ),
     Role.DATA_STEWARD: frozenset({Permission.MANAGE_IMPORTS, Permission.REVIEW_IDENTITY}),
-    Role.ADMINISTRATOR: frozenset({Permission.ADMINISTER}),
+    Role.ADMINISTRATOR: frozenset({Permission.ADMINISTER, Permission.SEE_SIGN_IN_LOCKS}),
 }
 
 

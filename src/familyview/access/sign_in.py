@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -65,6 +66,11 @@ def check_password(username: str, password: str, address: str) -> Attempt:
             record_sign_in_refused(username, address, "wrong_username_or_password")
             return Attempt(Step.LOCKED if locked else Step.WRONG, locked_until=locked)
         account = second_factor.account_of(user)
+        if account.is_demo and settings.PRODUCTION:
+            # Production will not start with demo accounts; one made since is still
+            # refused at the door, like a wrong password.
+            record_sign_in_refused(username, address, "demo_account_in_production")
+            return Attempt(Step.WRONG)
         return Attempt(Step.CODE if account.has_second_factor else Step.SET_UP, user=user)
 
 

@@ -8,9 +8,11 @@ Limits: FAMILYVIEW_SIGN_IN_USERNAME_LIMIT, FAMILYVIEW_SIGN_IN_ADDRESS_LIMIT,
 FAMILYVIEW_SIGN_IN_WINDOW and FAMILYVIEW_SIGN_IN_LOCKOUT in settings.
 """
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -88,9 +90,57 @@ def record_success(username: str) -> None:
     SignInThrottle.objects.filter(kind=Kind.USERNAME, key=username_key(username)).delete()
 
 
-def unlock(username: str) -> bool:
-    """An administrator lifts a username's lock; True if there was a count to clear."""
-    deleted, _ = SignInThrottle.objects.filter(
-        kind=Kind.USERNAME, key=username_key(username)
-    ).delete()
-    return bool(deleted)
+def unlock(username_or_address: str) -> list[str]:
+    """An administrator lifts the lock on a username, or on a client address (an office
+    that 50 wrong guesses locked out); returns what had a count to clear ("username",
+    "address"), none if neither had."""
+    typed = username_or_address.strip()
+    cleared = []
+    for kind, key in ((Kind.USERNAME, username_key(typed)), (Kind.ADDRESS, typed[:150])):
+        deleted, _ = SignInThrottle.objects.filter(kind=kind, key=key).delete()
+        if deleted:
+            cleared.append(str(kind))
+    return cleared
+
+
+@dataclass(frozen=True)
+class Lock:
+    """A username or address that cannot sign in now, and until when."""
+
+    kind: str  # "username" or "address"
+    key: str
+    failures: int
+    locked_until: datetime
+
+
+@dataclass(frozen=True)
+class SignInLocks:
+    """The locks a privacy officer or administrator sees: every address (an address
+    locks everyone behind it), and their own authority's staff's usernames; other
+    usernames (no one's, or another authority's staff's) only counted."""
+
+    addresses: list[Lock]
+    usernames: list[Lock]
+    other_usernames: int
+
+
+def current_locks(authority_ids: list[int]) -> SignInLocks:
+    """Every lock in force now, as the staff of these authorities may see them."""
+    now = timezone.now()
+    locks = [
+        Lock(t.kind, t.key, t.failures, t.locked_until)
+        for t in SignInThrottle.objects.filter(locked_until__gt=now).order_by("locked_until")
+    ]
+    staff_usernames = {
+        username_key(u)
+        for u in get_user_model()
+        .objects.filter(memberships__authority_id__in=authority_ids)
+        .values_list("username", flat=True)
+    }
+    usernames = [lock for lock in locks if lock.kind == Kind.USERNAME]
+    mine = [lock for lock in usernames if lock.key in staff_usernames]
+    return SignInLocks(
+        addresses=[lock for lock in locks if lock.kind == Kind.ADDRESS],
+        usernames=mine,
+        other_usernames=len(usernames) - len(mine),
+    )

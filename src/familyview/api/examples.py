@@ -94,6 +94,7 @@ _PROBLEM_REPORT = {
     "kind": "wrong_detail",
     "what": "The school shown is the one she left in July.",
     "involvement_id": None,
+    "same_as_id": None,
     "status": "open",
     "reported_at": "2026-12-07T10:15:00Z",
     "resolved_at": None,

@@ -356,6 +356,12 @@ class ProblemReportIn(Schema):
         le=2**62,
         description="The involvement it is about, if one: one shown for this person",
     )
+    same_as: str | None = Field(
+        default=None,
+        max_length=20,
+        description='For kind "same_person": the person (in the same council) this one is '
+        "the same person as. A pair of their records goes to the data steward's review queue",
+    )
 
     @field_validator("what")
     @classmethod
@@ -371,6 +377,9 @@ class ProblemReportOut(Schema):
     kind: ProblemKind = Field(description="What kind of problem it is")
     what: str = Field(description="What looks wrong, in the reporter's words")
     involvement_id: int | None = Field(description="The involvement it is about, if one")
+    same_as_id: str | None = Field(
+        description='For kind "same_person": the person this one is said to be'
+    )
     status: ProblemStatus = Field(description="Where the data steward is with it")
     reported_at: datetime = Field(description="When it was reported")
     resolved_at: datetime | None = Field(description="When it was decided; null while open")

@@ -355,9 +355,12 @@ def report_problem(request: HttpRequest, body: ProblemReportIn, person_id: str =
             what=body.what,
             involvement_id=body.involvement_id,
             seen_in_family_of=case_child(state_of(request), person_id) or "",
+            same_as=body.same_as or "",
         )
     except problems.ProblemRefused as refused:
         field = "involvement_id" if "involvement" in str(refused) else "what"
+        if isinstance(refused, problems.SamePersonRefused):
+            field = "same_as"
         raise ApiProblem(
             422,
             str(refused) + ".",

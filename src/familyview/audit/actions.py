@@ -72,6 +72,7 @@ class Action(StrEnum):
     ADMIN_SSO_TENANT = "admin.sso_tenant"
     ADMIN_STAFF_HOME_ADDRESS = "admin.staff_home_address"
     ADMIN_AUDIT_KEY_ROTATED = "admin.audit_key_rotated"
+    ADMIN_DEMO_ACCOUNTS_DISABLED = "admin.demo_accounts_disabled"
 
 
 class ReadRefusal(StrEnum):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import hmac
 import json
 import os
 import stat
@@ -24,15 +25,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from familyview.audit import chain
+from familyview.audit import chain, database_files
 from familyview.audit.head import chain_head, lock_chain
-from familyview.audit.models import AuditCheckpoint
+from familyview.audit.models import AuditCheckpoint, AuditEvent, AuditRetentionFloor
 
 SIGNATURE_CONTEXT = b"familyview-audit-checkpoint\n"
 
@@ -42,7 +44,13 @@ class AuditKeyError(RuntimeError):
 
 
 def _audit_dir() -> Path:
-    return Path(getattr(settings, "VAR_DIR", Path("var"))) / "audit"
+    """This database's own audit folder: `$FAMILYVIEW_VAR_DIR/<database name>/audit`."""
+    return database_files.database_folder() / "audit"
+
+
+def _earlier_release_dir() -> Path:
+    """Where releases before the per-database folders kept every database's audit files."""
+    return Path(settings.VAR_DIR) / "audit"
 
 
 def key_file() -> Path:
@@ -51,6 +59,21 @@ def key_file() -> Path:
         "FAMILYVIEW_AUDIT_KEY_FILE"
     )
     return Path(configured) if configured else _audit_dir() / "checkpoint-key.pem"
+
+
+def _refuse_earlier_release_files(path: Path) -> None:
+    """A key about to be made in this database's folder while an earlier release's key is
+    in the shared one: that key (and its journal) may be this database's; say where."""
+    configured = getattr(settings, "AUDIT_KEY_FILE", None) or os.environ.get(
+        "FAMILYVIEW_AUDIT_KEY_FILE"
+    )
+    earlier = _earlier_release_dir() / "checkpoint-key.pem"
+    if not configured and not path.exists() and earlier.exists():
+        raise AuditKeyError(
+            f"the audit files of an earlier release are in {earlier.parent}, shared by every "
+            f"database run from this folder: if they are this database's, move them to "
+            f"{path.parent} (else to the folder of the database they belong to)"
+        )
 
 
 def keyring_file() -> Path:
@@ -113,6 +136,7 @@ def signing_key(create: bool = True) -> Ed25519PrivateKey:
     """The private signing key from key_file(); made on first use (demo) when `create`."""
     path = key_file()
     if not path.exists():
+        _refuse_earlier_release_files(path)
         if not create:
             raise AuditKeyError(f"no audit signing key at {path}")
         key = Ed25519PrivateKey.generate()
@@ -133,8 +157,34 @@ def signing_key(create: bool = True) -> Ed25519PrivateKey:
         if not isinstance(loaded, Ed25519PrivateKey):
             raise AuditKeyError(f"{path} does not hold an Ed25519 private key")
         _key_cache.clear()
+        _seal_keys.clear()
         _key_cache[cache_key] = loaded
     return _key_cache[cache_key]
+
+
+_seal_keys: dict[int, bytes] = {}
+
+
+def _seal_key(key: Ed25519PrivateKey) -> bytes:
+    """The key events are sealed with, derived from the signing key (one secret to keep)."""
+    if id(key) not in _seal_keys:
+        raw = key.private_bytes(
+            serialization.Encoding.Raw,
+            serialization.PrivateFormat.Raw,
+            serialization.NoEncryption(),
+        )
+        _seal_keys[id(key)] = HKDF(
+            algorithm=hashes.SHA256(), length=32, salt=None, info=b"familyview audit seal"
+        ).derive(raw)
+    return _seal_keys[id(key)]
+
+
+def seal(event_hash: str, key: Ed25519PrivateKey | None = None) -> str:
+    """Family View's seal on an event: a keyed digest of its hash. Anyone can compute an
+    event's hash; only the holder of the signing key can seal it, so an event appended by
+    someone with the database's INSERT right alone carries no seal that fits."""
+    secret = _seal_key(key or signing_key())
+    return hmac.new(secret, event_hash.encode("ascii"), hashlib.sha256).hexdigest()
 
 
 def load_keyring(path: Path | None = None) -> dict[str, Ed25519PublicKey]:
@@ -156,13 +206,22 @@ def load_keyring(path: Path | None = None) -> dict[str, Ed25519PublicKey]:
     return keys
 
 
-def _message(sequence: int, event_hash: str, signed_at: str, key_id: str) -> bytes:
-    payload = {
+def _message(
+    sequence: int,
+    event_hash: str,
+    signed_at: str,
+    key_id: str,
+    unsealed: tuple[int, ...] = (),
+) -> bytes:
+    payload: dict = {
         "sequence": sequence,
         "event_hash": event_hash,
         "signed_at": signed_at,
         "key_id": key_id,
     }
+    if unsealed:
+        # Only when there are some: every checkpoint signed before seals reads as it did.
+        payload["unsealed"] = list(unsealed)
     return SIGNATURE_CONTEXT + chain.canonical_json(payload).encode("utf-8")
 
 
@@ -175,6 +234,8 @@ class SignedCheckpoint:
     signed_at: str
     key_id: str
     signature: str
+    # Events since the checkpoint before found without Family View's seal.
+    unsealed: tuple[int, ...] = ()
 
     @classmethod
     def from_row(cls, row: AuditCheckpoint) -> SignedCheckpoint:
@@ -184,7 +245,15 @@ class SignedCheckpoint:
             chain.format_time(row.signed_at),
             row.key_id,
             row.signature,
+            tuple(int(s) for s in row.unsealed or ()),
         )
+
+    def as_line(self) -> str:
+        """The checkpoint as one line of JSON (the journal's)."""
+        fields = dict(self.__dict__)
+        if not self.unsealed:
+            del fields["unsealed"]
+        return chain.canonical_json(fields) + "\n"
 
     def signature_problem(self, keyring: dict[str, Ed25519PublicKey]) -> str | None:
         """Why this checkpoint's signature cannot be trusted, or None when it is good."""
@@ -194,7 +263,10 @@ class SignedCheckpoint:
         try:
             signature = base64.b64decode(self.signature, validate=True)
             public_key.verify(
-                signature, _message(self.sequence, self.event_hash, self.signed_at, self.key_id)
+                signature,
+                _message(
+                    self.sequence, self.event_hash, self.signed_at, self.key_id, self.unsealed
+                ),
             )
         except (InvalidSignature, ValueError):
             return "its signature does not match what it says"
@@ -203,8 +275,8 @@ class SignedCheckpoint:
 
 def _append_to_journal(checkpoint: SignedCheckpoint) -> None:
     path = journal_file()
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    line = chain.canonical_json(checkpoint.__dict__) + "\n"
+    database_files.claim(path.parent)
+    line = checkpoint.as_line()
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     with os.fdopen(fd, "a", encoding="utf-8") as f:
         f.write(line)
@@ -233,6 +305,7 @@ def read_journal(path: Path | None = None) -> list[SignedCheckpoint]:
                         str(data["signed_at"]),
                         str(data["key_id"]),
                         str(data["signature"]),
+                        tuple(int(s) for s in data.get("unsealed", ())),
                     )
                 )
             except (ValueError, KeyError, TypeError):
@@ -240,9 +313,46 @@ def read_journal(path: Path | None = None) -> list[SignedCheckpoint]:
     return sorted(found, key=lambda c: c.sequence)
 
 
+def _sealed_since(sequence: int, key: Ed25519PrivateKey) -> int:
+    """Where the events this checkpoint must look at begin: after the newest earlier
+    checkpoint that carries a good signature (a row without one may be anyone's), or after
+    the events removed by retention."""
+    keyring = load_keyring()
+    earlier = AuditCheckpoint.objects.filter(sequence__lt=sequence).order_by("-sequence")
+    # Newest first, a few rows at a time: the newest is nearly always the one.
+    for row in earlier.iterator(chunk_size=10):
+        if SignedCheckpoint.from_row(row).signature_problem(keyring) is None:
+            return row.sequence
+    floor = AuditRetentionFloor.objects.order_by("-through_sequence").first()
+    return floor.through_sequence if floor else 0
+
+
+def unsealed_events(after: int, through: int, key: Ed25519PrivateKey) -> tuple[int, ...]:
+    """Events after `after` up to `through` without a seal of this key that fits: not
+    written by Family View. Events from before seals existed (before the first sealed
+    event) have none and are left out; only these events are read, however long the log."""
+    events = list(
+        AuditEvent.objects.filter(sequence__gt=after, sequence__lte=through)
+        .order_by("sequence")
+        .values_list("sequence", "hash", "seal")
+    )
+    sealed_before = AuditEvent.objects.filter(sequence=after).exclude(seal=None).exists()
+    if not sealed_before:
+        first = next((i for i, (_, _, s) in enumerate(events) if s is not None), len(events))
+        events = events[first:]
+    return tuple(
+        sequence
+        for sequence, event_hash, event_seal in events
+        if not hmac.compare_digest(event_seal or "", seal(event_hash, key))
+    )
+
+
 def write_checkpoint(sequence: int, event_hash: str) -> AuditCheckpoint:
     """Sign and store a checkpoint of event `sequence` (once; an existing one is returned).
 
+    Before signing, the events since the checkpoint before are checked for Family View's
+    seal: any without one (appended by someone else) is named in the checkpoint, under
+    its signature, so that `familyview audit verify` reports it from then on.
     Call inside the transaction that holds the chain lock. The journal line is written
     when the transaction commits, so a rolled-back event never has a checkpoint.
     """
@@ -251,15 +361,17 @@ def write_checkpoint(sequence: int, event_hash: str) -> AuditCheckpoint:
         return existing
     key = signing_key()
     key_id = key_id_of(key.public_key())
+    unsealed = unsealed_events(_sealed_since(sequence, key), sequence, key)
     signed_at = timezone.now()
     signed_text = chain.format_time(signed_at)
-    signature = key.sign(_message(sequence, event_hash, signed_text, key_id))
+    signature = key.sign(_message(sequence, event_hash, signed_text, key_id, unsealed))
     row = AuditCheckpoint.objects.create(
         sequence=sequence,
         event_hash=event_hash,
         signed_at=signed_at,
         key_id=key_id,
         signature=base64.b64encode(signature).decode("ascii"),
+        unsealed=list(unsealed) or None,
     )
     signed = SignedCheckpoint.from_row(row)
     transaction.on_commit(lambda: _append_to_journal(signed))
@@ -268,6 +380,7 @@ def write_checkpoint(sequence: int, event_hash: str) -> AuditCheckpoint:
 
 def checkpoint_now() -> AuditCheckpoint | None:
     """Sign a checkpoint of the newest event now (None when the log is empty)."""
+    signing_key()  # a key that cannot be used is said so, even with nothing new to sign
     with transaction.atomic():
         lock_chain()
         sequence, head_hash = chain_head()

@@ -14,6 +14,7 @@ write lock that BEGIN IMMEDIATE already holds.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
@@ -21,15 +22,16 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from familyview.audit import chain
+from familyview.audit import chain, witness
 from familyview.audit.actions import Action
-from familyview.audit.checkpoints import write_checkpoint
-from familyview.audit.head import chain_head, lock_chain
+from familyview.audit.checkpoints import seal, write_checkpoint
+from familyview.audit.head import Head, head_for_appending, lock_chain
 from familyview.audit.models import AuditEvent, AuditEventSubject, Level, Outcome
 
 __all__ = ["Action", "Actor", "Level", "Outcome", "record_event"]
 
-DEFAULT_CHECKPOINT_EVERY = 1000
+DEFAULT_CHECKPOINT_EVERY = 100
+DEFAULT_CHECKPOINT_MINUTES = 10
 MAX_SUBJECT_ID_LENGTH = 40
 
 
@@ -40,6 +42,25 @@ class AuditEventError(ValueError):
 def checkpoint_every() -> int:
     """How many events between automatic signed checkpoints (0 turns them off)."""
     return int(getattr(settings, "AUDIT_CHECKPOINT_EVERY", DEFAULT_CHECKPOINT_EVERY))
+
+
+def checkpoint_after() -> dt.timedelta | None:
+    """How long events may wait for a checkpoint: the next event after that signs one
+    (None: no time bound)."""
+    minutes = float(getattr(settings, "AUDIT_CHECKPOINT_MINUTES", DEFAULT_CHECKPOINT_MINUTES))
+    return dt.timedelta(minutes=minutes) if minutes > 0 else None
+
+
+def _checkpoint_due(sequence: int, head: Head, now: dt.datetime) -> bool:
+    """Every AUDIT_CHECKPOINT_EVERY events, and at the first event once the newest
+    checkpoint (or the log's start) is older than AUDIT_CHECKPOINT_MINUTES: the tampering
+    window is bounded in events and in time, by the application itself."""
+    every = checkpoint_every()
+    if every > 0 and sequence % every == 0:
+        return True
+    after = checkpoint_after()
+    opened = head.window_opened_at
+    return after is not None and opened is not None and now - opened >= after
 
 
 class ActorRole(Protocol):
@@ -165,10 +186,11 @@ def record_event(
 
     with transaction.atomic():
         lock_chain()
-        last_sequence, last_hash = chain_head()
+        head = head_for_appending()
+        now = timezone.now()
         fields: dict[str, Any] = {
-            "sequence": last_sequence + 1,
-            "occurred_at": timezone.now(),
+            "sequence": head.sequence + 1,
+            "occurred_at": now,
             "user_id": getattr(actor, "user_id", None),
             "username": getattr(actor, "username", "") or "",
             "role": role,
@@ -181,14 +203,19 @@ def record_event(
             "case_reference": case_reference,
             "details": details_json,
             "outcome": outcome_value,
-            "previous_hash": last_hash,
+            "previous_hash": head.hash,
         }
-        event = AuditEvent.objects.create(**fields, hash=chain.event_hash(fields))
+        event_hash = chain.event_hash(fields)
+        event = AuditEvent.objects.create(**fields, hash=event_hash, seal=seal(event_hash))
         if subject_ids:
             AuditEventSubject.objects.bulk_create(
                 AuditEventSubject(event=event, person_id=p) for p in subject_ids
             )
-        every = checkpoint_every()
-        if every > 0 and event.sequence % every == 0:
+        if _checkpoint_due(event.sequence, head, now):
             write_checkpoint(event.sequence, event.hash)
+        if witness.configured():
+            sequence = event.sequence
+            # After the commit: a rolled-back event never reaches the witness. A witness
+            # that cannot be written is logged as an error; the action has happened.
+            transaction.on_commit(lambda: witness.send(sequence, event_hash), robust=True)
     return event

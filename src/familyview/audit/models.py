@@ -41,6 +41,11 @@ class AuditEvent(models.Model):
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
     previous_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    # Family View's own mark on the event (a keyed digest of its hash, with a key kept
+    # outside the database; checkpoints.py): an event appended by anyone else has none
+    # that fits, and the next checkpoint says so. Not hashed: the chain is as it was. None
+    # for events from before seals (and an added column SQLite need not rebuild for).
+    seal = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
 
     class Meta:
         db_table = "audit_event"
@@ -88,6 +93,9 @@ class AuditCheckpoint(models.Model):
     signed_at = models.DateTimeField()
     key_id = models.CharField(max_length=32)
     signature = models.CharField(max_length=128)
+    # Events since the checkpoint before that carry no seal of Family View's (appended by
+    # someone else), found when this one was signed; the signature covers the list.
+    unsealed = models.JSONField(null=True, blank=True)
 
     class Meta:
         db_table = "audit_checkpoint"
@@ -118,3 +126,20 @@ class AuditRetentionFloor(models.Model):
 
     def __str__(self) -> str:
         return f"audit events up to {self.through_sequence} removed by retention"
+
+
+class DatabaseIdentity(models.Model):
+    """Which database this is (one row, made by the migration): the files Family View
+    keeps outside the database (the checkpoint journal and keys, the linkage feature
+    store) say whose they are with it, so that one database's files are never taken for
+    another's (database_files.py). Kept by the audit log, the ground floor, which every
+    part that keeps files may read."""
+
+    database_id = models.CharField(max_length=32, unique=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "audit_database_identity"
+
+    def __str__(self) -> str:
+        return f"database {self.database_id}"

@@ -14,7 +14,14 @@ nothing links to is *inserted* (or, if the next event links to something missing
 checkpoints: each must carry a good signature from a key in the keyring, match the event
 it names (someone who re-hashes the whole chain cannot re-sign it: *rewritten*), and
 exist (events cut off after the last checkpoint's event: *truncated*). Checkpoints in
-the journal file but not in the database were *removed*.
+the journal file but not in the database were *removed*. Events a checkpoint found without
+Family View's seal were *inserted* by someone else.
+
+Beside the chain: the person index (`audit_event_subject`, which the privacy officer's
+audit by person and subject access read) against each event's hashed subjects, a chunk at
+a time (*index*: subject_index.py); and, where a witness is kept (witness.py), the log
+against the witness's copy of every event it saw commit, which finds tampering after the
+last checkpoint at once.
 """
 
 from __future__ import annotations
@@ -29,7 +36,7 @@ from typing import Any
 
 from django.db import connection
 
-from familyview.audit import chain
+from familyview.audit import chain, database_files, subject_index, witness
 from familyview.audit.checkpoints import (
     SignedCheckpoint,
     journal_file,
@@ -51,7 +58,8 @@ MAX_FINDINGS_KEPT = 1000
 class Finding:
     """One thing wrong with the log: what kind, at which sequence number, in words."""
 
-    kind: str  # edited, deleted, inserted, reordered, truncated, rewritten, checkpoint
+    # edited, deleted, inserted, reordered, truncated, rewritten, checkpoint, index, witness
+    kind: str
     sequence: int
     message: str
 
@@ -118,7 +126,7 @@ def _sqlite_time(value: dt.datetime) -> str:
     return chain.format_time(value.replace(tzinfo=dt.UTC))
 
 
-def _stored_events(chunk_size: int) -> Iterator[dict[str, Any]]:
+def _stored_events(chunk_size: int) -> Iterator[list[dict[str, Any]]]:
     """Every event's hashed fields and hash, in sequence order, a chunk at a time."""
     names = (*chain.HASHED_FIELDS, "hash")
     sql = _event_query()
@@ -131,13 +139,30 @@ def _stored_events(chunk_size: int) -> Iterator[dict[str, Any]]:
             rows = cur.fetchall()
         if not rows:
             return
+        chunk = []
         for values in rows:
             fields = dict(zip(names, values, strict=True))
             fields["subjects"] = loads(fields["subjects"])
             fields["details"] = loads(fields["details"])
             if sqlite:
                 fields["occurred_at"] = _sqlite_time(fields["occurred_at"])
-            yield fields
+            chunk.append(fields)
+        yield chunk
+        after = rows[-1][0]
+
+
+def _stored_hashes(chunk_size: int) -> Iterator[tuple[int, str]]:
+    """Every event's sequence number and hash, in sequence order."""
+    after = 0
+    while True:
+        rows = list(
+            AuditEvent.objects.filter(sequence__gt=after)
+            .order_by("sequence")
+            .values_list("sequence", "hash")[:chunk_size]
+        )
+        if not rows:
+            return
+        yield from rows
         after = rows[-1][0]
 
 
@@ -441,24 +466,139 @@ def _load_checkpoints(
     return trusted
 
 
+def _unsealed_findings(report: VerifyReport, checkpoints: dict[int, SignedCheckpoint]) -> None:
+    """Events a signed checkpoint found without Family View's seal: appended by someone
+    with the database's INSERT right, however right their hash."""
+    named: set[int] = set()
+    for checkpoint in sorted(checkpoints.values(), key=lambda c: c.sequence):
+        for sequence in checkpoint.unsealed:
+            if sequence not in named:
+                named.add(sequence)
+                report.add(
+                    Finding(
+                        "inserted",
+                        sequence,
+                        f"event {sequence} was not written by Family View: it carries no "
+                        "seal of Family View's (found when the checkpoint of event "
+                        f"{checkpoint.sequence} was signed)",
+                    )
+                )
+
+
+def _runs(numbers: list[int]) -> Iterator[tuple[int, int]]:
+    """Consecutive numbers as (first, last) runs."""
+    start = previous = None
+    for n in numbers:
+        if start is None:
+            start = previous = n
+        elif n == previous + 1:
+            previous = n
+        else:
+            yield start, previous
+            start = previous = n
+    if start is not None:
+        yield start, previous
+
+
+def _witness_findings(report: VerifyReport, path: Path, floor: int, chunk_size: int) -> None:
+    """The log against the witness's copy of every event it saw commit: what the witness
+    saw and the log lacks was deleted; what the log holds from the witness's first event
+    on and the witness never saw was not written by Family View; a hash that differs
+    was changed and re-hashed."""
+    seen = witness.read(path)
+    stored = _stored_hashes(chunk_size)
+    witnessed = next(seen, None)
+    if witnessed is None:
+        return
+    first_witnessed = witnessed.sequence
+    event = next(stored, None)
+    missing: list[int] = []
+    unseen: list[int] = []
+    while witnessed is not None or event is not None:
+        if event is not None and (witnessed is None or event[0] < witnessed.sequence):
+            if event[0] >= first_witnessed:
+                unseen.append(event[0])
+            event = next(stored, None)
+        elif witnessed is not None and (event is None or witnessed.sequence < event[0]):
+            if witnessed.sequence > floor:
+                missing.append(witnessed.sequence)
+            witnessed = next(seen, None)
+        else:
+            assert witnessed is not None and event is not None
+            if witnessed.hash != event[1]:
+                report.add(
+                    Finding(
+                        "rewritten",
+                        event[0],
+                        f"event {event[0]} is not the event the witness saw written: it "
+                        "has been changed (and re-hashed) since",
+                    )
+                )
+            witnessed, event = next(seen, None), next(stored, None)
+    for first, last in _runs(missing):
+        said = (
+            f"event {first} was written (the witness saw it) and is not in the log"
+            if first == last
+            else f"events {first} to {last} were written (the witness saw them) and are not "
+            "in the log"
+        )
+        report.add(Finding("deleted", first, said))
+    for first, last in _runs(unseen):
+        said = (
+            f"event {first} was not written by Family View: the witness never saw it"
+            if first == last
+            else f"events {first} to {last} were not written by Family View: the witness "
+            "never saw them"
+        )
+        report.add(Finding("inserted", first, said))
+
+
+def _index_findings(report: VerifyReport, after: int, chunk, through: int | None) -> None:
+    events = [(fields["sequence"], fields["subjects"]) for fields in chunk]
+    for difference in subject_index.differences(after, events, through):
+        report.add(Finding("index", difference.sequence, str(difference)))
+
+
 def verify_log(
     *,
     keyring_path: Path | None = None,
     journal_path: Path | None = None,
+    witness_path: Path | None = None,
     chunk_size: int = CHUNK_SIZE,
     progress: Callable[[int], None] | None = None,
 ) -> VerifyReport:
-    """Check the whole audit log and its checkpoints; the report lists every finding."""
+    """Check the whole audit log, its person index, its checkpoints and (if there is one)
+    its witness; the report lists every finding. Refuses (DatabaseFilesError) a journal
+    or keyring in a folder of another database's."""
     report = VerifyReport()
+    if journal_path is None:
+        database_files.check(journal_file().parent)
+    if keyring_path is None:
+        database_files.check(keyring_file().parent)
     keyring = load_keyring(keyring_path or keyring_file())
     floor = _load_floor(report, keyring)
     checkpoints = _load_checkpoints(report, keyring, journal_path, floor[0] if floor else 0)
+    _unsealed_findings(report, checkpoints)
     walker = _Walker(report, checkpoints, floor)
-    for fields in _stored_events(chunk_size):
-        walker.add(fields)
-        if progress is not None and report.events_checked % 100_000 == 0:
-            progress(report.events_checked)
+    indexed_up_to = 0
+    for chunk in _stored_events(chunk_size):
+        _index_findings(report, indexed_up_to, chunk, chunk[-1]["sequence"])
+        indexed_up_to = chunk[-1]["sequence"]
+        for fields in chunk:
+            walker.add(fields)
+            if progress is not None and report.events_checked % 100_000 == 0:
+                progress(report.events_checked)
+    # Index rows after the last event (of events that are not there).
+    _index_findings(report, indexed_up_to, [], None)
     walker.finish()
+    witness_path = witness_path or witness.witness_file()
+    if witness_path is not None:
+        if not witness_path.exists():
+            report.add(
+                Finding("witness", 0, f"the witness {witness_path} is missing: nothing to compare")
+            )
+        else:
+            _witness_findings(report, witness_path, floor[0] if floor else 0, chunk_size)
 
     last = walker.prev.orig if walker.prev else (floor[0] if floor else 0)
     beyond = [s for s in checkpoints if s > last]

@@ -14,22 +14,27 @@ A build reads the index and writes its links in one transaction, holding the ind
 writer lock, so that a family view never sees half a build or a build half-way through a
 link run. Reads and writes are in bulk (COPY on PostgreSQL).
 
-A full build rebuilds every link. An update (after an incremental link run, or a
-steward's merge or split) rebuilds only what the changed persons can have changed, and
-writes the same links a full build would:
+A build rebuilds the links the changed persons (after an incremental link run, or a
+steward's merge or split) can have changed:
 
 - the sources' relationships of the changed persons (and of the records that any import
   since the last build created, changed or ended);
 - the worked-out siblings of every child of those persons' parents;
 - the households at every address those persons are recorded at: every pair of persons
   there, worked out from everyone recorded at any address either of them has lived at.
+
+A full build is the same steps with every person changed (EVERYONE): each step then
+reads and writes its kind of link whole instead of working out whom it touches and
+joining temporary tables of them, which for every person cost three times as long. An
+update writes the links a full build would (tests/families/test_family_update.py).
 """
 
 import hashlib
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from itertools import combinations, product
@@ -553,7 +558,7 @@ def build_families(
     started = time.monotonic()
     rules = build_rules()
     counts = _Counts()
-    with transaction.atomic(), connection.cursor() as cur:
+    with transaction.atomic(), connection.cursor() as cur, _scopes(cur) as scope:
         # Hold the index still while reading it and writing its families.
         lock_index()
         last = FamilyBuild.objects.order_by("-started_at", "-id").first()
@@ -567,9 +572,14 @@ def build_families(
             or LinkRun.objects.filter(id__gt=last.link_run_to).exclude(id=run).exists()
         )
         if full:
-            _build_all(cur, rules, counts, say)
+            _plan_for_everyone(cur)
+            _rebuild(cur, rules, EVERYONE, counts, say, scope)
         else:
-            _update(cur, rules, set(changed), last, counts, say)
+            _plan_for_a_few(cur)
+            say("Finding who changed")
+            _rebuild(
+                cur, rules, set(changed) | _changed_by_imports(cur, last, scope), counts, say, scope
+            )
         result = FamilyBuild.objects.create(
             started_at=started_at,
             mode=FamilyBuild.Mode.FULL if full else FamilyBuild.Mode.UPDATE,
@@ -587,127 +597,122 @@ def build_families(
     return result
 
 
-def _build_all(cur, rules: BuildRules, counts: _Counts, say: Progress) -> None:
-    table = FamilyLink._meta.db_table
-    # DELETE, not TRUNCATE: family views keep reading the old links until this commits.
-    cur.execute(f"DELETE FROM {table}")  # noqa: S608
-    if connection.vendor == "postgresql":
-        # The index and the sources may have just changed wholesale (a first link, a
-        # large import): without fresh statistics the planner takes the tables for
-        # nearly empty and the mapping below ran for minutes instead of seconds (a
-        # 379,400-record authority, before autovacuum had been round).
-        t = _tables()
-        for name in ("rel", "linked", "record"):
-            cur.execute(f"ANALYZE {t[name]}")
-    say("Mapping the sources' relationships onto persons")
-    _insert_stated_links(cur, rules)
-    say("Working out siblings")
-    derived = _derived_siblings(_family_statements(cur), rules)
-    insert_rows(cur, table, COLUMNS, derived)
-    # Before the households are written: living together never contradicts anything.
-    say("Marking where sources disagree")
-    _mark_disputes(cur)
-    say("Finding households")
-    records, shielded, counts.persons = _records(cur)
-    households, crowded = _households(records, shielded, rules)
-    del records
-    insert_rows(cur, table, COLUMNS, households)
-    counts.crowded_addresses = len(crowded)
-    CrowdedAddress.objects.all().delete()
-    _write_crowded(cur, crowded)
-    cur.execute(
-        f"SELECT basis, COUNT(*), SUM(CASE WHEN disputed THEN 1 ELSE 0 END) "  # noqa: S608
-        f"FROM {table} GROUP BY basis"
-    )
-    for basis, n, disputed in cur.fetchall():
-        setattr(counts, f"{basis}_links", n)
-        counts.disputed_links += disputed or 0
+# ---- one build: the links of the changed persons, every person for a full build --------
 
-
-# ---- updating the links of changed persons ---------------------------------------------
+# Every person changed: each step reads and writes its kind of link whole, instead of
+# joining a table of every person (which cost three times as long: docs/families.md,
+# "One path").
+EVERYONE = None
+Persons = set[str] | None  # some persons, or EVERYONE
+Scope = Callable[..., str | None]  # makes a temporary table of ids for the statements to join
 
 _PARENT_WORDS = tuple(sorted(PARENTS | {"step_parent"}))
 _CHILD_WORDS = ("child", "step_child")
 
 
-def _update(
-    cur, rules: BuildRules, changed: set[str], last: FamilyBuild, counts: _Counts, say: Progress
+class _Kin(NamedTuple):
+    parents: set[str]
+    children: set[str]
+
+
+def _rebuild(
+    cur, rules: BuildRules, changed: Persons, counts: _Counts, say: Progress, scope: Scope
 ) -> None:
-    """Rebuild the links the changed persons can have changed (see the module's notes)."""
-    scopes: list[str] = []
-
-    def scope(name: str, ids: Iterable, kind: str = "varchar(20)") -> str:
-        _temporary(cur, name, ids, kind)
-        scopes.append(name)
-        return name
-
-    if connection.vendor == "postgresql":
-        # A few thousand persons' links are a few thousand index look-ups: tell the
-        # planner that random reads cost what they do on solid-state disks, or it reads
-        # whole tables instead (0.5 s a statement at 1,000,000 records, not 0.05 s).
-        cur.execute("SET LOCAL random_page_cost = 1.1")
-    try:
-        _update_scoped(cur, rules, changed, last, counts, say, scope)
-    finally:
-        for name in scopes:
-            cur.execute(f"DROP TABLE IF EXISTS {_temp(name)}")
-
-
-def _update_scoped(
-    cur,
-    rules: BuildRules,
-    changed: set[str],
-    last: FamilyBuild,
-    counts: _Counts,
-    say: Progress,
-    scope: Callable[..., str],
-) -> None:
-    table = FamilyLink._meta.db_table
-    say("Finding who changed")
-    changed = changed | _changed_by_imports(cur, last, scope)
-    if not changed:
+    """Rebuild every link the changed persons can have changed (see the module's notes):
+    the sources' relationships of the changed persons, the worked-out siblings of their
+    families, and the households at every address they are recorded at. A full build is
+    the one in which every person changed."""
+    if changed == set():
         return
-    scope("fv_changed", changed)
-    parents_before, children_before = _kin(cur, "fv_changed")
+    table = FamilyLink._meta.db_table
+    of = scope("fv_changed", changed)
+    kin_before = _kin(cur, of)
 
-    say(f"Mapping the sources' relationships onto {len(changed):,} changed persons")
-    scope("fv_changed_records", (), "bigint")
-    cur.execute(
-        f"INSERT INTO fv_changed_records (id) SELECT person_record_id "  # noqa: S608
-        f"FROM {LinkedRecord._meta.db_table} WHERE person_id IN (SELECT id FROM fv_changed)"
-    )
-    if connection.vendor == "postgresql":
-        cur.execute("ANALYZE fv_changed_records")
-    _delete_touching(cur, "source", "fv_changed")
-    _insert_stated_links(cur, rules, records="fv_changed_records")
-    counts.source_links = _count_touching(cur, "source", "fv_changed")
+    who = "persons" if changed is EVERYONE else f"{len(changed):,} changed persons"
+    say(f"Mapping the sources' relationships onto {who}")
+    _delete_touching(cur, "source", of)
+    _insert_stated_links(cur, rules, _records_of(cur, of, scope))
+    counts.source_links = _count_touching(cur, "source", of)
 
-    say("Working out their siblings")
-    parents_after, children_after = _kin(cur, "fv_changed")
-    # Every child of a parent the changed persons are or have (had) is worked out again.
-    scope("fv_parents", (parents_before | parents_after) - changed)
-    _, children_of_parents = _kin(cur, "fv_parents")
-    family = changed | children_before | children_after | children_of_parents
-    scope("fv_family", family)
-    # Their siblings, complete: everyone their parents had, and those children's parents.
-    parents_of_family, _ = _kin(cur, "fv_family")
-    scope("fv_their_parents", parents_of_family)
-    _, all_children = _kin(cur, "fv_their_parents")
-    scope("fv_siblings", family | all_children)
-    derived = [
-        row
-        for row in _derived_siblings(_family_statements(cur, "fv_siblings"), rules)
-        if row.person in family or row.related in family
-    ]
-    _delete_touching(cur, "derived", "fv_family")
+    say("Working out siblings")
+    family = _families_of(cur, changed, kin_before, scope)
+    within = scope("fv_family", family)
+    statements = _family_statements(cur, _siblings_of(cur, family, scope))
+    derived = [row for row in _derived_siblings(statements, rules) if _touches(row, family)]
+    _delete_touching(cur, "derived", within)
     insert_rows(cur, table, COLUMNS, derived)
     counts.derived_links = len(derived)
 
     say("Marking where sources disagree")
-    counts.disputed_links = _mark_disputes(cur, "fv_family")
+    counts.disputed_links = _mark_disputes(cur, within)
 
-    say("Finding their households")
-    # Everyone recorded at an address a changed person is recorded at...
+    say("Finding households")
+    housemates, addresses = _housemates_of(cur, changed, scope)
+    at_home = scope("fv_housemates", housemates)
+    neighbours, addresses = _neighbours_of(cur, housemates, at_home, addresses, scope)
+    records, shielded, persons = _records(cur, scope("fv_neighbours", neighbours))
+    households, crowded = _households(records, shielded, rules)
+    del records
+    households = [row for row in households if _touches(row, housemates)]
+    if addresses is not None:
+        crowded = [c for c in crowded if (c.authority, c.key) in addresses]
+    _delete_touching(cur, "household", at_home)
+    insert_rows(cur, table, COLUMNS, households)
+    _forget_crowded(addresses)
+    _write_crowded(cur, crowded)
+    counts.household_links = len(households)
+    counts.crowded_addresses = len(crowded)
+    counts.persons = persons if changed is EVERYONE else len(family | housemates)
+
+
+def _touches(row: Row, persons: Persons) -> bool:
+    return persons is EVERYONE or row.person in persons or row.related in persons
+
+
+def _records_of(cur, persons: str | None, scope: Scope) -> str | None:
+    """A temporary table of these persons' records (a temporary table; None: every
+    person's)."""
+    if persons is EVERYONE:
+        return None
+    records = scope("fv_changed_records", (), "bigint")
+    cur.execute(
+        f"INSERT INTO {records} (id) SELECT person_record_id "  # noqa: S608
+        f"FROM {LinkedRecord._meta.db_table} WHERE person_id IN (SELECT id FROM {persons})"
+    )
+    if connection.vendor == "postgresql":
+        cur.execute(f"ANALYZE {records}")
+    return records
+
+
+def _families_of(cur, changed: Persons, kin_before: _Kin, scope: Scope) -> Persons:
+    """Whose worked-out siblings are rebuilt: every child of a parent the changed persons
+    are or have (had), before the sources' relationships were mapped again and after."""
+    if changed is EVERYONE:
+        return EVERYONE
+    kin_after = _kin(cur, "fv_changed")
+    parents = kin_before.parents | kin_after.parents
+    children_of_parents = _kin(cur, scope("fv_parents", parents - changed)).children
+    return changed | kin_before.children | kin_after.children | children_of_parents
+
+
+def _siblings_of(cur, family: Persons, scope: Scope) -> str | None:
+    """The persons whose statements work out the family's siblings, complete: everyone
+    their parents had, and those children's parents (a temporary table; None: everyone)."""
+    if family is EVERYONE:
+        return None
+    parents_of_family = _kin(cur, "fv_family").parents
+    all_children = _kin(cur, scope("fv_their_parents", parents_of_family)).children
+    return scope("fv_siblings", family | all_children)
+
+
+def _housemates_of(
+    cur, changed: Persons, scope: Scope
+) -> tuple[Persons, set[tuple[int, str]] | None]:
+    """Everyone recorded at an address a changed person is recorded at (or was one too
+    many at), and those addresses ((authority, address key)); EVERYONE everywhere for a
+    full build."""
+    if changed is EVERYONE:
+        return EVERYONE, None
     mine, _, _ = _records(cur, "fv_changed")
     # (Where a changed person was one too many, the others may be a household now.)
     cur.execute(
@@ -715,27 +720,86 @@ def _update_scoped(
         f"WHERE person_id IN (SELECT id FROM fv_changed)"
     )
     addresses = {(r.authority, k) for r in mine for k in r.keys} | set(cur.fetchall())
-    housemates = _persons_at(cur, addresses, scope)
     # A person merged away, or no longer recorded anywhere, loses the households it had.
-    housemates |= changed
-    # ...and, for each pair of them, everyone at any address either has lived at.
-    scope("fv_housemates", housemates)
-    theirs, _, _ = _records(cur, "fv_housemates")
-    # Everyone at these addresses is read: whether each is crowded is known afresh.
+    return _persons_at(cur, addresses, scope) | changed, addresses
+
+
+def _neighbours_of(
+    cur,
+    housemates: Persons,
+    at_home: str | None,
+    addresses: set[tuple[int, str]] | None,
+    scope: Scope,
+) -> tuple[Persons, set[tuple[int, str]] | None]:
+    """For each pair of housemates (`at_home`, their temporary table), everyone at any
+    address either has lived at, and those addresses with `addresses`: whether each is
+    crowded is known afresh."""
+    if housemates is EVERYONE:
+        return EVERYONE, None
+    theirs, _, _ = _records(cur, at_home)
     complete = {(r.authority, k) for r in theirs for k in r.keys} | addresses
-    neighbours = _persons_at(cur, complete, scope)
-    scope("fv_neighbours", neighbours | housemates)
-    records, shielded, _ = _records(cur, "fv_neighbours")
-    households, crowded = _households(records, shielded, rules)
-    households = [r for r in households if r.person in housemates or r.related in housemates]
-    _delete_touching(cur, "household", "fv_housemates")
-    insert_rows(cur, table, COLUMNS, households)
-    crowded = [c for c in crowded if (c.authority, c.key) in complete]
-    counts.crowded_addresses = len(crowded)
-    _forget_crowded(complete)
-    _write_crowded(cur, crowded)
-    counts.household_links = len(households)
-    counts.persons = len(family | housemates)
+    return _persons_at(cur, complete, scope) | housemates, complete
+
+
+def _kin(cur, persons: str | None) -> _Kin | None:
+    """The parents and step-parents, and the children and step-children, that sources
+    recorded of these persons (a temporary table); None for every person (not needed)."""
+    if persons is EVERYONE:
+        return None
+    words = _PARENT_WORDS + _CHILD_WORDS
+    cur.execute(
+        f"SELECT related_person_id, relationship_type FROM {FamilyLink._meta.db_table} "  # noqa: S608
+        f"WHERE basis = 'source' AND relationship_type IN ({', '.join(['%s'] * len(words))}) "
+        f"AND person_id IN (SELECT id FROM {persons})",
+        words,
+    )
+    kin = _Kin(set(), set())
+    for related, rtype in cur.fetchall():
+        (kin.children if rtype in _CHILD_WORDS else kin.parents).add(related)
+    return kin
+
+
+def _plan_for_everyone(cur) -> None:
+    """Tell PostgreSQL's planner what the index and the sources hold now."""
+    if connection.vendor != "postgresql":
+        return
+    # The index and the sources may have just changed wholesale (a first link, a large
+    # import): without fresh statistics the planner takes the tables for nearly empty and
+    # the mapping ran for minutes instead of seconds (a 379,400-record authority, before
+    # autovacuum had been round).
+    t = _tables()
+    for name in ("rel", "linked", "record"):
+        cur.execute(f"ANALYZE {t[name]}")
+
+
+def _plan_for_a_few(cur) -> None:
+    """Tell PostgreSQL's planner that a few persons' links are index look-ups."""
+    if connection.vendor != "postgresql":
+        return
+    # A few thousand persons' links are a few thousand index look-ups: tell the planner
+    # that random reads cost what they do on solid-state disks, or it reads whole tables
+    # instead (0.5 s a statement at 1,000,000 records, not 0.05 s).
+    cur.execute("SET LOCAL random_page_cost = 1.1")
+
+
+@contextmanager
+def _scopes(cur) -> Iterator[Scope]:
+    """`scope(name, ids)`: a temporary table `name` of these ids for the statements of a
+    build to join, or None for EVERYONE; every one is dropped at the end."""
+    made: list[str] = []
+
+    def scope(name: str, ids: Iterable | None, kind: str = "varchar(20)") -> str | None:
+        if ids is EVERYONE:
+            return None
+        _temporary(cur, name, ids, kind)
+        made.append(name)
+        return name
+
+    try:
+        yield scope
+    finally:
+        for name in made:
+            cur.execute(f"DROP TABLE IF EXISTS {_temp(name)}")
 
 
 def _write_crowded(cur, crowded: list[_Crowded]) -> None:
@@ -747,7 +811,11 @@ def _write_crowded(cur, crowded: list[_Crowded]) -> None:
     )
 
 
-def _forget_crowded(addresses: set[tuple[int, str]]) -> None:
+def _forget_crowded(addresses: set[tuple[int, str]] | None) -> None:
+    """Forget who was crowded at these addresses (None: everywhere)."""
+    if addresses is None:
+        CrowdedAddress.objects.all().delete()
+        return
     known = CrowdedAddress.objects.values_list("pk", "authority_id", "key")
     gone = [pk for pk, authority, key in known.iterator() if (authority, key) in addresses]
     for i in range(0, len(gone), 5000):
@@ -767,27 +835,13 @@ def _temporary(cur, name: str, ids: Iterable, kind: str) -> None:
         cur.execute(f"ANALYZE {name}")
 
 
-def _kin(cur, persons: str) -> tuple[set[str], set[str]]:
-    """The parents and step-parents, and the children and step-children, that sources
-    recorded of these persons (a temporary table)."""
-    words = _PARENT_WORDS + _CHILD_WORDS
-    cur.execute(
-        f"SELECT related_person_id, relationship_type FROM {FamilyLink._meta.db_table} "  # noqa: S608
-        f"WHERE basis = 'source' AND relationship_type IN ({', '.join(['%s'] * len(words))}) "
-        f"AND person_id IN (SELECT id FROM {persons})",
-        words,
-    )
-    parents: set[str] = set()
-    children: set[str] = set()
-    for related, rtype in cur.fetchall():
-        (children if rtype in _CHILD_WORDS else parents).add(related)
-    return parents, children
-
-
-def _touching(persons: str, *bases: str) -> str:
-    """The links of these bases to or from these persons (a temporary table)."""
+def _touching(persons: str | None, *bases: str) -> str:
+    """The links of these bases to or from these persons (a temporary table; None: every
+    person's)."""
     t = FamilyLink._meta.db_table
     of = ", ".join(f"'{b}'" for b in bases)  # our own words, never input
+    if persons is None:
+        return f"FROM {t} WHERE basis IN ({of})"
     # Links are written both ways round: the other way round of the persons' own links
     # are the links to them, found by the index on person without one on related person.
     return (
@@ -800,11 +854,11 @@ def _touching(persons: str, *bases: str) -> str:
     )
 
 
-def _delete_touching(cur, basis: str, persons: str) -> None:
+def _delete_touching(cur, basis: str, persons: str | None) -> None:
     cur.execute(f"DELETE {_touching(persons, basis)}")
 
 
-def _count_touching(cur, basis: str, persons: str) -> int:
+def _count_touching(cur, basis: str, persons: str | None) -> int:
     cur.execute(f"SELECT COUNT(*) {_touching(persons, basis)}")
     return cur.fetchone()[0]
 

@@ -4,7 +4,7 @@ record between them, and their service involvements; small functions with defaul
 from datetime import date
 from itertools import count
 
-from familyview.identity.models import LinkedRecord, LinkRun, Person
+from familyview.identity.models import LinkedRecord, LinkRun, Person, ReviewPair
 from familyview.involvements.models import Involvement
 from familyview.sources.models import ExtractImport, PersonRecord, SourceRelationship
 
@@ -30,6 +30,21 @@ def create_person(
         for r in records
     )
     return person
+
+
+def create_review_pair(
+    a: PersonRecord, b: PersonRecord, probability: float = 0.9, **fields
+) -> ReviewPair:
+    """Two records waiting in the data steward's review queue, as a link run leaves them."""
+    return ReviewPair.objects.create(
+        record_a=a,
+        record_b=b,
+        match_probability=probability,
+        match_weight=fields.pop("match_weight", 3.2),
+        explanation=fields.pop("explanation", []),
+        found_by_run=fields.pop("found_by_run", None) or LinkRun.objects.create(mode="full"),
+        **fields,
+    )
 
 
 def create_relationship(

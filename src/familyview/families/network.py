@@ -15,10 +15,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from django.db.models import F, Max, Q
+from django.db.models import F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from familyview.families.models import FamilyLink, FamilyRelationship
+from familyview.identity.doubts import PossiblyOnePerson, possibly_one_person
 from familyview.identity.persons import PersonDetails, person_details
 from familyview.involvements.display import (
     Contact,
@@ -44,6 +45,7 @@ __all__ = [
     "FamilyNetworkRefused",
     "IdentityConfidence",
     "PoliceOffence",
+    "PossiblyOnePerson",
     "Provenance",
     "Relationship",
     "ServiceInvolvement",
@@ -136,6 +138,22 @@ class FamilyMember:
     relationships: tuple[Relationship, ...]  # to the child; empty for the child
     identity: IdentityConfidence
     involvements: tuple[ServiceInvolvement, ...]  # current first, then most recent
+    # Recorded at the child's address now (a shared address, or a source saying they are
+    # of the household, not ended); False for the child.
+    lives_with_child: bool
+
+    @property
+    def adult(self) -> bool:
+        """18 or over, as far as the date of birth shows."""
+        return self.age is not None and self.age >= ADULT_AGE
+
+    @property
+    def recent_involvements(self) -> tuple[ServiceInvolvement, ...]:
+        """Who to call first: their services now, and those the display rules keep in
+        view for a while after they end (ServiceInvolvement.recent); the safeguarding
+        services first (police before the GP), otherwise in the page's order."""
+        recent = [i for i in self.involvements if i.recent]
+        return tuple(sorted(recent, key=lambda i: not i.safeguarding))
 
 
 @dataclass(frozen=True)
@@ -150,6 +168,9 @@ class FamilyNetwork:
     sources: tuple[SourceInfo, ...]  # every source a fact shown came from
     rules_version: str  # the display rules version applied
     today: date  # ages and "current" are relative to this day
+    # Members who may be one person (identity/doubts.py): in the review queue together,
+    # or looking like one.
+    possibly_one_person: tuple[PossiblyOnePerson, ...]
 
     @property
     def members(self) -> tuple[FamilyMember, ...]:
@@ -160,6 +181,27 @@ class FamilyNetwork:
             *self.siblings,
             *self.household,
             *self.other_family,
+        )
+
+    @property
+    def who_to_call_first(self) -> tuple[FamilyMember, ...]:
+        """Everyone, in the order a worker calls about them: the adults living with the
+        child, then the parents and carers living elsewhere, then the rest in the page's
+        order (the child, siblings, others at the address, other family)."""
+        members = self.members
+        first = [m for m in members if m.lives_with_child and m.adult]
+        first += [m for m in self.parents_and_carers if not (m.lives_with_child and m.adult)]
+        ids = {m.person_id for m in first}
+        return (*first, *(m for m in members if m.person_id not in ids))
+
+    def may_be_one_person_with(self, person_id: str) -> tuple[tuple[FamilyMember, bool], ...]:
+        """The members who may be the same person as this one, each with whether the
+        data steward is checking (a pair of their records is in the review queue)."""
+        by_id = {m.person_id: m for m in self.members}
+        return tuple(
+            (by_id[pair.other_than(person_id)], pair.being_checked)
+            for pair in self.possibly_one_person
+            if person_id in pair.person_ids and pair.other_than(person_id) in by_id
         )
 
     @property
@@ -190,6 +232,7 @@ GROUPS = (
     ("other_family", frozenset(OTHER_TYPES)),
     ("household", frozenset({"household_member"})),
 )
+ADULT_AGE = 18
 HOUSEHOLD_SOURCE_NAME = "Lives at the same address"
 DERIVED_SOURCE_NAME = "Worked out from the parents recorded"
 UNNAMED_SOURCE_NAME = "A service not shown here"
@@ -203,8 +246,9 @@ def family_network(
     Raises ChildNotFound for a person who does not exist, no longer holds records (merged
     into another) or belongs to another authority than the viewer's. Runs a fixed number
     of queries whatever the family's size: the family links, the child and members as
-    their records show them (identity/persons.py), their involvements, the service
-    categories, the sources with their latest imports.
+    their records show them (identity/persons.py), their involvements with their
+    services' names, the sources with their latest imports, and the pairs of them that
+    the review queue holds or a steward kept apart (identity/doubts.py).
     """
     today = today or timezone.localdate()
     links = list(
@@ -216,30 +260,30 @@ def family_network(
     people = person_details([child_person_id, *member_ids], [viewer.authority_id], today)
     if child_person_id not in people:
         raise ChildNotFound("There is no such child in your authority")
+    # Each row carries its service's name and sensitivity, which the rules need: no
+    # query of its own for the service categories.
     involvements: dict[str, list[Involvement]] = defaultdict(list)
+    services: dict[str, ServiceName] = {}
     for inv in Involvement.objects.filter(
         person_record__link__person_id__in=list(people),
         person_record__source__authority_id=viewer.authority_id,
         ended_at__isnull=True,
-    ).annotate(owner=F("person_record__link__person_id")):
+    ).annotate(owner=F("person_record__link__person_id"), **_service_of("service_category")):
         involvements[inv.owner].append(inv)
-    services = {
-        code: ServiceName(name, sensitive)
-        for code, name, sensitive in ServiceCategory.objects.values_list(
-            "code", "name", "sensitive"
-        )
-    }
+        _know_service(services, inv.service_category, inv)
     source_ids = {sid for person in people.values() for sid in person.source_ids}
     source_ids |= {inv.source_id for invs in involvements.values() for inv in invs}
     source_ids |= {link.source_id for link in links if link.source_id is not None}
     sources = Source.objects.filter(pk__in=source_ids, authority_id=viewer.authority_id)
     sources = sources.select_related("authority").annotate(
-        latest=Max("imports__extracted_at", filter=Q(imports__status=ExtractImport.Status.LOADED))
+        latest=Max("imports__extracted_at", filter=Q(imports__status=ExtractImport.Status.LOADED)),
+        **_service_of("service_category"),
     )
     now = timezone.now()
     source_info, authority_code = {}, ""
     for source in sources:
         authority_code = source.authority.code  # the viewer's authority's, for its rules
+        _know_service(services, source.service_category, source)
         source_info[source.pk] = SourceInfo(
             code=source.code,
             name=source.name,
@@ -248,10 +292,39 @@ def family_network(
             duty_phone=source.duty_phone,
             data_current_as_of=source.latest,
             stale=is_stale(source, source.latest, now),
+            expected_every_days=source.expected_every_days,
+            days_since_update=(today - timezone.localdate(source.latest)).days
+            if source.latest
+            else None,
         )
     return _Assembly(
-        rules_for(authority_code), viewer, today, people, involvements, services, source_info, links
+        rules_for(authority_code),
+        viewer,
+        today,
+        people,
+        involvements,
+        services,
+        source_info,
+        links,
+        possibly_one_person(people),
     ).network(child_person_id)
+
+
+def _service_of(code_field: str) -> dict[str, Subquery]:
+    """A row's service category's name and sensitivity, read with the row."""
+    category = ServiceCategory.objects.filter(code=OuterRef(code_field))
+    return {
+        "service_name": Subquery(category.values("name")[:1]),
+        "service_sensitive": Subquery(category.values("sensitive")[:1]),
+    }
+
+
+def _know_service(services: dict[str, ServiceName], code: str, row: object) -> None:
+    """Note a configured service's name and sensitivity, as read with a row (none for a
+    category nobody configured: the rules then treat it as sensitive)."""
+    name = getattr(row, "service_name", None)
+    if name is not None and code not in services:
+        services[code] = ServiceName(name, bool(getattr(row, "service_sensitive", True)))
 
 
 class _Assembly:
@@ -267,7 +340,9 @@ class _Assembly:
         services: dict[str, ServiceName],
         sources: dict[int, SourceInfo],
         links: list[FamilyLink],
+        doubts: tuple[PossiblyOnePerson, ...],
     ) -> None:
+        self.doubts = doubts
         self.rules = rules
         self.viewer = viewer
         self.today = today
@@ -285,6 +360,7 @@ class _Assembly:
                 role=viewer.role,
                 services=services,
                 sources=sources,
+                today=today,
             )
             for pid, person in people.items()
         }
@@ -323,6 +399,7 @@ class _Assembly:
             sources=tuple(sorted(self.used_sources.values(), key=lambda s: (s.name, s.code))),
             rules_version=self.rules.version,
             today=self.today,
+            possibly_one_person=self.doubts,
         )
 
     # -- one member
@@ -356,6 +433,11 @@ class _Assembly:
                 source_names=tuple(sorted({s.name for s in visible})),
             ),
             involvements=involvements,
+            lives_with_child=any(
+                r.relationship_type == "household_member"
+                and any(p.until is None or p.until >= self.today for p in r.provenance)
+                for r in relationships
+            ),
         )
 
     def _nameable(self, source: SourceInfo, pid: str) -> bool:

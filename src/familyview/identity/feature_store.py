@@ -3,17 +3,21 @@
 Working out a record's features (plain and canonical names, surname history, postcode key)
 costs about 10 microseconds; a million records, 10 to 15 s of every link run. An
 incremental run needs them all (new records are scored against every indexed one) while
-only a few have changed. So each run keeps every record's features in an Arrow file, one
-per database, in LINKAGE_STORE_DIR (var/linkage/ unless FAMILYVIEW_LINKAGE_STORE says),
-with a fingerprint of what they were worked out from: the record's row hash (a digest of
+only a few have changed. So each run keeps every record's features in an Arrow file, with
+a fingerprint of what they were worked out from: the record's row hash (a digest of
 every column its import wrote; an import that changes a record writes a new one) and its
 source's code and authority. The next run works out again only the records that are new
 or whose fingerprint differs. A missing, old or unreadable file costs time, never
-correctness.
+correctness. The file is one per database, in the database's own folder
+($FAMILYVIEW_VAR_DIR/<database name>/linkage/, audit/database_files.py) unless
+FAMILYVIEW_LINKAGE_STORE names another; it names the database it belongs to, and a store
+of another database is never used.
 
 The store holds identifying details (names, dates of birth, NHS numbers, postcodes): it is
 written readable by the service account only, and a retention run that removes records
-deletes it, so that removed records do not outlive the run there.
+deletes it, so that removed records do not outlive the run there. Why it stays, rather
+than a table in the database or working every record out each run, with figures:
+docs/adr/0004-feature-store.md.
 """
 
 import hashlib
@@ -31,6 +35,7 @@ import pyarrow.feather as feather
 from django.conf import settings
 from django.db import connection
 
+from familyview.audit import database_files
 from familyview.identity.features import features, names_version
 from familyview.sources.models import PersonRecord, Source
 
@@ -169,18 +174,29 @@ def _current() -> pa.Table:
 
 
 def store_path() -> Path:
-    """This database's store: one file per database, named by a digest of where it is."""
+    """This database's store: in the database's own folder
+    (`$FAMILYVIEW_VAR_DIR/<database name>/linkage/`), or, in a folder FAMILYVIEW_LINKAGE_STORE
+    names, one file per database named by a digest of where it is."""
+    if not settings.LINKAGE_STORE_DIR:
+        return database_files.database_folder() / "linkage" / "features.arrow"
     db = connection.settings_dict
     where = f"{connection.vendor}|{db.get('HOST')}|{db.get('PORT')}|{db['NAME']}"
     digest = hashlib.sha256(where.encode()).hexdigest()[:16]
     return Path(settings.LINKAGE_STORE_DIR) / f"features-{digest}.arrow"
 
 
+def _claim_folder(path: Path) -> None:
+    """The database's own folder says whose it is (a folder FAMILYVIEW_LINKAGE_STORE names
+    may hold several databases' stores: each file says whose it is instead)."""
+    if not settings.LINKAGE_STORE_DIR:
+        database_files.claim(path.parent)
+
+
 def _version() -> str:
     return f"{FEATURES_VERSION}-{names_version()}"
 
 
-def _kept(path: Path) -> pa.Table | None:
+def _kept(path: Path, database_id: str) -> pa.Table | None:
     try:
         # Mapped, not read: only what the run touches is read from disk.
         table = feather.read_table(path, memory_map=True)
@@ -189,6 +205,14 @@ def _kept(path: Path) -> pa.Table | None:
             log.warning("The kept record features could not be read (%s); working them out", error)
         return None
     meta = table.schema.metadata or {}
+    if meta.get(b"database_id") != database_id.encode():
+        log.warning(
+            "The kept record features in %s are not this database's (they name database %s): "
+            "working them out again",
+            path,
+            meta.get(b"database_id", b"none").decode(errors="replace"),
+        )
+        return None
     if meta.get(b"version") != _version().encode() or not table.schema.remove_metadata().equals(
         SCHEMA.append(pa.field("fingerprint", pa.string()))
     ):
@@ -208,13 +232,15 @@ def read_features(path: Path | None = None) -> Features:
     The store is brought up to date in the background: wait for `stored` before the
     process ends."""
     path = path or store_path()
+    _claim_folder(path)
+    database_id = database_files.database_id()
     read_at = time.time()
     current = _current()
     row_hashes = dict(
         zip(current["unique_id"].to_pylist(), current["row_hash"].to_pylist(), strict=True)
     )
     current = current.select(["unique_id", "fingerprint"])
-    kept = _kept(path)
+    kept = _kept(path, database_id)
     if kept is not None:
         # Where each record is in the store, and whether its fingerprint is the same.
         where = pc.index_in(current["unique_id"], value_set=kept["unique_id"])
@@ -250,22 +276,22 @@ def read_features(path: Path | None = None) -> Features:
         table = table.sort_by("unique_id")
     # Arrow writes without the interpreter lock: the run goes on meanwhile.
     pool = ThreadPoolExecutor(max_workers=1)
-    stored = pool.submit(_keep, table, path, read_at)
+    stored = pool.submit(_keep, table, path, read_at, database_id)
     pool.shutdown(wait=False)
     return Features(table.drop_columns(["fingerprint"]), len(fresh), row_hashes, stored)
 
 
-def _keep(table: pa.Table, path: Path, read_at: float) -> None:
-    """Write the store whole, readable by this service account only, then put it in
-    place (a reader never sees half of it), unless a retention run removed records since
-    these were read: they must not be written back."""
+def _keep(table: pa.Table, path: Path, read_at: float, database_id: str) -> None:
+    """Write the store whole, readable by this service account only, naming the database
+    it belongs to, then put it in place (a reader never sees half of it), unless a
+    retention run removed records since these were read: they must not be written back."""
     try:
         _make_folder(path)
         partial = path.with_suffix(f".{os.getpid()}.partial")
         with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as f:
             # Arrow's own file format, uncompressed: written and mapped again in a blink.
             feather.write_feather(
-                table.replace_schema_metadata({"version": _version()}),
+                table.replace_schema_metadata({"version": _version(), "database_id": database_id}),
                 f,
                 compression="uncompressed",
             )

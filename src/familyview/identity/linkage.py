@@ -2,8 +2,12 @@
 
 A run reads every source record, scores candidate pairs with the Splink model on DuckDB
 (training it first if no model is saved, or when asked), applies the hard rules, clusters,
-keeps person identifiers stable, and writes the index in one transaction. An incremental
-run scores only records not yet in the index: against the index and among themselves.
+keeps person identifiers stable, and writes the index in one transaction. A full run
+(`_link_every_record`) scores every candidate pair; an incremental run
+(`_link_new_records`) scores only records not yet in the index, against the index and
+among themselves, and clusters again only the persons they could join. Both are a few
+lines over the same named steps (`_read`, `_model`, `_cluster_persons`, `_explained`,
+`_write_index`).
 The families are built from the index afterwards, by the pipeline
 (familyview/pipeline/linking.py), which runs this and then that.
 """
@@ -22,13 +26,20 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from django.db import connection, transaction
 from django.utils import timezone
+from splink import Linker
 from splink.internals.database_api import DatabaseAPI
 
 from familyview.identity import engines
 from familyview.identity import model as linkage_model
-from familyview.identity.clusters import Edge, assign_persons, cluster
-from familyview.identity.configuration import thresholds
-from familyview.identity.feature_store import read_features
+from familyview.identity.clusters import (
+    Assignment,
+    Clustering,
+    Edge,
+    assign_persons,
+    cluster,
+)
+from familyview.identity.configuration import Thresholds, thresholds
+from familyview.identity.feature_store import Features, read_features
 from familyview.identity.locking import lock_index
 from familyview.identity.models import (
     IdentityChange,
@@ -190,6 +201,40 @@ def ctrl_c_noted() -> Iterator[threading.Event]:
         signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
+@dataclass(frozen=True)
+class _Reading:
+    """What a run read before scoring anything: the index as it stood and every person
+    record's features."""
+
+    started: float  # time.monotonic() when the run began
+    limits: Thresholds
+    version: tuple  # index_version() as read: the write refuses if it has moved on
+    current: dict[int, tuple[str, float, str, str]]  # _current_links()
+    claims: dict[int, str]  # every indexed record -> its person
+    unchanged: dict[int, str]  # the indexed records not changed since linked -> person
+    changed_since: set[int]  # indexed records whose data changed since they were linked
+    new_ids: list[int]  # records to score as new: not in the index, or changed since
+    features: Features
+
+    @property
+    def table(self) -> pa.Table:
+        return self.features.table
+
+    @property
+    def ids(self) -> list[int]:
+        return self.table.column("unique_id").to_pylist()
+
+
+@dataclass(frozen=True)
+class _Clustered:
+    """Records grouped into persons, identifiers handed out, and the pairs a steward
+    should look at: (record, record, probability, why not linked)."""
+
+    clustering: Clustering
+    assignment: Assignment
+    review: list[tuple[int, int, float, str]]
+
+
 def _link(
     retrain: bool,
     incremental: bool | None,
@@ -202,40 +247,16 @@ def _link(
     incremental, the persons whose records it changed (None: a full run, any may have);
     `on_written` hears of the run as soon as the index is written.
 
-    Nothing is written to the database before the one transaction that writes the index
-    (a newly trained model included), so a run that stops before it leaves all as it was."""
+    Unless told, a run is incremental when there is an index and a saved model and it
+    is not asked to train again; a model that compares records otherwise than this
+    version is trained again in a full run. Nothing is written to the database before the
+    one transaction that writes the index (a newly trained model included), so a run that
+    stops before it leaves all as it was."""
     say = progress or (lambda message: log.info("%s", message))
-    started = time.monotonic()
-    limits = thresholds()
-    index_as_read = index_version()
-    current = _current_links()
-    previous = {record: link[0] for record, link in current.items()}
+    reading = _read(say)
     saved = LinkageModel.objects.order_by("-version").first()
     if incremental is None:
-        incremental = bool(previous) and saved is not None and not retrain
-    say("Reading person records")
-    kept = read_features()
-    table, hashes = kept.table, kept.row_hashes
-    ids = table.column("unique_id").to_pylist()
-    changed_since = {
-        r for r, link in current.items() if link[3] and hashes.get(r, link[3]) != link[3]
-    }
-    # A record changed since it was linked is scored again, like a new one; its person
-    # still counts when identifiers are handed out (`claims`).
-    claims = dict(previous)
-    previous = {r: pid for r, pid in previous.items() if r not in changed_since}
-    new_ids = [r for r in ids if r not in previous]
-    # Counted against the index, not the kept features: a run that stopped has kept
-    # features for records it never linked.
-    say(
-        f"{table.num_rows:,} person records: {len(new_ids) - len(changed_since):,} not yet "
-        f"in the person index, {len(changed_since):,} changed since they were linked"
-    )
-
-    db_api = scorer.db_api
-    # The new and the indexed records are filtered from this one table, never built again
-    # from a million dicts.
-    everything = db_api.register(table, dataset_display_name="person_records")
+        incremental = bool(reading.current) and saved is not None and not retrain
     if (
         saved is not None
         and not retrain
@@ -246,68 +267,197 @@ def _link(
             "training it again"
         )
         retrain, incremental = True, False
-    if saved is None or retrain:
-        say(f"Training the linkage model on {len(ids):,} records")
-        linker = linkage_model.train(everything, len(ids), say)
-        # Kept in DuckDB's SQL whichever engine trained it, so either engine reuses it.
-        settings = linkage_model.in_dialect(linker.misc.save_model_to_json(), "duckdb")
-        version = (saved.version + 1) if saved else 1
-        # Saved with the index it scored, in one transaction.
-        saved = LinkageModel(version=version, trained_on_records=len(ids), splink_settings=settings)
+    linker, model = _model(scorer.db_api, reading, saved, retrain, say)
+    if incremental:
+        run, changed = _link_new_records(reading, linker, model, scorer, on_written, say)
     else:
-        linker = linkage_model.trained(everything, saved.splink_settings)
+        run, changed = _link_every_record(reading, linker, model, scorer, on_written, say), None
+    reading.features.stored.result()  # the record features kept for the next run
+    return run, changed
 
-    if incremental and new_ids:
-        say(f"Scoring {len(new_ids):,} new records against the index")
-        is_new = _among(table, new_ids)
-        old = db_api.register(
-            table.filter(pc.invert(is_new)), dataset_display_name="indexed_records"
-        )
-        new = db_api.register(table.filter(is_new), dataset_display_name="new_records")
-        for column in ("given_name", "family_name"):
-            linker.table_management.compute_tf_table(column)
-        between = linker.inference.predict_between(
-            old, new, threshold_match_probability=limits.lower, warning_mode="never"
-        )
-        within = linker.inference.predict_within(
-            new, threshold_match_probability=limits.lower, warning_mode="never"
-        )
-        prediction_sets = [between, within]
-    elif incremental:
-        prediction_sets = []
-    else:
-        say(f"Scoring candidate pairs among {len(ids):,} records")
-        prediction_sets = [
-            linker.inference.predict(threshold_match_probability=limits.lower, warning_mode="never")
-        ]
+
+def _link_every_record(
+    reading: _Reading,
+    linker: Linker,
+    model: LinkageModel,
+    scorer: engines.Engine,
+    on_written: Callable[[LinkRun], None],
+    say: Progress,
+) -> LinkRun:
+    """A full run: every candidate pair scored, every record clustered afresh (each person
+    keeping its identifier where most of its records stay together), the review queue
+    replaced."""
+    ids = reading.ids
+    say(f"Scoring candidate pairs among {len(ids):,} records")
+    lower = reading.limits.lower
+    predictions = [
+        linker.inference.predict(threshold_match_probability=lower, warning_mode="never")
+    ]
+    edges = _scored(predictions, lower)
+    pairs_scored = len(edges)
+    edges.extend(_deterministic(reading.table, None))
+    clustered = _cluster_persons(reading, set(ids), edges, {}, reading.claims, say)
+    explanations = _explained(scorer, predictions, clustered.review)
+    run, _ = _write_index(
+        reading, model, LinkRun.Mode.FULL, clustered, explanations, pairs_scored, None, say
+    )
+    on_written(run)
+    return run
+
+
+def _link_new_records(
+    reading: _Reading,
+    linker: Linker,
+    model: LinkageModel,
+    scorer: engines.Engine,
+    on_written: Callable[[LinkRun], None],
+    say: Progress,
+) -> tuple[LinkRun, set[str]]:
+    """An incremental run: the records not yet in the index (or changed since they were
+    linked) scored against the index and among themselves; only the persons they could
+    join are clustered again, their records held together as they were, and the rest of
+    the index stands. Returns the run and the persons whose records it changed."""
+    new_ids = reading.new_ids
+    predictions = _score_new(reading, linker, scorer.db_api, say) if new_ids else []
+    edges = _scored(predictions, reading.limits.lower)
+    pairs_scored = len(edges)
+    edges.extend(_deterministic(reading.table, new_ids))
+    new = set(new_ids)
+    edges = [e for e in edges if e[0] in new or e[1] in new]
+    claims = reading.claims
+    touched = {claims[r] for e in edges for r in e[:2] if r in claims}
+    touched |= {claims[r] for r in reading.changed_since}
+    in_play = new | {r for r, pid in claims.items() if pid in touched}
+    held = {r: pid for r, pid in reading.unchanged.items() if r in in_play}
+    edges.extend(_existing_person_edges(held))
+    claims = {r: pid for r, pid in claims.items() if r in in_play}
+    clustered = _cluster_persons(reading, in_play, edges, held, claims, say)
+    explanations = _explained(scorer, predictions, clustered.review)
+    run, written = _write_index(
+        reading, model, LinkRun.Mode.INCREMENTAL, clustered, explanations, pairs_scored, new, say
+    )
+    on_written(run)
+    # Whose family links can have changed: the persons a record joined or left, and
+    # those whose records' data or match probability changed.
+    changed = {clustered.assignment.person_of[r] for r in written}
+    changed |= {reading.current[r][0] for r in written if r in reading.current}
+    return run, changed
+
+
+# ---- the steps of a run ----------------------------------------------------------------
+
+
+def _read(say: Progress) -> _Reading:
+    """The index as it stands, and every record's features (from the store where the
+    record has not changed)."""
+    started = time.monotonic()
+    limits = thresholds()
+    version = index_version()
+    current = _current_links()
+    claims = {record: link[0] for record, link in current.items()}
+    say("Reading person records")
+    features = read_features()
+    hashes = features.row_hashes
+    changed_since = {
+        r for r, link in current.items() if link[3] and hashes.get(r, link[3]) != link[3]
+    }
+    # A record changed since it was linked is scored again, like a new one; its person
+    # still counts when identifiers are handed out (`claims`).
+    unchanged = {r: pid for r, pid in claims.items() if r not in changed_since}
+    ids = features.table.column("unique_id").to_pylist()
+    new_ids = [r for r in ids if r not in unchanged]
+    # Counted against the index, not the kept features: a run that stopped has kept
+    # features for records it never linked.
+    say(
+        f"{len(ids):,} person records: {len(new_ids) - len(changed_since):,} not yet "
+        f"in the person index, {len(changed_since):,} changed since they were linked"
+    )
+    return _Reading(
+        started, limits, version, current, claims, unchanged, changed_since, new_ids, features
+    )
+
+
+def _model(
+    db_api: DatabaseAPI,
+    reading: _Reading,
+    saved: LinkageModel | None,
+    retrain: bool,
+    say: Progress,
+) -> tuple[Linker, LinkageModel]:
+    """The saved model over every record, or one trained now (saved with the index it
+    scores, in the index's transaction)."""
+    # The new and the indexed records are filtered from this one table, never built again
+    # from a million dicts.
+    everything = db_api.register(reading.table, dataset_display_name="person_records")
+    if saved is not None and not retrain:
+        return linkage_model.trained(everything, saved.splink_settings), saved
+    records = reading.table.num_rows
+    say(f"Training the linkage model on {records:,} records")
+    linker = linkage_model.train(everything, records, say)
+    # Kept in DuckDB's SQL whichever engine trained it, so either engine reuses it.
+    settings = linkage_model.in_dialect(linker.misc.save_model_to_json(), "duckdb")
+    version = (saved.version + 1) if saved else 1
+    return linker, LinkageModel(
+        version=version, trained_on_records=records, splink_settings=settings
+    )
+
+
+def _score_new(reading: _Reading, linker: Linker, db_api: DatabaseAPI, say: Progress) -> list:
+    """The new records' predictions: against the indexed records, and among themselves."""
+    new_ids, table, lower = reading.new_ids, reading.table, reading.limits.lower
+    say(f"Scoring {len(new_ids):,} new records against the index")
+    is_new = _among(table, new_ids)
+    old = db_api.register(table.filter(pc.invert(is_new)), dataset_display_name="indexed_records")
+    new = db_api.register(table.filter(is_new), dataset_display_name="new_records")
+    for column in ("given_name", "family_name"):
+        linker.table_management.compute_tf_table(column)
+    between = linker.inference.predict_between(
+        old, new, threshold_match_probability=lower, warning_mode="never"
+    )
+    within = linker.inference.predict_within(
+        new, threshold_match_probability=lower, warning_mode="never"
+    )
+    return [between, within]
+
+
+def _scored(prediction_sets: list, lower: float) -> list[Edge]:
+    """The model's pairs at or above the lower threshold."""
     edges: list[Edge] = []
     for predictions in prediction_sets:
-        edges.extend(_pairs(predictions, limits.lower))
-    pairs_scored = len(edges)
-    edges.extend(
-        (a, b, 1.0, "deterministic")
-        for a, b in deterministic_pairs(_sharing_numbers(table, new_ids if incremental else None))
-    )
-    in_play: set[int] = set(ids)
-    if incremental:
-        # Only the persons a new record could join are regrouped; the rest of the index
-        # stands as it is. Those persons' records are held together as they were.
-        new_set = set(new_ids)
-        edges = [e for e in edges if e[0] in new_set or e[1] in new_set]
-        touched = {claims[r] for e in edges for r in e[:2] if r in claims}
-        touched |= {claims[r] for r in changed_since}
-        in_play = new_set | {r for r, pid in claims.items() if pid in touched}
-        previous = {r: pid for r, pid in previous.items() if r in in_play}
-        claims = {r: pid for r, pid in claims.items() if r in in_play}
-        edges.extend(_existing_person_edges(previous))
+        edges.extend(_pairs(predictions, lower))
+    return edges
 
+
+def _deterministic(table: pa.Table, new_ids: list[int] | None) -> list[Edge]:
+    """Pairs sharing a valid NHS number with compatible dates of birth (with a new
+    record, when `new_ids` names them)."""
+    return [
+        (a, b, 1.0, "deterministic")
+        for a, b in deterministic_pairs(_sharing_numbers(table, new_ids))
+    ]
+
+
+def _cluster_persons(
+    reading: _Reading,
+    in_play: set[int],
+    edges: list[Edge],
+    held: dict[int, str],
+    claims: dict[int, str],
+    say: Progress,
+) -> _Clustered:
+    """Cluster the records in play into persons under the hard rules and the stewards'
+    rulings, hand out identifiers (`claims`: the persons these records were), and list
+    the pairs a steward should look at. `held`: records whose persons stay together as
+    they were (an incremental run's), so that two of one source's records in one person
+    are not pulled apart."""
+    limits, table = reading.limits, reading.table
     decisions = StewardDecision.objects.filter(withdrawn_at__isnull=True)
     different = {
         frozenset((d.record_a_id, d.record_b_id)) for d in decisions if d.ruling == "different"
     }
     # The records the rules will look at: those in play, and those stewards ruled on.
     ruled = {r for d in decisions for r in (d.record_a_id, d.record_b_id)}
-    by_id = _as_dicts(table, None if len(in_play) == len(ids) else in_play | ruled)
+    by_id = _as_dicts(table, None if len(in_play) == table.num_rows else in_play | ruled)
     same = [
         (d.record_a_id, d.record_b_id)
         for d in decisions
@@ -329,7 +479,6 @@ def _link(
         for e in edges
         if e[3] == "deterministic" or (e[3] == "model" and e[2] >= limits.duplicates_upper)
     }
-    held = previous if incremental else {}
 
     def keep_apart(a: int, b: int) -> str | None:
         if frozenset((a, b)) in different:
@@ -370,19 +519,44 @@ def _link(
         ]
         if uncertain(a, b, reason)
     ]
-    explanations = {}
-    for predictions in prediction_sets:
-        explanations.update(_explanations(db_api, predictions, [(a, b) for a, b, _, _ in review]))
-    scorer.close()
+    return _Clustered(clustering, assignment, review)
 
+
+def _explained(
+    scorer: engines.Engine, prediction_sets: list, review: list[tuple[int, int, float, str]]
+) -> dict[tuple[int, int], dict]:
+    """Each comparison's weight for the pairs a steward will see; then the engine is
+    closed (nothing more is scored)."""
+    explanations: dict[tuple[int, int], dict] = {}
+    for predictions in prediction_sets:
+        explanations.update(
+            _explanations(scorer.db_api, predictions, [(a, b) for a, b, _, _ in review])
+        )
+    scorer.close()
+    return explanations
+
+
+def _write_index(
+    reading: _Reading,
+    model: LinkageModel,
+    mode: LinkRun.Mode,
+    clustered: _Clustered,
+    explanations: dict[tuple[int, int], dict],
+    pairs_scored: int,
+    rescored: set[int] | None,
+    say: Progress,
+) -> tuple[LinkRun, list[int]]:
+    """Write the person index in one transaction: the run (and a newly trained model),
+    new persons, the records whose place changed, retired persons, merges and splits, the
+    review queue (`rescored`: the records an incremental run scored; None replaces it)
+    and the search entries. Returns the run and the records it wrote."""
+    assignment, current = clustered.assignment, reading.current
     say("Writing the person index")
     with transaction.atomic():
-        _refuse_if_changed(index_as_read)
-        if saved.pk is None:
-            saved.save()
-        run = LinkRun.objects.create(
-            mode=LinkRun.Mode.INCREMENTAL if incremental else LinkRun.Mode.FULL, model=saved
-        )
+        _refuse_if_changed(reading.version)
+        if model.pk is None:
+            model.save()
+        run = LinkRun.objects.create(mode=mode, model=model)
         now = timezone.now()
         with connection.cursor() as cur:
             insert_rows(
@@ -391,7 +565,9 @@ def _link(
                 ("id", "created_at", "created_by_run_id"),
                 [(pid, now, run.pk) for pid in assignment.created],
             )
-        written = _write_links(run, clustering, assignment, current, hashes)
+        written = _write_links(
+            run, clustered.clustering, assignment, current, reading.features.row_hashes
+        )
         for i in range(0, len(assignment.retired), 5000):
             Person.objects.filter(id__in=assignment.retired[i : i + 5000]).update(
                 retired_at=timezone.now()
@@ -420,31 +596,23 @@ def _link(
         IdentityChange.objects.bulk_create(changes, batch_size=2000)
         _write_review(
             run,
-            review,
+            clustered.review,
             explanations,
             {**{r: link[0] for r, link in current.items()}, **assignment.person_of},
-            set(new_ids) if incremental else None,
+            rescored,
         )
         refresh_search_entries()
         run.finished_at = timezone.now()
-        run.records = len(ids)
+        run.records = reading.table.num_rows
         run.pairs_scored = pairs_scored
         run.persons = LinkedRecord.objects.values("person").distinct().count()
         run.persons_created = len(assignment.created)
         run.merges = len(assignment.merges)
         run.splits = len(assignment.splits)
-        run.review_pairs = len(review)
-        run.seconds = time.monotonic() - started
+        run.review_pairs = len(clustered.review)
+        run.seconds = time.monotonic() - reading.started
         run.save()
-    on_written(run)
-    kept.stored.result()  # the record features kept for the next run
-    if not incremental:
-        return run, None
-    # Whose family links can have changed: the persons a record joined or left, and
-    # those whose records' data or match probability changed.
-    changed = {assignment.person_of[r] for r in written}
-    changed |= {current[r][0] for r in written if r in current}
-    return run, changed
+    return run, written
 
 
 _FAMILY_COLUMNS = [
@@ -592,7 +760,9 @@ def _write_review(
 
     A full run (rescored None) replaces the queue; an incremental run replaces only pairs
     involving the records it scored, and retires pairs now in one person. Pairs a steward
-    decided never come back; pairs marked "not sure" keep that mark.
+    decided never come back; pairs marked "not sure" keep that mark. A pair a worker
+    reported as one person (identity/reported_pairs.py) waits whatever the run makes of
+    it, until its two records are one person.
     """
     unique: dict[tuple[int, int], tuple[float, str]] = {}
     for a, b, p, reason in review:
@@ -601,9 +771,16 @@ def _write_review(
         if best is None or (p, reason) > best:
             unique[key] = (p, reason)
     earlier = {
-        (a, b): (pk, status, not_sure)
-        for pk, a, b, status, *not_sure in ReviewPair.objects.values_list(
-            "pk", "record_a", "record_b", "status", "not_sure_by", "not_sure_at", "not_sure_reason"
+        (a, b): (pk, status, reported, not_sure)
+        for pk, a, b, status, reported, *not_sure in ReviewPair.objects.values_list(
+            "pk",
+            "record_a",
+            "record_b",
+            "status",
+            "reported_in",
+            "not_sure_by",
+            "not_sure_at",
+            "not_sure_reason",
         )
     }
     replaced = [earlier[k][0] for k in unique if k in earlier]
@@ -614,6 +791,14 @@ def _write_review(
     waiting = ReviewPair.objects.filter(
         status__in=[ReviewPair.Status.OPEN, ReviewPair.Status.NOT_SURE]
     )
+    still_reported = [
+        pk
+        for pk, a, b in waiting.filter(reported_in__isnull=False).values_list(
+            "pk", "record_a", "record_b"
+        )
+        if person_of.get(a) is None or person_of.get(a) != person_of.get(b)
+    ]
+    waiting = waiting.exclude(pk__in=still_reported)
     if rescored is None:
         waiting.update(status=ReviewPair.Status.GONE)
     else:
@@ -628,7 +813,9 @@ def _write_review(
             )
     rows = []
     for (a, b), (p, reason) in unique.items():
-        _, status, not_sure = earlier.get((a, b), (None, ReviewPair.Status.OPEN, None))
+        _, status, reported, not_sure = earlier.get(
+            (a, b), (None, ReviewPair.Status.OPEN, None, None)
+        )
         if status == ReviewPair.Status.DECIDED:
             continue
         if status != ReviewPair.Status.NOT_SURE:
@@ -649,6 +836,7 @@ def _write_review(
                 by,
                 at,
                 because,
+                reported,
             )
         )
     with connection.cursor() as cur:
@@ -667,6 +855,7 @@ def _write_review(
                 "not_sure_by_id",
                 "not_sure_at",
                 "not_sure_reason",
+                "reported_in_id",
             ),
             rows,
         )

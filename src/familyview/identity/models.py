@@ -97,7 +97,20 @@ class ReviewPair(models.Model):
     explanation = models.JSONField()
     why_not_linked = models.CharField(max_length=200, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
-    found_by_run = models.ForeignKey("LinkRun", on_delete=models.PROTECT, related_name="+")
+    # The run that last scored the pair; none for a pair a worker reported that no run
+    # has found (identity/reported_pairs.py).
+    found_by_run = models.ForeignKey(
+        "LinkRun", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    # A worker said these are the same person ("Something looks wrong"): the pair waits
+    # for a steward whatever the link runs make of it, until its records are one person.
+    reported_in = models.ForeignKey(
+        "ProblemReport",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="review_pairs",
+    )
     # The last steward who looked and was not sure, when, and why: for the next one.
     not_sure_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
@@ -235,6 +248,7 @@ class ProblemReport(models.Model):
 
     class Kind(models.TextChoices):
         WRONG_PERSON = "wrong_person", "Records of different people are shown as one person"
+        SAME_PERSON = "same_person", "This is the same person as someone else in the family"
         WRONG_FAMILY = "wrong_family", "This person is not part of this family"
         WRONG_DETAIL = "wrong_detail", "A detail is wrong or out of date"
         OTHER = "other", "Something else"
@@ -256,6 +270,10 @@ class ProblemReport(models.Model):
     )
     # The child whose family the worker was looking at (opaque person id), if any.
     seen_in_family_of = models.CharField(max_length=20, blank=True)
+    # For "the same person as someone else in the family": that other person.
+    same_as = models.ForeignKey(
+        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     kind = models.CharField(max_length=16, choices=Kind.choices)
     what = models.TextField()
     reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)

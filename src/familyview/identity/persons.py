@@ -168,6 +168,8 @@ _COLUMNS = (
     "changed_by_import_id",
     "link__match_probability",
 )
+# Where a record is: its person (None for a record not yet linked) and its address.
+_PLACE = ("link__person_id", "uprn", "address_line1", "address_line2", "postcode")
 
 
 @dataclass(frozen=True)
@@ -259,12 +261,13 @@ def _living_where_shielded_people_do(
     current = [a for a in addresses.values() if a is not None]
     postcodes = {postcode_key(a.postcode) for a in current} - {None}
     uprns = {a.uprn for a in current if a.uprn.strip()}
-    restricted = PersonRecord.objects.filter(source__authority_id__in=authorities)
-    at_postcodes = restricted.filter(
-        search_entry__restricted=True, search_entry__postcode__in=postcodes
-    ).values_list(*_PLACE)
-    at_properties = restricted.filter(restricted=True, uprn__in=uprns).values_list(*_PLACE)
     if postcodes or uprns:
+        # Through SearchEntry's index of restricted records by postcode, and by property.
+        in_authorities = PersonRecord.objects.filter(source__authority_id__in=authorities)
+        at_postcodes = in_authorities.filter(
+            search_entry__restricted=True, search_entry__postcode__in=postcodes
+        ).values_list(*_PLACE)
+        at_properties = in_authorities.filter(restricted=True, uprn__in=uprns).values_list(*_PLACE)
         for owner, uprn, line1, line2, postcode in at_postcodes.union(at_properties, all=True):
             for key in address_keys(uprn, line1, line2, postcode):
                 places[key].add(owner)
@@ -273,9 +276,6 @@ def _living_where_shielded_people_do(
         for pid, address in addresses.items()
         if address is not None and any(places.get(k, set()) - {pid} for k in address.keys)
     }
-
-
-_PLACE = ("link__person_id", "uprn", "address_line1", "address_line2", "postcode")
 
 
 def _details(

@@ -19,6 +19,7 @@ from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from familyview.identity.models import LinkedRecord, ProblemReport
+from familyview.identity.reported_pairs import queue_reported_pair
 from familyview.involvements.categories import service_names
 from familyview.involvements.models import Involvement
 
@@ -29,6 +30,10 @@ REPORTS_PER_PAGE = 50
 
 class ProblemRefused(Exception):
     """The report or resolution cannot be made; the message says why in users' words."""
+
+
+class SamePersonRefused(ProblemRefused):
+    """Whom the person is said to be the same as is missing, or no one it could be."""
 
 
 class ReportNotFound(ProblemRefused):
@@ -44,10 +49,14 @@ def report_problem(
     what: str,
     involvement_id: int | None = None,
     seen_in_family_of: str = "",
+    same_as: str = "",
 ) -> ProblemReport:
     """Put a worker's report in the data steward's queue of the person's authority.
 
     The involvement, when given, must be one of the person's own in that authority.
+    "The same person as someone else in the family" names that other person (`same_as`,
+    of the same authority), and a pair of their records goes to the review queue too
+    (identity/reported_pairs.py); call it inside a transaction.
     """
     what = what.strip()
     if not what:
@@ -62,7 +71,12 @@ def report_problem(
         person_id, involvement_id, [authority_id]
     ):
         raise ProblemRefused("That service involvement is not this person's")
-    return ProblemReport.objects.create(
+    same = kind == ProblemReport.Kind.SAME_PERSON
+    if same and not same_as:
+        raise SamePersonRefused("Select who in the family this is the same person as")
+    if same and (same_as == person_id or not _person_in(same_as, authority_id)):
+        raise SamePersonRefused("Select someone else in the family")
+    report = ProblemReport.objects.create(
         authority_id=authority_id,
         person_id=person_id,
         involvement_id=involvement_id,
@@ -70,7 +84,11 @@ def report_problem(
         kind=kind,
         what=what,
         reported_by=reporter,
+        same_as_id=same_as if same else None,
     )
+    if same:
+        queue_reported_pair(report)
+    return report
 
 
 def person_involvement(

@@ -15,6 +15,7 @@ family network shows: ServiceInvolvement values, current first, then the most re
 
 from __future__ import annotations
 
+from calendar import monthrange
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -33,6 +34,7 @@ from familyview.settings_files import (
     merged,
     read_file,
 )
+from familyview.words import days_ago_words, every_words
 
 RULES_FILE = Path(__file__).with_name("display_rules.toml")
 ENVIRONMENT_VARIABLE = "FAMILYVIEW_DISPLAY_RULES"
@@ -71,8 +73,29 @@ class SourceInfo:
     duty_phone: str
     # The extracted_at of the source's latest loaded import; None if never loaded.
     data_current_as_of: datetime | None
-    # Older than the source's expected cadence (Source.expected_every_days).
+    # Older than the source's expected cadence (Source.expected_every_days): overdue.
     stale: bool
+    # How often the source should send an extract (Source.expected_every_days), and how
+    # many whole days before the day the family was read its latest one was taken.
+    expected_every_days: int
+    days_since_update: int | None
+
+    @property
+    def cadence_words(self) -> str:
+        """How often it should be updated: 'daily', 'weekly', 'every 3 days'."""
+        return every_words(self.expected_every_days)
+
+    @property
+    def last_update_words(self) -> str:
+        """When its latest extract was taken: 'today', '18 days ago', 'never'."""
+        if self.days_since_update is None:
+            return "never"
+        return days_ago_words(self.days_since_update)
+
+    @property
+    def freshness_words(self) -> str:
+        """'Updated weekly, last update 18 days ago', as a worker would say it."""
+        return f"Updated {self.cadence_words}, last update {self.last_update_words}"
 
 
 @dataclass(frozen=True)
@@ -131,14 +154,31 @@ class ServiceInvolvement:
     offences: tuple[PoliceOffence, ...]  # at most as many as the rules allow
     details: tuple[Detail, ...]
     source: SourceInfo
+    # Who to call first: current, or with a service whose ended involvements matter for a
+    # while (recently_ended_months) and ended within that window, or of unknown status
+    # with no end date passed, or shown only as existing (then when it was is withheld,
+    # and leaving it out would say it was long ago). The family page's first screen.
+    recent: bool
+    # A safeguarding-relevant service: one the rules keep in view after it ends.
+    safeguarding: bool
 
     @property
     def status_words(self) -> str:
         """The status as a worker reads it: 'current', 'ended', 'status not recorded'."""
         return STATUS_WORDS.get(self.status, "")
 
+    @property
+    def withheld_briefly(self) -> str:
+        """Why there is no lead professional to call, in a few words ('' when there is)."""
+        return WITHHELD_BRIEFLY.get(self.withheld_reason, self.withheld_reason)
+
 
 STATUS_WORDS = {"current": "current", "historic": "ended", "not_recorded": "status not recorded"}
+WITHHELD_BRIEFLY = {
+    WITHHELD_SENSITIVE: "sensitive service: duty line",
+    WITHHELD_SHIELDED: "withheld to protect this person: duty line",
+    WITHHELD_NONE_RECORDED: "no lead professional recorded: duty line",
+}
 
 
 # ---- the rules ---------------------------------------------------------------------------
@@ -175,6 +215,9 @@ class CategoryRule(SettingsModel):
     max_offences: Annotated[int, Field(ge=0)] | None = None
     sensitive_default: Level | None = None
     sensitive_roles: dict[RoleName, Level] = {}
+    # An ended involvement stays among who to call first (the family page's first
+    # screen) this many months after it ended; 0: only while current.
+    recently_ended_months: Annotated[int, Field(ge=0, le=1200)] = 0
 
     @field_validator("offence_types")
     @classmethod
@@ -229,6 +272,12 @@ def _whole_years(born: date, today: date) -> int:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
+def _months_before(today: date, months: int) -> date:
+    """The same day `months` months earlier (the month's last day where it has fewer)."""
+    year, month = divmod(today.year * 12 + today.month - 1 - months, 12)
+    return date(year, month + 1, min(today.day, monthrange(year, month + 1)[1]))
+
+
 class DisplayRules(SettingsModel):
     """The display rules of one authority, as configured."""
 
@@ -253,6 +302,12 @@ class DisplayRules(SettingsModel):
         if rule.min_age is not None and ages.youngest < rule.min_age:
             return False
         return rule.max_age is None or ages.oldest <= rule.max_age
+
+    def ended_recently(self, code: str, ended: date, today: date) -> bool:
+        """Whether an involvement that ended on `ended` is still among who to call first
+        on `today`: within its service's recently_ended_months."""
+        months = self.category(code).recently_ended_months
+        return months > 0 and ended >= _months_before(today, months)
 
     def sensitive_level(self, code: str, role: str) -> str:
         """How much of a sensitive service this role sees: exists, dates or full."""
@@ -290,7 +345,7 @@ class DisplayRulesFile(DisplayRules):
 def rules_for(authority_code: str) -> DisplayRules:
     """The display rules an authority applies: the built-in file, the council's over it
     (FAMILYVIEW_DISPLAY_RULES), then the authority's own changes, with the version of
-    each joined by '+' ("default-1", "default-1+surrey-4+stockport-2"): the version
+    each joined by '+' ("default-2", "default-2+surrey-4+stockport-2"): the version
     recorded with a family view says exactly which rules it applied."""
     rules: DisplayRules = load_settings(DisplayRulesFile, RULES_FILE, ENVIRONMENT_VARIABLE)
     versions = [rules.version]
@@ -325,9 +380,10 @@ def shown_involvements(
     role: str,
     services: Mapping[str, ServiceName],
     sources: Mapping[int, SourceInfo],
+    today: date,
 ) -> tuple[ServiceInvolvement, ...]:
-    """One person's involvements as the rules let `role` see them: current first, then
-    the most recent; sensitive services summarised after the rest.
+    """One person's involvements as the rules let `role` see them on `today`: current
+    first, then the most recent; sensitive services summarised after the rest.
 
     `involvements` are Involvement rows (or anything with their fields) of one person;
     `sources` maps each involvement's source_id to its SourceInfo.
@@ -375,6 +431,8 @@ def shown_involvements(
                     offences=(),
                     details=(),
                     source=source,
+                    recent=True,
+                    safeguarding=rule.recently_ended_months > 0,
                 )
             continue
         lead, withheld = _lead(inv, shielded, level)
@@ -398,6 +456,8 @@ def shown_involvements(
             offences=offences if level == FULL else (),
             details=_details(inv.details, rule.details) if level == FULL else (),
             source=source,
+            recent=current or _ended_recently(rules, inv, today),
+            safeguarding=rule.recently_ended_months > 0,
         )
         shown.append(((current, _recency(inv)), item))
     shown.sort(key=lambda pair: pair[0], reverse=True)
@@ -424,6 +484,15 @@ def _kept_offences(rules: DisplayRules, involvements: list) -> dict[int, tuple]:
         for _d, pk, _i, offence in offences if limit is None else offences[:limit]:
             kept.setdefault(pk, []).append(offence)
     return {pk: tuple(o) for pk, o in kept.items()}
+
+
+def _ended_recently(rules: DisplayRules, inv: Any, today: date) -> bool:
+    """Whether an involvement not recorded as current is still among who to call first."""
+    if inv.status == "not_recorded" and (inv.end_date is None or inv.end_date >= today):
+        return True  # the source did not say it ended: it may be current
+    # No end date: the latest date the source gave is when it was last known going on.
+    ended = inv.end_date or _recency(inv)
+    return ended != date.min and rules.ended_recently(inv.service_category, ended, today)
 
 
 def _recency(inv: Any) -> date:

@@ -1,9 +1,11 @@
 """Retention: removing what Family View no longer needs to keep, by rule.
 
-The rules (retention.toml, versioned configuration) say how long each kind of record is
-kept, with changes per source: person records a source no longer sends, ended
-involvements and relationships, rows an import quarantined, closed privacy alerts, and
-the audit log itself. `run_retention()` applies every rule in ONE transaction, holding
+The rules (retention.toml, versioned configuration, with the council's own file named by
+FAMILYVIEW_RETENTION_RULES merged over it) say how long each kind of record is kept, with
+changes per source: person records a source no longer sends, ended involvements and
+relationships, rows an import quarantined, closed privacy alerts, and the audit log
+itself. Every kind has a period: a kind the council's file leaves out keeps the built-in
+one, and nothing is kept for ever. `run_retention()` applies every rule in ONE transaction, holding
 the person index's writer lock: it removes everything the rules say or nothing. It
 reports what it removed per rule and source, and records one audit event with the
 counts in the same transaction. A dry run does the same work and rolls it back, so its
@@ -22,18 +24,17 @@ without it removes the rest and says why the audit events stayed.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from django.apps import apps
-from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
+from pydantic import Field, model_validator
 
 from familyview.audit.events import record_event
 from familyview.audit.models import AuditEvent, AuditRetentionFloor
@@ -43,16 +44,11 @@ from familyview.identity.locking import lock_index
 from familyview.identity.models import LinkedRecord, Person
 from familyview.involvements.models import Involvement
 from familyview.privacy.models import CLOSED_STATUSES, PrivacyAlert
+from familyview.settings_files import SettingsModel, Text, council_file, load_settings, merged
 from familyview.sources.models import PersonRecord, QuarantinedRow, Source, SourceRelationship
 
 DEFAULT_RULES_FILE = Path(__file__).with_name("retention.toml")
-KINDS = ("person_records", "involvements", "relationships", "quarantine")
-KIND_SETTINGS = {
-    "person_records": "ended_keep_years",
-    "involvements": "ended_keep_years",
-    "relationships": "ended_keep_years",
-    "quarantine": "keep_days",
-}
+ENVIRONMENT_VARIABLE = "FAMILYVIEW_RETENTION_RULES"
 
 # What each removed row is called in the report.
 WORDS = {
@@ -70,124 +66,89 @@ WORDS = {
 }
 
 
-class RetentionRulesError(ValueError):
-    """The retention rules file is wrong; the message names the file, setting and why."""
-
-
 # The rules
 
 
-@dataclass(frozen=True)
-class KindRules:
-    """How long each source-held kind is kept (None: for ever)."""
+class Kept(SettingsModel):
+    """How long a source's records of one kind are kept once they ended."""
 
-    person_records_years: int | None = None
-    involvements_years: int | None = None
-    relationships_years: int | None = None
-    quarantine_days: int | None = None
-
-    def keep(self, kind: str) -> int | None:
-        return {
-            "person_records": self.person_records_years,
-            "involvements": self.involvements_years,
-            "relationships": self.relationships_years,
-            "quarantine": self.quarantine_days,
-        }[kind]
+    ended_keep_years: int = Field(ge=0)
 
 
-@dataclass(frozen=True)
-class RetentionRules:
-    """The retention rules file: defaults, each source's changes, audit and alerts."""
+class QuarantineKept(SettingsModel):
+    """How long rows an import held back are kept."""
 
-    path: Path
-    version: int
-    audit_years: int | None
-    alerts_years: int | None
-    defaults: KindRules
-    by_source: dict[str, KindRules] = field(default_factory=dict)
-
-    def for_source(self, code: str) -> KindRules:
-        return self.by_source.get(code, self.defaults)
+    keep_days: int = Field(ge=0)
 
 
-def rules_file() -> Path:
-    """The retention rules in force: settings.FAMILYVIEW_RETENTION_RULES, else built in."""
-    configured = getattr(settings, "FAMILYVIEW_RETENTION_RULES", None)
-    return Path(configured) if configured else DEFAULT_RULES_FILE
+class AuditKept(SettingsModel):
+    """How long audit events are kept."""
+
+    keep_years: int = Field(ge=1)
 
 
-def load_retention_rules(path: Path | str | None = None) -> RetentionRules:
-    """Read and check the retention rules; RetentionRulesError names anything wrong."""
-    path = Path(path) if path else rules_file()
-    try:
-        with path.open("rb") as f:
-            data = tomllib.load(f)
-    except FileNotFoundError:
-        raise RetentionRulesError(f"{path}: no such retention rules file") from None
-    except tomllib.TOMLDecodeError as e:
-        raise RetentionRulesError(f"{path}: not valid TOML ({e})") from None
+class AlertsKept(SettingsModel):
+    """How long privacy alerts are kept once they have an outcome."""
 
-    def fail(setting: str, why: str) -> RetentionRulesError:
-        return RetentionRulesError(f"{path}: {setting} {why}")
+    closed_keep_years: int = Field(ge=0)
 
-    known = {"version", "audit", "privacy_alerts", "sources", *KINDS}
-    for key in data:
-        if key not in known:
-            raise fail(key, f"is not a setting (known: {', '.join(sorted(known))})")
-    version = data.get("version")
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise fail("version", "must be a whole number from 1")
 
-    def table(value: Any, name: str) -> dict:
-        if not isinstance(value, dict):
-            raise fail(name, "must be a table")
-        return value
+class KindsKept(SettingsModel):
+    """How long each kind of record a source sends is kept: every source's, or one's."""
 
-    def number(values: dict, name: str, setting: str, smallest: int) -> int | None:
-        for key in values:
-            if key != setting:
-                raise fail(f"{name}.{key}", f"is not a setting here (known: {setting})")
-        value = values.get(setting)
-        if value is None:
-            return None
-        if not isinstance(value, int) or isinstance(value, bool) or value < smallest:
-            raise fail(f"{name}.{setting}", f"must be a whole number from {smallest}")
-        return value
+    person_records: Kept
+    involvements: Kept
+    relationships: Kept
+    quarantine: QuarantineKept
 
-    def kinds(values: dict, prefix: str, base: KindRules | None) -> KindRules:
-        found = {}
-        for kind in KINDS:
-            if kind in values:
-                found[kind] = number(
-                    table(values[kind], prefix + kind), prefix + kind, KIND_SETTINGS[kind], 0
-                )
-            elif base is not None:
-                found[kind] = base.keep(kind)
-            else:
-                found[kind] = None
-        return KindRules(
-            found["person_records"],
-            found["involvements"],
-            found["relationships"],
-            found["quarantine"],
-        )
 
-    audit_years = number(table(data.get("audit", {}), "audit"), "audit", "keep_years", 1)
-    alerts_years = number(
-        table(data.get("privacy_alerts", {}), "privacy_alerts"),
-        "privacy_alerts",
-        "closed_keep_years",
-        0,
+class RetentionRules(KindsKept):
+    """The retention rules file: how long each kind is kept, the audit log and privacy
+    alerts, and in `[sources.<code>]` what one source changes. Every kind has a period:
+    there is no keeping for ever (docs/privacy.md)."""
+
+    version: int = Field(ge=1)
+    audit: AuditKept
+    privacy_alerts: AlertsKept
+    sources: dict[Text, KindsKept] = {}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _sources_over_the_kinds(cls, data: Any) -> Any:
+        # A source's table holds only its changes: each kind it leaves out is kept as
+        # every source's is.
+        if isinstance(data, dict) and isinstance(data.get("sources"), dict):
+            kinds = {k: v for k, v in data.items() if k in KindsKept.model_fields}
+            data = {
+                **data,
+                "sources": {
+                    code: merged(kinds, changes) if isinstance(changes, dict) else changes
+                    for code, changes in data["sources"].items()
+                },
+            }
+        return data
+
+    def for_source(self, code: str) -> KindsKept:
+        """How long this source's records are kept: its own rules, else every source's."""
+        return self.sources.get(code, self)
+
+
+def load_retention_rules(council: Path | str | None = None) -> RetentionRules:
+    """The retention rules in force: the built-in file with the council's own merged over
+    it (the file FAMILYVIEW_RETENTION_RULES names, or `council`, a file to try instead).
+    SettingsFileError says what is wrong."""
+    return load_settings(
+        RetentionRules,
+        DEFAULT_RULES_FILE,
+        ENVIRONMENT_VARIABLE,
+        council=Path(council) if council else None,
     )
-    defaults = kinds(data, "", None)
-    by_source = {}
-    for code, values in table(data.get("sources", {}), "sources").items():
-        values = table(values, f"sources.{code}")
-        for key in values:
-            if key not in KINDS:
-                raise fail(f"sources.{code}.{key}", f"is not a kind (known: {', '.join(KINDS)})")
-        by_source[code] = kinds(values, f"sources.{code}.", defaults)
-    return RetentionRules(path, version, audit_years, alerts_years, defaults, by_source)
+
+
+def rules_file(council: Path | str | None = None) -> Path:
+    """The file a run names as the rules it applied: the council's own (`council`, or the
+    one FAMILYVIEW_RETENTION_RULES names), else the built-in one."""
+    return Path(council) if council else council_file(ENVIRONMENT_VARIABLE) or DEFAULT_RULES_FILE
 
 
 # A run
@@ -214,6 +175,7 @@ class RetentionRun:
 
     dry_run: bool
     version: int
+    rules_file: Path  # the council's own file, or the built-in one
     at: datetime
     outcomes: list[RuleOutcome]
     persons_retired: int
@@ -254,17 +216,20 @@ def _words(label: str) -> str:
 
 def run_retention(
     *,
-    rules: RetentionRules | None = None,
+    council: Path | str | None = None,
     dry_run: bool = False,
     by: str = "",
     now: datetime | None = None,
 ) -> RetentionRun:
     """Apply every retention rule in one transaction; audited unless a dry run.
 
-    `now` is the moment the keep periods count back from (default: now). `by` names who
-    ran it, for the audit event.
+    `council` names a council's rules file to try in place of the one
+    FAMILYVIEW_RETENTION_RULES names (SettingsFileError if it is wrong). `now` is the
+    moment the keep periods count back from (default: now). `by` names who ran it, for
+    the audit event.
     """
-    rules = rules or load_retention_rules()
+    rules = load_retention_rules(council)
+    applied = rules_file(council)
     now = now or timezone.now()
     outcomes: list[RuleOutcome] = []
     with transaction.atomic():
@@ -297,7 +262,7 @@ def run_retention(
                 details={
                     "by": by,
                     "rules_version": rules.version,
-                    "rules_file": rules.path.name,
+                    "rules_file": applied.name,
                     "removed": [
                         {"rule": o.rule, "source": o.source, "removed": o.removed}
                         for o in outcomes
@@ -307,73 +272,64 @@ def run_retention(
                 },
             )
             event_sequence = event.sequence
-    return RetentionRun(dry_run, rules.version, now, outcomes, retired, event_sequence)
+    return RetentionRun(dry_run, rules.version, applied, now, outcomes, retired, event_sequence)
 
 
 def _source_rules(
-    source: Source, kinds: KindRules, now: datetime, touched_persons: set[str]
+    source: Source, kept: KindsKept, now: datetime, touched_persons: set[str]
 ) -> list[RuleOutcome]:
-    outcomes = []
-    years = kinds.person_records_years
-    if years is not None:
-        cutoff = years_before(now, years)
-        records = PersonRecord.objects.filter(source=source, ended_at__lt=cutoff)
-        touched_persons.update(
-            LinkedRecord.objects.filter(person_record__in=records).values_list(
-                "person_id", flat=True
-            )
+    years = kept.person_records.ended_keep_years
+    records = PersonRecord.objects.filter(source=source, ended_at__lt=years_before(now, years))
+    touched_persons.update(
+        LinkedRecord.objects.filter(person_record__in=records).values_list("person_id", flat=True)
+    )
+    outcomes = [
+        RuleOutcome(
+            "person_records",
+            source.code,
+            f"{source.code} person records no longer sent for more than "
+            f"{_plural(years, 'year', 'years')}",
+            _removed(records),
         )
-        outcomes.append(
-            RuleOutcome(
-                "person_records",
-                source.code,
-                f"{source.code} person records no longer sent for more than "
-                f"{_plural(years, 'year', 'years')}",
-                _removed(records),
-            )
+    ]
+    years = kept.involvements.ended_keep_years
+    cutoff = years_before(now, years)
+    involvements = Involvement.objects.filter(source=source).filter(
+        Q(end_date__lt=cutoff.date()) | Q(ended_at__lt=cutoff)
+    )
+    outcomes.append(
+        RuleOutcome(
+            "involvements",
+            source.code,
+            f"{source.code} involvements ended more than {_plural(years, 'year', 'years')} ago",
+            _removed(involvements),
         )
-    years = kinds.involvements_years
-    if years is not None:
-        cutoff = years_before(now, years)
-        involvements = Involvement.objects.filter(source=source).filter(
-            Q(end_date__lt=cutoff.date()) | Q(ended_at__lt=cutoff)
+    )
+    years = kept.relationships.ended_keep_years
+    cutoff = years_before(now, years)
+    relationships = SourceRelationship.objects.filter(source=source).filter(
+        Q(end_date__lt=cutoff.date()) | Q(ended_at__lt=cutoff)
+    )
+    outcomes.append(
+        RuleOutcome(
+            "relationships",
+            source.code,
+            f"{source.code} relationships ended more than {_plural(years, 'year', 'years')} ago",
+            _removed(relationships),
         )
-        outcomes.append(
-            RuleOutcome(
-                "involvements",
-                source.code,
-                f"{source.code} involvements ended more than {_plural(years, 'year', 'years')} ago",
-                _removed(involvements),
-            )
+    )
+    days = kept.quarantine.keep_days
+    quarantined = QuarantinedRow.objects.filter(
+        extract_import__source=source, extract_import__started_at__lt=now - timedelta(days=days)
+    )
+    outcomes.append(
+        RuleOutcome(
+            "quarantine",
+            source.code,
+            f"{source.code} rows quarantined more than {_plural(days, 'day', 'days')} ago",
+            _removed(quarantined),
         )
-    years = kinds.relationships_years
-    if years is not None:
-        cutoff = years_before(now, years)
-        relationships = SourceRelationship.objects.filter(source=source).filter(
-            Q(end_date__lt=cutoff.date()) | Q(ended_at__lt=cutoff)
-        )
-        outcomes.append(
-            RuleOutcome(
-                "relationships",
-                source.code,
-                f"{source.code} relationships ended more than "
-                f"{_plural(years, 'year', 'years')} ago",
-                _removed(relationships),
-            )
-        )
-    days = kinds.quarantine_days
-    if days is not None:
-        quarantined = QuarantinedRow.objects.filter(
-            extract_import__source=source, extract_import__started_at__lt=now - timedelta(days=days)
-        )
-        outcomes.append(
-            RuleOutcome(
-                "quarantine",
-                source.code,
-                f"{source.code} rows quarantined more than {_plural(days, 'day', 'days')} ago",
-                _removed(quarantined),
-            )
-        )
+    )
     return outcomes
 
 
@@ -394,9 +350,7 @@ def _retire_empty_persons(person_ids: Iterable[str], now: datetime) -> int:
 
 
 def _alerts_rule(rules: RetentionRules, now: datetime) -> RuleOutcome:
-    years = rules.alerts_years
-    if years is None:
-        return RuleOutcome("privacy_alerts", "", "Privacy alerts: kept for ever", {})
+    years = rules.privacy_alerts.closed_keep_years
     closed = PrivacyAlert.objects.filter(
         status__in=CLOSED_STATUSES, handled_at__lt=years_before(now, years)
     )
@@ -411,9 +365,7 @@ def _alerts_rule(rules: RetentionRules, now: datetime) -> RuleOutcome:
 def _audit_rule(rules: RetentionRules, now: datetime, dry_run: bool) -> RuleOutcome:
     """Cut the audit log at the newest signed checkpoint older than the keep period
     (audit/pruning.py: a signed retention floor keeps `audit verify` working)."""
-    years = rules.audit_years
-    if years is None:
-        return RuleOutcome("audit", "", "Audit events: kept for ever", {})
+    years = rules.audit.keep_years
     cutoff = years_before(now, years)
     description = f"Audit events older than {_plural(years, 'year', 'years')}"
     through = newest_checkpoint_before(cutoff)

@@ -303,9 +303,12 @@ def report_problem(
     what: str,
     involvement_id: int | None,
     seen_in_family_of: str,
+    same_as: str = "",
 ) -> ProblemReport:
     """ "Something looks wrong": the report in the steward's queue and its audit event,
-    together (raises identity.problems.ProblemRefused, and then writes neither)."""
+    together (raises identity.problems.ProblemRefused, and then writes neither). "The
+    same person as" names the other person, who is a subject of the event too; a pair
+    of their records goes to the review queue in the same transaction."""
     with transaction.atomic():
         report = problems.report_problem(
             person_id=person_id,
@@ -315,20 +318,39 @@ def report_problem(
             what=what,
             involvement_id=involvement_id,
             seen_in_family_of=seen_in_family_of,
+            same_as=same_as,
         )
+        details = {"report": report.pk, "kind": report.kind, "involvement": report.involvement_id}
+        if report.same_as_id:
+            details["same_as"] = report.same_as_id
         _write(
             caller,
             Action.PROBLEM_REPORTED,
-            subjects=[person_id],
-            details={
-                "report": report.pk,
-                "kind": report.kind,
-                "involvement": report.involvement_id,
-            },
+            subjects=[person_id, *([report.same_as_id] if report.same_as_id else [])],
+            details=details,
             authority_id=access.authority_id,
             role=access.membership.role,
         )
     return report
+
+
+def case_family(caller: Caller, person_id: str) -> FamilyNetwork | None:
+    """The family of the case covering this person, as the worker may see it: for "the
+    same person as someone else in the family". None without a purpose given for that
+    case, or for a shielded child before their break-glass reason. Records nothing: the
+    page showing any of it names those it shows in its own event."""
+    child = case_child(caller.state, person_id)
+    if child is None or purpose_for(caller.state, child) is None:
+        return None
+    access = person_access(caller.staff, person_standing(child), Permission.VIEW_FAMILY)
+    if not access.allowed:
+        return None
+    if access.needs_break_glass and not break_glass_given(caller.state, child):
+        return None
+    try:
+        return family_network(child, Viewer(access.membership.role, access.authority_id))
+    except FamilyNetworkRefused:
+        return None
 
 
 def record_problem_reports_listed(

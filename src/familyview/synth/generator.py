@@ -23,7 +23,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -90,17 +90,27 @@ def progress_total(people: int) -> int:
     return people * (len(SOURCES) + 3)
 
 
+def newest_extract() -> datetime:
+    """When the newest of the synthetic sources' extracts is dated, as they are written."""
+    return max(datetime.fromisoformat(spec.extracted_at) for spec in (*SOURCES, FC_SCHOOLS_LEGACY))
+
+
 def generate(
     people: int,
     seed: int,
     out: Path,
     authority: str = "stockport",
     progress: Progress | None = None,
+    newest_extract_at: datetime | None = None,
 ) -> SynthSummary:
     """Write a synthetic authority of `people` people into `out`; return what was written.
 
     Deterministic: the same people, seed and authority always write the same bytes.
     `progress`, when given, is called with increments adding up to `progress_total(people)`.
+    `newest_extract_at` dates the extracts as if the newest were taken then, the others
+    as long before it as they are now (a weekly source's some days, the late one weeks):
+    a demo made today is as fresh as its sources' cadences say. Only the extracts' dates
+    move; the people and their dates are the same whenever they are made.
     """
     if people < 1 or people > MAX_PEOPLE:
         raise ValueError(f"people must be between 1 and {MAX_PEOPLE:,}")
@@ -124,15 +134,16 @@ def generate(
     truth_dir = out / "truth"
     truth_dir.mkdir(exist_ok=True)
     corrupted: list[tuple[str, str, str, str, str]] = []
+    moved = newest_extract_at - newest_extract() if newest_extract_at else timedelta(0)
     with _csv_file(truth_dir / "records.csv") as (_f, records):
         records.writerow(("source", "source_id", "person_id", "noise"))
         for spec in SOURCES:
-            run = _SourceRun(spec, pop, auth, seed, out, records, corrupted, report)
+            run = _SourceRun(spec, pop, auth, seed, out, records, corrupted, report, moved)
             run.run()
             summary.person_records[spec.code] = run.n_people
             summary.involvements[spec.code] = run.n_involvements
             summary.relationships[spec.code] = run.n_relationships
-        n_rows, n_people = _write_fc_schools(pop, auth, seed, out, records, report)
+        n_rows, n_people = _write_fc_schools(pop, auth, seed, out, records, report, moved)
         summary.person_records[FC_SCHOOLS_LEGACY.code] = n_people
         summary.involvements[FC_SCHOOLS_LEGACY.code] = n_rows
         summary.relationships[FC_SCHOOLS_LEGACY.code] = 0
@@ -253,8 +264,11 @@ class _SourceRun:
         records: Any,
         corrupted: list,
         report: Progress,
+        moved: timedelta = timedelta(0),
     ) -> None:
         self.spec = spec
+        # When the extract is dated: the spec's date, moved (generate's newest_extract_at).
+        self.extracted_at = datetime.fromisoformat(spec.extracted_at) + moved
         self.pop = pop
         self.auth = auth
         self.rng = random.Random(f"familyview-synth:{seed}:{spec.code}")
@@ -482,7 +496,7 @@ class _SourceRun:
         spec = self.spec
         meta = {
             "source": spec.code,
-            "extracted_at": spec.extracted_at,
+            "extracted_at": self.extracted_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "kind": "full",
             "coverage_start": spec.coverage_start,
             "coverage_end": iso(self.as_of),
@@ -1128,14 +1142,20 @@ def _ddmmyyyy(ordinal: int) -> str:
 
 
 def _write_fc_schools(
-    pop: Population, auth: Authority, seed: int, out: Path, records: Any, report: Progress
+    pop: Population,
+    auth: Authority,
+    seed: int,
+    out: Path,
+    records: Any,
+    report: Progress,
+    moved: timedelta = timedelta(0),
 ) -> tuple[int, int]:
     """The legacy schools source: one CSV row per pupil and school, dates as DD/MM/YYYY.
 
     Returns (rows written, distinct pupils).
     """
     spec = FC_SCHOOLS_LEGACY
-    run = _SourceRun(spec, pop, auth, seed, out, records, [], report)
+    run = _SourceRun(spec, pop, auth, seed, out, records, [], report, moved)
     run.folder.mkdir(parents=True, exist_ok=True)
     rng = run.rng
     subjects, _ = SELECTORS[spec.select](pop, rng, run.as_of)
@@ -1145,6 +1165,7 @@ def _write_fc_schools(
     rng.shuffle(subjects)
     run.tick(0.2)
     as_of = _ddmmyyyy(run.as_of)
+    extracted = _ddmmyyyy(run.extracted_at.date().toordinal())
     cov_start = _ddmmyyyy(run.cov_start)
     area = auth.name
     rows = []
@@ -1179,7 +1200,7 @@ def _write_fc_schools(
                     details["school_name"],
                     row[13],
                     details["admission_type"].capitalize(),
-                    as_of,
+                    extracted,
                     cov_start,
                     as_of,
                     area,

@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 from django.utils import timezone
 
-from familyview.words import day_words
+from familyview.words import clock_words, day_words
 
 
 def govuk_date(value: date | datetime | None) -> str:
@@ -18,15 +18,7 @@ def govuk_date(value: date | datetime | None) -> str:
 
 def govuk_time(value: datetime) -> str:
     """'2:30pm', '10am', 'midday', 'midnight' (the GOV.UK style guide's times)."""
-    if value.hour == 0 and value.minute == 0:
-        return "midnight"
-    if value.hour == 12 and value.minute == 0:
-        return "midday"
-    hour = value.hour % 12 or 12
-    suffix = "am" if value.hour < 12 else "pm"
-    if value.minute == 0:
-        return f"{hour}{suffix}"
-    return f"{hour}:{value.minute:02d}{suffix}"
+    return clock_words(value)
 
 
 def govuk_datetime(value: datetime | None) -> str:

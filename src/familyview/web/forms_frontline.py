@@ -216,7 +216,9 @@ class PurposeForm(forms.Form):
 
 
 class ProblemForm(forms.Form):
-    """What looks wrong, about a person or one of their service involvements."""
+    """What looks wrong, about a person or one of their service involvements. "The same
+    person as someone else in the family" is offered only with the family to choose
+    from (`others`: person id and how the worker knows them, from the case's family)."""
 
     kind = forms.ChoiceField(
         choices=ProblemReport.Kind.choices,
@@ -225,6 +227,10 @@ class ProblemForm(forms.Form):
             "invalid_choice": "Select what looks wrong",
         },
     )
+    same_as = forms.ChoiceField(
+        required=False,
+        error_messages={"invalid_choice": "Select who in the family this is the same person as"},
+    )
     what = forms.CharField(
         max_length=WHAT_MAX_LENGTH,
         error_messages={
@@ -232,6 +238,23 @@ class ProblemForm(forms.Form):
             "max_length": f"Describe what looks wrong in {WHAT_MAX_LENGTH} characters or fewer",
         },
     )
+
+    def __init__(self, *args, others: list[tuple[str, str]] = (), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.others = list(others)
+        self.fields["same_as"].choices = [("", ""), *self.others]
+        if not self.others:
+            self.fields["kind"].choices = [
+                c for c in ProblemReport.Kind.choices if c[0] != ProblemReport.Kind.SAME_PERSON
+            ]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("kind") == ProblemReport.Kind.SAME_PERSON and not cleaned.get("same_as"):
+            self.add_error("same_as", "Select who in the family this is the same person as")
+        if cleaned.get("kind") != ProblemReport.Kind.SAME_PERSON:
+            cleaned["same_as"] = ""
+        return cleaned
 
 
 class ResolveProblemForm(forms.Form):

@@ -1,6 +1,7 @@
 """The Jinja2 environment for the pages, with the GOV.UK Frontend macros on its path."""
 
 from django.contrib.messages import get_messages
+from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.templatetags.static import static
 from django.urls import reverse
@@ -10,6 +11,13 @@ from familyview.web import formats
 from familyview.web.middleware import session_time_out
 from familyview.web.phones import phone_number
 from familyview.web.signed_in import signed_in_staff
+
+
+def csp_nonce(request: HttpRequest | None) -> str:
+    """This response's Content-Security-Policy nonce (reading it puts it in the header);
+    empty where there is no request (the 500 page) or no CSP middleware."""
+    nonce = getattr(request, "csp_nonce", None)
+    return "" if nonce is None else str(nonce)
 
 
 def environment(**options) -> Environment:
@@ -31,6 +39,7 @@ def environment(**options) -> Environment:
             "get_messages": get_messages,
             "signed_in_staff": signed_in_staff,
             "session_time_out": session_time_out,
+            "csp_nonce": csp_nonce,
         }
     )
     env.filters.update(

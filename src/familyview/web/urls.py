@@ -90,6 +90,7 @@ urlpatterns = [
     ),
     path("admin/staff", views_admin.staff, name="admin-staff"),
     path("admin/staff/<int:user_id>", views_admin.staff_member, name="admin-staff-member"),
+    path("sign-in-locks", views_admin.sign_in_locks, name="sign-in-locks"),
     path("audit", views_audit.audit_log, name="audit-log"),
     path("audit/export.csv", views_audit.audit_export, name="audit-export"),
 ]

@@ -1,12 +1,13 @@
 """The administrator's pages: the authority's staff, their roles, disabling an account,
-resetting a lost authenticator app. Each view calls one access.administration function."""
+resetting a lost authenticator app, and the sign-in locks in force (which the privacy
+officer sees too). Each view calls one access function."""
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
-from familyview.access import administration
+from familyview.access import administration, throttling
 from familyview.access.models import Role
 from familyview.access.policy import Permission, authorities_with, staff_of
 from familyview.access.rules import requires
@@ -76,3 +77,13 @@ def staff_member(request: HttpRequest, user_id: int) -> HttpResponse:
         },
         status=400 if error else 200,
     )
+
+
+@requires(Permission.SEE_SIGN_IN_LOCKS)
+@require_safe
+def sign_in_locks(request: HttpRequest) -> HttpResponse:
+    """The usernames and client addresses that cannot sign in now, for the privacy officer
+    (someone guessing) and the administrator (who lifts a lock)."""
+    staff = staff_of(request)
+    locks = throttling.current_locks(authorities_with(staff, Permission.SEE_SIGN_IN_LOCKS))
+    return render(request, "web/admin/sign_in_locks.html", {"locks": locks})

@@ -284,7 +284,8 @@ def who_to_call(request: HttpRequest, person_id: str) -> HttpResponse:
             "purpose": purpose_of_access,
             "printed_by": staff.display_name,
             "printed_at": timezone.now(),
-            "members": [(m, [i for i in m.involvements if i.current]) for m in network.members],
+            # The family page's first screen, to print: who to call first, in its order.
+            "members": [(m, m.recent_involvements) for m in network.who_to_call_first],
             "relationships": _relationships(network),
         },
     )
@@ -362,7 +363,12 @@ def report_problem(request: HttpRequest, person_id: str) -> HttpResponse:
     involvements = _shown_involvements(person_id, access) if with_services else ()
     involvement = _chosen_involvement(request, involvements)
     child_id = case_child(request.session, person_id) or ""
-    form = ProblemForm(request.POST if request.method == "POST" else None)
+    others = _others_in_the_family(door.case_family(caller, person_id), person_id)
+    form = ProblemForm(
+        request.POST if request.method == "POST" else None,
+        others=others,
+        initial=_same_as_asked(request, others),
+    )
     sent = (
         request.method == "POST"
         and form.is_valid()
@@ -386,7 +392,9 @@ def report_problem(request: HttpRequest, person_id: str) -> HttpResponse:
             "involvements_listed": len(involvements),
         }
         level = Level.SERVICE_DETAIL if involvements else Level.SUMMARY
-        return door.Shown([person_id], level, details, summary.content)
+        # The family members offered as "the same person as" are shown too.
+        shown_ids = [person_id, *(other for other, _ in others)]
+        return door.Shown(shown_ids, level, details, summary.content)
 
     opened = _opened_or_response(
         door.read_person(
@@ -410,7 +418,8 @@ def report_problem(request: HttpRequest, person_id: str) -> HttpResponse:
             "involvements": involvements,
             "involvement": involvement,
             "form": form,
-            "kinds": ProblemReport.Kind.choices,
+            "kinds": form.fields["kind"].choices,
+            "others": others,
             "error_list": error_list(form),
             "errors": {name: field_error(form, name) for name in form.fields},
             "back_href": reverse("web:family", args=[child_id or person_id])
@@ -440,11 +449,39 @@ def _send_report(
             what=form.cleaned_data["what"],
             involvement_id=involvement.involvement_id if involvement else None,
             seen_in_family_of=child_id,
+            same_as=form.cleaned_data["same_as"],
         )
     except problems.ProblemRefused as refused:
-        form.add_error("what", str(refused))
+        same = isinstance(refused, problems.SamePersonRefused)
+        form.add_error("same_as" if same else "what", str(refused))
         return False
     return True
+
+
+def _others_in_the_family(network: FamilyNetwork | None, person_id: str) -> list[tuple[str, str]]:
+    """Whom else in the case's family a person may be the same as: (person id, how the
+    worker knows them: name, what they are to the child, age)."""
+    if network is None:
+        return []
+    return [
+        (
+            m.person_id,
+            ", ".join(
+                [m.display_name, ecomap.relationship_words(m, network)]
+                + ([f"{m.age}"] if m.age is not None else [])
+            ),
+        )
+        for m in network.members
+        if m.person_id != person_id
+    ]
+
+
+def _same_as_asked(request: HttpRequest, others: list[tuple[str, str]]) -> dict[str, str]:
+    """ "These may be the same person" links here with the other person chosen."""
+    asked = request.GET.get("same_as", "")
+    if asked and asked in {other for other, _ in others}:
+        return {"kind": ProblemReport.Kind.SAME_PERSON, "same_as": asked}
+    return {}
 
 
 def _shown_involvements(person_id: str, access: PersonAccess) -> tuple[ServiceInvolvement, ...]:

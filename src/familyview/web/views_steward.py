@@ -37,6 +37,18 @@ REASON_ERRORS = {
 }
 
 
+def _reason_field() -> forms.CharField:
+    """Why: every ruling, merge and split is kept with the steward's reason."""
+    return forms.CharField(max_length=REASON_MAX_LENGTH, error_messages=REASON_ERRORS)
+
+
+def _numbers_field(required: str, invalid: str) -> forms.TypedMultipleChoiceField:
+    """Several pairs or records picked by number, with the words for none and for a stray one."""
+    return forms.TypedMultipleChoiceField(
+        coerce=int, error_messages={"required": required, "invalid_choice": invalid}
+    )
+
+
 class ReviewDecisionForm(forms.Form):
     """A steward's ruling on a review pair, with the reason every ruling needs."""
 
@@ -51,20 +63,17 @@ class ReviewDecisionForm(forms.Form):
             "invalid_choice": "Select whether these records are the same person",
         },
     )
-    reason = forms.CharField(max_length=REASON_MAX_LENGTH, error_messages=REASON_ERRORS)
+    reason = _reason_field()
 
 
 class ConfirmDuplicatesForm(forms.Form):
     """Several pairs of one source's records confirmed as the same person, with one reason."""
 
-    pairs = forms.TypedMultipleChoiceField(
-        coerce=int,
-        error_messages={
-            "required": "Select the pairs that are the same person",
-            "invalid_choice": "Select only pairs of two records of one source",
-        },
+    pairs = _numbers_field(
+        "Select the pairs that are the same person",
+        "Select only pairs of two records of one source",
     )
-    confirm_reason = forms.CharField(max_length=REASON_MAX_LENGTH, error_messages=REASON_ERRORS)
+    confirm_reason = _reason_field()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -81,18 +90,14 @@ class MergeForm(forms.Form):
             "max_length": "Enter a person identifier like P0003D6B3EF92D87D",
         },
     )
-    merge_reason = forms.CharField(max_length=REASON_MAX_LENGTH, error_messages=REASON_ERRORS)
+    merge_reason = _reason_field()
 
 
 class SplitForm(forms.Form):
-    records = forms.TypedMultipleChoiceField(
-        coerce=int,
-        error_messages={
-            "required": "Select the records to split off",
-            "invalid_choice": "Select only records of this person",
-        },
+    records = _numbers_field(
+        "Select the records to split off", "Select only records of this person"
     )
-    split_reason = forms.CharField(max_length=REASON_MAX_LENGTH, error_messages=REASON_ERRORS)
+    split_reason = _reason_field()
 
     def __init__(self, record_ids: list[int], *args, **kwargs):
         super().__init__(*args, **kwargs)

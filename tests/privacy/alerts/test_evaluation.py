@@ -131,8 +131,9 @@ def neighbours(source, run):
     [
         {"uprn": "100012345678"},
         {"address_line1": "12 MILL LANE", "postcode": "sk41aa"},
+        {"address_line1": "12, Mill Ln", "postcode": "SK4 1AA"},
     ],
-    ids=["same UPRN", "same first line and postcode"],
+    ids=["same UPRN", "same first line and postcode", "written another way"],
 )
 def test_looking_up_someone_at_ones_own_address_raises_an_alert(clock, worker, neighbours, home):
     set_staff_home_address(worker.username, **home)
@@ -428,3 +429,26 @@ def test_an_authority_can_change_the_rules_for_its_own_staff(clock, tmp_path, so
 
     [alert] = raised()
     assert (alert.rule, alert.user_id) == (AlertRule.VOLUME_HOUR, stockport_worker.pk)
+
+
+def test_an_alert_records_the_version_of_the_rules_that_raised_it(clock, tmp_path, source, run):
+    leeds = create_authority("leeds", "Leeds")
+    leeds_source = a_source(leeds, "LEEDS-CSC")
+    book = load_alert_rules(
+        rules_file(
+            tmp_path,
+            "version = 4\n[unusual_volume]\nper_hour = 2\n[authorities.leeds]\nversion = 7\n",
+        )
+    )
+    stockport_worker = create_staff(Role.PRACTITIONER, source.source.authority, last_name="A")
+    leeds_worker = create_staff(Role.PRACTITIONER, leeds, last_name="B")
+    for _ in range(3):
+        view(stockport_worker, person(source, run))
+        view(leeds_worker, person(leeds_source, run))
+
+    run_alert_rules(book=book)
+
+    assert {(a.user_id, a.rules_version) for a in raised(AlertRule.VOLUME_HOUR)} == {
+        (stockport_worker.pk, 4),
+        (leeds_worker.pk, 7),
+    }

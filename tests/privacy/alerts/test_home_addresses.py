@@ -19,6 +19,10 @@ def test_a_home_address_is_recorded_checked_removed_and_audited(worker):
         set_staff_home_address(worker.username, uprn="12A")
     with pytest.raises(LookupError, match="nobody"):
         set_staff_home_address("nobody", uprn="1")
+    for street, postcode in (("Mill Lane", "SK4 1AA"), ("12 Mill Lane", "SK4")):
+        with pytest.raises(ValueError, match="must be one home"):
+            set_staff_home_address(worker.username, address_line1=street, postcode=postcode)
+    assert not StaffHomeAddress.objects.exists()
 
     set_staff_home_address(worker.username, uprn="100012345678", by="it.admin")
     assert StaffHomeAddress.objects.get(user=worker).uprn == "100012345678"

@@ -61,4 +61,6 @@ def test_a_broken_rules_file_is_reported(officer, settings, tmp_path):
 
     opened = queue.open_alert_queue(staff_for(officer))
 
-    assert "version must be a whole number from 1" in opened.rules_problem
+    assert (
+        opened.rules_problem == f"{broken}: version is 0; it should be greater than or equal to 1."
+    )

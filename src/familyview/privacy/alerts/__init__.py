@@ -14,7 +14,8 @@ they know. The rules (alert_rules.toml, versioned configuration) say, each in wo
 One module per job, in the order an event travels:
 
 - `rules`: the rule book, read and checked from alert_rules.toml;
-- `facts`: what the rules compare, about the people looked at and the staff looking;
+- `facts`: what the rules compare: the people looked at, as identity/persons.py gives
+  them to every page, and the staff looking;
 - `evaluation`: each rule applied to a batch of events;
 - `explanations`: why an alert was raised, in words;
 - `runs`: the scheduled run (`familyview alerts run`) that raises and extends alerts;

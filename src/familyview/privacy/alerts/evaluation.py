@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 
 from familyview.access.models import Authority
 from familyview.audit.models import AuditEvent
-from familyview.privacy.alerts.facts import PersonFacts, StaffFacts, person_facts, staff_facts
+from familyview.identity.persons import PersonDetails
+from familyview.privacy.alerts.facts import StaffFacts, people_looked_at, staff_facts
 from familyview.privacy.alerts.rules import AlertRuleBook, AlertRules
 from familyview.privacy.models import AlertRule
 
@@ -65,7 +66,7 @@ class _Context:
     def __init__(self, events: Sequence[AuditEvent], book: AlertRuleBook):
         self.book = book
         self.codes = dict(Authority.objects.values_list("id", "code"))
-        self.people = person_facts(p for e in events for p in e.subjects)
+        self.people = people_looked_at((p for e in events for p in e.subjects), list(self.codes))
         self.staff = staff_facts(e.user_id for e in events if e.user_id is not None)
 
     def rules(self, authority_id: int | None) -> AlertRules:
@@ -75,9 +76,9 @@ class _Context:
         if event.authority_id is not None:
             return event.authority_id
         for person_id in subjects or event.subjects:
-            facts = self.people.get(person_id)
-            if facts and facts.authority_id is not None:
-                return facts.authority_id
+            person = self.people.get(person_id)
+            if person is not None:
+                return person.authority_id
         # An event that names no authority and no one (a search by someone with roles in
         # several councils): the first authority they work for, so that a privacy officer
         # sees it.
@@ -136,20 +137,16 @@ def evaluate(events: Sequence[AuditEvent], book: AlertRuleBook) -> Evaluation:
     return found
 
 
-def _shielded(facts: PersonFacts | None) -> bool:
-    return bool(facts and facts.shielded)
+def _shielded(person: PersonDetails | None) -> bool:
+    return bool(person and person.shielded)
 
 
-def _shares_surname(staff: StaffFacts, facts: PersonFacts | None) -> bool:
-    return bool(facts and staff.surnames & facts.surnames)
+def _shares_surname(staff: StaffFacts, person: PersonDetails | None) -> bool:
+    return bool(person and staff.surnames & person.surnames)
 
 
-def _shares_address(staff: StaffFacts, facts: PersonFacts | None) -> bool:
-    if facts is None:
-        return False
-    if staff.home_uprn and staff.home_uprn in facts.uprns:
-        return True
-    return staff.home_address is not None and staff.home_address in facts.addresses
+def _shares_address(staff: StaffFacts, person: PersonDetails | None) -> bool:
+    return bool(person and staff.home & person.address_keys)
 
 
 def _volumes(events: Sequence[AuditEvent], context: _Context, found: Evaluation) -> None:
@@ -189,12 +186,9 @@ def _volumes(events: Sequence[AuditEvent], context: _Context, found: Evaluation)
             reads = reads.filter(authority_id=authority_id)
         reads = list(reads.order_by("sequence"))
         for size, start, end, rules in wanted:
-            inside = [
-                e
-                for e in reads
-                if start <= e.occurred_at < end and e.level in rules.unusual_volume.levels
-            ]
-            limit = rules.per_hour if size == "hour" else rules.per_day
+            volume = rules.unusual_volume
+            inside = [e for e in reads if start <= e.occurred_at < end and e.level in volume.levels]
+            limit = volume.per_hour if size == "hour" else volume.per_day
             if len(inside) <= limit:
                 continue
             rule = AlertRule.VOLUME_HOUR if size == "hour" else AlertRule.VOLUME_DAY

@@ -63,7 +63,7 @@ def explain(
     if rule == AlertRule.OUT_OF_HOURS:
         times = [clock_words(e.occurred_at.astimezone(rules.timezone).time()) for e in events]
         shown = ", ".join(times[:10]) + (f" and {len(times) - 10} more" if len(times) > 10 else "")
-        holiday = " (a holiday)" if first.date() in rules.holidays else ""
+        holiday = " (a holiday)" if first.date() in rules.out_of_hours.holidays else ""
         weekday = WEEKDAYS[first.weekday()].capitalize()
         return (
             f"{staff_name} read family data out of hours on {weekday} "
@@ -72,7 +72,8 @@ def explain(
         )
     if rule in (AlertRule.VOLUME_HOUR, AlertRule.VOLUME_DAY):
         hourly = rule == AlertRule.VOLUME_HOUR
-        limit = rules.per_hour if hourly else rules.per_day
+        volume = rules.unusual_volume
+        limit = volume.per_hour if hourly else volume.per_day
         if window and hourly:
             start, end = (w.astimezone(rules.timezone) for w in window)
             when = f"between {clock_words(start.time())} and {clock_words(end.time())} on {day}"

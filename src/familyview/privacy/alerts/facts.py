@@ -1,11 +1,10 @@
-"""What the rules compare: what the person index holds about the people looked at, and
-the staff looking (their names and the home address they may have given).
+"""What the rules compare: the people looked at, as the person index shows them to every
+page and the API (identity/persons.py), and the staff looking: their names, the parts of
+their surname, and the keys of the home address they may have given.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -13,24 +12,16 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 
 from familyview.access.models import StaffMembership
-from familyview.identity.features import name_parts, postcode_key, surname_history
-from familyview.identity.models import LinkedRecord
+from familyview.identity.addresses import address_keys
+from familyview.identity.features import name_parts
+from familyview.identity.persons import PersonDetails, person_details
 from familyview.privacy.merges import merged_into
 from familyview.privacy.models import StaffHomeAddress
 
-_NOT_LETTERS_OR_DIGITS = re.compile(r"[^a-z0-9]+")
 _IN_QUERY = 500  # identifiers per IN (...) clause: SQLite allows a limited number
-
-
-@dataclass(frozen=True)
-class PersonFacts:
-    """What the index holds about a person that the rules compare with staff."""
-
-    authority_id: int | None
-    surnames: frozenset[str]
-    uprns: frozenset[str]
-    addresses: frozenset[tuple[str, str]]  # (postcode key, plain first line)
-    shielded: bool
+# Persons read at once (each read two queries, whatever their number): SQLite allows a
+# limited number of values in one query.
+PERSONS_PER_READ = 2000
 
 
 @dataclass(frozen=True)
@@ -40,72 +31,37 @@ class StaffFacts:
     name: str
     surname: str
     surnames: frozenset[str]
-    home_uprn: str = ""
-    home_address: tuple[str, str] | None = None
+    # The keys of the home address they gave ("u:<UPRN>", "a:<address key>"), compared
+    # as households are with the keys of every address a person's records give.
+    home: frozenset[str] = frozenset()
     authority_ids: tuple[int, ...] = ()  # the authorities they hold a role in
+
+
+def people_looked_at(
+    person_ids: Iterable[str], authority_ids: Sequence[int]
+) -> dict[str, PersonDetails]:
+    """The persons that events (or an alert) name, in these authorities, as the person
+    index shows them now (identity/persons.py: the account the pages and the API give).
+    A person merged into another since is found as the person they joined (the steward's
+    merge or a link run recorded the move); one no longer held is left out."""
+    wanted = sorted(set(person_ids))
+    found = _persons(wanted, authority_ids)
+    moved = {pid: merged_into(pid) for pid in wanted if pid not in found}
+    found |= _persons(sorted({t for t in moved.values() if t and t not in found}), authority_ids)
+    now_known_as = {pid: moved.get(pid) or pid for pid in wanted}
+    return {pid: found[now] for pid, now in now_known_as.items() if now in found}
+
+
+def _persons(person_ids: Sequence[str], authority_ids: Sequence[int]) -> dict[str, PersonDetails]:
+    found: dict[str, PersonDetails] = {}
+    for chunk in _chunks(person_ids, PERSONS_PER_READ):
+        found |= person_details(chunk, authority_ids)
+    return found
 
 
 def _chunks(items: Sequence, size: int = _IN_QUERY) -> Iterable[Sequence]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-def person_facts(person_ids: Iterable[str]) -> dict[str, PersonFacts]:
-    """Facts about these persons from every record they hold, in a few queries.
-
-    A person merged into another since the event is found under the person it was merged
-    into (the steward's merge or a link run recorded the move).
-    """
-    wanted = sorted(set(person_ids))
-    rows = _rows_of(wanted)
-    moved = {pid: merged_into(pid) for pid in wanted if pid not in rows}
-    rows.update(_rows_of(sorted({t for t in moved.values() if t and t not in rows})))
-    facts = {}
-    for pid in wanted:
-        found = rows.get(pid) or rows.get(moved.get(pid) or "", [])
-        if not found:
-            continue
-        surnames: set[str] = set()
-        uprns: set[str] = set()
-        addresses: set[tuple[str, str]] = set()
-        for _authority, family, previous, uprn, postcode, line1, _restricted in found:
-            surnames.update(surname_history(family, previous) or ())
-            if uprn.strip():
-                uprns.add(uprn.strip())
-            if postcode.strip() and _line_key(line1):
-                addresses.add((postcode_key(postcode) or "", _line_key(line1)))
-        facts[pid] = PersonFacts(
-            authority_id=found[0][0],
-            surnames=frozenset(surnames),
-            uprns=frozenset(uprns),
-            addresses=frozenset(addresses),
-            shielded=any(r[-1] for r in found),
-        )
-    return facts
-
-
-def _line_key(line: str) -> str:
-    """An address's first line as compared: no case, accents, spaces or punctuation, but
-    with its numbers ('12 Mill Lane,' -> '12milllane')."""
-    folded = unicodedata.normalize("NFKD", (line or "").casefold())
-    return _NOT_LETTERS_OR_DIGITS.sub("", folded.encode("ascii", "ignore").decode())
-
-
-def _rows_of(person_ids: Sequence[str]) -> dict[str, list[tuple]]:
-    rows: dict[str, list[tuple]] = defaultdict(list)
-    for chunk in _chunks(person_ids):
-        for row in LinkedRecord.objects.filter(person_id__in=chunk).values_list(
-            "person_id",
-            "person_record__source__authority_id",
-            "person_record__family_name",
-            "person_record__previous_names",
-            "person_record__uprn",
-            "person_record__postcode",
-            "person_record__address_line1",
-            "person_record__restricted",
-        ):
-            rows[row[0]].append(row[1:])
-    return rows
 
 
 def staff_facts(user_ids: Iterable[int]) -> dict[int, StaffFacts]:
@@ -126,15 +82,13 @@ def staff_facts(user_ids: Iterable[int]) -> dict[int, StaffFacts]:
     for chunk in _chunks(wanted):
         for user in get_user_model().objects.filter(pk__in=chunk):
             home = homes.get(user.pk)
-            address = None
-            if home and home.postcode.strip() and _line_key(home.address_line1):
-                address = (postcode_key(home.postcode) or "", _line_key(home.address_line1))
             facts[user.pk] = StaffFacts(
                 name=user.get_full_name() or user.get_username(),
                 surname=user.last_name.strip(),
                 surnames=frozenset(name_parts(user.last_name)),
-                home_uprn=home.uprn.strip() if home else "",
-                home_address=address,
+                home=frozenset(address_keys(home.uprn, home.address_line1, "", home.postcode))
+                if home
+                else frozenset(),
                 authority_ids=tuple(sorted(authorities.get(user.pk, ()))),
             )
     return facts

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from familyview.audit.events import record_event
-from familyview.identity.features import postcode_key
+from familyview.identity.addresses import address_key, postcode_key
 from familyview.privacy.models import StaffHomeAddress
 
 
@@ -32,6 +32,12 @@ def set_staff_home_address(
         raise ValueError("the postcode is too long")
     if bool(address_line1) != bool(postcode):
         raise ValueError("give both the first line of the address and the postcode, or neither")
+    if address_line1 and address_key(address_line1, "", postcode) is None:
+        # Compared as households are: a street alone, or part of a postcode, is many homes.
+        raise ValueError(
+            "the address must be one home: a house number or name on the first line, "
+            "and the full postcode"
+        )
     with transaction.atomic():
         if not (address_line1 or postcode or uprn):
             StaffHomeAddress.objects.filter(user=user).delete()

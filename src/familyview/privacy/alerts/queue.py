@@ -1,7 +1,8 @@
 """The privacy officer's queue: the alerts of their authorities, waiting for an outcome or
-closed, and one alert with its evidence. Raises nothing: the rules are run by `familyview
+closed, and one alert with its evidence and the people concerned (their names and dates
+of birth as every page gives them). Raises nothing: the rules are run by `familyview
 alerts run` (runs.py) on a schedule, not by opening the queue. Opening one alert is a
-read, audited like any other (`privacy_alert.viewed`).
+read, audited like any other (`privacy_alert.viewed`, naming the people concerned).
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from django.utils import timezone
 from familyview.access.policy import Permission, Staff, authorities_with, membership_for
 from familyview.audit.events import record_event
 from familyview.audit.models import AuditEvent, Level
-from familyview.privacy.alerts.facts import staff_facts
-from familyview.privacy.alerts.rules import AlertRulesError, load_alert_rules
+from familyview.identity.persons import PersonDetails
+from familyview.privacy.alerts.facts import people_looked_at, staff_facts
+from familyview.privacy.alerts.rules import load_alert_rules
 from familyview.privacy.alerts.runs import last_run
 from familyview.privacy.models import (
     ACTIVE_STATUSES,
@@ -29,6 +31,7 @@ from familyview.privacy.models import (
     AlertStatus,
     PrivacyAlert,
 )
+from familyview.settings_files import SettingsFileError
 
 ALERTS_PER_PAGE = 50
 # The rules run every few minutes (docs/deploying.md): a last run longer ago than this
@@ -107,7 +110,7 @@ def open_alert_queue(
     problem = ""
     try:
         load_alert_rules()
-    except AlertRulesError as e:
+    except SettingsFileError as e:
         problem = str(e)
     cursor = last_run()
     last_run_at = cursor.last_run_at if cursor else None
@@ -131,11 +134,14 @@ class AlertDetail:
     events: list[AuditEvent]
     handling: list[AlertHandling]
     is_about_reader: bool
+    # The people concerned as the person index shows them now, by the identifier the
+    # alert names (one merged since: the person they joined); absent when no longer held.
+    people: dict[str, PersonDetails]
 
 
 def alert_detail(alert_id: int, staff: Staff) -> AlertDetail:
-    """An alert of the officer's authorities with its events and handling, audited as
-    read. AlertNotFound for any other alert."""
+    """An alert of the officer's authorities with its events, handling and the people
+    concerned, audited as read. AlertNotFound for any other alert."""
     authority_ids = officer_authority_ids(staff)
     alert = visible_alerts(authority_ids).filter(pk=alert_id).first()
     if alert is None:
@@ -143,9 +149,13 @@ def alert_detail(alert_id: int, staff: Staff) -> AlertDetail:
     events = list(alert.events.order_by("sequence"))
     handling = list(alert.handling.select_related("handled_by").order_by("handled_at", "pk"))
     with transaction.atomic():
+        # Naming the people shown, so that their subject access reports list it; with no
+        # level, which the alert rules read: an officer opening an alert about a shielded
+        # child would raise an alert about the officer, and so on for ever.
         record_event(
             staff,
             "privacy_alert.viewed",
+            subjects=alert.subjects,
             details={"alert": alert.pk, "rule": alert.rule},
             authority_id=alert.authority_id,
             role=officer_role(staff, alert.authority_id),
@@ -156,6 +166,7 @@ def alert_detail(alert_id: int, staff: Staff) -> AlertDetail:
         events=events,
         handling=handling,
         is_about_reader=alert.user_id is not None and alert.user_id == staff.user_id,
+        people=people_looked_at(alert.subjects, authority_ids),
     )
 
 

@@ -138,7 +138,7 @@ def _raise(evaluation: Evaluation, book: AlertRuleBook) -> tuple[int, int]:
                 subjects=subjects,
                 first_event_at=events[0].occurred_at,
                 last_event_at=events[-1].occurred_at,
-                rules_version=book.version,
+                rules_version=rules.version,
             )
             raised += 1
         else:

@@ -1,7 +1,8 @@
 """familyview audit verify | checkpoint | public-key | rotate-key.
 
 `verify` exits 1 when it finds anything wrong, listing each finding with its kind and the
-event's sequence number; 0 when the log and its checkpoints are intact.
+event's sequence number; 0 when the log, its person index, its checkpoints and its witness
+(if any) agree. Files of another database (a journal, a keyring) are refused, exit 1.
 """
 
 import time
@@ -10,6 +11,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from familyview.audit import checkpoints
+from familyview.audit.database_files import DatabaseFilesError
 from familyview.audit.keys import rotate_key
 from familyview.audit.verify import verify_log
 
@@ -28,6 +30,12 @@ class Command(BaseCommand):
         verify.add_argument(
             "--journal", type=Path, help="the checkpoint journal (default: beside the key)"
         )
+        verify.add_argument(
+            "--witness",
+            type=Path,
+            help="the witness's copy of every event (default: FAMILYVIEW_AUDIT_WITNESS_FILE), "
+            "or an extract of its syslog lines",
+        )
         sub.add_parser("checkpoint", help="sign a checkpoint of the newest event now")
         sub.add_parser("public-key", help="print the current public key for the keyring")
         sub.add_parser("rotate-key", help="retire the signing key and start a new one")
@@ -35,7 +43,7 @@ class Command(BaseCommand):
     def handle(self, *args, action, **options):
         try:
             if action == "verify":
-                self._verify(options["public_keys"], options["journal"])
+                self._verify(options["public_keys"], options["journal"], options["witness"])
             elif action == "checkpoint":
                 made = checkpoints.checkpoint_now()
                 if made is None:
@@ -62,16 +70,17 @@ class Command(BaseCommand):
                         "Add the new public key to every copy of the keyring "
                         f"({checkpoints.keyring_file()}), then destroy the old key file."
                     )
-        except checkpoints.AuditKeyError as e:
+        except (checkpoints.AuditKeyError, DatabaseFilesError) as e:
             raise CommandError(str(e)) from None
 
-    def _verify(self, keyring: Path | None, journal: Path | None) -> None:
+    def _verify(self, keyring: Path | None, journal: Path | None, witness: Path | None) -> None:
         if keyring is not None and not keyring.is_file():
             raise CommandError(f"{keyring} does not exist")
         started = time.perf_counter()
         report = verify_log(
             keyring_path=keyring,
             journal_path=journal,
+            witness_path=witness,
             progress=lambda n: self.stderr.write(f"{n:,} events checked"),
         )
         seconds = time.perf_counter() - started

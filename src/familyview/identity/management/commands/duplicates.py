@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from familyview.identity.duplicates import duplicates_csv_lines, source_duplicates
 from familyview.sources.models import Source
+from familyview.spreadsheets import private_file
 
 
 class Command(BaseCommand):
@@ -26,7 +27,7 @@ class Command(BaseCommand):
             raise CommandError(f"There is no source {source_code!r}: see familyview sources list")
         groups = source_duplicates(source)
         try:
-            with out.open("w", newline="", encoding="utf-8") as f:
+            with private_file(out) as f:
                 f.writelines(duplicates_csv_lines(source, groups))
         except OSError as e:
             raise CommandError(f"Cannot write {out}: {e.strerror}") from None

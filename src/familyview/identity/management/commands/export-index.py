@@ -6,7 +6,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 
 from familyview.identity.models import LinkedRecord
-from familyview.spreadsheets import safe_cell
+from familyview.spreadsheets import private_file, safe_cell
 
 
 class Command(BaseCommand):
@@ -23,7 +23,7 @@ class Command(BaseCommand):
             "match_probability",
         )
         count = 0
-        with out.open("w", newline="", encoding="utf-8") as f:
+        with private_file(out) as f:
             writer = csv.writer(f)
             writer.writerow(["source", "source_record_id", "person_id", "match_probability"])
             for source, record_id, person_id, probability in rows.iterator(chunk_size=20_000):

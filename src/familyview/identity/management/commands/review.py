@@ -5,6 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from familyview.identity.review_export import review_queue_csv_lines
+from familyview.spreadsheets import private_file
 
 
 class Command(BaseCommand):
@@ -25,7 +26,7 @@ class Command(BaseCommand):
             raise CommandError(f"Unknown action {action!r}")
         lines = 0
         try:
-            with out.open("w", newline="", encoding="utf-8") as f:
+            with private_file(out) as f:
                 for line in review_queue_csv_lines():
                     f.write(line)
                     lines += 1

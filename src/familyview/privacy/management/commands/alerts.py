@@ -1,7 +1,8 @@
 """familyview alerts run | staff-address USERNAME ...
 
 `run` reads the audit events recorded since the last run against the privacy alert rules
-(privacy/alert_rules.toml) and raises alerts for the privacy officers' queue. Schedule it
+(privacy/alert_rules.toml, with the council's own file over it: FAMILYVIEW_ALERT_RULES, or
+--rules FILE to try one) and raises alerts for the privacy officers' queue. Schedule it
 every few minutes (cron or a systemd timer: docs/deploying.md): nothing else raises
 alerts, and the queue page only reads what the runs raised.
 """
@@ -11,8 +12,9 @@ import getpass
 from django.core.management.base import BaseCommand, CommandError
 
 from familyview.privacy.alerts.home_addresses import set_staff_home_address
-from familyview.privacy.alerts.rules import AlertRulesError, load_alert_rules
+from familyview.privacy.alerts.rules import load_alert_rules
 from familyview.privacy.alerts.runs import run_alert_rules
+from familyview.settings_files import SettingsFileError
 
 
 class Command(BaseCommand):
@@ -21,7 +23,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
         run = sub.add_parser("run", help="read new audit events against the alert rules")
-        run.add_argument("--rules", help="an alert rules file (default: the configured one)")
+        run.add_argument(
+            "--rules",
+            help="a council's alert rules file to try, merged over the built-in one in place "
+            "of the file FAMILYVIEW_ALERT_RULES names",
+        )
         address = sub.add_parser(
             "staff-address",
             help="record a member of staff's home address for the same-address rule "
@@ -37,7 +43,7 @@ class Command(BaseCommand):
         if action == "run":
             try:
                 book = load_alert_rules(options["rules"])
-            except AlertRulesError as e:
+            except SettingsFileError as e:
                 raise CommandError(str(e)) from None
             result = run_alert_rules(book=book)
             self.stdout.write(

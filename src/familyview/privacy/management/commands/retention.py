@@ -1,6 +1,7 @@
 """familyview retention run [--dry-run] [--rules FILE] [--by NAME]
 
-Removes what the retention rules (privacy/retention.toml) say is no longer kept, in one
+Removes what the retention rules (privacy/retention.toml, with the council's own file over
+it: FAMILYVIEW_RETENTION_RULES, or --rules FILE to try one) say is no longer kept, in one
 transaction, and records the run (with its counts) in the audit log. --dry-run says what
 a run would remove and removes nothing.
 """
@@ -10,7 +11,8 @@ import getpass
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
-from familyview.privacy.retention import RetentionRulesError, load_retention_rules, run_retention
+from familyview.privacy.retention import run_retention
+from familyview.settings_files import SettingsFileError
 
 
 class Command(BaseCommand):
@@ -22,24 +24,26 @@ class Command(BaseCommand):
         run.add_argument(
             "--dry-run", action="store_true", help="say what would be removed; remove nothing"
         )
-        run.add_argument("--rules", help="a retention rules file (default: the configured one)")
+        run.add_argument(
+            "--rules",
+            help="a council's retention rules file to try, merged over the built-in one in "
+            "place of the file FAMILYVIEW_RETENTION_RULES names",
+        )
         run.add_argument("--by", default=None, help="who is running it (default: you)")
 
     def handle(self, *args, action, **options):
-        try:
-            rules = load_retention_rules(options["rules"])
-        except RetentionRulesError as e:
-            raise CommandError(str(e)) from None
         dry_run = options["dry_run"]
         try:
             result = run_retention(
-                rules=rules, dry_run=dry_run, by=options["by"] or getpass.getuser()
+                council=options["rules"], dry_run=dry_run, by=options["by"] or getpass.getuser()
             )
+        except SettingsFileError as e:
+            raise CommandError(str(e)) from None
         except DatabaseError as e:
             raise CommandError(f"retention run failed, nothing was removed: {e}") from None
         verb = "would remove" if dry_run else "removed"
         self.stdout.write(
-            f"Retention rules version {rules.version} ({rules.path}), "
+            f"Retention rules version {result.version} ({result.rules_file}), "
             f"{'dry run: nothing was removed' if dry_run else 'applied'}."
         )
         for outcome in result.outcomes:

@@ -1,8 +1,11 @@
 """familyview synth --people N --seed S --out DIR: write a synthetic authority's extracts."""
 
+from argparse import ArgumentTypeError
+from datetime import datetime
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 from tqdm import tqdm
 
 from familyview.synth import generate, progress_total
@@ -28,12 +31,20 @@ class Command(BaseCommand):
             help=f"one of {', '.join(AUTHORITIES)} (default stockport)",
         )
         parser.add_argument(
+            "--extracted-at",
+            type=_when,
+            help="date the extracts as if the newest were taken then ('now', or an ISO 8601 "
+            "time with its zone); the others keep their distance before it, so a demo made "
+            "today is as fresh as its sources' cadences say (default: the synthetic "
+            "authority's own dates, the newest on 20 November 2026)",
+        )
+        parser.add_argument(
             "--quiet",
             action="store_true",
             help="no progress bar (there is none when stderr is not a terminal)",
         )
 
-    def handle(self, *args, people, seed, out, authority, quiet, **options):
+    def handle(self, *args, people, seed, out, authority, quiet, extracted_at, **options):
         if not 1 <= people <= MAX_PEOPLE:
             raise CommandError(f"--people must be between 1 and {MAX_PEOPLE:,}; got {people}")
         if authority not in AUTHORITIES:
@@ -54,7 +65,14 @@ class Command(BaseCommand):
             mininterval=0.5,
         )
         try:
-            summary = generate(people, seed, out, authority=authority, progress=bar.update)
+            summary = generate(
+                people,
+                seed,
+                out,
+                authority=authority,
+                progress=bar.update,
+                newest_extract_at=extracted_at,
+            )
         except OSError as e:
             raise CommandError(f"could not write to {out}: {e}") from None
         finally:
@@ -82,3 +100,16 @@ class Command(BaseCommand):
             f"{summary.corrupted_nhs_numbers:,} NHS numbers corrupted on purpose."
         )
         w(f"Next: familyview sources load {out / 'sources.toml'}")
+
+
+def _when(value: str) -> datetime:
+    """'now', or an ISO 8601 time with its zone."""
+    if value == "now":
+        return timezone.now()
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        raise ArgumentTypeError(f"{value!r} is not 'now' or an ISO 8601 time") from None
+    if when.tzinfo is None:
+        raise ArgumentTypeError(f"{value!r} has no time zone (add Z for UTC)")
+    return when

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('identity', '0014_search_entry_postcode_width'),
+        ('identity', '0015_worker_reports_same_person'),
     ]
 
     operations = [

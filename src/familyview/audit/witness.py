@@ -1,0 +1,169 @@
+"""A witness outside the database: every event's sequence number and hash, sent as it
+commits to a place that whoever can change the database (or this server) cannot reach.
+
+Checkpoints seal the log up to their event; what comes after the last one is the
+tampering window. A witness closes it: `familyview audit verify` compares the log with
+the witness's copy, so an event appended by someone else (with a correct hash), an event
+changed and re-hashed, or the newest events deleted are found at once, not at the next
+checkpoint. Each witness guards against something else (docs/audit.md):
+
+- a file (FAMILYVIEW_AUDIT_WITNESS_FILE), best on another host's mount that this
+  server's administrators cannot rewrite: verify reads it;
+- syslog (FAMILYVIEW_AUDIT_WITNESS_SYSLOG: `/dev/log`, or `host:port` for a council's log
+  server over UDP): the lines leave the server at once; verify reads an extract of them
+  (`--witness FILE`).
+
+Each line is JSON: a first line naming the database the file belongs to, then
+`{"sequence": N, "hash": "..."}` per event. Lines are appended after each event's
+transaction commits (a rolled-back event never reaches the witness), under a lock, so
+that several workers appending at once never mix their lines.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import heapq
+import json
+import logging
+import logging.handlers
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+
+from familyview.audit import database_files
+
+# Lines may arrive out of sequence order (two transactions commit in the other order):
+# reading puts them back in order within this many lines.
+REORDER_WINDOW = 10_000
+
+_checked_files: dict[str, str] = {}
+_syslog: dict[str, logging.Logger] = {}
+
+
+class WitnessError(RuntimeError):
+    """The witness cannot be used as configured (the message says why)."""
+
+
+@dataclass(frozen=True)
+class Witnessed:
+    """One event as the witness saw it commit."""
+
+    sequence: int
+    hash: str
+
+
+def witness_file() -> Path | None:
+    configured = getattr(settings, "AUDIT_WITNESS_FILE", None)
+    return Path(configured) if configured else None
+
+
+def syslog_address() -> str:
+    return str(getattr(settings, "AUDIT_WITNESS_SYSLOG", "") or "")
+
+
+def configured() -> bool:
+    return witness_file() is not None or bool(syslog_address())
+
+
+def _header() -> str:
+    return json.dumps(
+        {
+            "database_id": database_files.database_id(),
+            "database": database_files.database_label(),
+        },
+        sort_keys=True,
+    )
+
+
+def _check_header(path: Path, first_line: str) -> None:
+    """Refuse a witness file that names another database."""
+    try:
+        named = json.loads(first_line).get("database_id")
+    except (ValueError, AttributeError):
+        named = None
+    mine = database_files.database_id()
+    if named != mine:
+        raise database_files.DatabaseFilesError(
+            f"the audit witness {path} is not this database's (it names database "
+            f"{named or 'none'}; this {database_files.database_label()} is {mine}): "
+            "give each database a witness file of its own"
+        )
+
+
+def _append_to_file(path: Path, line: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+    with os.fdopen(fd, "r+", encoding="utf-8") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        if str(path) not in _checked_files:
+            f.seek(0)
+            first = f.readline()
+            if first:
+                _check_header(path, first)
+            else:
+                f.write(_header() + "\n")
+            _checked_files[str(path)] = first
+        f.write(line)
+        f.flush()
+
+
+def _syslog_logger(address: str) -> logging.Logger:
+    if address not in _syslog:
+        if address.startswith("/"):
+            target: str | tuple[str, int] = address
+        else:
+            host, _, port = address.rpartition(":")
+            target = (host, int(port))
+        handler = logging.handlers.SysLogHandler(address=target)
+        handler.append_nul = False
+        handler.setFormatter(logging.Formatter("familyview-audit: %(message)s"))
+        logger = logging.Logger(f"familyview.audit.witness.{address}")
+        logger.addHandler(handler)
+        logger.propagate = False
+        _syslog[address] = logger
+        logger.info(_header())
+    return _syslog[address]
+
+
+def send(sequence: int, event_hash: str) -> None:
+    """Send one committed event to the configured witnesses (none: nothing)."""
+    line = json.dumps({"hash": event_hash, "sequence": sequence}, sort_keys=True)
+    path = witness_file()
+    if path is not None:
+        _append_to_file(path, line + "\n")
+    address = syslog_address()
+    if address:
+        _syslog_logger(address).info(line)
+
+
+def read(path: Path) -> Iterator[Witnessed]:
+    """The events a witness file (or an extract of the syslog lines) saw, in sequence
+    order. A line that is not the witness's is skipped; one naming another database stops
+    the reading with DatabaseFilesError."""
+    waiting: list[tuple[int, str]] = []
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            # A syslog line carries its priority and whatever the log server adds first.
+            _, tagged, after_tag = line.partition("familyview-audit:")
+            text = (after_tag if tagged else line).strip().strip("\x00")
+            if not text.startswith("{"):
+                continue
+            try:
+                data = json.loads(text)
+            except ValueError:
+                continue
+            if "database_id" in data:
+                _check_header(path, text)
+                continue
+            try:
+                item = (int(data["sequence"]), str(data["hash"]))
+            except (KeyError, TypeError, ValueError):
+                continue
+            heapq.heappush(waiting, item)
+            if len(waiting) > REORDER_WINDOW:
+                yield Witnessed(*heapq.heappop(waiting))
+    while waiting:
+        yield Witnessed(*heapq.heappop(waiting))
