@@ -45,7 +45,7 @@ def signed_in(user) -> Client:
     response = client.post("/sign-in", {"username": user.username, "password": PASSWORD})
     assert response["Location"] == "/sign-in/security-code"
     response = client.post("/sign-in/security-code", {"code": second_factor_code(user)})
-    assert response["Location"] == "/"
+    assert response["Location"] == "/search"  # a practitioner lands on the search
     return client
 
 
