@@ -6,6 +6,7 @@ FAMILYVIEW_VAR_DIR no longer share a journal, so verifying a clean database find
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -57,7 +58,8 @@ def test_the_audit_files_are_in_a_folder_named_for_the_database_that_says_whose(
     committed_log(practitioner, 10, django_capture_on_commit_callbacks)
 
     folder = database_folder() / "audit"
-    assert folder.parent.name == connection.settings_dict["NAME"]
+    # The database's name (SQLite's: its file's, without the suffix).
+    assert folder.parent.name == Path(connection.settings_dict["NAME"]).stem
     assert checkpoints.journal_file() == folder / "audit-checkpoints.jsonl"
     assert len(checkpoints.read_journal()) == 2
     assert checkpoints.key_file() == folder / "checkpoint-key.pem"
