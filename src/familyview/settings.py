@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "familyview.synth",
     # The steps that span the domain apps, and their commands (ingest, link, families).
     "familyview.pipeline",
+    # Across council borders: the neighbouring deployments asked and answered (docs/peers.md).
+    "familyview.peers",
     "familyview.web",
     "familyview.api",
 ]
@@ -292,6 +294,12 @@ FAMILYVIEW_API_USER_RATE_PER_MINUTE = int(
     os.environ.get("FAMILYVIEW_API_USER_RATE_PER_MINUTE", "60")
 )
 FAMILYVIEW_API_USER_BURST = int(os.environ.get("FAMILYVIEW_API_USER_BURST", "30"))
+
+# Across council borders (docs/peers.md): the name this deployment signs its requests to
+# neighbouring councils with (each registers it with `familyview peers add`), and how long a
+# worker's "Ask neighbouring councils" waits for every answer, in seconds.
+FAMILYVIEW_PEER_NAME = os.environ.get("FAMILYVIEW_PEER_NAME", "")
+FAMILYVIEW_PEERS_TIME_LIMIT = float(os.environ.get("FAMILYVIEW_PEERS_TIME_LIMIT", "4"))
 
 if PRODUCTION:
     # Last, once every setting is known: one sentence per danger, and no start.

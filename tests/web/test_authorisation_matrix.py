@@ -72,6 +72,7 @@ PAGES: dict[str, Page] = {
     "web:ecomap": Page("view_family", "person", family_data=True, level="service_detail"),
     "web:ecomap-svg": Page("view_family", "person", family_data=True, level="service_detail"),
     "web:who-to-call": Page("view_family", "person", family_data=True, level="service_detail"),
+    "web:neighbours": Page("view_family", "person", POST, family_data=True, level="service_detail"),
     "web:why": Page("view_family", "person", family_data=True, level="summary"),
     "web:report-problem": Page("report_problem", "person"),
     "web:privacy-alerts": Page("handle_alerts"),
@@ -104,6 +105,9 @@ PAGES: dict[str, Page] = {
     "api:reference-person-services": Page("view_family", "personId", family_data=True),
     "api:reference-person-service": Page("view_family", "service", family_data=True),
     "api:reference-person-related": Page("view_family", "personId", family_data=True),
+    # Neighbouring councils' deployments ask here, signed with their keys (docs/peers.md):
+    # public (no session), and refused to anyone else, every role included.
+    "peer-lookup": Page(PUBLIC, method=POST),
 }
 
 # Who may open which pages: written out per role, not derived from the policy.
@@ -115,6 +119,7 @@ FRONT_LINE = {
     "web:ecomap",
     "web:ecomap-svg",
     "web:who-to-call",
+    "web:neighbours",
     "web:why",
     "web:report-problem",
     "api:v1-people-search",
@@ -157,7 +162,8 @@ AUDITORS = {
 TEAM_AUDIT = {"web:audit-log", "web:audit-export"}
 ADMINISTRATION = {"web:admin-staff", "web:admin-staff-member"}
 SIGN_IN_LOCKS = {"web:sign-in-locks"}
-EVERYONE = {name for name, page in PAGES.items() if page.rule in (PUBLIC, SIGNED_IN)}
+PEERS_ONLY = {"peer-lookup"}
+EVERYONE = {name for name, page in PAGES.items() if page.rule in (PUBLIC, SIGNED_IN)} - PEERS_ONLY
 
 MAY_OPEN: dict[Role, set[str]] = {
     Role.PRACTITIONER: EVERYONE | FRONT_LINE,

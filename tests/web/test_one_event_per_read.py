@@ -66,6 +66,7 @@ READS: dict[str, Action | None] = {
     "web:ecomap": Action.FAMILY_ECOMAP,
     "web:ecomap-svg": Action.FAMILY_ECOMAP_DOWNLOAD,
     "web:who-to-call": Action.FAMILY_WHO_TO_CALL,
+    "web:neighbours": Action.FAMILY_NEIGHBOURS_ASKED,
     "web:why": Action.PERSON_WHY,
     "web:report-problem": Action.PROBLEM_FORM,
     "web:privacy-alerts": NO_ONE,
@@ -96,6 +97,9 @@ READS: dict[str, Action | None] = {
     "api:reference-person-services": Action.PERSON_SERVICES,
     "api:reference-person-service": Action.PERSON_SERVICE_DETAIL,
     "api:reference-person-related": Action.PERSON_RELATED,
+    # A neighbouring deployment's signed request (tests/peers): anyone else's is refused,
+    # recorded as a refusal naming no one.
+    "peer-lookup": NO_ONE,
 }
 
 

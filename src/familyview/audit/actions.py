@@ -42,6 +42,12 @@ class Action(StrEnum):
     PROBLEM_REPORTED = "problem.reported"
     PROBLEM_REPORTS_LISTED = "problem_reports.listed"
 
+    # Across council borders (docs/peers.md): a worker asking the neighbouring councils
+    # about a family, and each neighbour's request answered or refused here
+    FAMILY_NEIGHBOURS_ASKED = "family.neighbours_asked"
+    PEER_LOOKUP_ANSWERED = "peer.lookup_answered"
+    PEER_LOOKUP_REFUSED = "peer.lookup_refused"
+
     # The data steward
     STEWARD_PERSON_VIEWED = "steward.person_viewed"
     STEWARD_PAIR_VIEWED = "steward.pair_viewed"
@@ -73,6 +79,8 @@ class Action(StrEnum):
     ADMIN_STAFF_HOME_ADDRESS = "admin.staff_home_address"
     ADMIN_AUDIT_KEY_ROTATED = "admin.audit_key_rotated"
     ADMIN_DEMO_ACCOUNTS_DISABLED = "admin.demo_accounts_disabled"
+    ADMIN_PEER_ADDED = "admin.peer_added"
+    ADMIN_PEER_CHANGED = "admin.peer_changed"
 
 
 class ReadRefusal(StrEnum):

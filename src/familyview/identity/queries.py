@@ -32,10 +32,12 @@ from familyview.identity.models import (
     LinkedRecord,
     Person,
     ReviewPair,
+    SearchEntry,
     StewardDecision,
 )
 from familyview.identity.rules import CHILD_UNDER
 from familyview.sources.models import PersonRecord
+from familyview.sources.validation import nhs_number_is_valid
 
 REVIEW_PAIRS_PER_PAGE = 50
 IN_QUEUE = (ReviewPair.Status.OPEN, ReviewPair.Status.NOT_SURE)
@@ -303,3 +305,35 @@ def person_standing(person_id: str) -> PersonStanding | None:
     if not rows:
         return None
     return PersonStanding(authority_id=rows[0][0], shielded=any(r for _, r in rows))
+
+
+def persons_with_nhs_numbers(nhs_numbers: Iterable[str], authority_id: int) -> dict[str, set[str]]:
+    """The persons of one authority that a record still held gives each NHS number, by
+    number (a number no record gives is absent): the exact match a neighbouring council's
+    question is answered on (docs/peers.md)."""
+    found: dict[str, set[str]] = defaultdict(set)
+    # The search entries: indexed on the NHS number, one per record, with its authority.
+    rows = SearchEntry.objects.filter(
+        nhs_number__in=list(nhs_numbers),
+        authority_id=authority_id,
+        person_record__ended_at__isnull=True,
+        person_record__link__person__retired_at__isnull=True,
+    ).values_list("nhs_number", "person_record__link__person_id")
+    for nhs_number, person_id in rows:
+        found[nhs_number].add(person_id)
+    return dict(found)
+
+
+def nhs_numbers_of(person_ids: Iterable[str], authority_id: int) -> dict[str, str]:
+    """Each person's NHS number, where the records this authority still holds give exactly
+    one valid number (two differing numbers are a fault to fix at source, not to send)."""
+    numbers: dict[str, set[str]] = defaultdict(set)
+    rows = PersonRecord.objects.filter(
+        link__person_id__in=list(person_ids),
+        source__authority_id=authority_id,
+        ended_at__isnull=True,
+    ).exclude(nhs_number="")
+    for person_id, nhs_number in rows.values_list("link__person_id", "nhs_number"):
+        if nhs_number_is_valid(nhs_number):
+            numbers[person_id].add(nhs_number)
+    return {pid: next(iter(n)) for pid, n in numbers.items() if len(n) == 1}

@@ -67,6 +67,7 @@ urlpatterns = [
     path("people/<str:person_id>/ecomap", views_frontline.ecomap_page, name="ecomap"),
     path("people/<str:person_id>/ecomap.svg", views_frontline.ecomap_svg, name="ecomap-svg"),
     path("people/<str:person_id>/who-to-call", views_frontline.who_to_call, name="who-to-call"),
+    path("people/<str:person_id>/neighbours", views_frontline.neighbours, name="neighbours"),
     path("people/<str:person_id>/why", views_frontline.why, name="why"),
     path(
         "people/<str:person_id>/report-problem",

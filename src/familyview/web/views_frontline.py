@@ -19,7 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from familyview import ecomap
 from familyview.access.break_glass import break_glass_given
@@ -51,6 +51,7 @@ from familyview.identity.models import Person, ProblemReport
 from familyview.identity.persons import person_details
 from familyview.identity.search import find_people
 from familyview.involvements.categories import service_names
+from familyview.peers.ask import ask_neighbours, asking_is_set_up
 from familyview.reads import door
 from familyview.web.forms_frontline import (
     ProblemForm,
@@ -229,6 +230,7 @@ def family(request: HttpRequest, person_id: str) -> HttpResponse:
             "source_services": {
                 s.code: known_to([s.service_category], names)[0] for s in network.sources
             },
+            "ask_neighbours": asking_is_set_up(),
         },
     )
 
@@ -286,6 +288,28 @@ def who_to_call(request: HttpRequest, person_id: str) -> HttpResponse:
             "printed_at": timezone.now(),
             # The family page's first screen, to print: who to call first, in its order.
             "members": [(m, m.recent_involvements) for m in network.who_to_call_first],
+            "relationships": _relationships(network),
+        },
+    )
+
+
+@requires(Permission.VIEW_FAMILY)
+@require_POST
+def neighbours(request: HttpRequest, person_id: str) -> HttpResponse:
+    """Known to neighbouring councils? The family page's button: the peers' domain function
+    reads the family through the one door, asks every neighbour at once and records the one
+    event (docs/peers.md); the answers are shown once, never kept in a URL."""
+    opened = _opened_or_response(ask_neighbours(_caller(request), person_id))
+    if isinstance(opened, HttpResponse):
+        return opened
+    network = opened.network
+    return render(
+        request,
+        "web/family/neighbours.html",
+        {
+            "network": network,
+            "purpose": opened.purpose,
+            "asked": opened.content,
             "relationships": _relationships(network),
         },
     )
