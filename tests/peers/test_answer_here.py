@@ -1,0 +1,98 @@
+"""Answering in this process (on either database): a neighbour's signed question about a
+child known here, the signed answer, and the privacy officer's subject access report
+finding the inbound lookup among the child's viewings."""
+
+import pytest
+from django.test import Client
+
+from familyview.access.factories import create_authority, create_staff
+from familyview.access.models import Role
+from familyview.access.policy import staff_for
+from familyview.peers import protocol
+from familyview.peers.keys import peer_key
+from familyview.peers.registry import add_peer
+from familyview.privacy.subject_access import subject_access_report
+from tests.peers.conftest import Key
+from tests.web.frontline_family import CHILD_LEAD, a_family
+
+pytestmark = pytest.mark.django_db
+
+CHILD_NHS, CHILD_BORN = "9434765919", "2016-03-09"
+
+
+@pytest.fixture
+def asked(stockport):
+    """Stockport (this process) registered Manchester, which asks about Amelia."""
+    family = a_family(create_authority("stockport", "Stockport Council"))
+    manchester = Key.new()
+    add_peer(
+        "manchester",
+        "https://familyview.manchester.example.gov.uk",
+        manchester.public,
+        agreement="GM-ISA-2026-04",
+        authority_code="stockport",
+        duty_line="0161 217 6028",
+        ask=False,
+    )
+    return family, manchester
+
+
+def _ask(key: Key, date_of_birth: str = CHILD_BORN):
+    payload = {
+        **protocol.request_claims("manchester", "stockport"),
+        "worker": {"name": "Pat Lee", "role": "social worker", "council": "Manchester"},
+        "purpose": "Section 47 enquiry",
+        "case_reference": "MCR-77",
+        "subjects": [{"nhs_number": CHILD_NHS, "date_of_birth": date_of_birth}],
+    }
+    token = protocol.sign(payload, key.okp, kid="manchester", typ=protocol.REQUEST_TYPE)
+    return Client().post(protocol.LOOKUP_PATH, token, content_type=protocol.CONTENT_TYPE)
+
+
+def test_the_childs_social_worker_is_answered_and_the_subject_access_report_lists_it(
+    asked, stockport
+):
+    family, manchester = asked
+
+    response = _ask(manchester)
+
+    assert response.status_code == 200, response.content
+    assert response["Content-Type"] == protocol.CONTENT_TYPE
+    envelope = protocol.open_envelope(response.content)
+    answer = protocol.read_message(
+        protocol.checked_payload(envelope, peer_key(stockport.public)), protocol.LookupAnswer
+    )
+    (child,) = answer.answers
+    social_care = [s for s in child.services if s.category == "childrens_social_care"]
+    assert [s.lead_professional.name for s in social_care] == [CHILD_LEAD["lead_name"]]
+    assert social_care[0].team == "Child in Need Team West"
+    # The ended 2022 assessment is not "recent": not answered.
+    assert "Assessment Team West" not in [s.team for s in child.services]
+    assert b"Amelia" not in response.content and b"Mill Lane" not in response.content
+
+    officer = create_staff(Role.PRIVACY_OFFICER, family.authority)
+    report = subject_access_report(family.child, staff_for(officer), "SAR-1")
+    inbound = [v for v in report.viewings if v.action == "peer.lookup_answered"]
+    assert [(v.username, v.case_reference, v.authority) for v in inbound] == [
+        ("peer:manchester", "MCR-77", "Stockport Council")
+    ]
+
+
+def test_the_same_number_with_another_date_of_birth_is_no_one(asked):
+    _family, manchester = asked
+
+    response = _ask(manchester, "2016-03-10")
+
+    assert response.status_code == 200
+    payload = protocol.jws.extract_compact(response.content).payload
+    assert protocol.read_message(payload, protocol.LookupAnswer).answers[0].services == []
+
+
+def test_no_name_means_no_answer(asked, settings):
+    _family, manchester = asked
+    settings.FAMILYVIEW_PEER_NAME = ""
+
+    response = _ask(manchester)
+
+    assert response.status_code == 404
+    assert response.json()["type"] == "/peer/v1/lookup/problems/not-set-up"
