@@ -111,8 +111,12 @@ def test_the_fathers_probation_officer_in_manchester_is_shown_and_both_ends_reco
 ):
     _register(MANCHESTER, manchester.url, manchester.public_key)
     before = len(manchester.events())
+    worker = _worker(family)
+    family_page = BeautifulSoup(worker.get(f"/people/{family.child}/family").content, "html.parser")
+    button = family_page.select_one(f"form[action='/people/{family.child}/neighbours'] button")
+    assert button.get_text(strip=True) == "Ask neighbouring councils"
 
-    page = _ask(_worker(family), family)
+    page = _ask(worker, family)
 
     father = _replies(page, family.father)[MANCHESTER]
     assert "Probation" in father
@@ -139,7 +143,9 @@ def test_the_fathers_probation_officer_in_manchester_is_shown_and_both_ends_reco
         "Section 47 enquiry (child protection)",
         "CASE-1234",
     )
-    assert set(asked.subjects) == {family.child, family.father, family.mother, family.sibling}
+    everyone = {family.child, family.father, family.mother, family.sibling}
+    assert set(asked.subjects) == everyone
+    assert set(asked.details["asked_about"]) == everyone
     assert asked.details["peers"] == {MANCHESTER: "answered"}
     assert asked.details["shown"][MANCHESTER] == {
         family.father: ["probation", "adult_mental_health"],
@@ -231,6 +237,21 @@ def test_a_neighbour_that_refuses_is_shown_refused(family, manchester, settings)
     page = _ask(_worker(family), family)
 
     assert _replies(page, family.father)[MANCHESTER].startswith("Refused")
+
+
+def test_a_family_with_no_nhs_numbers_asks_no_one(family, manchester):
+    _register(MANCHESTER, manchester.url, manchester.public_key)
+    PersonRecord.objects.update(nhs_number="")
+    refresh_search_entries()
+    before = len(manchester.events())
+
+    page = _ask(_worker(family), family)
+
+    assert page.select_one("[data-testid='no-one-asked']") is not None
+    assert len(manchester.events()) == before
+    asked = AuditEvent.objects.get(action="family.neighbours_asked")
+    assert len(asked.subjects) == 4  # the family, named on the page
+    assert (asked.details["asked_about"], asked.details["peers"]) == ([], {})
 
 
 def test_asking_needs_a_purpose_first(family, manchester):

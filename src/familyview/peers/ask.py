@@ -111,7 +111,7 @@ def _asker(caller: Caller):
             role=access.membership.role,
             council=access.membership.authority_name,
         )
-        peers = neighbours_asked_by(access.authority_id)
+        peers = neighbours_asked_by(access.authority_id) if asking_is_set_up() else []
         limit = time_limit()
         replies = ask(peers, subjects, worker, purpose.description, purpose.case_reference, limit)
         asked = NeighboursAsked(
@@ -120,11 +120,13 @@ def _asker(caller: Caller):
             replies=tuple(replies),
             time_limit=limit,
         )
+        # The page names everyone in the family (asked about or not): all are subjects.
         return Shown(
-            list(subjects),
+            ids,
             Level.SERVICE_DETAIL,
             {
                 "child": network.child.person_id,
+                "asked_about": list(subjects),
                 "time_limit_seconds": limit,
                 "peers": {r.peer: r.outcome for r in replies},
                 "shown": {
@@ -154,7 +156,7 @@ def ask(
     """Send one signed request to each peer at once; each reply, in the peers' order.
     Waits at most `limit` seconds for all of them."""
     if not peers or not subjects:
-        return [PeerReply(p.name, p.name, DID_NOT_ANSWER, why="nothing to ask") for p in peers]
+        return []  # no one asked: nothing sent
     me = settings.FAMILYVIEW_PEER_NAME
     key = deployment_key()
     order = list(subjects)
