@@ -229,6 +229,17 @@ def _silent_server() -> tuple[socket.socket, threading.Event]:
     return server, hung_up
 
 
+def test_an_answer_that_does_not_check_against_the_neighbours_key_is_no_answer(family, manchester):
+    # Registered with another key than the one Manchester signs with.
+    _register(MANCHESTER, manchester.url, Key.new().public)
+
+    page = _ask(_worker(family), family)
+
+    said = _replies(page, family.father)[MANCHESTER]
+    assert said == "Did not answer: its answer did not check against its key."
+    assert "Pat Okafor" not in page.get_text()
+
+
 def test_a_neighbour_that_refuses_is_shown_refused(family, manchester, settings):
     _register(MANCHESTER, manchester.url, manchester.public_key)
     # Signing as a deployment Manchester has not registered.
@@ -400,6 +411,14 @@ BAD_INPUT = {
     ),
     "a date that is no date": (
         {"subjects": [{"nhs_number": OTHER_NHS, "date_of_birth": "14/07/1986"}]},
+        "subjects[0].date_of_birth: is not a date as YYYY-MM-DD",
+    ),
+    "a date without its dashes": (
+        {"subjects": [{"nhs_number": OTHER_NHS, "date_of_birth": "20150505"}]},
+        "subjects[0].date_of_birth: is not a date as YYYY-MM-DD",
+    ),
+    "a week date": (
+        {"subjects": [{"nhs_number": OTHER_NHS, "date_of_birth": "2015-W18-2"}]},
         "subjects[0].date_of_birth: is not a date as YYYY-MM-DD",
     ),
     "too many subjects": (

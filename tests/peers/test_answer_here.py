@@ -3,6 +3,7 @@ child known here, the signed answer, and the privacy officer's subject access re
 finding the inbound lookup among the child's viewings."""
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 
 from familyview.access.factories import create_authority, create_staff
@@ -76,6 +77,8 @@ def test_the_childs_social_worker_is_answered_and_the_subject_access_report_list
     assert [(v.username, v.case_reference, v.authority) for v in inbound] == [
         ("peer:manchester", "MCR-77", "Stockport Council")
     ]
+    # The alert rules read events of every level, a neighbour's (no member of staff) too.
+    call_command("alerts", "run")
 
 
 def test_the_same_number_with_another_date_of_birth_is_no_one(asked):

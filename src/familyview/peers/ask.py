@@ -13,11 +13,13 @@ asked about, each neighbour's outcome and what its answer showed.
 
 from __future__ import annotations
 
+import json
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import requests
+import urllib3
 from django.conf import settings
 
 from familyview.access.policy import PersonAccess
@@ -210,17 +212,21 @@ def _send(peer: Peer, token: str, jti: str, numbers: dict[str, str], limit: floa
             headers={"Content-Type": protocol.CONTENT_TYPE, "Accept": protocol.CONTENT_TYPE},
             timeout=limit,
             allow_redirects=False,
+            stream=True,
         )
-    except requests.RequestException:
+        with response:
+            # Read no more than an answer can be.
+            body = response.raw.read(protocol.MAX_ANSWER_BYTES + 1, decode_content=True)
+    except (requests.RequestException, OSError, urllib3.exceptions.HTTPError):
         return no_answer("could not be reached, or no answer in time")
     if 400 <= response.status_code < 500:
-        return PeerReply(peer.name, peer.name, REFUSED, why=_problem_title(response))
+        return PeerReply(peer.name, peer.name, REFUSED, why=_problem_title(body))
     if response.status_code != 200:
         return no_answer(f"answered with an error ({response.status_code})")
-    if len(response.content) > protocol.MAX_ANSWER_BYTES:
+    if len(body) > protocol.MAX_ANSWER_BYTES:
         return no_answer("its answer was too large")
     try:
-        envelope = protocol.open_envelope(response.content)
+        envelope = protocol.open_envelope(body)
         if envelope.kid != peer.name or envelope.typ != protocol.ANSWER_TYPE:
             raise protocol.BadSignature("not an answer signed by this peer")
         payload = protocol.checked_payload(envelope, peer_key(peer.public_key))
@@ -242,9 +248,10 @@ def _send(peer: Peer, token: str, jti: str, numbers: dict[str, str], limit: floa
     )
 
 
-def _problem_title(response: requests.Response) -> str:
+def _problem_title(body: bytes) -> str:
+    """A refusal's title, as the neighbour's problem details give it."""
     try:
-        title: Any = response.json().get("title", "")
+        title: Any = json.loads(body).get("title", "")
     except (ValueError, AttributeError):
         title = ""
-    return str(title)[:200] or f"refused ({response.status_code})"
+    return str(title)[:200] or "refused"

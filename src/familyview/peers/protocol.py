@@ -78,10 +78,14 @@ class Subject(_Message):
     @classmethod
     def _a_full_date(cls, value: str) -> str:
         try:
+            # Only the extended calendar form: fromisoformat also reads "20160309" and
+            # week dates, which no one sends for a date of birth.
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+                raise ValueError(value)
             born = date.fromisoformat(value)
         except ValueError:
             raise ValueError("is not a date as YYYY-MM-DD") from None
-        if len(value) != 10 or born > date.today():
+        if born > date.today():
             raise ValueError("is not a date of birth as YYYY-MM-DD")
         return value
 
