@@ -15,6 +15,7 @@ from django.test import Client
 
 from familyview.access.factories import create_staff
 from familyview.access.models import Role
+from familyview.api.clients import issue_client
 from familyview.audit.models import AuditEvent
 from familyview.identity.search import refresh_search_entries
 from familyview.peers import protocol
@@ -175,6 +176,36 @@ def test_the_fathers_probation_officer_in_manchester_is_shown_and_both_ends_reco
     call_command("audit", "verify")
     verified = manchester.familyview("audit", "verify")
     assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+def test_a_case_system_asks_through_the_api_on_the_same_terms(family, manchester):
+    _register(MANCHESTER, manchester.url, manchester.public_key)
+    create_staff(Role.PRACTITIONER, family.authority, username="stockport.worker")
+    token = issue_client(family.authority, "Case management system").token
+    headers = {
+        "Authorization": f"Bearer {token}",
+        "X-Acting-User": "stockport.worker",
+        "X-Purpose": "section_17_assessment",
+        "X-Case-Reference": "CIN-2026-0042",
+    }
+
+    response = Client().post(
+        f"/api/v1/people/{family.child}/neighbours",
+        headers=headers,
+        content_type="application/json",
+    )
+
+    assert response.status_code == 200, response.content[:500]
+    answers = {p["person_id"]: p["answers"] for p in response.json()["asked"]}
+    (father,) = answers[family.father]
+    assert (father["peer"], father["outcome"]) == (MANCHESTER, "answered")
+    probation = next(s for s in father["services"] if s["category"] == "probation")
+    assert probation["lead_professional"]["name"] == "Pat Okafor"
+    (mother,) = answers[family.mother]
+    assert mother["held"] == {"council": COUNCIL, "duty_line": "0161 234 5001"}
+    asked = AuditEvent.objects.get(action="family.neighbours_asked")
+    assert asked.case_reference == "CIN-2026-0042"
+    assert asked.details["api_client"] == "Case management system"
 
 
 def test_a_neighbour_that_is_down_or_never_replies_did_not_answer_and_the_page_renders(

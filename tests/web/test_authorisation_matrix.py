@@ -95,6 +95,9 @@ PAGES: dict[str, Page] = {
     "api:v1-family": Page("view_family", "person", family_data=True, level="service_detail"),
     "api:v1-involvements": Page("view_family", "person", family_data=True, level="service_detail"),
     "api:v1-ecomap": Page("view_family", "person", family_data=True, level="service_detail"),
+    "api:v1-neighbours": Page(
+        "view_family", "person", POST, family_data=True, level="service_detail"
+    ),
     "api:v1-purpose": Page("view_family", "person", POST),
     "api:v1-break-glass": Page("view_family", "person", POST),
     "api:v1-report-problem": Page("report_problem", "person", POST),
@@ -127,6 +130,7 @@ FRONT_LINE = {
     "api:v1-family",
     "api:v1-involvements",
     "api:v1-ecomap",
+    "api:v1-neighbours",
     "api:v1-purpose",
     "api:v1-break-glass",
     "api:v1-report-problem",

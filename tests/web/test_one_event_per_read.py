@@ -87,6 +87,7 @@ READS: dict[str, Action | None] = {
     "api:v1-family": Action.FAMILY_VIEW,
     "api:v1-involvements": Action.PERSON_INVOLVEMENTS,
     "api:v1-ecomap": Action.FAMILY_ECOMAP_DOWNLOAD,
+    "api:v1-neighbours": Action.FAMILY_NEIGHBOURS_ASKED,
     "api:v1-purpose": NO_ONE,  # an empty body is refused (422)
     "api:v1-break-glass": NO_ONE,  # an empty body is refused (422)
     "api:v1-report-problem": NO_ONE,  # an empty body is refused (422)

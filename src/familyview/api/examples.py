@@ -203,6 +203,56 @@ EXAMPLES: dict[str, dict[str, Any]] = {
             "case_reference": "CIN-2026-0042",
         },
     },
+    "askNeighbours": {
+        "response": {
+            "child": CHILD,
+            "time_limit_seconds": 4.0,
+            "asked": [
+                {
+                    "person_id": MOTHER,
+                    "answers": [
+                        {
+                            "peer": "manchester",
+                            "council": "Manchester City Council",
+                            "outcome": "answered",
+                            "why": "",
+                            "held": None,
+                            "services": [
+                                {
+                                    "service": "Probation",
+                                    "category": "probation",
+                                    "status": "current",
+                                    "start_date": "2026-02-01",
+                                    "end_date": None,
+                                    "last_contact_date": "2026-11-30",
+                                    "team": "Manchester South Probation",
+                                    "organisation": "Probation Service",
+                                    "lead_professional": {
+                                        "name": "Pat Okafor",
+                                        "role": "Probation officer",
+                                        "phone": "0161 496 0555",
+                                        "email": "pat.okafor@example.org",
+                                    },
+                                    "withheld": "",
+                                    "duty_line": "0161 496 0500",
+                                    "data_current_as_of": "2026-12-06T02:00:00+00:00",
+                                }
+                            ],
+                        },
+                        {
+                            "peer": "trafford",
+                            "council": "trafford",
+                            "outcome": "did_not_answer",
+                            "why": "no answer in time",
+                            "held": None,
+                            "services": [],
+                        },
+                    ],
+                }
+            ],
+            "not_asked": [CHILD],
+        }
+    },
     "breakGlass": {
         "request": {
             "justification": "Section 47 strategy meeting today: need the household's "

@@ -406,3 +406,56 @@ class MeOut(Schema):
     api_client: str | None = Field(
         description="The API client calling for them; null for the pages' session"
     )
+
+
+# Neighbouring councils (docs/peers.md)
+
+
+class NeighbourServiceOut(Schema):
+    service: str = Field(description='The service\'s name, e.g. "Probation"')
+    category: str = Field(description='Its service category\'s code, e.g. "probation"')
+    status: str = Field(
+        description='"current", "historic" or "not_recorded"; "" when the neighbour holds it back'
+    )
+    start_date: str | None = Field(description="When it started (YYYY-MM-DD), if shown")
+    end_date: str | None = Field(description="When it ended, if it has and is shown")
+    last_contact_date: str | None = Field(description="The latest contact, if shown")
+    team: str = Field(description="The team")
+    organisation: str = Field(description="The organisation")
+    lead_professional: ContactOut | None = Field(description="Who to call, when shown")
+    withheld: str = Field(description="Why there is no lead professional to call")
+    duty_line: str = Field(description="The service's duty line")
+    data_current_as_of: str | None = Field(description="When the neighbour's data was taken")
+
+
+class HeldOut(Schema):
+    council: str = Field(description="The council that holds something it does not share")
+    duty_line: str = Field(description="Its duty line: call it")
+
+
+class NeighbourAnswerOut(Schema):
+    peer: str = Field(description="The neighbouring deployment's name")
+    council: str = Field(description="The council, as it answered")
+    outcome: str = Field(description='"answered", "did_not_answer" or "refused"')
+    why: str = Field(description="For no answer or a refusal, why, in a few words")
+    held: HeldOut | None = Field(description="Held by the neighbour: call its duty line")
+    services: list[NeighbourServiceOut] = Field(
+        description="The services involved now or recently ended, as its rules show them"
+    )
+
+
+class NeighboursPersonOut(Schema):
+    person_id: str = Field(description="The family member asked about")
+    answers: list[NeighbourAnswerOut] = Field(description="Each neighbour's reply about them")
+
+
+class NeighboursOut(Schema):
+    child: str = Field(description="The child whose family was asked about")
+    time_limit_seconds: float = Field(description="How long each neighbour was waited for")
+    asked: list[NeighboursPersonOut] = Field(
+        description="The family members asked about (a valid NHS number and a full date of "
+        "birth recorded here), each with every neighbour's reply"
+    )
+    not_asked: list[str] = Field(
+        description="The family members not asked about: no NHS number or full date of birth"
+    )

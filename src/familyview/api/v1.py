@@ -44,6 +44,7 @@ from familyview.api.schemas import (
     FamilyNetworkOut,
     InvolvementsOut,
     MeOut,
+    NeighboursOut,
     PersonOut,
     ProblemReportIn,
     ProblemReportOut,
@@ -62,6 +63,7 @@ from familyview.families.network import FamilyNetwork
 from familyview.identity import problems
 from familyview.identity.persons import person_details
 from familyview.identity.search import find_people
+from familyview.peers.ask import ask_neighbours
 from familyview.reads import door
 
 router = Router(tags=["Family View"])
@@ -288,6 +290,52 @@ def give_purpose(request: HttpRequest, body: PurposeIn, person_id: str = PERSON_
         "description": given.description,
         "other_text": given.other_text,
         "case_reference": given.case_reference,
+    }
+
+
+@router.post(
+    "/people/{person_id}/neighbours",
+    response=NeighboursOut,
+    url_name="v1-neighbours",
+    operation_id="askNeighbours",
+)
+@requires(Permission.VIEW_FAMILY)
+def neighbours(
+    request: HttpRequest,
+    person_id: str = PERSON_ID,
+    x_purpose: PurposeChoice | None = PURPOSE,
+    x_purpose_other: str | None = PURPOSE_OTHER,
+    x_case_reference: str | None = CASE_REFERENCE,
+):
+    """Ask the neighbouring councils' Family View deployments which services know the
+    child's family and who to call (docs/peers.md): for each family member with a valid
+    NHS number and a full date of birth, only those are sent, with your name, role,
+    council, purpose and case reference, to every neighbour at once; each answers by its
+    own rules, or did not answer in time, or refused. Needs a purpose of access (and
+    break-glass for a shielded child); audited as service details viewed, and by each
+    neighbour."""
+    asked = opened(ask_neighbours(caller_of(request), person_id)).content
+    return {
+        "child": person_id,
+        "time_limit_seconds": asked.time_limit,
+        "asked": [
+            {
+                "person_id": m.person_id,
+                "answers": [
+                    {
+                        "peer": reply.peer,
+                        "council": reply.council,
+                        "outcome": reply.outcome,
+                        "why": reply.why,
+                        "held": answer.held.model_dump() if answer and answer.held else None,
+                        "services": [s.model_dump() for s in answer.services] if answer else [],
+                    }
+                    for reply, answer in asked.for_person(m.person_id)
+                ],
+            }
+            for m in asked.asked
+        ],
+        "not_asked": [m.person_id for m in asked.not_asked],
     }
 
 
