@@ -121,6 +121,9 @@ def test_the_fathers_probation_officer_in_manchester_is_shown_and_both_ends_reco
 
     father = _replies(page, family.father)[MANCHESTER]
     assert "Probation" in father
+    assert (
+        "Probation, Manchester South Probation (Probation Service), since 1 February 2026" in father
+    )
     assert "Call Pat Okafor, Probation Officer" in father
     assert (
         page.select_one(f"section[data-person='{family.father}'] a[href^='tel:']")["href"]

@@ -38,11 +38,11 @@ def asked(stockport):
     return family, manchester
 
 
-def _ask(key: Key, date_of_birth: str = CHILD_BORN):
+def _ask(key: Key, date_of_birth: str = CHILD_BORN, purpose: str = "Section 47 enquiry"):
     payload = {
         **protocol.request_claims("manchester", "stockport"),
         "worker": {"name": "Pat Lee", "role": "social worker", "council": "Manchester"},
-        "purpose": "Section 47 enquiry",
+        "purpose": purpose,
         "case_reference": "MCR-77",
         "subjects": [{"nhs_number": CHILD_NHS, "date_of_birth": date_of_birth}],
     }
@@ -89,6 +89,16 @@ def test_the_same_number_with_another_date_of_birth_is_no_one(asked):
     assert response.status_code == 200
     payload = protocol.jws.extract_compact(response.content).payload
     assert protocol.read_message(payload, protocol.LookupAnswer).answers[0].services == []
+
+
+def test_a_purpose_in_a_workers_own_words_is_answered(asked):
+    _family, manchester = asked
+    # The longest purpose a worker can give: "Other: " and 200 characters of their own.
+    purpose = "Other: " + "a" * 200
+
+    response = _ask(manchester, purpose=purpose)
+
+    assert response.status_code == 200, response.content
 
 
 def test_no_name_means_no_answer(asked, settings):

@@ -14,6 +14,7 @@ asked about, each neighbour's outcome and what its answer showed.
 from __future__ import annotations
 
 import json
+import logging
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -33,6 +34,8 @@ from familyview.peers import protocol
 from familyview.peers.keys import PeerKeyError, deployment_key, peer_key
 from familyview.peers.models import Peer
 from familyview.reads.door import Caller, Outcome, Shown, open_family
+
+logger = logging.getLogger(__name__)
 
 DID_NOT_ANSWER = "did_not_answer"
 REFUSED = "refused"
@@ -160,7 +163,12 @@ def ask(
     if not peers or not subjects:
         return []  # no one asked: nothing sent
     me = settings.FAMILYVIEW_PEER_NAME
-    key = deployment_key()
+    try:
+        key = deployment_key()
+    except (PeerKeyError, OSError) as e:
+        logger.error("Neighbouring councils cannot be asked: %s", e)
+        why = "this deployment's key cannot be used: tell your administrator"
+        return [PeerReply(p.name, p.name, DID_NOT_ANSWER, why=why) for p in peers]
     order = list(subjects)
     pool = ThreadPoolExecutor(max_workers=len(peers), thread_name_prefix="ask-neighbour")
     futures = {}
@@ -191,6 +199,10 @@ def ask(
         future = futures[peer.name]
         if future in done and future.exception() is None:
             replies.append(future.result())
+        elif future in done:
+            # A fault of ours, not the neighbour's answer: said in the log, by kind only.
+            logger.error("Asking %s failed: %s", peer.name, type(future.exception()).__name__)
+            replies.append(PeerReply(peer.name, peer.name, DID_NOT_ANSWER, why="a fault here"))
         else:
             replies.append(PeerReply(peer.name, peer.name, DID_NOT_ANSWER, why="no answer in time"))
     return replies

@@ -19,7 +19,7 @@ import re
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from joserfc import jws
@@ -107,7 +107,8 @@ class LookupRequest(_Message):
     exp: int
     jti: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{16,64}$")]
     worker: Worker
-    purpose: Line
+    # "Other: " and a worker's own words fit (the audit log keeps 500).
+    purpose: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
     case_reference: Short
     subjects: Annotated[list[Subject], Field(min_length=1, max_length=MAX_SUBJECTS)]
 
@@ -135,6 +136,30 @@ class Service(_Message):
     withheld: str
     duty_line: str
     data_current_as_of: str | None
+
+    # As dates, for the page to say in words (None when absent or not a date).
+
+    @property
+    def started(self) -> date | None:
+        return _day(self.start_date)
+
+    @property
+    def ended(self) -> date | None:
+        return _day(self.end_date)
+
+    @property
+    def current_as_of(self) -> datetime | None:
+        try:
+            return datetime.fromisoformat(self.data_current_as_of or "")
+        except ValueError:
+            return None
+
+
+def _day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value or "")
+    except ValueError:
+        return None
 
 
 class Held(_Message):
