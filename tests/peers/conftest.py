@@ -27,7 +27,7 @@ from joserfc.jwk import OKPKey
 from familyview.peers import keys
 
 REPOSITORY = Path(__file__).resolve().parents[2]
-STOCKPORT, MANCHESTER, SALFORD = "stockport", "manchester", "salford"
+STOCKPORT, MANCHESTER, SALFORD, BOLTON = "stockport", "manchester", "salford", "bolton"
 AGREEMENT = "GM-ISA-2026-04"
 STOCKPORT_DUTY_LINE = "0161 217 6028"
 
@@ -136,16 +136,41 @@ def stockport_key() -> Key:
 
 
 @pytest.fixture(scope="session")
-def salford_key() -> Key:
+def bolton_key() -> Key:
     return Key.new()
 
 
 @pytest.fixture(scope="session")
-def manchester(stockport_key, salford_key, tmp_path_factory) -> Iterator[Deployment]:
+def manchester(stockport_key, bolton_key, tmp_path_factory) -> Iterator[Deployment]:
     """Manchester's deployment: migrated, its records written, Stockport registered (asked
-    by it, answering it) and Salford (answering switched off), served on a port of its own."""
-    tmp = tmp_path_factory.mktemp("manchester")
-    database_url, drop = _neighbour_database(f"test_fv_manchester_{os.getpid()}", tmp)
+    by it, answering it) and Bolton (answering switched off), served on a port of its own."""
+    yield from _deployment(
+        MANCHESTER,
+        tmp_path_factory,
+        [
+            (STOCKPORT, stockport_key, "--no-ask", AGREEMENT),
+            (BOLTON, bolton_key, "--no-answer", "GM-ISA-2026-05"),
+        ],
+    )
+
+
+@pytest.fixture(scope="session")
+def salford(stockport_key, tmp_path_factory) -> Iterator[Deployment]:
+    """Salford's deployment, a third beside Stockport's and Manchester's: the father is
+    known to its adult social care."""
+    yield from _deployment(
+        SALFORD, tmp_path_factory, [(STOCKPORT, stockport_key, "--no-ask", "GM-ISA-2026-06")]
+    )
+
+
+def _deployment(
+    name: str, tmp_path_factory, registrations: list[tuple[str, Key, str, str]]
+) -> Iterator[Deployment]:
+    """A deployment in processes of its own: its database migrated, its records written
+    (tests/peers/neighbour.py), its neighbours registered with `familyview peers add`, its
+    key from `familyview peers key`, served by gunicorn on a port of its own."""
+    tmp = tmp_path_factory.mktemp(name)
+    database_url, drop = _neighbour_database(f"test_fv_{name}_{os.getpid()}", tmp)
     env = {
         key: value
         for key, value in os.environ.items()
@@ -154,45 +179,34 @@ def manchester(stockport_key, salford_key, tmp_path_factory) -> Iterator[Deploym
     env.update(
         DATABASE_URL=database_url,
         FAMILYVIEW_VAR_DIR=str(tmp / "var"),
-        FAMILYVIEW_PEER_NAME=MANCHESTER,
+        FAMILYVIEW_PEER_NAME=name,
         PYTHONPATH=os.pathsep.join([str(REPOSITORY / "src"), str(REPOSITORY)]),
     )
     port = free_port()
-    deployment = Deployment(MANCHESTER, f"http://127.0.0.1:{port}", env, database_url, "")
+    deployment = Deployment(name, f"http://127.0.0.1:{port}", env, database_url, "")
     server = None
     try:
         done = deployment.familyview("migrate", "-v", "0")
         assert done.returncode == 0, done.stdout + done.stderr
         _seed(deployment)
-        for name, key, switch, agreement in (
-            (STOCKPORT, stockport_key, "--no-ask", AGREEMENT),
-            (SALFORD, salford_key, "--no-answer", "GM-ISA-2026-05"),
-        ):
+        for peer, key, switch, agreement in registrations:
             done = deployment.familyview(
-                "peers", "add", name, "http://127.0.0.1:9", key.public, switch,
+                "peers", "add", peer, "http://127.0.0.1:9", key.public, switch,
                 "--agreement", agreement, "--duty-line", "0161 234 5001",
             )  # fmt: skip
             assert done.returncode == 0, done.stdout + done.stderr
         printed = deployment.familyview("peers", "key")
         assert printed.returncode == 0, printed.stderr
-        name, public = printed.stdout.split()
-        assert name == MANCHESTER
+        said_name, public = printed.stdout.split()
+        assert said_name == name
         deployment.public_key = public
         server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "familyview.wsgi",
-                "--workers",
-                "1",
-                "--bind",
-                f"127.0.0.1:{port}",
-            ],
+            [sys.executable, "-m", "gunicorn", "familyview.wsgi", "--workers", "1",
+             "--bind", f"127.0.0.1:{port}"],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
-        )
+        )  # fmt: skip
         _wait_for(deployment.url, server)
         yield deployment
     finally:
@@ -204,9 +218,9 @@ def manchester(stockport_key, salford_key, tmp_path_factory) -> Iterator[Deploym
 
 
 def _seed(deployment: Deployment) -> None:
-    """Manchester's records, written by a process of its own (tests/peers/neighbour.py)."""
+    """Its records, written by a process of its own (tests/peers/neighbour.py)."""
     done = subprocess.run(
-        [sys.executable, "-m", "tests.peers.neighbour"],
+        [sys.executable, "-m", "tests.peers.neighbour", deployment.name],
         env={**deployment.env, "DJANGO_SETTINGS_MODULE": "familyview.settings"},
         capture_output=True,
         text=True,

@@ -1,6 +1,8 @@
-"""The neighbouring council's deployment for the cross-border tests: Manchester's records,
-written into its own database by its own process (`python -m tests.peers.neighbour`, with
-its DATABASE_URL and FAMILYVIEW_VAR_DIR).
+"""The neighbouring councils' deployments for the cross-border tests: their records, each
+written into its own database by its own process (`python -m tests.peers.neighbour
+manchester`, with its DATABASE_URL and FAMILYVIEW_VAR_DIR).
+
+Manchester:
 
 - The father (NHS number FATHER_NHS, born FATHER_BORN) is on probation in Manchester, with a
   probation officer to call; he also has an adult mental health involvement (a sensitive
@@ -9,6 +11,8 @@ its DATABASE_URL and FAMILYVIEW_VAR_DIR).
 - The mother (MOTHER_NHS) is shielded in Manchester: answered "held" and nothing else.
 - The brother's NHS number (BROTHER_NHS) is on a Manchester record with another date of
   birth: no match.
+
+Salford: the father is known to its adult social care (SOCIAL_WORKER to call).
 """
 
 from datetime import date
@@ -23,11 +27,52 @@ PROBATION_OFFICER = {
     "lead_phone": "0161 496 0555",
     "lead_email": "pat.okafor@probation.example.gov.uk",
 }
-DUTY_LINE = "0161 496 0777"
+SOCIAL_WORKER = {
+    "lead_name": "Ali Hassan",
+    "lead_role": "Social Worker",
+    "lead_phone": "0161 793 0100",
+    "lead_email": "ali.hassan@salford.example.gov.uk",
+}
 COUNCIL = "Manchester City Council"
+SALFORD_COUNCIL = "Salford City Council"
 
 
-def seed() -> None:
+def seed_salford() -> None:
+    from django.utils import timezone
+
+    from familyview.access.factories import create_authority
+    from familyview.families.factories import create_involvement, create_person
+    from familyview.identity.search import refresh_search_entries
+    from familyview.sources.factories import create_import, create_person_record, create_source
+
+    authority = create_authority("salford", SALFORD_COUNCIL)
+    source = create_source(
+        authority,
+        code="ASC",
+        name="Adult social care system",
+        service_category="adult_social_care",
+        organisation="Salford adult social care",
+        duty_phone="0161 793 0999",
+        expected_every_days=36500,
+    )
+    imp = create_import(source, extracted_at=timezone.now())
+    father = create_person_record(
+        imp,
+        given_name="Mark",
+        family_name="Thornbury",
+        birth_year=FATHER_BORN.year,
+        birth_month=FATHER_BORN.month,
+        birth_day=FATHER_BORN.day,
+        nhs_number=FATHER_NHS,
+    )
+    create_person(father)
+    create_involvement(
+        imp, father, team="Salford Adults Team", start_date=date(2025, 6, 1), **SOCIAL_WORKER
+    )
+    refresh_search_entries()
+
+
+def seed_manchester() -> None:
     from django.utils import timezone
 
     from familyview.access.factories import create_authority
@@ -101,7 +146,9 @@ def seed() -> None:
 
 
 if __name__ == "__main__":
+    import sys
+
     import django
 
     django.setup()
-    seed()
+    {"manchester": seed_manchester, "salford": seed_salford}[sys.argv[1]]()

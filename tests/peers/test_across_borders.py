@@ -22,7 +22,7 @@ from familyview.peers import protocol
 from familyview.peers.models import Peer
 from familyview.peers.registry import add_peer
 from familyview.sources.models import PersonRecord
-from tests.peers.conftest import AGREEMENT, MANCHESTER, SALFORD, STOCKPORT, Key
+from tests.peers.conftest import AGREEMENT, BOLTON, MANCHESTER, SALFORD, STOCKPORT, Key
 from tests.peers.neighbour import (
     BROTHER_BORN,
     BROTHER_NHS,
@@ -33,6 +33,8 @@ from tests.peers.neighbour import (
     MOTHER_NHS,
     OTHER_NHS,
     PROBATION_OFFICER,
+    SALFORD_COUNCIL,
+    SOCIAL_WORKER,
 )
 from tests.web.frontline_family import a_family
 
@@ -179,6 +181,30 @@ def test_the_fathers_probation_officer_in_manchester_is_shown_and_both_ends_reco
     call_command("audit", "verify")
     verified = manchester.familyview("audit", "verify")
     assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+def test_two_neighbours_asked_at_once_each_answer_and_all_three_logs_verify(
+    family, manchester, salford
+):
+    _register(MANCHESTER, manchester.url, manchester.public_key)
+    _register(SALFORD, salford.url, salford.public_key)
+
+    page = _ask(_worker(family), family)
+
+    replies = _replies(page, family.father)
+    assert "Call Pat Okafor, Probation Officer" in replies[MANCHESTER]
+    assert f"Call {SOCIAL_WORKER['lead_name']}, Social Worker" in replies[SALFORD]
+    section = page.select_one(f"section[data-person='{family.father}']")
+    assert [h.get_text(strip=True) for h in section.select("h3")] == [COUNCIL, SALFORD_COUNCIL]
+    asked = AuditEvent.objects.get(action="family.neighbours_asked")
+    assert asked.details["peers"] == {MANCHESTER: "answered", SALFORD: "answered"}
+    assert asked.details["shown"][SALFORD] == {family.father: ["adult_social_care"]}
+    (answered,) = [e for e in salford.events() if e["action"] == "peer.lookup_answered"]
+    assert answered["details"]["matched"] == 1
+    call_command("audit", "verify")
+    for neighbour in (manchester, salford):
+        verified = neighbour.familyview("audit", "verify")
+        assert verified.returncode == 0, verified.stdout + verified.stderr
 
 
 def test_a_case_system_asks_through_the_api_on_the_same_terms(family, manchester):
@@ -423,10 +449,10 @@ def test_a_replayed_request_is_refused_and_recorded(manchester, stockport_key):
     assert (event["action"], event["details"]["why"]) == ("peer.lookup_refused", "replayed")
 
 
-def test_a_peer_it_does_not_answer_is_refused_and_recorded(manchester, salford_key):
+def test_a_peer_it_does_not_answer_is_refused_and_recorded(manchester, bolton_key):
     before = len(manchester.events())
 
-    response = _post(manchester, _request(salford_key, kid=SALFORD))
+    response = _post(manchester, _request(bolton_key, kid=BOLTON))
 
     assert response.status_code == 403
     assert response.json()["type"].endswith("/problems/answering-off")
@@ -434,7 +460,7 @@ def test_a_peer_it_does_not_answer_is_refused_and_recorded(manchester, salford_k
     assert event["details"] == {
         "why": "answering-off",
         "detail": "This deployment does not answer yours",
-        "peer": SALFORD,
+        "peer": BOLTON,
     }
 
 
