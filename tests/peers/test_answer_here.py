@@ -4,21 +4,28 @@ finding the inbound lookup among the child's viewings."""
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from familyview.access.factories import create_authority, create_staff
 from familyview.access.models import Role
 from familyview.access.policy import staff_for
+from familyview.audit.models import AuditEvent
+from familyview.identity.search import refresh_search_entries
 from familyview.peers import protocol
 from familyview.peers.keys import peer_key
 from familyview.peers.registry import add_peer
 from familyview.privacy.subject_access import subject_access_report
+from familyview.sources.models import PersonRecord
 from tests.peers.conftest import Key
 from tests.web.frontline_family import CHILD_LEAD, a_family
 
 pytestmark = pytest.mark.django_db
 
 CHILD_NHS, CHILD_BORN = "9434765919", "2016-03-09"
+CHILD = {"nhs_number": CHILD_NHS, "date_of_birth": CHILD_BORN}
+MOTHER_NHS, BROTHER_NHS = "9434765935", "9434765943"
 
 
 @pytest.fixture
@@ -38,13 +45,18 @@ def asked(stockport):
     return family, manchester
 
 
-def _ask(key: Key, date_of_birth: str = CHILD_BORN, purpose: str = "Section 47 enquiry"):
+def _ask(
+    key: Key,
+    date_of_birth: str = CHILD_BORN,
+    purpose: str = "Section 47 enquiry",
+    subjects: list[dict] | None = None,
+):
     payload = {
         **protocol.request_claims("manchester", "stockport"),
         "worker": {"name": "Pat Lee", "role": "social worker", "council": "Manchester"},
         "purpose": purpose,
         "case_reference": "MCR-77",
-        "subjects": [{"nhs_number": CHILD_NHS, "date_of_birth": date_of_birth}],
+        "subjects": subjects or [{"nhs_number": CHILD_NHS, "date_of_birth": date_of_birth}],
     }
     token = protocol.sign(payload, key.okp, kid="manchester", typ=protocol.REQUEST_TYPE)
     return Client().post(protocol.LOOKUP_PATH, token, content_type=protocol.CONTENT_TYPE)
@@ -99,6 +111,28 @@ def test_a_purpose_in_a_workers_own_words_is_answered(asked):
     response = _ask(manchester, purpose=purpose)
 
     assert response.status_code == 200, response.content
+
+
+def test_the_answer_reads_a_fixed_number_of_queries_however_many_are_matched(asked):
+    family, manchester = asked
+    records = PersonRecord.objects.filter(source__authority=family.authority)
+    # As an import would change them (a new row hash: the search entries are made again).
+    records.filter(given_name="Claire").update(nhs_number=MOTHER_NHS, row_hash="c" * 32)
+    records.filter(given_name="Jack").update(nhs_number=BROTHER_NHS, row_hash="d" * 32)
+    refresh_search_entries()
+    mother = {"nhs_number": MOTHER_NHS, "date_of_birth": "1988-06-04"}
+    brother = {"nhs_number": BROTHER_NHS, "date_of_birth": "2012-01-20"}
+
+    counts = []
+    for subjects in ([CHILD], [CHILD, mother, brother]):
+        with CaptureQueriesContext(connection) as queries:
+            response = _ask(manchester, subjects=subjects)
+        assert response.status_code == 200
+        counts.append(len(queries))
+
+    assert counts[0] == counts[1]
+    matched = AuditEvent.objects.filter(action="peer.lookup_answered").order_by("sequence")
+    assert [e.details["matched"] for e in matched] == [1, 3]
 
 
 def test_no_name_means_no_answer(asked, settings):

@@ -260,6 +260,57 @@ def family_network(
     people = person_details([child_person_id, *member_ids], [viewer.authority_id], today)
     if child_person_id not in people:
         raise ChildNotFound("There is no such child in your authority")
+    involvements, services, source_info, authority_code = _services_of(
+        people, viewer, today, {link.source_id for link in links if link.source_id is not None}
+    )
+    return _Assembly(
+        rules_for(authority_code),
+        viewer,
+        today,
+        people,
+        involvements,
+        services,
+        source_info,
+        links,
+        possibly_one_person(people),
+    ).network(child_person_id)
+
+
+def person_services(
+    person_ids: list[str], viewer: Viewer, today: date | None = None
+) -> dict[str, tuple[PersonDetails, tuple[ServiceInvolvement, ...]]]:
+    """Each person (of the viewer's authority) as their records show them, with their
+    services as the display rules let `viewer` see them: the family network's rules for
+    people asked about one by one, without their families (a neighbouring council's
+    question, docs/peers.md). A fixed number of queries however many people."""
+    today = today or timezone.localdate()
+    people = person_details(person_ids, [viewer.authority_id], today)
+    involvements, services, sources, authority_code = _services_of(people, viewer, today, set())
+    rules = rules_for(authority_code)
+    return {
+        pid: (
+            person,
+            shown_involvements(
+                rules,
+                involvements.get(pid, ()),
+                ages=person.ages,
+                shielded=person.shielded,
+                role=viewer.role,
+                services=services,
+                sources=sources,
+                today=today,
+            ),
+        )
+        for pid, person in people.items()
+    }
+
+
+def _services_of(
+    people: dict[str, PersonDetails], viewer: Viewer, today: date, more_source_ids: set[int]
+) -> tuple[dict[str, list[Involvement]], dict[str, ServiceName], dict[int, SourceInfo], str]:
+    """The people's open involvements, their services' names, the sources (theirs, their
+    involvements' and `more_source_ids`) with how current each is, and the viewer's
+    authority's code (for its display rules): two queries."""
     # Each row carries its service's name and sensitivity, which the rules need: no
     # query of its own for the service categories.
     involvements: dict[str, list[Involvement]] = defaultdict(list)
@@ -273,7 +324,7 @@ def family_network(
         _know_service(services, inv.service_category, inv)
     source_ids = {sid for person in people.values() for sid in person.source_ids}
     source_ids |= {inv.source_id for invs in involvements.values() for inv in invs}
-    source_ids |= {link.source_id for link in links if link.source_id is not None}
+    source_ids |= more_source_ids
     sources = Source.objects.filter(pk__in=source_ids, authority_id=viewer.authority_id)
     sources = sources.select_related("authority").annotate(
         latest=Max("imports__extracted_at", filter=Q(imports__status=ExtractImport.Status.LOADED)),
@@ -297,17 +348,7 @@ def family_network(
             if source.latest
             else None,
         )
-    return _Assembly(
-        rules_for(authority_code),
-        viewer,
-        today,
-        people,
-        involvements,
-        services,
-        source_info,
-        links,
-        possibly_one_person(people),
-    ).network(child_person_id)
+    return involvements, services, source_info, authority_code
 
 
 def _service_of(code_field: str) -> dict[str, Subquery]:

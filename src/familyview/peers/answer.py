@@ -34,7 +34,7 @@ from django.utils import timezone
 from familyview.audit.actions import Action
 from familyview.audit.events import record_event
 from familyview.audit.models import Level
-from familyview.families.network import FamilyNetworkRefused, Viewer, family_network
+from familyview.families.network import Viewer, person_services
 from familyview.identity.persons import person_details
 from familyview.identity.queries import persons_with_nhs_numbers
 from familyview.involvements.display import ServiceInvolvement
@@ -197,16 +197,25 @@ def _answers(
         sorted({pid for ids in by_number.values() for pid in ids}), [authority.pk], today
     )
     held = protocol.Held(council=authority.name, duty_line=peer.duty_line)
+    matches = [
+        sorted(
+            pid
+            for pid in by_number.get(subject.nhs_number, ())
+            if pid in people
+            and people[pid].date_of_birth.as_date == date.fromisoformat(subject.date_of_birth)
+        )
+        for subject in request.subjects
+    ]
+    # Only the persons matched are read further, and not their families.
+    shown = person_services(
+        sorted({pid for persons in matches for pid in persons if not people[pid].shielded}),
+        Viewer(PEER_VIEWER_ROLE, authority.pk),
+        today,
+    )
     answers, matched = [], []
     returned: dict[str, list[str]] = {}
     withheld: list[dict[str, str]] = []
-    for subject in request.subjects:
-        born = date.fromisoformat(subject.date_of_birth)
-        persons = sorted(
-            pid
-            for pid in by_number.get(subject.nhs_number, ())
-            if pid in people and people[pid].date_of_birth.as_date == born
-        )
+    for subject, persons in zip(request.subjects, matches, strict=True):
         services: list[protocol.Service] = []
         is_held = False
         for pid in persons:
@@ -215,13 +224,9 @@ def _answers(
                 is_held = True
                 withheld.append({"person": pid, "why": "shielded: answered with the duty line"})
                 continue
-            try:
-                network = family_network(pid, Viewer(PEER_VIEWER_ROLE, authority.pk), today)
-            except FamilyNetworkRefused:
-                continue
-            shown = [i for i in network.child.involvements if i.recent]
-            returned[pid] = [i.service_category for i in shown if not i.summary_only]
-            for inv in shown:
+            recent = [i for i in shown[pid][1] if i.recent] if pid in shown else []
+            returned[pid] = [i.service_category for i in recent if not i.summary_only]
+            for inv in recent:
                 if inv.summary_only:
                     withheld.append(
                         {"person": pid, "service": inv.service_category, "why": "sensitive service"}
