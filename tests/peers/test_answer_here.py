@@ -13,7 +13,7 @@ from familyview.access.models import Role
 from familyview.access.policy import staff_for
 from familyview.audit.models import AuditEvent
 from familyview.identity.search import refresh_search_entries
-from familyview.peers import protocol
+from familyview.peers import keys, protocol
 from familyview.peers.keys import peer_key
 from familyview.peers.registry import add_peer
 from familyview.privacy.subject_access import subject_access_report
@@ -143,3 +143,17 @@ def test_no_name_means_no_answer(asked, settings):
 
     assert response.status_code == 404
     assert response.json()["type"] == "/peer/v1/lookup/problems/not-set-up"
+
+
+def test_a_key_that_cannot_be_used_is_a_503_and_nothing_is_read(asked, settings):
+    _family, manchester = asked
+    keys.key_file().chmod(0o644)
+
+    response = _ask(manchester)
+
+    assert response.status_code == 503
+    assert response.json()["type"] == "/peer/v1/lookup/problems/cannot-sign"
+    assert list(AuditEvent.objects.values_list("action", "outcome")) == [
+        ("admin.peer_added", "allowed"),
+        ("peer.lookup_refused", "refused"),
+    ]

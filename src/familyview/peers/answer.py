@@ -3,13 +3,13 @@ refusal) out, and one audit event either way (docs/peers.md).
 
 The request is checked in this order, each failure a problem-details refusal recorded in
 the audit log as `peer.lookup_refused` with its reason: this deployment has a name to be
-asked by (404); the body is small enough (413); it is a signed request (401 unsigned);
-its signer is a registered peer (401 unknown-peer); the signature checks against that
-peer's key (401 bad-signature); answering that peer is switched on (403); the payload is
-a lookup (400, naming the field: an NHS number failing its check, a date, too many
-subjects, a NUL byte); it was signed by that peer for this deployment (401); it is within
-its lifetime (401 expired); its one-time id is new (401 replayed). Only then is anything
-of the persons read.
+asked by (404) and a key to sign its answer with (503); the body is small enough (413);
+it is a signed request (401 unsigned); its signer is a registered peer (401
+unknown-peer); the signature checks against that peer's key (401 bad-signature);
+answering that peer is switched on (403); the payload is a lookup (400, naming the field:
+an NHS number failing its check, a date, too many subjects, a NUL byte); it was signed
+by that peer for this deployment (401); it is within its lifetime (401 expired); its
+one-time id is new (401 replayed). Only then is anything of the persons read.
 
 Each subject is matched exactly: a record still held gives the NHS number, and the
 person's date of birth (as their records show it, identity/persons.py) is the one asked.
@@ -23,6 +23,7 @@ duty line only. Each decision not to share is recorded with its reason.
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -41,6 +42,8 @@ from familyview.involvements.display import ServiceInvolvement
 from familyview.peers import protocol
 from familyview.peers.keys import PeerKeyError, deployment_key, peer_key
 from familyview.peers.models import Peer, SeenRequest
+
+logger = logging.getLogger(__name__)
 
 # A neighbour's worker sees what a practitioner here would: the least any role sees.
 PEER_VIEWER_ROLE = "practitioner"
@@ -75,6 +78,7 @@ class Refusal(Exception):
 
 TITLES = {
     "not-set-up": "This deployment does not answer neighbouring councils",
+    "cannot-sign": "This deployment cannot answer now",
     "too-large": "The request is too large",
     "unsigned": "The request is not signed",
     "unknown-peer": "The request is signed by a deployment not registered here",
@@ -106,6 +110,12 @@ def _answer(body: bytes, length: int | None) -> Reply:
     me = settings.FAMILYVIEW_PEER_NAME
     if not me:
         raise Refusal(404, "not-set-up", "This deployment has no name for neighbours to ask it by")
+    try:
+        # Before anything is read: an answer that could not be signed must not be recorded.
+        key = deployment_key()
+    except (PeerKeyError, OSError) as e:
+        logger.error("Neighbouring councils cannot be answered: %s", e)
+        raise Refusal(503, "cannot-sign", "This deployment cannot sign answers now") from None
     if (length or 0) > protocol.MAX_BODY_BYTES or len(body) > protocol.MAX_BODY_BYTES:
         raise Refusal(413, "too-large", f"A request may be at most {protocol.MAX_BODY_BYTES} bytes")
     try:
@@ -178,7 +188,7 @@ def _answer(body: bytes, length: int | None) -> Reply:
             "council": peer.authority.name,
             "answers": [a.model_dump() for a in answers],
         },
-        deployment_key(),
+        key,
         kid=me,
         typ=protocol.ANSWER_TYPE,
     )
