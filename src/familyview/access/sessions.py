@@ -21,6 +21,10 @@ from familyview.access.models import StaffAccount
 STARTED = "familyview.signed_in_at"
 LAST_SEEN = "familyview.last_seen_at"
 GENERATION = "familyview.session_generation"
+# The roles the member of staff held when the session first needed them (access.policy
+# keeps them here, so that a page need not read them again): a change of role raises the
+# account's generation, which ends the session, so they can never be out of date.
+ROLES = "familyview.roles"
 # Refreshing 'last seen' at most this often (or a quarter of the idle time-out, if less)
 # spares a session write on every request; the idle time-out is then exact to within it.
 LAST_SEEN_RESOLUTION = timedelta(seconds=60)
@@ -53,6 +57,7 @@ def stamp_new_session(session: SessionBase, user: AbstractBaseUser) -> None:
     session[STARTED] = now
     session[LAST_SEEN] = now
     session[GENERATION] = account.session_generation
+    session.pop(ROLES, None)
 
 
 def check_session(session: SessionBase, user: AbstractBaseUser) -> SessionEnd | None:
