@@ -66,7 +66,10 @@ def test_tag_matches_the_govuk_macro():
             '"classes": "govuk-input--width-10", "inputmode": "numeric", '
             '"autocomplete": "off", "spellcheck": false',
         ),
-        ('classes="govuk-input--width-10"', '"label": {"text": "Name"}, "classes": "govuk-input--width-10"'),
+        (
+            'classes="govuk-input--width-10"',
+            '"label": {"text": "Name"}, "classes": "govuk-input--width-10"',
+        ),
     ],
 )
 @pytest.mark.parametrize("value", ["", "O'Brien & <Sons>"])
@@ -92,7 +95,12 @@ def test_text_input_matches_the_govuk_macro(error, ours_extra, theirs_extra, val
 @pytest.mark.parametrize("hint", ["", "For example, 27 3 2014"])
 def test_date_input_matches_the_govuk_macro(error, hint):
     items = [
-        {"name": "day", "label": "Day", "classes": "govuk-input--width-2 govuk-input--error", "value": "3"},
+        {
+            "name": "day",
+            "label": "Day",
+            "classes": "govuk-input--width-2 govuk-input--error",
+            "value": "3",
+        },
         {"name": "month", "label": "Month", "classes": "govuk-input--width-2", "value": ""},
         {"name": "year", "label": "Year", "classes": "govuk-input--width-4", "value": "<2014>"},
     ]
