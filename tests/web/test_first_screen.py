@@ -6,6 +6,7 @@ said once."""
 from datetime import date, timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
@@ -13,7 +14,7 @@ from familyview.access.purpose import PurposeOfAccess, remember_purpose
 from familyview.audit.models import AuditEvent
 from familyview.families.building import build_families
 from familyview.families.factories import create_involvement, create_person, create_review_pair
-from familyview.identity.models import LinkedRecord, ProblemReport, ReviewPair
+from familyview.identity.models import LinkedRecord, ProblemReport, ReviewPair, StewardDecision
 from familyview.sources.factories import create_import, create_person_record, create_source
 
 from .frontline_family import a_family
@@ -333,3 +334,33 @@ def test_two_who_look_like_one_person_are_said_to_be_so_with_a_way_to_tell(
     link = doubt.select_one("a")["href"]
     assert link == (reverse("web:report-problem", args=[family.mother]) + f"?same_as={baxter.pk}")
     assert first_screen(page)["Claire Baxter"].select("[data-testid=may-be-same-person]")
+
+
+def test_two_who_look_like_one_person_but_a_steward_kept_apart_are_not_said_to_be(
+    practitioner_client, family
+):
+    twin = create_person_record(
+        family.imports["CSC"],
+        given_name="Claire",
+        family_name="Baxter",
+        birth_year=1988,
+        birth_month=6,
+        birth_day=4,
+        address_line1="12 Mill Lane",
+        postcode="SK4 1AA",
+    )
+    create_person(twin)
+    build_families()
+    steward = get_user_model().objects.create(username="steward")
+    StewardDecision.objects.create(
+        record_a=twin,
+        record_b=record_of(family.mother),
+        ruling=StewardDecision.Ruling.DIFFERENT,
+        reason="Two women, checked with the school",
+        decided_by=steward,
+    )
+
+    people = first_screen(family_page(practitioner_client, family))
+
+    assert people["Claire Thornbury"].select("[data-testid=may-be-same-person]") == []
+    assert people["Claire Baxter"].select("[data-testid=may-be-same-person]") == []

@@ -462,12 +462,13 @@ def test_the_family_view_of_a_large_family_takes_a_fixed_number_of_queries(
         {"purpose": "mash_triage", "case_reference": "MASH-1"},
     )
 
-    # 18: the one door reads the child's standing (their authority, whether shielded)
+    # 17: the one door reads the child's standing (their authority, whether shielded)
     # before a row of their family is read, on the page as through the API; the
     # family's details ask for the restricted records at their addresses in the
     # authority, not only the shielded among them (identity/persons.py); and the page
-    # names the services that know each person (web/known_to.py).
-    with django_assert_max_num_queries(18) as captured:
+    # names the services that know each person (web/known_to.py). The member of staff's
+    # roles are remembered in their session, not read again (access/policy.py).
+    with django_assert_max_num_queries(17) as captured:
         response = practitioner_client.get(reverse("web:family", args=[big.child]))
 
     assert response.status_code == 200
@@ -475,6 +476,31 @@ def test_the_family_view_of_a_large_family_takes_a_fixed_number_of_queries(
     assert len(page.select("[data-testid=member]")) == 11
     assert len(page.select("[data-testid=involvement]")) >= 40
     print(f"family view of 11 people: {len(captured)} queries")
+
+
+def test_a_search_takes_a_fixed_number_of_queries(
+    practitioner_client, authority, django_assert_max_num_queries
+):
+    big = a_family(authority, extra_members=7, involvements_each=7)
+    refresh_search_entries()
+    practitioner_client.get(reverse("web:search"))  # the session remembers the roles
+
+    # The POST: the session, the user, the account's generation (access/sessions.py),
+    # and the criteria written to the session (2 more: the write's savepoint).
+    with django_assert_max_num_queries(6):
+        posted = practitioner_client.post(
+            reverse("web:search"), {"name": "Amelia Thornbery", "date_of_birth-year": "2016"}
+        )
+    # The results: the session, the user, the generation; the search's look-ups (close,
+    # broad and trigrams here, where the close ones find few) and the candidates'
+    # persons; the people shown (2: identity/persons.py); the audit event (4, and 2 for
+    # its savepoint); the services' names.
+    with django_assert_max_num_queries(16):
+        page = read(practitioner_client.get(posted["Location"]))
+
+    assert big.child in {
+        a["href"].split("/")[2] for a in page.select("[data-testid=result] a") if "href" in a.attrs
+    }
 
 
 def test_a_shielded_childs_family_needs_break_glass_and_shows_no_address_or_contacts(

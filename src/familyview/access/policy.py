@@ -19,6 +19,11 @@ from enum import StrEnum
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 from familyview.access.models import Role, StaffMembership
+from familyview.access.sessions import ROLES
+
+# Set on a request whose session SessionLimitsMiddleware has just checked against the
+# account's generation: its remembered roles are then the account's own.
+SESSION_CHECKED = "_familyview_session_checked"
 
 
 class Permission(StrEnum):
@@ -109,12 +114,40 @@ def staff_for(user: AbstractBaseUser | AnonymousUser | None) -> Staff | None:
 
 
 def staff_of(request) -> Staff | None:
-    """The signed-in member of staff for this request, read once per request."""
+    """The signed-in member of staff for this request, read once per request; their roles
+    read once per session (see staff_in_session)."""
     cached = getattr(request, "_familyview_staff", False)
     if cached is False:
-        cached = staff_for(getattr(request, "user", None))
+        user = getattr(request, "user", None)
+        if getattr(request, SESSION_CHECKED, False):
+            cached = staff_in_session(request.session, user)
+        else:
+            cached = staff_for(user)
         request._familyview_staff = cached
     return cached
+
+
+def staff_in_session(session, user: AbstractBaseUser | AnonymousUser | None) -> Staff | None:
+    """The member of staff with the roles their session remembers, read from the database
+    (and remembered) the first time. Only for a session just checked against the account's
+    generation (access/sessions.py): every change of a member of staff's roles raises it,
+    which ends their sessions, so the remembered roles are always the ones they hold."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    kept = session.get(ROLES)
+    if not isinstance(kept, list):
+        staff = staff_for(user)
+        session[ROLES] = [
+            [m.role, m.authority_id, m.authority_code, m.authority_name, m.team]
+            for m in staff.memberships
+        ]
+        return staff
+    return Staff(
+        user_id=user.pk,
+        username=user.get_username(),
+        display_name=user.get_full_name() or user.get_username(),
+        memberships=tuple(Membership(*m) for m in kept),
+    )
 
 
 def _granting(staff: Staff, permission: Permission) -> Iterable[Membership]:

@@ -13,6 +13,7 @@ from enum import StrEnum
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.sessions.backends.base import SessionBase
+from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
@@ -21,6 +22,10 @@ from familyview.access.models import StaffAccount
 STARTED = "familyview.signed_in_at"
 LAST_SEEN = "familyview.last_seen_at"
 GENERATION = "familyview.session_generation"
+# The roles the member of staff held when the session first needed them (access.policy
+# keeps them here, so that a page need not read them again): a change of role raises the
+# account's generation, which ends the session, so they can never be out of date.
+ROLES = "familyview.roles"
 # Refreshing 'last seen' at most this often (or a quarter of the idle time-out, if less)
 # spares a session write on every request; the idle time-out is then exact to within it.
 LAST_SEEN_RESOLUTION = timedelta(seconds=60)
@@ -40,10 +45,15 @@ def _now_seconds() -> int:
 
 def generation_of(user_id: int) -> int:
     """The account's session generation (0 for an account never changed)."""
-    found = StaffAccount.objects.filter(user_id=user_id).values_list(
-        "session_generation", flat=True
-    )
-    return next(iter(found), 0)
+    # Every page asks it: a query written out, not built by the ORM each time.
+    with connection.cursor() as cur:
+        cur.execute(
+            f'SELECT "session_generation" FROM "{StaffAccount._meta.db_table}" '  # noqa: S608
+            'WHERE "user_id" = %s',
+            [user_id],
+        )
+        found = cur.fetchone()
+    return found[0] if found else 0
 
 
 def stamp_new_session(session: SessionBase, user: AbstractBaseUser) -> None:
@@ -53,6 +63,7 @@ def stamp_new_session(session: SessionBase, user: AbstractBaseUser) -> None:
     session[STARTED] = now
     session[LAST_SEEN] = now
     session[GENERATION] = account.session_generation
+    session.pop(ROLES, None)
 
 
 def check_session(session: SessionBase, user: AbstractBaseUser) -> SessionEnd | None:

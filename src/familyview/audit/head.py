@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Subquery
+from django.utils.dateparse import parse_datetime
 
 from familyview.audit import chain
 from familyview.audit.models import AuditCheckpoint, AuditEvent
@@ -47,15 +48,43 @@ class Head:
 
 def head_for_appending() -> Head:
     """The head and the window's opening, in the one query appending already makes."""
-    newest_checkpoint = AuditCheckpoint.objects.order_by("-sequence").values("signed_at")[:1]
-    first_event = AuditEvent.objects.order_by("sequence").values("occurred_at")[:1]
-    row = (
-        AuditEvent.objects.order_by("-sequence")
-        .annotate(signed=Subquery(newest_checkpoint), began=Subquery(first_event))
-        .values_list("sequence", "hash", "signed", "began")
-        .first()
-    )
+    with connection.cursor() as cur:
+        cur.execute(_head_sql())
+        row = cur.fetchone()
     if row is None:
         return Head(0, chain.GENESIS_HASH, None)
     sequence, event_hash, signed, began = row
-    return Head(sequence, event_hash, signed or began)
+    opened = signed or began
+    return Head(sequence, event_hash, _as_datetime(opened) if opened is not None else None)
+
+
+# Every event written asks it: the ORM built and compiled it each time, which cost more
+# than the database took to answer. It has no parameters, so it is compiled once for each
+# kind of database.
+_head_sql_for: dict[str, str] = {}
+
+
+def _head_sql() -> str:
+    if connection.vendor not in _head_sql_for:
+        newest_checkpoint = AuditCheckpoint.objects.order_by("-sequence").values("signed_at")[:1]
+        first_event = AuditEvent.objects.order_by("sequence").values("occurred_at")[:1]
+        query = (
+            AuditEvent.objects.order_by("-sequence")
+            .annotate(signed=Subquery(newest_checkpoint), began=Subquery(first_event))
+            .values_list("sequence", "hash", "signed", "began")[:1]
+        )
+        sql, params = query.query.sql_with_params()
+        if params:  # pragma: no cover - the query above has none
+            raise RuntimeError("the audit chain's head query must have no parameters")
+        _head_sql_for[connection.vendor] = sql
+    return _head_sql_for[connection.vendor]
+
+
+def _as_datetime(value: dt.datetime | str) -> dt.datetime:
+    """A time as the database gave it (SQLite gives text, in UTC), as an aware datetime."""
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    parsed = parse_datetime(value)
+    if parsed is None:
+        raise ValueError(f"the audit log holds a time that cannot be read: {value!r}")
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)

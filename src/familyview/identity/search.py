@@ -15,9 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property, lru_cache, reduce
 
-from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connection
-from django.db.models import Case, Q, Value, When
 
 from familyview.identity.addresses import postcode_key
 from familyview.identity.features import canonical_given, names_version, plain, surname_history
@@ -135,94 +133,163 @@ class PersonMatch:
     reasons: list[str] = field(default_factory=list)
 
 
-def _close(query: PersonQuery) -> Q:
+class _Sql:
+    """A condition or a term of the search's SQL with its parameters. The search's query
+    is written here, not with the ORM: building and compiling its dozen look-ups and the
+    rough fit as Django expressions cost more than PostgreSQL took to answer it."""
+
+    __slots__ = ("params", "sql")
+
+    def __init__(self, sql: str, params: Iterable = ()) -> None:
+        self.sql = sql
+        self.params = list(params)
+
+    def __and__(self, other: "_Sql") -> "_Sql":
+        return _Sql(f"({self.sql} AND {other.sql})", self.params + other.params)
+
+    def __or__(self, other: "_Sql") -> "_Sql":
+        if self.sql == _NOTHING.sql:
+            return other
+        return _Sql(f"({self.sql} OR {other.sql})", self.params + other.params)
+
+
+_NOTHING = _Sql("1 = 0")
+
+
+_TABLE = f'"{SearchEntry._meta.db_table}"'
+
+
+def _column(name: str) -> str:
+    return f'{_TABLE}."{name}"'
+
+
+def _text(name: str) -> str:
+    """A column compared with LIKE (as Django writes it on PostgreSQL, cast to text)."""
+    return _column(name) + ("::text" if connection.vendor == "postgresql" else "")
+
+
+def _is(name: str, value: object) -> _Sql:
+    return _Sql(f"{_column(name)} = %s", [value])
+
+
+def _like(name: str, pattern: str) -> _Sql:
+    return _Sql(f"{_text(name)} LIKE %s ESCAPE '\\'", [pattern])
+
+
+def _escaped(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _contains(name: str, value: str) -> _Sql:
+    return _like(name, f"%{_escaped(value)}%")
+
+
+def _starts(name: str, value: str) -> _Sql:
+    return _like(name, f"{_escaped(value)}%")
+
+
+def _in(name: str, values: Iterable) -> _Sql:
+    values = list(values)
+    if not values:
+        return _NOTHING
+    return _Sql(f"{_column(name)} IN ({', '.join(['%s'] * len(values))})", values)
+
+
+def _close(query: PersonQuery) -> _Sql:
     """Look-ups that each find few records, every one served by an index: together, in one
     query, they hold the people a worker most likely means."""
-    close = Q(pk__in=[])
+    close = _NOTHING
     if query.nhs:
-        close |= Q(nhs_number=query.nhs)
+        close |= _is("nhs_number", query.nhs)
     if query.source_id:
-        close |= Q(source_record_id=query.source_id)
+        close |= _is("source_record_id", query.source_id)
     family, given, year = query.family, query.given, query.birth_year
-    years = Q(birth_year__range=(year - 1, year + 1)) if year else None
+    years = (
+        _Sql(f"{_column('birth_year')} BETWEEN %s AND %s", [year - 1, year + 1]) if year else None
+    )
     if family:
-        sound, part = Q(family_sound=query.family_sound), Q(other_surnames__contains=f" {family} ")
-        known_as = Q(given_canonical=query.given_canonical)
+        sound, part = (
+            _is("family_sound", query.family_sound),
+            _contains("other_surnames", f" {family} "),
+        )
+        known_as = _is("given_canonical", query.given_canonical)
         if given:
             # The surname, a sound-alike of it, or an earlier one, with the given name.
             close |= sound & known_as | part & known_as
             if query.family_whole != family:
-                whole = Q(family=query.family_whole)
+                whole = _is("family", query.family_whole)
                 close |= whole & (known_as | years) if years else whole
             if year:
                 # A surname mistyped past sounding alike: the given name and the year.
-                close |= known_as & Q(birth_year=year)
+                close |= known_as & _is("birth_year", year)
         else:
             # One word: a family name or a given name.
-            one = Q(family=family) | part | Q(given_canonical=canonical_given(family))
+            one = _is("family", family) | part | _is("given_canonical", canonical_given(family))
             close |= one & years if years else one
         if query.postcode_key:
-            close |= Q(postcode=query.postcode_key) & (sound | known_as if given else sound)
+            close |= _is("postcode", query.postcode_key) & (sound | known_as if given else sound)
         if year:
             # The surname, or one that sounds like it, with the year: a given name spelt
             # another way. (With no given name, a year either side.)
-            in_year = Q(birth_year=year) if given else years
+            in_year = _is("birth_year", year) if given else years
             close |= sound & in_year | part & in_year
     else:
         if query.postcode_key:
-            close |= Q(postcode=query.postcode_key)
+            close |= _is("postcode", query.postcode_key)
         if year:
-            dob = Q(birth_year=year)
+            dob = _is("birth_year", year)
             if query.birth_month:
-                dob &= Q(birth_month=query.birth_month)
+                dob &= _is("birth_month", query.birth_month)
             if query.birth_day:
-                dob &= Q(birth_day=query.birth_day)
+                dob &= _is("birth_day", query.birth_day)
             close |= dob
     return close
 
 
-def _broad(query: PersonQuery) -> Q | None:
+def _broad(query: PersonQuery) -> _Sql | None:
     """Look-ups for when the close ones found few: any year, the surname alone."""
     family = query.family
     if not family:
         return None
-    broad = Q(family=family) | Q(family_sound=query.family_sound)
+    broad = _is("family", family) | _is("family_sound", query.family_sound)
     if query.given:
-        broad |= Q(given_canonical=query.given_canonical, family_sound__startswith=family[0])
+        broad |= _is("given_canonical", query.given_canonical) & _starts("family_sound", family[0])
     return broad
 
 
-def _rough(query: PersonQuery):
+def _case(*whens: tuple[_Sql, int]) -> _Sql:
+    """CASE WHEN ... THEN points ... ELSE 0 END: the first condition that holds."""
+    sql = " ".join(f"WHEN {when.sql} THEN {points:d}" for when, points in whens)
+    return _Sql(f"CASE {sql} ELSE 0 END", [p for when, _ in whens for p in when.params])
+
+
+def _rough(query: PersonQuery) -> _Sql:
     """A cheap fit worked out in the database, to keep the best candidates when a look-up
     finds more than are scored: roughly twice _score's points, in whole numbers."""
-    terms = [Value(0)]
+    terms = [_Sql("0")]
     family, given = query.family, query.given
     if query.nhs:
-        terms.append(Case(When(nhs_number=query.nhs, then=20), default=0))
+        terms.append(_case((_is("nhs_number", query.nhs), 20)))
     if query.source_id:
-        terms.append(Case(When(source_record_id=query.source_id, then=20), default=0))
+        terms.append(_case((_is("source_record_id", query.source_id), 20)))
     if family:
         starts = {family[:2], query.family_whole[:2]}
         terms.append(
-            Case(
-                When(family__in=sorted({family, query.family_whole}), then=8),
-                When(other_surnames__contains=f" {family} ", then=7),
-                When(family_sound=query.family_sound, then=4),
+            _case(
+                (_in("family", sorted({family, query.family_whole})), 8),
+                (_contains("other_surnames", f" {family} "), 7),
+                (_is("family_sound", query.family_sound), 4),
                 # A mistyped surname that still starts right: ahead of other namesakes.
-                When(
-                    reduce(operator.or_, (Q(family__startswith=x) for x in sorted(starts))), then=2
-                ),
-                When(family__startswith=family[:1], then=1),
-                default=0,
+                (reduce(operator.or_, (_starts("family", x) for x in sorted(starts))), 2),
+                (_starts("family", family[:1]), 1),
             )
         )
     if given:
         terms.append(
-            Case(
-                When(given_canonical=query.given_canonical, then=6),
+            _case(
+                (_is("given_canonical", query.given_canonical), 6),
                 # A mistyped given name that still starts right: ahead of other namesakes.
-                When(given__startswith=given[:2], then=2),
-                default=0,
+                (_starts("given", given[:2]), 2),
             )
         )
     for value, column, points in (
@@ -232,8 +299,8 @@ def _rough(query: PersonQuery):
         (query.postcode_key, "postcode", 4),
     ):
         if value:
-            terms.append(Case(When(**{column: value}, then=points), default=0))
-    return reduce(operator.add, terms)
+            terms.append(_case((_is(column, value), points)))
+    return _Sql(" + ".join(t.sql for t in terms), [p for t in terms for p in t.params])
 
 
 def _candidates(query: PersonQuery, authority_ids: list[int]) -> list[dict]:
@@ -241,32 +308,43 @@ def _candidates(query: PersonQuery, authority_ids: list[int]) -> list[dict]:
     look-ups first, the broad ones only when those found few, then (on PostgreSQL)
     trigrams, which catch a mistyped first letter. Each is one query on SearchEntry alone,
     best first by _rough; then one query finds the candidates' persons."""
-    mine = SearchEntry.objects.filter(authority_id__in=authority_ids)
     rough = _rough(query)
+    order = [_Sql(f"({rough.sql}) DESC", rough.params)]
+    postgres = connection.vendor == "postgresql"
+    if query.family and postgres:
+        # Among equals, the names spelt most like the ones typed.
+        alike = _Sql(f"SIMILARITY({_column('family')}, %s)", [query.family_whole])
+        if query.given:
+            alike = _Sql(
+                f"{alike.sql} + SIMILARITY({_column('given')}, %s)", [*alike.params, query.given]
+            )
+        order.append(_Sql(f"({alike.sql}) DESC", alike.params))
+    order.append(_Sql(f"{_column('person_record_id')} ASC"))
+    mine = _in("authority_id", authority_ids)
+    columns = ", ".join(_column(name) for name in FIELDS)
     found: dict[int, dict] = {}
 
-    order = ["-rough", "pk"]
-    if query.family and connection.vendor == "postgresql":
-        # Among equals, the names spelt most like the ones typed.
-        alike = TrigramSimilarity("family", query.family_whole)
-        if query.given:
-            alike = alike + TrigramSimilarity("given", query.given)
-        mine = mine.annotate(alike=alike)
-        order = ["-rough", "-alike", "pk"]
+    def take(where: _Sql) -> None:
+        if found:
+            where = where & _Sql(f"NOT ({_in('person_record_id', found).sql})", list(found))
+        where = mine & where
+        sql = (
+            f"SELECT {columns} FROM {_TABLE} WHERE {where.sql} "  # noqa: S608
+            f"ORDER BY {', '.join(o.sql for o in order)} LIMIT %s"
+        )
+        params = [*where.params, *(p for o in order for p in o.params), CANDIDATES - len(found)]
+        with connection.cursor() as cur:
+            cur.execute(sql, params)
+            for row in cur.fetchall():
+                found.setdefault(row[0], dict(zip(FIELDS, row, strict=True)))
 
-    def take(rows) -> None:
-        for row in (
-            rows.annotate(rough=rough).order_by(*order).values(*FIELDS)[: CANDIDATES - len(found)]
-        ):
-            found.setdefault(row["person_record_id"], row)
-
-    take(mine.filter(_close(query)))
+    take(_close(query))
     broad = _broad(query)
     if broad is not None and len(found) < ENOUGH:
-        take(mine.filter(broad).exclude(pk__in=list(found)))
+        take(broad)
     family = query.family
-    if family and connection.vendor == "postgresql" and len(found) < ENOUGH:
-        take(mine.filter(family__trigram_similar=family).exclude(pk__in=list(found)))
+    if family and postgres and len(found) < ENOUGH:
+        take(_Sql(f"{_column('family')} %% %s", [family]))
     person_of = dict(
         LinkedRecord.objects.filter(person_record_id__in=list(found)).values_list(
             "person_record_id", "person_id"

@@ -9,7 +9,7 @@ from django.shortcuts import redirect
 from django.urls import Resolver404, resolve, reverse
 from django.utils.cache import add_never_cache_headers
 
-from familyview.access.policy import staff_for
+from familyview.access.policy import SESSION_CHECKED, staff_for
 from familyview.access.rules import PUBLIC, rule_of
 from familyview.access.sessions import SessionEnd, check_session
 from familyview.access.sign_in import record_session_end
@@ -104,4 +104,7 @@ class SessionLimitsMiddleware:
                         ),
                     ),
                 )
+            else:
+                # The roles the session remembers are the account's (access.policy).
+                setattr(request, SESSION_CHECKED, True)
         return self.get_response(request)

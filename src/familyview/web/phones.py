@@ -9,6 +9,7 @@ source gave it, never dropped: a worker can still read it out.
 """
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import phonenumbers
 from phonenumbers import PhoneNumberFormat as Format
@@ -24,6 +25,10 @@ class PhoneNumber:
     href: str
 
 
+# A family view shows the same few duty lines and lead professionals' numbers again and
+# again, and parsing one with libphonenumber costs more than the rest of its line of the
+# page: each number is worked out once per process (a county has a few thousand).
+@lru_cache(maxsize=8192)
 def phone_number(raw: str) -> PhoneNumber:
     """'01614960239' -> 0161 496 0239, tel:+441614960239; a number from abroad in its
     international form; anything unreadable as given, dialled by its digits."""
