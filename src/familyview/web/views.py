@@ -1,7 +1,8 @@
 """The pages. Each view parses the request, calls a domain function and renders."""
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_safe
 
 from familyview.access.policy import Permission, authorities_with, staff_of
@@ -15,6 +16,17 @@ from familyview.web.pagination import pagination
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/home.html")
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The server error page (Django's handler500). Rendered without the request, which
+    may be what failed (a session or the database), but with the response's script nonce:
+    Django's own handler gives none, and the Content-Security-Policy would then block GOV.UK
+    Frontend's inline scripts."""
+    nonce = getattr(request, "csp_nonce", None)
+    return HttpResponseServerError(
+        render_to_string("500.html", {"given_nonce": "" if nonce is None else str(nonce)})
+    )
 
 
 @public
