@@ -12,7 +12,12 @@ from django.utils import timezone
 from familyview.access.purpose import PurposeOfAccess, remember_purpose
 from familyview.audit.models import AuditEvent
 from familyview.families.building import build_families
-from familyview.families.factories import create_involvement, create_person, create_review_pair
+from familyview.families.factories import (
+    create_involvement,
+    create_person,
+    create_police_domestic_abuse,
+    create_review_pair,
+)
 from familyview.identity.models import LinkedRecord, ProblemReport, ReviewPair
 from familyview.sources.factories import create_import, create_person_record, create_source
 
@@ -61,7 +66,7 @@ def test_a_safeguarding_involvement_ended_recently_is_there_with_whom_to_call(
 ):
     police = family.imports["POLICE"]
     ended = timezone.localdate() - timedelta(days=330)
-    create_involvement(
+    create_police_domestic_abuse(
         police,
         record_of(family.father),
         status="historic",
@@ -71,13 +76,6 @@ def test_a_safeguarding_involvement_ended_recently_is_there_with_whom_to_call(
         lead_phone="",
         lead_email="",
         duty_phone="0161 496 0239",
-        details={
-            "offences": [
-                {"date": "2025-11-28", "type": "domestic abuse", "involvement": "offender"},
-                {"date": "2025-10-22", "type": "domestic abuse", "involvement": "offender"},
-                {"date": "2025-03-28", "type": "domestic abuse", "involvement": "suspect"},
-            ]
-        },
     )
     # An ended involvement with a service that is not safeguarding-relevant stays below.
     create_involvement(
