@@ -439,14 +439,19 @@ class PersonRow:
     relationship: str
     services_now: str
     past_services: str
+    # Sensitive services shown only as existing: whether now or in the past is withheld,
+    # so they are in neither column before.
+    withheld: str
 
 
 def people_table(network: FamilyNetwork) -> list[PersonRow]:
-    """The ecomap's text equivalent: each person, their relationship, services now and past."""
+    """The ecomap's text equivalent: each person, their relationship, services now and
+    past, and those whose details (now or past included) are withheld."""
     rows = []
     for m in network.members:
         now = [_text_label(i) for i in m.involvements if i.current]
-        past = [_text_label(i) for i in m.involvements if not i.current]
+        past = [_text_label(i) for i in m.involvements if not i.current and not i.summary_only]
+        withheld = [_text_label(i) for i in m.involvements if i.summary_only]
         rows.append(
             PersonRow(
                 person_id=m.person_id,
@@ -454,6 +459,7 @@ def people_table(network: FamilyNetwork) -> list[PersonRow]:
                 relationship=relationship_words(m, network),
                 services_now=", ".join(now) or "None shown",
                 past_services=", ".join(past) or "None shown",
+                withheld=", ".join(withheld) or "None",
             )
         )
     return rows

@@ -283,6 +283,26 @@ def test_the_ecomap_never_says_a_withheld_service_is_in_the_past(practitioner_cl
     assert "Adult mental health (past)" not in said
 
 
+def test_the_ecomaps_text_version_never_lists_a_withheld_service_as_past(
+    practitioner_client, family
+):
+    family_page(practitioner_client, family)
+    page = read(practitioner_client.get(reverse("web:ecomap", args=[family.child])))
+    table = page.select_one("#ecomap-text ~ table")
+    head = [text(th) for th in table.select("thead th")]
+    rows = {
+        text(tr.select_one("td")): dict(
+            zip(head, (text(td) for td in tr.select("td")), strict=True)
+        )
+        for tr in table.select("tbody tr")
+    }
+    mother = rows["Claire Thornbury"]
+    assert "Adult mental health" not in mother["Past services"]
+    assert "Adult mental health" not in mother["Services now"]
+    assert mother["Details withheld"] == "Adult mental health (ask the duty line)"
+    assert rows["Amelia Thornbury"]["Details withheld"] == "None"
+
+
 def test_the_sheet_to_print_is_the_first_screen(practitioner_client, family):
     ended = timezone.localdate() - timedelta(days=200)
     create_involvement(
