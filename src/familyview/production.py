@@ -23,6 +23,11 @@ LOCAL_SECRET_KEY = "local-only-not-for-production-" + "x" * 32
 SECRET_KEY_MIN_LENGTH = 50
 
 
+class SettingRefused(ImproperlyConfigured):
+    """A setting from the environment that cannot be used as given: the message names it,
+    the value found and what it should be, in one sentence."""
+
+
 class ProductionRefused(ImproperlyConfigured):
     """Production mode will not start like this; the message says why, a sentence a line."""
 
