@@ -4,7 +4,8 @@ A council's IT team installs Family View from the README and docs/deploying.md; 
 get wrong must fail loudly, not quietly open the data. With FAMILYVIEW_ENV=production,
 the settings themselves refuse (so every way in, the `familyview` command, gunicorn's
 `familyview.wsgi` or Django's own tools, is refused) when debug pages are on, a key is
-missing or published, any host name is allowed, or cookies could travel without HTTPS.
+missing or published, any host name is allowed, cookies could travel without HTTPS, or
+the audit log's checkpoints are turned off.
 The server also refuses while demo accounts are in the database (`refuse_demo_accounts`,
 which needs the database, so runs once Django is set up). Each reason is one sentence
 saying what to change.
@@ -58,6 +59,8 @@ def settings_problems(
     second_factor_key: str,
     allowed_hosts: list[str],
     secure_cookies: bool,
+    checkpoint_every: int = 100,
+    checkpoint_minutes: float = 10,
 ) -> list[str]:
     """Why these settings are not safe to serve real data with, a sentence each."""
     problems = []
@@ -106,6 +109,12 @@ def settings_problems(
         problems.append(
             "FAMILYVIEW_SECURE_COOKIES is off: sign-in cookies could then travel without "
             "HTTPS; serve Family View over HTTPS and unset FAMILYVIEW_SECURE_COOKIES."
+        )
+    if checkpoint_every == 0 and checkpoint_minutes == 0:
+        problems.append(
+            "FAMILYVIEW_AUDIT_CHECKPOINT_EVERY and FAMILYVIEW_AUDIT_CHECKPOINT_MINUTES are both "
+            "0: audit events would wait for a signed checkpoint without end, so changes to "
+            "them could go unseen; unset them (every 100 events and 10 minutes)."
         )
     return problems
 

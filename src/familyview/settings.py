@@ -324,4 +324,6 @@ if PRODUCTION:
         second_factor_key=FAMILYVIEW_SECOND_FACTOR_KEY,
         allowed_hosts=ALLOWED_HOSTS,
         secure_cookies=SECURE_COOKIES_ASKED,
+        checkpoint_every=AUDIT_CHECKPOINT_EVERY,
+        checkpoint_minutes=AUDIT_CHECKPOINT_MINUTES,
     )
