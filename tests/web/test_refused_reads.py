@@ -15,6 +15,7 @@ from familyview.audit.actions import Action, ReadRefusal
 from familyview.audit.models import AuditEvent
 from familyview.audit.queries import AuditSearch, search_events
 from familyview.identity.models import ProblemReport
+from familyview.sources.models import ExtractImport
 from familyview.privacy.log_scope import scope_for
 from tests.api.world import PURPOSE, build_world, client_headers
 
@@ -180,3 +181,18 @@ def test_another_councils_problem_report_is_a_refused_read(world):
     event = one_refusal_found_by_user(own, steward, request)
     assert (event.action, event.details["why"]) == (Action.READ_REFUSED, ReadRefusal.NOT_FOUND)
     assert event.details["report_asked_for"] == report.pk
+
+
+def test_another_councils_import_is_a_refused_read(world):
+    own, other = world["own"], world["other"]
+    theirs = ExtractImport.objects.filter(source__authority=other.authority).first()
+    steward = user(own, "data_steward")
+    client = Client()
+    client.force_login(steward)
+
+    def request():
+        assert client.get(f"/imports/{theirs.pk}").status_code == 404
+
+    event = one_refusal_found_by_user(own, steward, request)
+    assert (event.action, event.details["why"]) == (Action.READ_REFUSED, ReadRefusal.NOT_FOUND)
+    assert event.details["import_asked_for"] == theirs.pk
