@@ -15,8 +15,8 @@ from familyview.audit.actions import Action, ReadRefusal
 from familyview.audit.models import AuditEvent
 from familyview.audit.queries import AuditSearch, search_events
 from familyview.identity.models import ProblemReport
-from familyview.sources.models import ExtractImport
 from familyview.privacy.log_scope import scope_for
+from familyview.sources.models import ExtractImport
 from tests.api.world import PURPOSE, build_world, client_headers
 
 from .factories import create_staff
