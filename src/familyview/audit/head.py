@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Subquery
+from django.db.models import OuterRef, Subquery
 
 from familyview.audit import chain
 from familyview.audit.models import AuditCheckpoint, AuditEvent
@@ -45,9 +45,18 @@ class Head:
     window_opened_at: dt.datetime | None
 
 
-def head_for_appending() -> Head:
-    """The head and the window's opening, in the one query appending already makes."""
-    newest_checkpoint = AuditCheckpoint.objects.order_by("-sequence").values("signed_at")[:1]
+def head_for_appending(now: dt.datetime) -> Head:
+    """The head and the window's opening, in the one query appending already makes.
+
+    The newest checkpoint is the newest of the events up to the head, signed by now: a row
+    added by someone with the INSERT right alone, for an event to come or dated in the
+    future, would otherwise hold the time bound off (`familyview audit verify` reports
+    such a row: its signature is not good)."""
+    newest_checkpoint = (
+        AuditCheckpoint.objects.filter(sequence__lte=OuterRef("sequence"), signed_at__lte=now)
+        .order_by("-sequence")
+        .values("signed_at")[:1]
+    )
     first_event = AuditEvent.objects.order_by("sequence").values("occurred_at")[:1]
     row = (
         AuditEvent.objects.order_by("-sequence")
