@@ -266,3 +266,33 @@ def test_the_documented_settings_start_and_answer_over_https_only(tmp_path):
 class NoRedirects(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_role_without_its_grants_is_refused_and_named_by_the_check(tmp_path):
+    """docs/deploying.md's checklist gives the application's role its grants after the
+    migrations; a role without them would start and answer every page with an error."""
+    if connection.vendor != "postgresql":
+        pytest.skip("database roles are PostgreSQL's")
+    role = f"fv_no_grants_{os.getpid()}"
+    with connection.cursor() as cur:
+        cur.execute(f'CREATE ROLE "{role}" LOGIN')
+    try:
+        s = connection.settings_dict
+        url = f"postgres://{role}@{s['HOST']}:{s['PORT'] or 5432}/{s['NAME']}"
+        env = production_env(tmp_path, DATABASE_URL=url)
+
+        done = start_refused("gunicorn", env)
+        check = familyview("check", "--deploy", env=env)
+    finally:
+        with connection.cursor() as cur:
+            cur.execute(f'DROP ROLE "{role}"')
+
+    assert done.returncode == APPLICATION_CANNOT_LOAD
+    assert (
+        f"{REFUSED}The database role in DATABASE_URL may not read Family View's tables: give "
+        "it the grants in docs/deploying.md (Checklist, step 5)."
+    ) in done.stderr.splitlines(), done.stderr
+    assert "Traceback" not in done.stderr
+    assert check.returncode == 1
+    assert "familyview.E003" in check.stderr

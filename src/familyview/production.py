@@ -129,14 +129,17 @@ def refuse_unsafe_settings(**settings: object) -> None:
 
 def demo_account_problem() -> str | None:
     """Why the database is not fit to serve: demo accounts (a published password, codes
-    anyone can print) can still sign in. None when there are none, or no tables yet."""
+    anyone can print) can still sign in, or the role may not read the tables at all. None
+    when there are none, or no tables yet."""
     from django.db.utils import OperationalError, ProgrammingError
 
-    from familyview.access.demo import active_demo_usernames
+    from familyview.access.demo import NOT_GRANTED, active_demo_usernames, not_granted
 
     try:
         usernames = active_demo_usernames()
-    except (OperationalError, ProgrammingError):
+    except (OperationalError, ProgrammingError) as e:
+        if not_granted(e):
+            return NOT_GRANTED  # every page would fail: say so now
         return None  # not migrated yet: there are no accounts at all
     if not usernames:
         return None
