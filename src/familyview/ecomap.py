@@ -333,11 +333,12 @@ def _relationship_line(
 
 def _pills(member: FamilyMember) -> list[tuple[str, bool | None]]:
     """(label, current) for each service drawn; None marks the 'N more' pill, and a
-    service whose status is withheld (drawn neither current nor past)."""
+    service whose status is withheld or not recorded (drawn neither current nor past)."""
     involvements = member.involvements
     shown = involvements if len(involvements) <= PILLS_SHOWN else involvements[: PILLS_SHOWN - 1]
     pills: list[tuple[str, bool | None]] = [
-        (_service_label(i), None if i.summary_only else i.current) for i in shown
+        (_service_label(i), None if i.summary_only or i.status == "not_recorded" else i.current)
+        for i in shown
     ]
     hidden = len(involvements) - len(shown)
     if hidden:
