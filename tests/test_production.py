@@ -195,9 +195,22 @@ def audit_rows_removed_after(transactional_db):
         AuditEvent.objects.all().delete()
 
 
+@pytest.fixture
+def syslog_daemon(tmp_path):
+    """The syslog daemon docs/deploying.md's settings send the witness to (/dev/log on the
+    council's server): a socket of our own here, listening."""
+    path = tmp_path / "log"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as daemon:
+        daemon.bind(str(path))
+        yield path
+
+
 @pytest.mark.usefixtures("audit_rows_removed_after")
-def test_check_deploy_is_clean_on_the_documented_settings_and_names_demo_accounts(tmp_path):
-    env = production_env(tmp_path)
+def test_check_deploy_is_clean_on_the_documented_settings_and_names_demo_accounts(
+    tmp_path, syslog_daemon
+):
+    assert documented_settings()["FAMILYVIEW_AUDIT_WITNESS_SYSLOG"] == "/dev/log"
+    env = production_env(tmp_path, FAMILYVIEW_AUDIT_WITNESS_SYSLOG=str(syslog_daemon))
 
     clean = familyview("check", "--deploy", env=env)
     assert clean.returncode == 0, clean.stdout + clean.stderr
@@ -211,6 +224,12 @@ def test_check_deploy_is_clean_on_the_documented_settings_and_names_demo_account
 
     disable_demo_accounts()
     assert familyview("check", "--deploy", env=env).returncode == 0
+
+    # With no syslog daemon where the settings say, the witness would miss every event.
+    env["FAMILYVIEW_AUDIT_WITNESS_SYSLOG"] = str(tmp_path / "no-daemon-here")
+    missing = familyview("check", "--deploy", env=env)
+    assert missing.returncode == 1
+    assert "familyview.E002" in missing.stderr
 
 
 def test_the_documented_settings_start_and_answer_over_https_only(tmp_path):
