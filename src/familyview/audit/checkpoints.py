@@ -196,7 +196,11 @@ def load_keyring(path: Path | None = None) -> dict[str, Ed25519PublicKey]:
     keys: dict[str, Ed25519PublicKey] = {}
     if not path.exists():
         return keys
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise AuditKeyError(f"{path} is not text: put back a copy of it") from None
+    for number, line in enumerate(text.splitlines(), start=1):
         line = line.strip()
         if not line or line.startswith("#"):
             continue
@@ -295,7 +299,8 @@ def read_journal(path: Path | None = None) -> list[SignedCheckpoint]:
     if not path.exists():
         return []
     found = []
-    with path.open(encoding="utf-8") as f:
+    # A byte that is not text makes its line damaged (reported), not the whole file unread.
+    with path.open(encoding="utf-8", errors="replace") as f:
         for line in f:
             if not line.strip():
                 continue

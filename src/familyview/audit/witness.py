@@ -99,7 +99,7 @@ def _check_header(path: Path, first_line: str) -> None:
 def _append_to_file(path: Path, line: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
-    with os.fdopen(fd, "r+", encoding="utf-8") as f:
+    with os.fdopen(fd, "r+", encoding="utf-8", errors="replace") as f:
         fcntl.flock(f, fcntl.LOCK_EX)
         if str(path) not in _checked_files:
             f.seek(0)
@@ -210,7 +210,9 @@ def read(path: Path) -> Iterator[Witnessed]:
     order. A line that is not the witness's is skipped; one naming another database stops
     the reading with DatabaseFilesError."""
     waiting: list[tuple[int, str]] = []
-    with path.open(encoding="utf-8") as f:
+    # A syslog extract may hold a log server's own bytes that are not text: those lines
+    # are not the witness's, and are skipped like any other.
+    with path.open(encoding="utf-8", errors="replace") as f:
         for line in f:
             # A syslog line carries its priority and whatever the log server adds first.
             _, tagged, after_tag = line.partition("familyview-audit:")
