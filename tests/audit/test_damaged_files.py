@@ -18,14 +18,10 @@ def findings(output: str) -> list[str]:
     return [line for line in output.splitlines() if " at event " in line]
 
 
-def test_a_witness_extract_with_bytes_that_are_not_text_is_read_around_them(
-    practitioner, tmp_path
-):
+def test_a_witness_extract_with_bytes_that_are_not_text_is_read_around_them(practitioner, tmp_path):
     events = write_log(practitioner, 3)
     extract = tmp_path / "syslog-extract.txt"
-    lines = [
-        json.dumps({"sequence": e.sequence, "hash": e.hash}).encode() for e in events[:2]
-    ]
+    lines = [json.dumps({"sequence": e.sequence, "hash": e.hash}).encode() for e in events[:2]]
     extract.write_bytes(
         b"Dec  7 09:00:01 web1 familyview-audit: " + lines[0] + b"\n"
         b"Dec  7 09:00:02 web1 kernel: \xff\xfe\x00 a line of the log server's own\n"
