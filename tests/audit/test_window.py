@@ -89,6 +89,7 @@ def test_a_forged_tail_event_is_found_once_the_next_checkpoint_is_signed(practit
 
 @pytest.fixture
 def witness(settings, tmp_path):
+    (tmp_path / "elsewhere").mkdir()  # the share, mounted
     settings.AUDIT_WITNESS_FILE = tmp_path / "elsewhere" / "witness.jsonl"
     return settings.AUDIT_WITNESS_FILE
 
@@ -160,7 +161,6 @@ def test_with_a_witness_an_edited_and_rehashed_newest_event_is_found_at_once(
 
 
 def test_a_witness_of_another_database_is_refused(practitioner, witness):
-    witness.parent.mkdir()
     witness.write_text(
         '{"database": "another council\'s", "database_id": "0123456789abcdef"}\n'
         '{"hash": "' + "0" * 64 + '", "sequence": 1}\n'

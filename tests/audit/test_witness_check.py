@@ -10,6 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
+from familyview.audit import witness
 from familyview.audit.witness import witness_check
 
 
@@ -71,3 +72,16 @@ def test_a_witness_file_whose_folder_is_not_there_is_an_error(settings, tmp_path
 def test_a_witness_file_in_a_folder_that_is_there_is_no_error(settings, tmp_path):
     settings.AUDIT_WITNESS_FILE = tmp_path / "familyview.jsonl"
     assert errors(settings) == []
+
+
+@pytest.mark.django_db
+def test_a_witness_file_whose_share_is_not_mounted_is_not_written_here_instead(
+    settings, tmp_path
+):
+    # Where the information governance team's share should be mounted, and is not.
+    settings.AUDIT_WITNESS_FILE = tmp_path / "ig-mount" / "familyview.jsonl"
+
+    with pytest.raises(FileNotFoundError):
+        witness.send(1, "0" * 64)
+
+    assert not (tmp_path / "ig-mount").exists()

@@ -97,7 +97,8 @@ def _check_header(path: Path, first_line: str) -> None:
 
 
 def _append_to_file(path: Path, line: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    # Its folder is not made here: a share that is not mounted must fail (an error in the
+    # log, and `check --deploy`'s), not leave the witness on this server in its place.
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
     with os.fdopen(fd, "r+", encoding="utf-8", errors="replace") as f:
         fcntl.flock(f, fcntl.LOCK_EX)
