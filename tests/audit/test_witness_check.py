@@ -75,9 +75,7 @@ def test_a_witness_file_in_a_folder_that_is_there_is_no_error(settings, tmp_path
 
 
 @pytest.mark.django_db
-def test_a_witness_file_whose_share_is_not_mounted_is_not_written_here_instead(
-    settings, tmp_path
-):
+def test_a_witness_file_whose_share_is_not_mounted_is_not_written_here_instead(settings, tmp_path):
     # Where the information governance team's share should be mounted, and is not.
     settings.AUDIT_WITNESS_FILE = tmp_path / "ig-mount" / "familyview.jsonl"
 
