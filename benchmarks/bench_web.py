@@ -15,10 +15,10 @@ per client (`bench.client01`...) with a password and an authenticator key it kno
 picks children from the synthetic truth (under 18, not shielded) with the person the
 index holds for each.
 
-The server: gunicorn with `--workers` (4) on 127.0.0.1, FAMILYVIEW_ENV=production (so
-DEBUG is off and a secret key is required), static files through WhiteNoise, and
-FAMILYVIEW_SECURE_COOKIES=0: production's `Secure`, `__Host-` cookies are refused by
-clients over plain HTTP, and this runs on loopback only (docs/sign-in.md).
+The server: gunicorn with `--workers` (4) on 127.0.0.1, debug pages off and its own secret
+key, static files through WhiteNoise, as in production, but not in production mode: that
+refuses to start with cookies that may travel over plain HTTP and sends plain HTTP to
+HTTPS, and this runs over plain HTTP on loopback only (docs/deploying.md, docs/sign-in.md).
 
 The clients run in another process (`--load`), one thread each, each signing in through the
 real pages as its own member of staff (password, then the TOTP code: one account per
@@ -61,7 +61,8 @@ def server_env(url: str) -> dict:
     return {
         **os.environ,
         "DATABASE_URL": url,
-        "FAMILYVIEW_ENV": "production",
+        "FAMILYVIEW_ENV": "local",
+        "FAMILYVIEW_DEBUG": "0",
         "FAMILYVIEW_SECRET_KEY": SECRET_KEY,
         "FAMILYVIEW_SECURE_COOKIES": "0",
         "FAMILYVIEW_ALLOWED_HOSTS": "127.0.0.1",

@@ -77,3 +77,23 @@ def test_a_standalone_drawing_names_no_one_in_its_title(network):
     title = re.search(r"<title[^>]*>([^<]*)</title>", svg).group(1)
     assert title == "Ecomap of a family (Family View)"
     assert "Ecomap of Amelia Thornbury's family" in texts(svg)
+
+
+def test_a_service_whose_status_is_not_recorded_is_drawn_neither_current_nor_past(network):
+    mother = network.parents_and_carers[0]
+    service = mother.involvements[0]
+    unknown = replace(service, status="not_recorded", current=False, summary_only=False)
+    past = replace(service, status="historic", current=False, summary_only=False)
+
+    def pill_of(involvement) -> str:
+        drawn = render_svg(
+            replace(network, parents_and_carers=(replace(mother, involvements=(involvement,)),))
+        )
+        name = re.escape(service.service_name.split()[0])
+        found = re.search(r'<rect [^>]*rx="14" ([^/]*)/><text[^>]*>' + name, drawn)
+        assert found, drawn
+        return found.group(1)
+
+    # The key says a dashed pill is a past service: a status not recorded is not one.
+    assert 'stroke-dasharray="5 3"' in pill_of(past)
+    assert "stroke-dasharray" not in pill_of(unknown)

@@ -139,6 +139,10 @@ DANGERS = {
         {"FAMILYVIEW_SECURE_COOKIES": "0"},
         "FAMILYVIEW_SECURE_COOKIES is off",
     ),
+    "no audit checkpoints": (
+        {"FAMILYVIEW_AUDIT_CHECKPOINT_EVERY": "0", "FAMILYVIEW_AUDIT_CHECKPOINT_MINUTES": "0"},
+        "FAMILYVIEW_AUDIT_CHECKPOINT_EVERY and FAMILYVIEW_AUDIT_CHECKPOINT_MINUTES are both 0",
+    ),
 }
 
 
@@ -191,9 +195,22 @@ def audit_rows_removed_after(transactional_db):
         AuditEvent.objects.all().delete()
 
 
+@pytest.fixture
+def syslog_daemon(tmp_path):
+    """The syslog daemon docs/deploying.md's settings send the witness to (/dev/log on the
+    council's server): a socket of our own here, listening."""
+    path = tmp_path / "log"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as daemon:
+        daemon.bind(str(path))
+        yield path
+
+
 @pytest.mark.usefixtures("audit_rows_removed_after")
-def test_check_deploy_is_clean_on_the_documented_settings_and_names_demo_accounts(tmp_path):
-    env = production_env(tmp_path)
+def test_check_deploy_is_clean_on_the_documented_settings_and_names_demo_accounts(
+    tmp_path, syslog_daemon
+):
+    assert documented_settings()["FAMILYVIEW_AUDIT_WITNESS_SYSLOG"] == "/dev/log"
+    env = production_env(tmp_path, FAMILYVIEW_AUDIT_WITNESS_SYSLOG=str(syslog_daemon))
 
     clean = familyview("check", "--deploy", env=env)
     assert clean.returncode == 0, clean.stdout + clean.stderr
@@ -207,6 +224,12 @@ def test_check_deploy_is_clean_on_the_documented_settings_and_names_demo_account
 
     disable_demo_accounts()
     assert familyview("check", "--deploy", env=env).returncode == 0
+
+    # With no syslog daemon where the settings say, the witness would miss every event.
+    env["FAMILYVIEW_AUDIT_WITNESS_SYSLOG"] = str(tmp_path / "no-daemon-here")
+    missing = familyview("check", "--deploy", env=env)
+    assert missing.returncode == 1
+    assert "familyview.E002" in missing.stderr
 
 
 def test_the_documented_settings_start_and_answer_over_https_only(tmp_path):
@@ -262,3 +285,33 @@ def test_the_documented_settings_start_and_answer_over_https_only(tmp_path):
 class NoRedirects(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_role_without_its_grants_is_refused_and_named_by_the_check(tmp_path):
+    """docs/deploying.md's checklist gives the application's role its grants after the
+    migrations; a role without them would start and answer every page with an error."""
+    if connection.vendor != "postgresql":
+        pytest.skip("database roles are PostgreSQL's")
+    role = f"fv_no_grants_{os.getpid()}"
+    with connection.cursor() as cur:
+        cur.execute(f'CREATE ROLE "{role}" LOGIN')
+    try:
+        s = connection.settings_dict
+        url = f"postgres://{role}@{s['HOST']}:{s['PORT'] or 5432}/{s['NAME']}"
+        env = production_env(tmp_path, DATABASE_URL=url)
+
+        done = start_refused("gunicorn", env)
+        check = familyview("check", "--deploy", env=env)
+    finally:
+        with connection.cursor() as cur:
+            cur.execute(f'DROP ROLE "{role}"')
+
+    assert done.returncode == APPLICATION_CANNOT_LOAD
+    assert (
+        f"{REFUSED}The database role in DATABASE_URL may not read Family View's tables: give "
+        "it the grants in docs/deploying.md (Checklist, step 5)."
+    ) in done.stderr.splitlines(), done.stderr
+    assert "Traceback" not in done.stderr
+    assert check.returncode == 1
+    assert "familyview.E003" in check.stderr

@@ -18,8 +18,9 @@ _SERVING = {"runserver"}
 
 def main() -> None:
     """Run a Family View command with the project's settings. A database that cannot be
-    reached, or has no tables yet, is one sentence and exit 1, not a traceback; so is
-    production mode configured into danger (familyview/production.py)."""
+    reached, or has no tables yet, is one sentence and exit 1, not a traceback; so are a
+    setting that cannot be read and production mode configured into danger
+    (familyview/production.py)."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "familyview.settings")
     import django
     from django.conf import settings
@@ -27,7 +28,7 @@ def main() -> None:
     from django.db.utils import OperationalError, ProgrammingError
 
     from familyview.audit.database_files import DatabaseFilesError
-    from familyview.production import ProductionRefused, refuse_demo_accounts
+    from familyview.production import ProductionRefused, SettingRefused, refuse_demo_accounts
 
     try:
         if getattr(settings, "PRODUCTION", False) and sys.argv[1:2] and sys.argv[1] in _SERVING:
@@ -36,6 +37,8 @@ def main() -> None:
         execute_from_command_line(["familyview", *sys.argv[1:]])
     except ProductionRefused as e:
         sys.exit(_refusal(e))
+    except SettingRefused as e:
+        sys.exit(f"familyview: {e}")
     except DatabaseFilesError as e:
         sys.exit(f"familyview: {e}")
     except (OperationalError, ProgrammingError) as e:

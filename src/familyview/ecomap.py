@@ -333,11 +333,12 @@ def _relationship_line(
 
 def _pills(member: FamilyMember) -> list[tuple[str, bool | None]]:
     """(label, current) for each service drawn; None marks the 'N more' pill, and a
-    service whose status is withheld (drawn neither current nor past)."""
+    service whose status is withheld or not recorded (drawn neither current nor past)."""
     involvements = member.involvements
     shown = involvements if len(involvements) <= PILLS_SHOWN else involvements[: PILLS_SHOWN - 1]
     pills: list[tuple[str, bool | None]] = [
-        (_service_label(i), None if i.summary_only else i.current) for i in shown
+        (_service_label(i), None if i.summary_only or i.status == "not_recorded" else i.current)
+        for i in shown
     ]
     hidden = len(involvements) - len(shown)
     if hidden:
@@ -439,14 +440,19 @@ class PersonRow:
     relationship: str
     services_now: str
     past_services: str
+    # Sensitive services shown only as existing: whether now or in the past is withheld,
+    # so they are in neither column before.
+    withheld: str
 
 
 def people_table(network: FamilyNetwork) -> list[PersonRow]:
-    """The ecomap's text equivalent: each person, their relationship, services now and past."""
+    """The ecomap's text equivalent: each person, their relationship, services now and
+    past, and those whose details (now or past included) are withheld."""
     rows = []
     for m in network.members:
         now = [_text_label(i) for i in m.involvements if i.current]
-        past = [_text_label(i) for i in m.involvements if not i.current]
+        past = [_text_label(i) for i in m.involvements if not i.current and not i.summary_only]
+        withheld = [_text_label(i) for i in m.involvements if i.summary_only]
         rows.append(
             PersonRow(
                 person_id=m.person_id,
@@ -454,6 +460,7 @@ def people_table(network: FamilyNetwork) -> list[PersonRow]:
                 relationship=relationship_words(m, network),
                 services_now=", ".join(now) or "None shown",
                 past_services=", ".join(past) or "None shown",
+                withheld=", ".join(withheld) or "None",
             )
         )
     return rows

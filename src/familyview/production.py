@@ -4,7 +4,8 @@ A council's IT team installs Family View from the README and docs/deploying.md; 
 get wrong must fail loudly, not quietly open the data. With FAMILYVIEW_ENV=production,
 the settings themselves refuse (so every way in, the `familyview` command, gunicorn's
 `familyview.wsgi` or Django's own tools, is refused) when debug pages are on, a key is
-missing or published, any host name is allowed, or cookies could travel without HTTPS.
+missing or published, any host name is allowed, cookies could travel without HTTPS, or
+the audit log's checkpoints are turned off.
 The server also refuses while demo accounts are in the database (`refuse_demo_accounts`,
 which needs the database, so runs once Django is set up). Each reason is one sentence
 saying what to change.
@@ -21,6 +22,11 @@ from django.core.exceptions import ImproperlyConfigured
 LOCAL_SECRET_KEY = "local-only-not-for-production-" + "x" * 32
 # Django's own warning (security.W009) asks for as many characters as this.
 SECRET_KEY_MIN_LENGTH = 50
+
+
+class SettingRefused(ImproperlyConfigured):
+    """A setting from the environment that cannot be used as given: the message names it,
+    the value found and what it should be, in one sentence."""
 
 
 class ProductionRefused(ImproperlyConfigured):
@@ -53,6 +59,8 @@ def settings_problems(
     second_factor_key: str,
     allowed_hosts: list[str],
     secure_cookies: bool,
+    checkpoint_every: int = 100,
+    checkpoint_minutes: float = 10,
 ) -> list[str]:
     """Why these settings are not safe to serve real data with, a sentence each."""
     problems = []
@@ -102,6 +110,12 @@ def settings_problems(
             "FAMILYVIEW_SECURE_COOKIES is off: sign-in cookies could then travel without "
             "HTTPS; serve Family View over HTTPS and unset FAMILYVIEW_SECURE_COOKIES."
         )
+    if checkpoint_every == 0 and checkpoint_minutes == 0:
+        problems.append(
+            "FAMILYVIEW_AUDIT_CHECKPOINT_EVERY and FAMILYVIEW_AUDIT_CHECKPOINT_MINUTES are both "
+            "0: audit events would wait for a signed checkpoint without end, so changes to "
+            "them could go unseen; unset them (every 100 events and 10 minutes)."
+        )
     return problems
 
 
@@ -115,14 +129,17 @@ def refuse_unsafe_settings(**settings: object) -> None:
 
 def demo_account_problem() -> str | None:
     """Why the database is not fit to serve: demo accounts (a published password, codes
-    anyone can print) can still sign in. None when there are none, or no tables yet."""
+    anyone can print) can still sign in, or the role may not read the tables at all. None
+    when there are none, or no tables yet."""
     from django.db.utils import OperationalError, ProgrammingError
 
-    from familyview.access.demo import active_demo_usernames
+    from familyview.access.demo import NOT_GRANTED, active_demo_usernames, not_granted
 
     try:
         usernames = active_demo_usernames()
-    except (OperationalError, ProgrammingError):
+    except (OperationalError, ProgrammingError) as e:
+        if not_granted(e):
+            return NOT_GRANTED  # every page would fail: say so now
         return None  # not migrated yet: there are no accounts at all
     if not usernames:
         return None

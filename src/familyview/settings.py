@@ -6,6 +6,7 @@ FAMILYVIEW_ALLOWED_HOSTS, and refuses to start without them or with debug pages 
 insecure cookies (familyview/production.py); docs/deploying.md has the checklist.
 """
 
+import math
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -28,6 +29,28 @@ def _flag(name: str, default: bool) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _number(
+    name: str, default: str, *, whole: bool = True, least: float | None = None, above: float = 0
+) -> int | float:
+    """A number from the environment: at least `least` when given, else more than `above`.
+    Anything else is refused in one sentence naming the variable, not a traceback."""
+    value = os.environ.get(name) or default  # set but empty: the default, as unset
+    try:
+        number = int(value) if whole else float(value)
+    except ValueError:
+        number = None
+    if (
+        number is None
+        or not math.isfinite(number)
+        or (least is not None and number < least)
+        or (least is None and number <= above)
+    ):
+        kind = "a whole number" if whole else "a number"
+        bound = f"{least:g} or more" if least is not None else f"more than {above:g}"
+        raise production.SettingRefused(f"{name} is {value!r}: it should be {kind}, {bound}.")
+    return number
 
 
 # `production` refuses to start when configured into danger (familyview/production.py).
@@ -103,7 +126,7 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'familyview.sqlite3'}"),
-        conn_max_age=int(os.environ.get("FAMILYVIEW_DB_CONN_MAX_AGE", "60")),
+        conn_max_age=_number("FAMILYVIEW_DB_CONN_MAX_AGE", "60", least=0),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -149,22 +172,22 @@ if SESSION_COOKIE_SECURE:
     SESSION_COOKIE_NAME = "__Host-familyview-session"
     CSRF_COOKIE_NAME = "__Host-familyview-csrf"
 FAMILYVIEW_SESSION_IDLE_TIMEOUT = timedelta(
-    minutes=float(os.environ.get("FAMILYVIEW_SESSION_IDLE_MINUTES", "30"))
+    minutes=_number("FAMILYVIEW_SESSION_IDLE_MINUTES", "30", whole=False)
 )
 FAMILYVIEW_SESSION_ABSOLUTE_TIMEOUT = timedelta(
-    hours=float(os.environ.get("FAMILYVIEW_SESSION_MAX_HOURS", "10"))
+    hours=_number("FAMILYVIEW_SESSION_MAX_HOURS", "10", whole=False)
 )
 SESSION_COOKIE_AGE = int(FAMILYVIEW_SESSION_ABSOLUTE_TIMEOUT.total_seconds())
 # Guessing: this many failed passwords or codes within the window lock a username, or an
 # address (an office shares one, hence more), for the lockout period.
-FAMILYVIEW_SIGN_IN_USERNAME_LIMIT = int(os.environ.get("FAMILYVIEW_SIGN_IN_USERNAME_LIMIT", "5"))
-FAMILYVIEW_SIGN_IN_ADDRESS_LIMIT = int(os.environ.get("FAMILYVIEW_SIGN_IN_ADDRESS_LIMIT", "50"))
+FAMILYVIEW_SIGN_IN_USERNAME_LIMIT = _number("FAMILYVIEW_SIGN_IN_USERNAME_LIMIT", "5", least=1)
+FAMILYVIEW_SIGN_IN_ADDRESS_LIMIT = _number("FAMILYVIEW_SIGN_IN_ADDRESS_LIMIT", "50", least=1)
 FAMILYVIEW_SIGN_IN_WINDOW = timedelta(minutes=15)
 FAMILYVIEW_SIGN_IN_LOCKOUT = timedelta(
-    minutes=float(os.environ.get("FAMILYVIEW_SIGN_IN_LOCKOUT_MINUTES", "15"))
+    minutes=_number("FAMILYVIEW_SIGN_IN_LOCKOUT_MINUTES", "15", whole=False)
 )
 # How many reverse proxies stand in front (the client is then read from X-Forwarded-For).
-FAMILYVIEW_TRUSTED_PROXIES = int(os.environ.get("FAMILYVIEW_TRUSTED_PROXIES", "0"))
+FAMILYVIEW_TRUSTED_PROXIES = _number("FAMILYVIEW_TRUSTED_PROXIES", "0", least=0)
 # Local accounts (password and authenticator app); a council on single sign-on may turn
 # them off.
 FAMILYVIEW_LOCAL_SIGN_IN = _flag("FAMILYVIEW_LOCAL_SIGN_IN", True)
@@ -277,8 +300,10 @@ FAMILYVIEW_RETENTION_RULES = os.environ.get("FAMILYVIEW_RETENTION_RULES") or Non
 AUDIT_KEY_FILE = os.environ.get("FAMILYVIEW_AUDIT_KEY_FILE") or None
 # The tampering window: a signed checkpoint every AUDIT_CHECKPOINT_EVERY events, and at the
 # first event once the newest is AUDIT_CHECKPOINT_MINUTES old.
-AUDIT_CHECKPOINT_EVERY = int(os.environ.get("FAMILYVIEW_AUDIT_CHECKPOINT_EVERY", "100"))
-AUDIT_CHECKPOINT_MINUTES = float(os.environ.get("FAMILYVIEW_AUDIT_CHECKPOINT_MINUTES", "10"))
+AUDIT_CHECKPOINT_EVERY = _number("FAMILYVIEW_AUDIT_CHECKPOINT_EVERY", "100", least=0)
+AUDIT_CHECKPOINT_MINUTES = _number(
+    "FAMILYVIEW_AUDIT_CHECKPOINT_MINUTES", "10", whole=False, least=0
+)
 # A witness outside the database for every event's hash (audit/witness.py): a file on
 # another host's mount, and/or syslog (`/dev/log`, or `host:port` over UDP).
 AUDIT_WITNESS_FILE = os.environ.get("FAMILYVIEW_AUDIT_WITNESS_FILE") or None
@@ -286,14 +311,12 @@ AUDIT_WITNESS_SYSLOG = os.environ.get("FAMILYVIEW_AUDIT_WITNESS_SYSLOG", "")
 
 # The JSON API (docs/api.md): calls per minute per API client (or signed-in user), and
 # how many may come at once before the rate applies.
-FAMILYVIEW_API_RATE_PER_MINUTE = int(os.environ.get("FAMILYVIEW_API_RATE_PER_MINUTE", "120"))
-FAMILYVIEW_API_BURST = int(os.environ.get("FAMILYVIEW_API_BURST", "60"))
+FAMILYVIEW_API_RATE_PER_MINUTE = _number("FAMILYVIEW_API_RATE_PER_MINUTE", "120", least=1)
+FAMILYVIEW_API_BURST = _number("FAMILYVIEW_API_BURST", "60", least=1)
 # And per member of staff through one API client, so that one user cannot use up the
 # client's allowance.
-FAMILYVIEW_API_USER_RATE_PER_MINUTE = int(
-    os.environ.get("FAMILYVIEW_API_USER_RATE_PER_MINUTE", "60")
-)
-FAMILYVIEW_API_USER_BURST = int(os.environ.get("FAMILYVIEW_API_USER_BURST", "30"))
+FAMILYVIEW_API_USER_RATE_PER_MINUTE = _number("FAMILYVIEW_API_USER_RATE_PER_MINUTE", "60", least=1)
+FAMILYVIEW_API_USER_BURST = _number("FAMILYVIEW_API_USER_BURST", "30", least=1)
 
 # Across council borders (docs/peers.md): the name this deployment signs its requests to
 # neighbouring councils with (each registers it with `familyview peers add`), and how long a
@@ -309,4 +332,6 @@ if PRODUCTION:
         second_factor_key=FAMILYVIEW_SECOND_FACTOR_KEY,
         allowed_hosts=ALLOWED_HOSTS,
         secure_cookies=SECURE_COOKIES_ASKED,
+        checkpoint_every=AUDIT_CHECKPOINT_EVERY,
+        checkpoint_minutes=AUDIT_CHECKPOINT_MINUTES,
     )

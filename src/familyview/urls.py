@@ -8,3 +8,6 @@ urlpatterns = [
     path("peer/v1/lookup", lookup, name="peer-lookup"),
     path("", include("familyview.web.urls")),
 ]
+
+# A server error's page, with the response's script nonce (web/views.py).
+handler500 = "familyview.web.views.server_error"

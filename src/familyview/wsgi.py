@@ -1,8 +1,9 @@
 """WSGI entry point for production servers (gunicorn familyview.wsgi).
 
-Production mode configured into danger (familyview/production.py) is refused here with
-its sentences and no traceback, and the exit status 4 that gunicorn's master reads as
-"the application failed to load": it stops, rather than start the worker again and again.
+Production mode configured into danger (familyview/production.py), and a setting that
+cannot be read, are refused here with their sentences and no traceback, and the exit
+status 4 that gunicorn's master reads as "the application failed to load": it stops,
+rather than start the worker again and again.
 """
 
 import os
@@ -17,7 +18,7 @@ APPLICATION_CANNOT_LOAD = 4
 
 
 def _application():
-    from familyview.production import ProductionRefused, refuse_demo_accounts
+    from familyview.production import ProductionRefused, SettingRefused, refuse_demo_accounts
 
     try:
         application = get_wsgi_application()
@@ -28,6 +29,10 @@ def _application():
     except ProductionRefused as refused:
         for reason in str(refused).splitlines():
             sys.stderr.write(f"familyview: production mode will not start: {reason}\n")
+        sys.stderr.flush()
+        sys.exit(APPLICATION_CANNOT_LOAD)
+    except SettingRefused as refused:
+        sys.stderr.write(f"familyview: {refused}\n")
         sys.stderr.flush()
         sys.exit(APPLICATION_CANNOT_LOAD)
     return application

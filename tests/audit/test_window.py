@@ -89,6 +89,7 @@ def test_a_forged_tail_event_is_found_once_the_next_checkpoint_is_signed(practit
 
 @pytest.fixture
 def witness(settings, tmp_path):
+    (tmp_path / "elsewhere").mkdir()  # the share, mounted
     settings.AUDIT_WITNESS_FILE = tmp_path / "elsewhere" / "witness.jsonl"
     return settings.AUDIT_WITNESS_FILE
 
@@ -160,7 +161,6 @@ def test_with_a_witness_an_edited_and_rehashed_newest_event_is_found_at_once(
 
 
 def test_a_witness_of_another_database_is_refused(practitioner, witness):
-    witness.parent.mkdir()
     witness.write_text(
         '{"database": "another council\'s", "database_id": "0123456789abcdef"}\n'
         '{"hash": "' + "0" * 64 + '", "sequence": 1}\n'
@@ -194,3 +194,48 @@ def test_syslog_as_a_witness_gets_every_event_and_verify_reads_an_extract(
     assert findings(output) == [
         "inserted at event 5: event 5 was not written by Family View: the witness never saw it"
     ]
+
+
+def forge_checkpoint_row(sequence: int, signed_at: dt.datetime) -> AuditCheckpoint:
+    """What the INSERT right allows on the checkpoints too: a row with no good signature,
+    taking a place Family View's own checkpoint would have."""
+    return AuditCheckpoint.objects.create(
+        sequence=sequence,
+        event_hash="0" * 64,
+        signed_at=signed_at,
+        key_id="0000000000000000",
+        signature="AAAA",
+    )
+
+
+def test_a_forged_checkpoint_row_does_not_stop_the_next_checkpoint_naming_a_forged_event(
+    practitioner, django_capture_on_commit_callbacks
+):
+    committed_log(practitioner, 12, django_capture_on_commit_callbacks)  # checkpoints 5, 10
+    forge_tail_event()  # event 13
+    forge_checkpoint_row(15, timezone.now())  # where the next checkpoint falls due
+
+    committed_log(practitioner, 2, django_capture_on_commit_callbacks)  # events 14 and 15
+    intact, output = run_verify()
+
+    assert not intact
+    assert (
+        "inserted at event 13: event 13 was not written by Family View: it carries no seal "
+        "of Family View's (found when the checkpoint of event 15 was signed)"
+    ) in findings(output)
+
+
+def test_a_forged_checkpoint_row_from_the_future_does_not_stop_the_time_bound(
+    practitioner, settings, monkeypatch
+):
+    settings.AUDIT_CHECKPOINT_EVERY = 0  # the time bound alone
+    start = timezone.now()
+    forge_checkpoint_row(1_000_000, start + dt.timedelta(days=36_500))
+
+    def at(minutes: float) -> AuditEvent:
+        monkeypatch.setattr(timezone, "now", lambda: start + dt.timedelta(minutes=minutes))
+        return record_event(practitioner, "search", level="search")
+
+    at(0), at(1)
+    assert at(10.5).sequence == 3
+    assert 3 in checkpointed()

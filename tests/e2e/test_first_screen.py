@@ -18,6 +18,7 @@ from familyview.families.building import build_families
 from familyview.families.factories import (
     create_involvement,
     create_person,
+    create_police_domestic_abuse,
     create_relationship,
     create_review_pair,
 )
@@ -100,7 +101,7 @@ def doyles(authority) -> dict:
     create_review_pair(h, h2, probability=0.83)
 
     ended = timezone.localdate() - timedelta(days=344)
-    create_involvement(
+    create_police_domestic_abuse(
         police,
         also(police, patrick, "Patrick", date(1959, 8, 11)),
         status="historic",
@@ -112,17 +113,11 @@ def doyles(authority) -> dict:
         lead_phone="",
         lead_email="",
         duty_phone="0161 496 0239",
-        details={
-            "offences": [
-                {"date": "2025-11-28", "type": "domestic abuse", "involvement": "offender"},
-                {"date": "2025-10-22", "type": "domestic abuse", "involvement": "offender"},
-                {"date": "2025-03-28", "type": "domestic abuse", "involvement": "suspect"},
-            ]
-        },
     )
-    create_involvement(
+    create_police_domestic_abuse(
         police,
         also(police, gurmeet, "Gurmeet", date(1959, 10, 1)),
+        [("2024-11-05", "victim")],
         status="historic",
         team="Public Protection Unit",
         start_date=date(2024, 2, 6),
@@ -130,9 +125,6 @@ def doyles(authority) -> dict:
         lead_name="Kirsty Ahmed",
         lead_role="Detective Sergeant",
         lead_phone="0161 496 0657",
-        details={
-            "offences": [{"date": "2024-11-05", "type": "domestic abuse", "involvement": "victim"}]
-        },
     )
     for who, given, born, lead in (
         (patrick, "Patrick", date(1959, 8, 11), ("Mark Zielinska", "0161 496 0237")),

@@ -119,6 +119,30 @@ def test_phone_numbers_are_grouped_and_dialled_internationally_however_sent(clie
         )
 
 
+def test_two_numbers_in_one_field_are_two_links_and_words_are_no_link(client, family):
+    mother = LinkedRecord.objects.filter(person_id=family.mother).first().person_record
+    create_involvement(
+        family.imports["POLICE"],
+        mother,
+        team="Public Protection Unit",
+        lead_phone="0161 496 0239 / 07700 900123",  # a desk and a mobile, in one field
+        duty_phone="ask reception",
+        start_date=date(2026, 2, 1),
+        details={
+            "offences": [{"date": "2026-02-01", "type": "domestic abuse", "involvement": "victim"}]
+        },
+    )
+
+    for name in ("web:family", "web:who-to-call"):
+        page = read(client.get(reverse(name, args=[family.child])))
+        phones = {text(a): a["href"] for a in page.select("main a.app-phone")}
+        assert phones["0161 496 0239"] == "tel:+441614960239", name
+        assert phones["07700 900123"] == "tel:+447700900123", name
+        assert "ask reception" not in phones, name
+        assert all(a["href"] != "tel:" for a in page.select("main a[href^='tel:']")), name
+        assert "ask reception" in text(page.select_one("main")), name
+
+
 def test_a_team_that_is_also_the_organisation_is_named_once(client, family):
     child = LinkedRecord.objects.filter(person_id=family.child).first().person_record
     create_involvement(

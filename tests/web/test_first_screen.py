@@ -13,7 +13,12 @@ from django.utils import timezone
 from familyview.access.purpose import PurposeOfAccess, remember_purpose
 from familyview.audit.models import AuditEvent
 from familyview.families.building import build_families
-from familyview.families.factories import create_involvement, create_person, create_review_pair
+from familyview.families.factories import (
+    create_involvement,
+    create_person,
+    create_police_domestic_abuse,
+    create_review_pair,
+)
 from familyview.identity.models import LinkedRecord, ProblemReport, ReviewPair, StewardDecision
 from familyview.sources.factories import create_import, create_person_record, create_source
 
@@ -62,7 +67,7 @@ def test_a_safeguarding_involvement_ended_recently_is_there_with_whom_to_call(
 ):
     police = family.imports["POLICE"]
     ended = timezone.localdate() - timedelta(days=330)
-    create_involvement(
+    create_police_domestic_abuse(
         police,
         record_of(family.father),
         status="historic",
@@ -72,13 +77,6 @@ def test_a_safeguarding_involvement_ended_recently_is_there_with_whom_to_call(
         lead_phone="",
         lead_email="",
         duty_phone="0161 496 0239",
-        details={
-            "offences": [
-                {"date": "2025-11-28", "type": "domestic abuse", "involvement": "offender"},
-                {"date": "2025-10-22", "type": "domestic abuse", "involvement": "offender"},
-                {"date": "2025-03-28", "type": "domestic abuse", "involvement": "suspect"},
-            ]
-        },
     )
     # An ended involvement with a service that is not safeguarding-relevant stays below.
     create_involvement(
@@ -284,6 +282,26 @@ def test_the_ecomap_never_says_a_withheld_service_is_in_the_past(practitioner_cl
     assert "Adult mental health (whether now or in the past is withheld)" in said
     assert "was known to Adult mental health" not in said
     assert "Adult mental health (past)" not in said
+
+
+def test_the_ecomaps_text_version_never_lists_a_withheld_service_as_past(
+    practitioner_client, family
+):
+    family_page(practitioner_client, family)
+    page = read(practitioner_client.get(reverse("web:ecomap", args=[family.child])))
+    table = page.select_one("#ecomap-text ~ table")
+    head = [text(th) for th in table.select("thead th")]
+    rows = {
+        text(tr.select_one("td")): dict(
+            zip(head, (text(td) for td in tr.select("td")), strict=True)
+        )
+        for tr in table.select("tbody tr")
+    }
+    mother = rows["Claire Thornbury"]
+    assert "Adult mental health" not in mother["Past services"]
+    assert "Adult mental health" not in mother["Services now"]
+    assert mother["Details withheld"] == "Adult mental health (ask the duty line)"
+    assert rows["Amelia Thornbury"]["Details withheld"] == "None"
 
 
 def test_the_sheet_to_print_is_the_first_screen(practitioner_client, family):

@@ -43,10 +43,14 @@ READS: dict[str, Action | None] = {
     "web:sign-in-keep-alive": NO_ONE,
     "web:sign-out": NO_ONE,
     "web:imports": NO_ONE,
-    "web:import-detail": NO_ONE,
-    "web:steward-review": NO_ONE,
+    # Its quarantined rows and values held back, as the source sent them.
+    "web:import-detail": Action.IMPORT_ROWS_VIEWED,
+    # The queue names both records of every pair it lists.
+    "web:steward-review": Action.STEWARD_QUEUE_VIEWED,
     "web:steward-review-pair": Action.STEWARD_PAIR_VIEWED,
-    "web:steward-review-confirm-duplicates": NO_ONE,  # a change (tests/identity)
+    # An empty form: the queue again, with the error (the change itself is tested in
+    # tests/identity).
+    "web:steward-review-confirm-duplicates": Action.STEWARD_QUEUE_VIEWED,
     "web:steward-person": Action.STEWARD_PERSON_VIEWED,
     # An empty form: the person's page again, with the error (the change itself is
     # tested in tests/identity/test_steward_audit.py).
@@ -56,7 +60,8 @@ READS: dict[str, Action | None] = {
     "web:steward-source-quality": Action.STEWARD_DUPLICATES_VIEWED,
     "web:steward-source-duplicates-csv": Action.EXPORT,
     "web:steward-problems": NO_ONE,
-    "web:steward-problem": NO_ONE,
+    # The reporter's words and the fact reported about the person.
+    "web:steward-problem": Action.STEWARD_PROBLEM_VIEWED,
     # Without a search kept in the session: the empty form, and under it the families
     # opened under a purpose still in force (one event naming them).
     "web:search": Action.RECENT_FAMILIES,

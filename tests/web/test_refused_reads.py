@@ -14,7 +14,9 @@ from familyview.access.purpose import PurposeOfAccess, remember_purpose
 from familyview.audit.actions import Action, ReadRefusal
 from familyview.audit.models import AuditEvent
 from familyview.audit.queries import AuditSearch, search_events
+from familyview.identity.models import ProblemReport
 from familyview.privacy.log_scope import scope_for
+from familyview.sources.models import ExtractImport
 from tests.api.world import PURPOSE, build_world, client_headers
 
 from .factories import create_staff
@@ -48,7 +50,19 @@ def one_refusal_found_by_user(council, worker, request) -> AuditEvent:
     return event
 
 
-@pytest.mark.parametrize("page", ["purpose", "family", "why", "break-glass", "report-problem"])
+@pytest.mark.parametrize(
+    "page",
+    [
+        "purpose",
+        "family",
+        "ecomap",
+        "ecomap.svg",
+        "who-to-call",
+        "why",
+        "break-glass",
+        "report-problem",
+    ],
+)
 def test_another_councils_person_on_a_page_is_a_refused_read(world, page):
     own, other = world["own"], world["other"]
     worker = user(own, "practitioner")
@@ -68,7 +82,18 @@ def test_another_councils_person_on_a_page_is_a_refused_read(world, page):
     assert event.authority_id == own.authority.pk
 
 
-@pytest.mark.parametrize("path", ["", "/family", "/involvements"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "v1/people/{}",
+        "v1/people/{}/family",
+        "v1/people/{}/involvements",
+        "v1/people/{}/ecomap.svg",
+        "person/detail/{}",
+        "person/detail/{}/service",
+        "person/detail/{}/service/police",
+    ],
+)
 def test_another_councils_person_through_the_api_is_a_refused_read(world, path):
     own, other = world["own"], world["other"]
     worker = user(own, "practitioner")
@@ -76,7 +101,8 @@ def test_another_councils_person_through_the_api_is_a_refused_read(world, path):
     api = Client(raise_request_exception=False)
 
     def request():
-        assert api.get(f"/api/v1/people/{other.child}{path}", headers=headers).status_code == 404
+        url = "/api/" + path.format(other.child)
+        assert api.get(url, headers=headers).status_code == 404
 
     event = one_refusal_found_by_user(own, worker, request)
     assert (event.action, event.details["why"]) == (Action.READ_REFUSED, ReadRefusal.NOT_FOUND)
@@ -120,3 +146,53 @@ def test_a_family_asked_for_without_a_purpose_is_a_refused_read(world):
     event = one_refusal_found_by_user(own, worker, call)
     assert (event.action, event.details["why"]) == (Action.READ_REFUSED, ReadRefusal.NO_PURPOSE)
     assert event.details["person_asked_for"] == own.child
+
+
+def test_another_councils_person_on_a_steward_page_is_a_refused_read(world):
+    own, other = world["own"], world["other"]
+    steward = user(own, "data_steward")
+    client = Client()
+    client.force_login(steward)
+
+    def request():
+        assert client.get(f"/steward/persons/{other.child}").status_code == 404
+
+    event = one_refusal_found_by_user(own, steward, request)
+    assert (event.action, event.details["why"]) == (Action.READ_REFUSED, ReadRefusal.NOT_FOUND)
+    assert event.details["person_asked_for"] == other.child
+
+
+def test_another_councils_problem_report_is_a_refused_read(world):
+    own, other = world["own"], world["other"]
+    report = ProblemReport.objects.create(
+        authority=other.authority,
+        person_id=other.child,
+        reported_by=user(other, "practitioner"),
+        kind=ProblemReport.Kind.WRONG_DETAIL,
+        what="Her date of birth is wrong",
+    )
+    steward = user(own, "data_steward")
+    client = Client()
+    client.force_login(steward)
+
+    def request():
+        assert client.get(f"/steward/problems/{report.pk}").status_code == 404
+
+    event = one_refusal_found_by_user(own, steward, request)
+    assert (event.action, event.details["why"]) == (Action.READ_REFUSED, ReadRefusal.NOT_FOUND)
+    assert event.details["report_asked_for"] == report.pk
+
+
+def test_another_councils_import_is_a_refused_read(world):
+    own, other = world["own"], world["other"]
+    theirs = ExtractImport.objects.filter(source__authority=other.authority).first()
+    steward = user(own, "data_steward")
+    client = Client()
+    client.force_login(steward)
+
+    def request():
+        assert client.get(f"/imports/{theirs.pk}").status_code == 404
+
+    event = one_refusal_found_by_user(own, steward, request)
+    assert (event.action, event.details["why"]) == (Action.READ_REFUSED, ReadRefusal.NOT_FOUND)
+    assert event.details["import_asked_for"] == theirs.pk

@@ -96,6 +96,19 @@ def create_demo_accounts(authority: Authority, password: str) -> list[DemoAccoun
     return accounts
 
 
+# PostgreSQL's "insufficient privilege": the role may not read the table.
+INSUFFICIENT_PRIVILEGE = "42501"
+NOT_GRANTED = (
+    "The database role in DATABASE_URL may not read Family View's tables: give it the "
+    "grants in docs/deploying.md (Checklist, step 5)."
+)
+
+
+def not_granted(error: Exception) -> bool:
+    """Whether a database error says the role lacks the grants to read a table."""
+    return getattr(error.__cause__, "sqlstate", None) == INSUFFICIENT_PRIVILEGE
+
+
 def active_demo_usernames() -> list[str]:
     """The demo accounts that can still sign in, by username."""
     return sorted(
@@ -138,7 +151,9 @@ def demo_accounts_check(app_configs=None, **kwargs) -> list[checks.CheckMessage]
     """`familyview check --deploy`: demo accounts that can sign in are an error."""
     try:
         usernames = active_demo_usernames()
-    except (OperationalError, ProgrammingError):
+    except (OperationalError, ProgrammingError) as e:
+        if not_granted(e):
+            return [checks.Error(NOT_GRANTED, id="familyview.E003")]
         return []  # no database, or not migrated yet: no accounts either
     if not usernames:
         return []

@@ -57,6 +57,9 @@ class Action(StrEnum):
     STEWARD_SPLIT = "steward.split"
     STEWARD_DUPLICATES_VIEWED = "steward.duplicates_viewed"
     STEWARD_PROBLEM_RESOLVED = "steward.problem_resolved"
+    STEWARD_QUEUE_VIEWED = "steward.queue_viewed"
+    STEWARD_PROBLEM_VIEWED = "steward.problem_viewed"
+    IMPORT_ROWS_VIEWED = "import.rows_viewed"
 
     # The privacy office and the log itself
     EXPORT = "export"

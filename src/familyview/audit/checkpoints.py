@@ -19,6 +19,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import logging
 import os
 import stat
 from dataclasses import dataclass
@@ -37,6 +38,8 @@ from familyview.audit.head import chain_head, lock_chain
 from familyview.audit.models import AuditCheckpoint, AuditEvent, AuditRetentionFloor
 
 SIGNATURE_CONTEXT = b"familyview-audit-checkpoint\n"
+
+logger = logging.getLogger(__name__)
 
 
 class AuditKeyError(RuntimeError):
@@ -193,7 +196,11 @@ def load_keyring(path: Path | None = None) -> dict[str, Ed25519PublicKey]:
     keys: dict[str, Ed25519PublicKey] = {}
     if not path.exists():
         return keys
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise AuditKeyError(f"{path} is not text: put back a copy of it") from None
+    for number, line in enumerate(text.splitlines(), start=1):
         line = line.strip()
         if not line or line.startswith("#"):
             continue
@@ -292,7 +299,8 @@ def read_journal(path: Path | None = None) -> list[SignedCheckpoint]:
     if not path.exists():
         return []
     found = []
-    with path.open(encoding="utf-8") as f:
+    # A byte that is not text makes its line damaged (reported), not the whole file unread.
+    with path.open(encoding="utf-8", errors="replace") as f:
         for line in f:
             if not line.strip():
                 continue
@@ -348,7 +356,8 @@ def unsealed_events(after: int, through: int, key: Ed25519PrivateKey) -> tuple[i
 
 
 def write_checkpoint(sequence: int, event_hash: str) -> AuditCheckpoint:
-    """Sign and store a checkpoint of event `sequence` (once; an existing one is returned).
+    """Sign and store a checkpoint of event `sequence` (once: an existing one with a good
+    signature is returned; one without is not Family View's, and ours goes to the journal).
 
     Before signing, the events since the checkpoint before are checked for Family View's
     seal: any without one (appended by someone else) is named in the checkpoint, under
@@ -357,7 +366,7 @@ def write_checkpoint(sequence: int, event_hash: str) -> AuditCheckpoint:
     when the transaction commits, so a rolled-back event never has a checkpoint.
     """
     existing = AuditCheckpoint.objects.filter(sequence=sequence).first()
-    if existing:
+    if existing and SignedCheckpoint.from_row(existing).signature_problem(load_keyring()) is None:
         return existing
     key = signing_key()
     key_id = key_id_of(key.public_key())
@@ -365,7 +374,7 @@ def write_checkpoint(sequence: int, event_hash: str) -> AuditCheckpoint:
     signed_at = timezone.now()
     signed_text = chain.format_time(signed_at)
     signature = key.sign(_message(sequence, event_hash, signed_text, key_id, unsealed))
-    row = AuditCheckpoint.objects.create(
+    row = AuditCheckpoint(
         sequence=sequence,
         event_hash=event_hash,
         signed_at=signed_at,
@@ -373,6 +382,17 @@ def write_checkpoint(sequence: int, event_hash: str) -> AuditCheckpoint:
         signature=base64.b64encode(signature).decode("ascii"),
         unsealed=list(unsealed) or None,
     )
+    if existing:
+        # A row in this checkpoint's place without a good signature was not written by
+        # Family View (the INSERT right allows it). Ours cannot sit beside it (one per
+        # event): the journal keeps it, and `audit verify` reports the row.
+        logger.error(
+            "The audit checkpoint of event %s is kept in the journal only: the database "
+            "already holds a row for that event without a good signature.",
+            sequence,
+        )
+    else:
+        row.save(force_insert=True)
     signed = SignedCheckpoint.from_row(row)
     transaction.on_commit(lambda: _append_to_journal(signed))
     return row

@@ -186,8 +186,8 @@ def record_event(
 
     with transaction.atomic():
         lock_chain()
-        head = head_for_appending()
         now = timezone.now()
+        head = head_for_appending(now)
         fields: dict[str, Any] = {
             "sequence": head.sequence + 1,
             "occurred_at": now,

@@ -12,7 +12,6 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Subquery
 from django.utils.dateparse import parse_datetime
 
 from familyview.audit import chain
@@ -46,10 +45,15 @@ class Head:
     window_opened_at: dt.datetime | None
 
 
-def head_for_appending() -> Head:
-    """The head and the window's opening, in the one query appending already makes."""
+def head_for_appending(now: dt.datetime) -> Head:
+    """The head and the window's opening, in the one query appending already makes.
+
+    The newest checkpoint is the newest of the events up to the head, signed by now: a row
+    added by someone with the INSERT right alone, for an event to come or dated in the
+    future, would otherwise hold the time bound off (`familyview audit verify` reports
+    such a row: its signature is not good)."""
     with connection.cursor() as cur:
-        cur.execute(_head_sql())
+        cur.execute(_head_sql(), [connection.ops.adapt_datetimefield_value(now)])
         row = cur.fetchone()
     if row is None:
         return Head(0, chain.GENESIS_HASH, None)
@@ -59,24 +63,21 @@ def head_for_appending() -> Head:
 
 
 # Every event written asks it: the ORM built and compiled it each time, which cost more
-# than the database took to answer. It has no parameters, so it is compiled once for each
-# kind of database.
+# than the database took to answer. It is written out once for each kind of database, with
+# one parameter: now.
 _head_sql_for: dict[str, str] = {}
 
 
 def _head_sql() -> str:
     if connection.vendor not in _head_sql_for:
-        newest_checkpoint = AuditCheckpoint.objects.order_by("-sequence").values("signed_at")[:1]
-        first_event = AuditEvent.objects.order_by("sequence").values("occurred_at")[:1]
-        query = (
-            AuditEvent.objects.order_by("-sequence")
-            .annotate(signed=Subquery(newest_checkpoint), began=Subquery(first_event))
-            .values_list("sequence", "hash", "signed", "began")[:1]
+        event, checkpoint = AuditEvent._meta.db_table, AuditCheckpoint._meta.db_table
+        _head_sql_for[connection.vendor] = (
+            f'SELECT e."sequence", e."hash", '  # noqa: S608
+            f'(SELECT c."signed_at" FROM "{checkpoint}" c WHERE c."sequence" <= e."sequence" '
+            'AND c."signed_at" <= %s ORDER BY c."sequence" DESC LIMIT 1), '
+            f'(SELECT f."occurred_at" FROM "{event}" f ORDER BY f."sequence" LIMIT 1) '
+            f'FROM "{event}" e ORDER BY e."sequence" DESC LIMIT 1'
         )
-        sql, params = query.query.sql_with_params()
-        if params:  # pragma: no cover - the query above has none
-            raise RuntimeError("the audit chain's head query must have no parameters")
-        _head_sql_for[connection.vendor] = sql
     return _head_sql_for[connection.vendor]
 
 

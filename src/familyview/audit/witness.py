@@ -27,11 +27,14 @@ import json
 import logging
 import logging.handlers
 import os
+import socket
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.core import checks
 
 from familyview.audit import database_files
 
@@ -94,9 +97,10 @@ def _check_header(path: Path, first_line: str) -> None:
 
 
 def _append_to_file(path: Path, line: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    # Its folder is not made here: a share that is not mounted must fail (an error in the
+    # log, and `check --deploy`'s), not leave the witness on this server in its place.
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
-    with os.fdopen(fd, "r+", encoding="utf-8") as f:
+    with os.fdopen(fd, "r+", encoding="utf-8", errors="replace") as f:
         fcntl.flock(f, fcntl.LOCK_EX)
         if str(path) not in _checked_files:
             f.seek(0)
@@ -110,13 +114,19 @@ def _append_to_file(path: Path, line: str) -> None:
         f.flush()
 
 
+def _syslog_target(address: str) -> str | tuple[str, int]:
+    """A socket's path, or (host, port); ValueError when the address is neither."""
+    if address.startswith("/"):
+        return address
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(address)
+    return host, int(port)
+
+
 def _syslog_logger(address: str) -> logging.Logger:
     if address not in _syslog:
-        if address.startswith("/"):
-            target: str | tuple[str, int] = address
-        else:
-            host, _, port = address.rpartition(":")
-            target = (host, int(port))
+        target = _syslog_target(address)
         handler = logging.handlers.SysLogHandler(address=target)
         handler.append_nul = False
         handler.setFormatter(logging.Formatter("familyview-audit: %(message)s"))
@@ -126,6 +136,63 @@ def _syslog_logger(address: str) -> logging.Logger:
         _syslog[address] = logger
         logger.info(_header())
     return _syslog[address]
+
+
+def _file_problem(path: Path) -> str | None:
+    if path.exists():
+        return None if os.access(path, os.W_OK) else "Family View may not write to it"
+    folder = path.parent
+    if not folder.is_dir():
+        return "its folder is not there (is the share it should be on mounted?)"
+    return None if os.access(folder, os.W_OK | os.X_OK) else "Family View may not write there"
+
+
+def _syslog_problem(address: str) -> str | None:
+    try:
+        target = _syslog_target(address)
+    except ValueError:
+        return "it should be /dev/log (a path) or the log server's host:port"
+    if isinstance(target, tuple):
+        try:
+            socket.getaddrinfo(*target, type=socket.SOCK_DGRAM)
+        except OSError:
+            return f"the log server {target[0]} cannot be found"
+        return None
+    try:
+        is_socket = stat.S_ISSOCK(os.stat(target).st_mode)
+    except OSError:
+        is_socket = False
+    if not is_socket:
+        return "there is no syslog socket there"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(target)
+        except OSError:
+            return "no syslog daemon answers on it"
+    return None
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def witness_check(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """`familyview check --deploy`: a witness configured that cannot be written is an
+    error, found before the first event misses it."""
+    found = []
+    path = witness_file()
+    problem = _file_problem(path) if path is not None else None
+    if problem:
+        found.append(("FAMILYVIEW_AUDIT_WITNESS_FILE", str(path), problem))
+    address = syslog_address()
+    problem = _syslog_problem(address) if address else None
+    if problem:
+        found.append(("FAMILYVIEW_AUDIT_WITNESS_SYSLOG", address, problem))
+    return [
+        checks.Error(
+            f"The audit witness {name}={value} cannot be written: {problem}.",
+            hint="docs/audit.md, The tampering window: a witness outside the database.",
+            id="familyview.E002",
+        )
+        for name, value, problem in found
+    ]
 
 
 def send(sequence: int, event_hash: str) -> None:
@@ -144,7 +211,9 @@ def read(path: Path) -> Iterator[Witnessed]:
     order. A line that is not the witness's is skipped; one naming another database stops
     the reading with DatabaseFilesError."""
     waiting: list[tuple[int, str]] = []
-    with path.open(encoding="utf-8") as f:
+    # A syslog extract may hold a log server's own bytes that are not text: those lines
+    # are not the witness's, and are skipped like any other.
+    with path.open(encoding="utf-8", errors="replace") as f:
         for line in f:
             # A syslog line carries its priority and whatever the log server adds first.
             _, tagged, after_tag = line.partition("familyview-audit:")

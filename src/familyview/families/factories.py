@@ -1,6 +1,7 @@
 """Test and demo data for families: persons with records, the relationships sources
 record between them, and their service involvements; small functions with defaults."""
 
+from collections.abc import Iterable
 from datetime import date
 from itertools import count
 
@@ -103,3 +104,29 @@ def create_involvement(
         changed_by_import=extract_import,
         **{**defaults, **fields},
     )
+
+
+# A carer's police involvement for domestic abuse, as the first screen's tests read it:
+# three offences in 2025, as offender twice and as suspect once (date, involvement).
+DOMESTIC_ABUSE_2025 = (
+    ("2025-11-28", "offender"),
+    ("2025-10-22", "offender"),
+    ("2025-03-28", "suspect"),
+)
+
+
+def create_police_domestic_abuse(
+    extract_import: ExtractImport,
+    record: PersonRecord,
+    offences: Iterable[tuple[str, str]] = DOMESTIC_ABUSE_2025,
+    **fields,
+) -> Involvement:
+    """A police involvement for domestic-abuse offences, each (date, involvement: offender,
+    suspect, victim...), as a police extract sends them in details; other fields as
+    `create_involvement` takes them."""
+    details = {
+        "offences": [
+            {"date": when, "type": "domestic abuse", "involvement": role} for when, role in offences
+        ]
+    }
+    return create_involvement(extract_import, record, details=details, **fields)

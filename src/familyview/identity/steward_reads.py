@@ -1,11 +1,13 @@
 """What a data steward reads of the person index: a person's whole source records, a
-review pair's two records. Each read is decided and audited here, in one place: one event
-naming the persons shown, or one refusal when the person or pair is not in the steward's
-authorities (answered as if it did not exist). Pages only turn the outcome into a response.
+review pair's two records, the review queue's names, a worker's report of something wrong.
+Each read is decided and audited here, in one place: one event naming the persons shown,
+or one refusal when the person, pair or report is not in the steward's authorities
+(answered as if it did not exist). Pages only turn the outcome into a response.
 """
 
 from dataclasses import dataclass
 
+from django.core.paginator import Page
 from django.db import transaction
 
 from familyview.access.policy import Permission, Staff, authorities_with, membership_for
@@ -13,7 +15,14 @@ from familyview.access.refusals import ReadRefusal, refuse_read
 from familyview.audit.actions import Action
 from familyview.audit.events import Level, record_event
 from familyview.identity import duplicates, explain, queries
-from familyview.identity.models import IdentityChange, Person, ReviewPair
+from familyview.identity import problems as problem_reports
+from familyview.identity.models import (
+    IdentityChange,
+    LinkedRecord,
+    Person,
+    ProblemReport,
+    ReviewPair,
+)
 from familyview.sources.models import PersonRecord, Source
 
 
@@ -33,6 +42,13 @@ class PairShown:
     pair: ReviewPair
     explanation: explain.PairExplanation
     why_not_linked: str
+
+
+@dataclass(frozen=True)
+class ProblemShown:
+    """A worker's report as the steward's page shows it."""
+
+    report: ProblemReport
 
 
 @dataclass(frozen=True)
@@ -84,6 +100,55 @@ def steward_read_pair(staff: Staff | None, pair_id: int, where: str = "") -> Pai
         pair.record_a.source.authority_id,
     )
     return PairShown(pair, explanation, explain.why_not_linked(pair))
+
+
+def steward_read_queue(staff: Staff | None, page_number: str | None) -> Page:
+    """One page of the review queue, audited as one read naming the persons whose records
+    it lists by name (level `results`, as a search's result list)."""
+    authority_ids = steward_authorities(staff)
+    page = queries.review_queue(authority_ids, page_number)
+    pairs = list(page)
+    records = [r for pair in pairs for r in (pair.record_a_id, pair.record_b_id)]
+    persons = dict(
+        LinkedRecord.objects.filter(person_record_id__in=records).values_list(
+            "person_record_id", "person_id"
+        )
+    )
+    authority_id = pairs[0].record_a.source.authority_id if pairs else None
+    membership = membership_for(staff, Permission.REVIEW_IDENTITY, authority_id)
+    record_event(
+        staff,
+        Action.STEWARD_QUEUE_VIEWED,
+        level=Level.RESULTS,
+        subjects=[persons[r] for r in records if r in persons],
+        details={"page": page.number, "pairs": [pair.pk for pair in pairs]},
+        authority_id=membership.authority_id if membership else None,
+        role=membership.role if membership else "",
+    )
+    return page
+
+
+def steward_read_problem(
+    staff: Staff | None, report_id: int, where: str = ""
+) -> ProblemShown | NotShown:
+    """A worker's report for the steward's page, audited as one read: it shows the
+    reporter's words and the fact reported about the person (level `service_detail` when
+    that fact is one of their services)."""
+    try:
+        report = problem_reports.problem_report(report_id, steward_authorities(staff))
+    except problem_reports.ReportNotFound:
+        return _refused(staff, "", where, {"report_asked_for": report_id})
+    membership = membership_for(staff, Permission.REVIEW_IDENTITY, report.authority_id)
+    record_event(
+        staff,
+        Action.STEWARD_PROBLEM_VIEWED,
+        level=Level.SERVICE_DETAIL if report.involvement_id else Level.SUMMARY,
+        subjects=[p for p in (report.person_id, report.same_as_id) if p],
+        details={"report": report.pk},
+        authority_id=report.authority_id,
+        role=membership.role if membership else "",
+    )
+    return ProblemShown(report)
 
 
 def steward_read_duplicates(

@@ -11,7 +11,7 @@ from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader
 
 from familyview.web import formats
 from familyview.web.middleware import session_time_out
-from familyview.web.phones import phone_number
+from familyview.web.phones import phone_text
 from familyview.web.signed_in import signed_in_staff
 
 
@@ -50,7 +50,7 @@ def environment(**options) -> Environment:
             "govuk_datetime": formats.govuk_datetime,
             "duration": formats.duration,
             "number": formats.number,
-            "phone": phone_number,
+            "phone": phone_text,
             "labelled": labelled,
         }
     )

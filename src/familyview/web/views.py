@@ -1,13 +1,13 @@
 """The pages. Each view parses the request, calls a domain function and renders."""
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_safe
 
 from familyview.access.policy import Permission, authorities_with, staff_of
-from familyview.access.rules import public, requires, signed_in
-from familyview.sources import queries
-from familyview.sources.models import ExtractImport
+from familyview.access.rules import public, requires, signed_in, url_name
+from familyview.sources import import_reads, queries
 from familyview.web.pagination import pagination
 
 
@@ -15,6 +15,17 @@ from familyview.web.pagination import pagination
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/home.html")
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The server error page (Django's handler500). Rendered without the request, which
+    may be what failed (a session or the database), but with the response's script nonce:
+    Django's own handler gives none, and the Content-Security-Policy would then block GOV.UK
+    Frontend's inline scripts."""
+    nonce = getattr(request, "csp_nonce", None)
+    return HttpResponseServerError(
+        render_to_string("500.html", {"given_nonce": "" if nonce is None else str(nonce)})
+    )
 
 
 @public
@@ -42,16 +53,15 @@ def imports(request: HttpRequest) -> HttpResponse:
 @requires(Permission.MANAGE_IMPORTS)
 @require_safe
 def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
-    authority_ids = _import_authority_ids(request)
-    try:
-        detail = queries.import_with_quarantine(
-            import_id,
-            authority_ids,
-            request.GET.get("page"),
-            held_back_page_number=request.GET.get("held_page"),
-        )
-    except ExtractImport.DoesNotExist:
-        raise Http404("No such import") from None
+    detail = import_reads.read_import_detail(
+        staff_of(request),
+        import_id,
+        request.GET.get("page"),
+        request.GET.get("held_page"),
+        url_name(request),
+    )
+    if detail is None:
+        raise Http404("No such import")
     return render(
         request,
         "web/import_detail.html",

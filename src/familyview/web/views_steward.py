@@ -143,7 +143,7 @@ def review_confirm_duplicates(request: HttpRequest) -> HttpResponse:
 
 def _review_queue_page(request: HttpRequest, form: ConfirmDuplicatesForm) -> HttpResponse:
     authority_ids = _steward_authority_ids(request)
-    page = queries.review_queue(authority_ids, request.GET.get("page"))
+    page = steward_reads.steward_read_queue(staff_of(request), request.GET.get("page"))
     within_source = [
         p for p in page if queries.is_within_one_source(p) and p.status in stewardship.DECIDABLE
     ]
@@ -399,29 +399,34 @@ def problems(request: HttpRequest) -> HttpResponse:
 @requires(Permission.REVIEW_IDENTITY)
 @require_http_methods(["GET", "HEAD", "POST"])
 def problem(request: HttpRequest, report_id: int) -> HttpResponse:
-    """One report, with the person and fact it is about; the steward resolves it."""
+    """One report, with the person and fact it is about; the steward resolves it. The
+    resolution is audited by the domain; the page, when shown, as one read of the report."""
     staff = staff_of(request)
     authority_ids = authorities_with(staff, Permission.REVIEW_IDENTITY)
-    try:
-        report = problem_reports.problem_report(report_id, authority_ids)
-    except problem_reports.ReportNotFound:
-        raise Http404("No such report") from None
     form = ResolveProblemForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            stewardship.resolve_problem(
-                staff, report, request.user, form.cleaned_data["note"], authority_ids
-            )
-        except problem_reports.ProblemRefused as refused:
-            form.add_error("note", str(refused))
-        else:
-            messages.success(request, f"Report {report.pk} is resolved.")
-            return redirect("web:steward-problems")
+            report = problem_reports.problem_report(report_id, authority_ids)
+        except problem_reports.ReportNotFound:
+            report = None  # refused below, as a read of it would be
+        if report is not None:
+            try:
+                stewardship.resolve_problem(
+                    staff, report, request.user, form.cleaned_data["note"], authority_ids
+                )
+            except problem_reports.ProblemRefused as refused:
+                form.add_error("note", str(refused))
+            else:
+                messages.success(request, f"Report {report.pk} is resolved.")
+                return redirect("web:steward-problems")
+    shown = steward_reads.steward_read_problem(staff, report_id, url_name(request))
+    if isinstance(shown, steward_reads.NotShown):
+        raise Http404("No such report")
     return render(
         request,
         "web/steward/problem.html",
         {
-            "report": report,
+            "report": shown.report,
             "form": form,
             "error_list": error_list(form),
             "note_error": field_error(form, "note"),
