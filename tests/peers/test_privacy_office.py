@@ -100,6 +100,15 @@ def test_a_neighbour_asking_about_a_shielded_person_raises_an_alert(stockport_an
     )
     assert "Pat Lee, social worker, Manchester City Council" in alert.explanation
     assert 'It was answered "held"' in alert.explanation
+    # The privacy officer's queue and the alert's own page say so.
+    officer = Client()
+    officer.force_login(create_staff(Role.PRIVACY_OFFICER, family.authority))
+    queue = officer.get("/privacy/alerts")
+    assert queue.status_code == 200
+    assert "Saw a shielded person" in queue.content.decode()
+    page = officer.get(f"/privacy/alerts/{alert.pk}")
+    assert page.status_code == 200
+    assert "Pat Lee, social worker, Manchester City Council" in page.content.decode()
 
 
 def test_a_neighbour_asking_about_ordinary_people_raises_nothing(stockport_answers):
