@@ -180,8 +180,11 @@ def test_the_privacy_officer_finds_a_neighbours_questions_by_person_and_by_neigh
     assert "agreement: GM-ISA-2026-04" in what and "returned:" in what
     assert family.child in people
     assert purpose == "Section 47 enquiryCase MCR-77"  # a line break between them
-    # The search keeps the neighbour it was for.
+    # The search keeps the neighbour it was for, and so does its download.
     assert page.select_one("#user")["value"] == "peer:manchester"
+    download = officer.get("/audit/export.csv?neighbour=manchester")
+    lines = b"".join(download.streaming_content).decode().splitlines()
+    assert len(lines) == 2 and "peer:manchester" in lines[1]
 
     by_person = BeautifulSoup(
         officer.get(f"/audit?person={family.child}").content, "html.parser"
