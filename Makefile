@@ -11,6 +11,12 @@ DEMO_DIR := $(or $(FAMILYVIEW_VAR_DIR),var)/demo-authority
 DEMO_PEOPLE ?= 2000
 DEMO_SEED ?= 2026
 PORT ?= 8000
+# The demo's neighbouring council (docs/peers.md): its own SQLite database, files and port.
+DEMO_PEER_NAME := $(or $(FAMILYVIEW_PEER_NAME),stockport)
+DEMO_PEER := FAMILYVIEW_PEER_NAME=$(DEMO_PEER_NAME)
+NEIGHBOUR_DIR := $(abspath $(or $(FAMILYVIEW_VAR_DIR),var))/neighbour
+NEIGHBOUR_PORT ?= 8001
+NEIGHBOUR := DATABASE_URL=sqlite:///$(NEIGHBOUR_DIR)/familyview.sqlite3 FAMILYVIEW_VAR_DIR=$(NEIGHBOUR_DIR) FAMILYVIEW_PEER_NAME=manchester
 
 $(BIN)/familyview: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -38,7 +44,7 @@ lock: ## Re-lock Python dependencies after editing pyproject.toml (needs uv)
 	uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
 
 .PHONY: demo
-demo: install ## Set up a synthetic authority with demo accounts and serve it on http://127.0.0.1:8000
+demo: install ## Set up a synthetic authority with demo accounts and serve it on http://127.0.0.1:8000, its neighbour on 8001
 	$(BIN)/familyview migrate --verbosity 0
 	$(BIN)/familyview synth --people $(DEMO_PEOPLE) --seed $(DEMO_SEED) --out $(DEMO_DIR) --extracted-at now
 	$(BIN)/familyview sources load $(DEMO_DIR)/sources.toml
@@ -49,8 +55,20 @@ demo: install ## Set up a synthetic authority with demo accounts and serve it on
 	$(BIN)/familyview link
 	$(BIN)/familyview demo_accounts
 	$(BIN)/familyview alerts run
-	@echo "Family View is at http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
-	$(BIN)/familyview runserver --noreload 127.0.0.1:$(PORT)
+	@mkdir -p $(NEIGHBOUR_DIR)
+	$(NEIGHBOUR) $(BIN)/familyview migrate --verbosity 0
+	$(NEIGHBOUR) $(BIN)/familyview demo_neighbour --extracts $(DEMO_DIR)
+	@here=$$($(DEMO_PEER) $(BIN)/familyview peers key | cut -d' ' -f2) && \
+	there=$$($(NEIGHBOUR) $(BIN)/familyview peers key | cut -d' ' -f2) && \
+	$(DEMO_PEER) $(BIN)/familyview peers add manchester http://127.0.0.1:$(NEIGHBOUR_PORT) $$there \
+	  --agreement DEMO-ISA-2026 --duty-line "0161 217 6028" --no-answer && \
+	$(NEIGHBOUR) $(BIN)/familyview peers add $(DEMO_PEER_NAME) http://127.0.0.1:$(PORT) $$here \
+	  --agreement DEMO-ISA-2026 --duty-line "0161 234 5001" --no-ask
+	@echo "Family View is at http://127.0.0.1:$(PORT)/, its neighbour Manchester's at port $(NEIGHBOUR_PORT) (Ctrl-C stops both)"
+	@$(NEIGHBOUR) $(BIN)/familyview runserver --noreload 127.0.0.1:$(NEIGHBOUR_PORT) \
+	  >$(NEIGHBOUR_DIR)/server.log 2>&1 & neighbour=$$!; \
+	trap 'kill $$neighbour 2>/dev/null' EXIT INT TERM; \
+	$(DEMO_PEER) $(BIN)/familyview runserver --noreload 127.0.0.1:$(PORT)
 
 .PHONY: browser
 browser: ## Install Debian's Chromium for the browser tests, if it is missing

@@ -140,7 +140,9 @@ def test_the_fathers_probation_officer_in_manchester_is_shown_and_both_ends_reco
     mother = _replies(page, family.mother)[MANCHESTER]
     assert mother == f"Held by {COUNCIL}: contact their duty line 0161 234 5001"
     # The brother's date of birth differs in Manchester: no match.
-    assert _replies(page, family.sibling)[MANCHESTER] == "No services known to them now."
+    assert (
+        _replies(page, family.sibling)[MANCHESTER] == "No services known to them now or recently."
+    )
     # The title names no one.
     assert page.title.get_text(strip=True).startswith("Neighbouring councils")
 
@@ -295,8 +297,12 @@ def test_an_answer_that_does_not_check_against_the_neighbours_key_is_no_answer(f
 
     page = _ask(_worker(family), family)
 
-    said = _replies(page, family.father)[MANCHESTER]
-    assert said == "Did not answer: its answer did not check against its key."
+    assert _replies(page, family.father)[MANCHESTER] == "Did not answer."
+    said = " ".join(page.select_one(f"[data-outcome-of='{MANCHESTER}']").get_text().split())
+    assert said == (
+        "Manchester: did not answer within 4 seconds (its answer did not check against its "
+        "key). Try again later, or call them."
+    )
     assert "Pat Okafor" not in page.get_text()
 
 
@@ -308,6 +314,8 @@ def test_a_neighbour_that_refuses_is_shown_refused(family, manchester, settings)
     page = _ask(_worker(family), family)
 
     assert _replies(page, family.father)[MANCHESTER].startswith("Refused")
+    said = " ".join(page.select_one(f"[data-outcome-of='{MANCHESTER}']").get_text().split())
+    assert said.startswith("Manchester: refused to answer (")
 
 
 def test_a_family_with_no_nhs_numbers_asks_no_one(family, manchester):

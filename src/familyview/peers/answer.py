@@ -32,6 +32,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from familyview.access.models import Authority
 from familyview.audit.actions import Action
 from familyview.audit.events import record_event
 from familyview.audit.models import Level
@@ -290,5 +291,12 @@ def _record_refusal(refused: Refusal) -> None:
         Action.PEER_LOOKUP_REFUSED,
         outcome="refused",
         details=details,
-        authority_id=peer.authority_id if peer else None,
+        authority_id=peer.authority_id if peer else _the_only_council(),
     )
+
+
+def _the_only_council() -> int | None:
+    """A refusal that names no registered neighbour belongs to this deployment's council,
+    so that its privacy officer sees it; with several councils here, to none of them."""
+    councils = list(Authority.objects.values_list("pk", flat=True)[:2])
+    return councils[0] if len(councils) == 1 else None

@@ -54,6 +54,14 @@ class PeerReply:
     why: str = ""  # for a refusal or no answer, in a few words
 
     @property
+    def display_name(self) -> str:
+        """The council's name as it answered; for one that did not, its registered name in
+        words ("east-sussex" as "East Sussex")."""
+        if self.council != self.peer:
+            return self.council
+        return " ".join(self.peer.replace("_", "-").split("-")).title()
+
+    @property
     def outcome_words(self) -> str:
         return {ANSWERED: "Answered", DID_NOT_ANSWER: "Did not answer", REFUSED: "Refused"}[
             self.outcome

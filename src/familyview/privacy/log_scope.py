@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 
 from familyview.access.models import StaffMembership
 from familyview.access.policy import ROLE_PERMISSIONS, Permission, Staff, authorities_with
-from familyview.audit.queries import AuditScope
+from familyview.audit.queries import AuditScope, in_scope
 
 
 def scope_for(staff: Staff | None) -> AuditScope:
@@ -62,3 +62,17 @@ def staff_username(scope: AuditScope, user_id: int) -> str:
         .first()
         or ""
     )
+
+
+# A neighbouring council's Family View acts in the log as "peer:<its name>" (docs/peers.md).
+PEER_ACTOR_PREFIX = "peer:"
+
+
+def neighbour_actor(scope: AuditScope, username: str) -> str:
+    """The log's name for a neighbouring council's deployment ("peer:manchester") when its
+    questions are in the reader's events; '' otherwise, or for any other username."""
+    name = username.strip().lower()
+    if scope.empty or not name.startswith(PEER_ACTOR_PREFIX):
+        return ""
+    found = in_scope(scope).filter(username=name).exists()
+    return name if found else ""

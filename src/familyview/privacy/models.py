@@ -22,6 +22,11 @@ class AlertRule(models.TextChoices):
     OUT_OF_HOURS = "out_of_hours", "Used Family View out of hours"
     BREAK_GLASS = "break_glass", "Broke the glass to see a shielded person"
     SHIELDED_PERSON = "shielded_person", "Saw a shielded person"
+    PEER_VOLUME = "peer_volume", "A neighbouring council asked about unusually many people"
+    PEER_WORKER_VOLUME = (
+        "peer_worker_volume",
+        ("A neighbouring council's worker asked about unusually many people"),
+    )
 
 
 class AlertStatus(models.TextChoices):

@@ -57,6 +57,7 @@ class AuditSearchForm(forms.Form):
             for part in DATE_PARTS:
                 self.fields[f"{prefix}-{part}"] = forms.CharField(required=False, max_length=10)
         self.user_id: int | None = None
+        self.neighbour = ""
         self.date_error_parts: dict[str, str] = {}
 
     def _date(self, prefix: str, words: str) -> dt.date | None:
@@ -81,7 +82,14 @@ class AuditSearchForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         username = (cleaned.get("user") or "").strip()
-        if username:
+        if username.lower().startswith(log_scope.PEER_ACTOR_PREFIX):
+            # A neighbouring council's Family View, as the log names it: "peer:manchester".
+            self.neighbour = log_scope.neighbour_actor(self.scope, username)
+            if not self.neighbour:
+                self.add_error(
+                    "user", "No neighbouring council of that name has asked your authority"
+                )
+        elif username:
             self.user_id = log_scope.staff_user_id(self.scope, username)
             if self.user_id is None:
                 self.add_error("user", "There is no one with this username in your authority")
@@ -106,6 +114,7 @@ class AuditSearchForm(forms.Form):
         c = self.cleaned_data
         return queries.AuditSearch(
             user_id=self.user_id,
+            username=self.neighbour,
             person_id=c["person"],
             team=c.get("team") or "",
             date_from=c["date_from"],
@@ -124,6 +133,8 @@ def _query_string(search: queries.AuditSearch) -> dict[str, str]:
     """A search as URL parameters: opaque values only."""
     params = {
         "user": str(search.user_id) if search.user_id else "",
+        # A neighbouring council's name is no one's personal data.
+        "neighbour": search.username.removeprefix(log_scope.PEER_ACTOR_PREFIX),
         "person": search.person_id,
         "team": search.team,
         "from": search.date_from.isoformat() if search.date_from else "",
@@ -138,6 +149,8 @@ def _form_from_url(request: HttpRequest, scope: queries.AuditScope) -> AuditSear
     data: dict[str, str] = {"person": q.get("person", ""), "team": q.get("team", "")}
     if q.get("user", "").isdigit():
         data["user"] = log_scope.staff_username(scope, int(q["user"])) or "?"
+    elif q.get("neighbour"):
+        data["user"] = log_scope.PEER_ACTOR_PREFIX + q["neighbour"][:40]
     for prefix, key in (("date_from", "from"), ("date_to", "to")):
         try:
             day = dt.date.fromisoformat(q.get(key, ""))
@@ -195,6 +208,7 @@ def _render(request, form, scope, page, *, status=200, searched=False, search=No
             "role_words": dict(Role.choices),
             "refused": Outcome.REFUSED.value,
             "details_in_words": queries.details_in_words,
+            "peer_prefix": log_scope.PEER_ACTOR_PREFIX,
         },
         status=status,
     )

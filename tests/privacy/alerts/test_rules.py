@@ -65,8 +65,8 @@ def test_a_councils_file_keeps_the_built_in_rules_it_leaves_out(council):
         (
             "version = 2\nsurname = true\n",
             "surname is not a setting; the settings here are authorities, break_glass, "
-            "out_of_hours, same_address, same_surname, shielded_person, timezone, "
-            "unusual_volume, version.",
+            "neighbour_volume, out_of_hours, same_address, same_surname, shielded_person, "
+            "timezone, unusual_volume, version.",
         ),
         (
             '[unusual_volume]\nper_hour = "30"\n',
@@ -113,8 +113,8 @@ def test_a_councils_file_keeps_the_built_in_rules_it_leaves_out(council):
         (
             "[authorities.leeds]\nsurname = true\n",
             "authorities.leeds.surname is not a setting; the settings here are break_glass, "
-            "out_of_hours, same_address, same_surname, shielded_person, timezone, "
-            "unusual_volume, version.",
+            "neighbour_volume, out_of_hours, same_address, same_surname, shielded_person, "
+            "timezone, unusual_volume, version.",
         ),
     ],
 )

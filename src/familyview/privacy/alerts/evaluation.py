@@ -5,6 +5,8 @@ alert. Writes nothing: runs.py turns what is found into alerts.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -12,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from familyview.access.models import Authority
+from familyview.audit.actions import Action
 from familyview.audit.models import AuditEvent
 from familyview.identity.persons import PersonDetails
 from familyview.privacy.alerts.facts import StaffFacts, people_looked_at, staff_facts
@@ -91,6 +94,7 @@ def evaluate(events: Sequence[AuditEvent], book: AlertRuleBook) -> Evaluation:
     context = _Context(events, book)
     found = Evaluation()
     volume_events: list[AuditEvent] = []
+    neighbour_events: list[AuditEvent] = []
     for event in events:
         authority_id = context.authority_of(event)
         rules = context.rules(authority_id)
@@ -100,6 +104,21 @@ def evaluate(events: Sequence[AuditEvent], book: AlertRuleBook) -> Evaluation:
             found.finding(
                 AlertRule.BREAK_GLASS, f"break_glass:{event.sequence}", event, authority_id
             ).add(event, event.subjects)
+        if event.action == Action.PEER_LOOKUP_ANSWERED:
+            # A neighbouring council's question answered here (docs/peers.md): its actor
+            # is the neighbour's deployment, not a member of staff.
+            if rules.shielded_person.enabled and _is_read(event, rules.shielded_person.levels):
+                shielded = [p for p in event.subjects if _shielded(context.people.get(p))]
+                if shielded:
+                    found.finding(
+                        AlertRule.SHIELDED_PERSON,
+                        f"shielded_person:{authority_id}:{event.username}:{day}",
+                        event,
+                        authority_id,
+                    ).add(event, shielded)
+            if rules.neighbour_volume.enabled:
+                neighbour_events.append(event)
+            continue
         if event.user_id is None:
             continue
         staff = context.staff.get(event.user_id)
@@ -134,6 +153,7 @@ def evaluate(events: Sequence[AuditEvent], book: AlertRuleBook) -> Evaluation:
         if rules.unusual_volume.enabled and _is_read(event, rules.unusual_volume.levels):
             volume_events.append(event)
     _volumes(volume_events, context, found)
+    _neighbour_volumes(neighbour_events, context, found)
     return found
 
 
@@ -202,3 +222,69 @@ def _volumes(events: Sequence[AuditEvent], context: _Context, found: Evaluation)
 def _next_hour(start: datetime, zone: ZoneInfo) -> datetime:
     # Through UTC, so that the hour the clocks change is an hour long.
     return (start.astimezone(ZoneInfo("UTC")) + timedelta(hours=1)).astimezone(zone)
+
+
+def people_asked_about(event: AuditEvent) -> int:
+    """How many people a neighbouring council's question asked about."""
+    asked = (event.details or {}).get("subjects_asked", 0)
+    return asked if isinstance(asked, int) else 0
+
+
+def asking_worker(event: AuditEvent) -> dict[str, str]:
+    """The neighbouring council's worker who asked, as their request named them."""
+    worker = (event.details or {}).get("worker")
+    return {k: str(v) for k, v in worker.items()} if isinstance(worker, dict) else {}
+
+
+def _worker_key(event: AuditEvent) -> str:
+    # A worker's name and council can be long: the alert's key holds a digest of them.
+    worker = asking_worker(event)
+    said = json.dumps([worker.get("name", "").lower(), worker.get("council", "").lower()])
+    return hashlib.sha256(said.encode()).hexdigest()[:16]
+
+
+def _neighbour_volumes(events: Sequence[AuditEvent], context: _Context, found: Evaluation) -> None:
+    """Count the people each neighbouring deployment, and each of its workers, asked about
+    on every day these events fall in (earlier questions that day count too)."""
+    days: dict[tuple[int | None, str, datetime], tuple[datetime, AlertRules]] = {}
+    for event in events:
+        authority_id = context.authority_of(event)
+        rules = context.rules(authority_id)
+        local = event.occurred_at.astimezone(rules.timezone)
+        start = datetime.combine(local.date(), time(), tzinfo=rules.timezone)
+        end = datetime.combine(local.date() + timedelta(days=1), time(), tzinfo=rules.timezone)
+        days[(authority_id, event.username, start)] = (end, rules)
+    for (authority_id, username, start), (end, rules) in days.items():
+        limits = rules.neighbour_volume
+        asked = AuditEvent.objects.filter(
+            action=Action.PEER_LOOKUP_ANSWERED,
+            username=username,
+            occurred_at__gte=start,
+            occurred_at__lt=end,
+        )
+        if authority_id is not None:
+            asked = asked.filter(authority_id=authority_id)
+        questions = list(asked.order_by("sequence"))
+        day = start.date().isoformat()
+        by_worker: dict[str, list[AuditEvent]] = defaultdict(list)
+        for e in questions:
+            by_worker[_worker_key(e)].append(e)
+        counted = [(AlertRule.PEER_VOLUME, f"{username}", questions, limits.per_peer_per_day)]
+        counted += [
+            (
+                AlertRule.PEER_WORKER_VOLUME,
+                f"{username}:{worker}",
+                theirs,
+                limits.per_worker_per_day,
+            )
+            for worker, theirs in by_worker.items()
+        ]
+        for rule, who, theirs, limit in counted:
+            if sum(people_asked_about(e) for e in theirs) <= limit:
+                continue
+            finding = found.finding(
+                rule, f"{rule}:{authority_id}:{who}:{day}", theirs[-1], authority_id
+            )
+            finding.window = (start, end)
+            for e in theirs:
+                finding.add(e)

@@ -9,7 +9,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
+from familyview.audit.actions import Action
 from familyview.audit.models import AuditEvent, Level
+from familyview.privacy.alerts.evaluation import asking_worker, people_asked_about
 from familyview.privacy.alerts.facts import StaffFacts
 from familyview.privacy.alerts.rules import WEEKDAYS, AlertRules
 from familyview.privacy.models import AlertRule
@@ -43,6 +45,27 @@ def explain(
         return (
             f"On {day} {staff_name} looked up {people} recorded at the home address "
             f"{staff_name} gave ({reads}). Check that the lookup was for their work."
+        )
+    if rule == AlertRule.SHIELDED_PERSON and events[0].action == Action.PEER_LOOKUP_ANSWERED:
+        one = len(subjects) == 1
+        return (
+            f"On {day} {_neighbour_words(events)} asked about "
+            f"{'a shielded person' if one else 'shielded people'}, {people} (asked by "
+            f'{_askers_words(events)}). It was answered "held", with this council\'s duty '
+            "line and nothing else; every question about a shielded person is checked."
+        )
+    if rule in (AlertRule.PEER_VOLUME, AlertRule.PEER_WORKER_VOLUME):
+        volume = rules.neighbour_volume
+        per_peer = rule == AlertRule.PEER_VOLUME
+        limit = volume.per_peer_per_day if per_peer else volume.per_worker_per_day
+        neighbour = _neighbour_words(events)
+        who = neighbour if per_peer else f"{_askers_words(events)}, through {neighbour},"
+        asked = sum(people_asked_about(e) for e in events)
+        questions = f"{len(events):,} {'question' if len(events) == 1 else 'questions'}"
+        return (
+            f"On {day} {who} asked about {asked:,} people in {questions}, more than the "
+            f"{limit} a day the alert rules allow. Check with that council's privacy officer "
+            f"that the questions were for their work (agreement {_agreement(events)})."
         )
     if rule == AlertRule.SHIELDED_PERSON:
         one = len(subjects) == 1
@@ -126,3 +149,27 @@ def _distinct_people(events: Sequence[AuditEvent]) -> str:
     if not people:
         return ""
     return f"{len(people):,} different {'person was' if len(people) == 1 else 'people were'} shown."
+
+
+def _neighbour_words(events: Sequence[AuditEvent]) -> str:
+    peer = str((events[0].details or {}).get("peer", "")) or events[0].username
+    return f'the neighbouring council\'s Family View "{peer}"'
+
+
+def _askers_words(events: Sequence[AuditEvent]) -> str:
+    """The neighbouring council's workers who asked: 'Sam Patel, practitioner, Stockport'."""
+    askers: list[str] = []
+    for e in events:
+        worker = asking_worker(e)
+        parts = (worker.get("name"), worker.get("role"), worker.get("council"))
+        said = ", ".join(p for p in parts if p)
+        if said and said not in askers:
+            askers.append(said)
+    if not askers:
+        return "a worker it did not name"
+    more = f" and {len(askers) - 3} more" if len(askers) > 3 else ""
+    return "; ".join(askers[:3]) + more
+
+
+def _agreement(events: Sequence[AuditEvent]) -> str:
+    return str((events[-1].details or {}).get("agreement", "")) or "under which they ask"

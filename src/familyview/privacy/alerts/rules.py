@@ -71,6 +71,15 @@ class VolumeRule(RuleSettings):
     per_day: int = Field(ge=1)
 
 
+class NeighbourVolumeRule(SettingsModel):
+    """Unusual volume from a neighbouring council: more people asked about in a day by one
+    neighbouring deployment, or by one of its workers, than these."""
+
+    enabled: bool = True
+    per_peer_per_day: int = Field(ge=1)
+    per_worker_per_day: int = Field(ge=1)
+
+
 class HoursRule(RuleSettings):
     """Out of hours: working days and hours, and holidays, in the rules' time zone."""
 
@@ -101,6 +110,7 @@ class AlertRules(SettingsModel):
     out_of_hours: HoursRule
     break_glass: RuleSettings
     shielded_person: RuleSettings
+    neighbour_volume: NeighbourVolumeRule
 
     def is_out_of_hours(self, when: datetime) -> bool:
         """Whether this moment is outside working hours, days and holidays (local time)."""
