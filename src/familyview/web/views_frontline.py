@@ -59,7 +59,7 @@ from familyview.web.forms_frontline import (
     error_list,
     field_error,
 )
-from familyview.web.known_to import family_known_to, known_to
+from familyview.web.known_to import family_known_to, known_to, sources_in_words
 
 SEARCHES_KEY = "familyview.searches"
 # The searches a session keeps (so that "Back to results" works), newest last.
@@ -229,6 +229,7 @@ def family(request: HttpRequest, person_id: str) -> HttpResponse:
             "source_services": {
                 s.code: known_to([s.service_category], names)[0] for s in network.sources
             },
+            "source_words": sources_in_words(network.sources, names),
         },
     )
 
