@@ -11,7 +11,9 @@ FAMILYVIEW_VAR_DIR at the demo's database), lands on the search, searches for a 
 with a typo, gives a purpose, sees the family (how tall it is, and the clicks and
 keystrokes from signing in to the mother's mental health duty line), the ecomap, the
 who-to-call sheet and why, reports something wrong, then signs in as demo.data_steward and
-finds the report in the queue. Exit code 0 when every step and check passed.
+finds the report in the queue. Exit code 0 when every step and check passed. With
+`--screenshots DIR` it saves what the worker sees at each step, one screen at 1280 by 900
+and one on a phone 320 wide, and the who-to-call sheet as printed (PDF), to look at.
 """
 
 import argparse
@@ -24,6 +26,7 @@ from playwright.sync_api import sync_playwright
 
 from tests.e2e.checks import (
     CHROMIUM,
+    NARROW,
     WIDE,
     check_page,
     missing_tools,
@@ -34,11 +37,38 @@ FAMILYVIEW = Path(sys.executable).with_name("familyview")
 DEMO_PASSWORD = "family-view-demo-2026"
 
 
+PHONE = {"width": NARROW, "height": 640}
+
+
 class Walk:
-    def __init__(self, page, base_url: str) -> None:
+    def __init__(self, page, base_url: str, shots: Path | None = None) -> None:
         self.page = page
         self.base_url = base_url.rstrip("/")
         self.steps = 0
+        self.shots = shots
+        self.taken = 0
+
+    def shoot(self, name: str, scroll_to: str | None = None) -> None:
+        """With --screenshots, what the worker sees now: one screen at 1280 by 900 and
+        one on a phone, 320 wide (from the top, or from `scroll_to`'s element)."""
+        if self.shots is None:
+            return
+        self.shots.mkdir(parents=True, exist_ok=True)
+        self.taken += 1
+        page = self.page
+        try:
+            for viewport in (WIDE, PHONE):
+                page.set_viewport_size(viewport)
+                if scroll_to:
+                    page.locator(scroll_to).first.evaluate("e => e.scrollIntoView()")
+                else:
+                    page.evaluate("window.scrollTo(0, 0)")
+                path = self.shots / f"{self.taken:02d}-{name}-{viewport['width']}.png"
+                page.screenshot(path=str(path))
+                print(f"      screenshot: {path}")
+        finally:
+            page.set_viewport_size(WIDE)
+            page.evaluate("window.scrollTo(0, 0)")
 
     def ok(self, what: str) -> None:
         where = self.page.url.removeprefix(self.base_url)
@@ -67,28 +97,32 @@ class Walk:
         self.ok(f"signed in as {username}")
 
 
-def walk(base_url: str, child: str, typo: str, screenshot: Path | None) -> int:
+def walk(
+    base_url: str, child: str, typo: str, screenshot: Path | None, shots: Path | None = None
+) -> int:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
         context = browser.new_context(viewport=WIDE, locale="en-GB")
         watch_content_security(context)
         page = context.new_page()
         page.set_default_timeout(30_000)
-        w = Walk(page, base_url)
+        w = Walk(page, base_url, shots)
         w.sign_in("demo.practitioner", DEMO_PASSWORD)  # lands on the search
+        w.shoot("search")
         clicks = keys = 0
 
         page.get_by_label("Name").fill(typo)
-        keys += len(typo)
-        page.get_by_role("button", name="Search").click()
-        clicks += 1
+        page.keyboard.press("Enter")
+        keys += len(typo) + 1
         page.wait_for_url(re.compile(r"/search\?results="))
         w.ok(f"results for {typo!r}")
+        w.shoot("results")
         result = page.locator("[data-testid=result]").filter(has_text=child).first
         result.get_by_role("link", name=child).click()
         clicks += 1
         page.wait_for_url("**/purpose")
         w.ok("purpose of access")
+        w.shoot("purpose")
         page.get_by_label("MASH triage").check()
         reference = "MASH-2026-0042"
         page.get_by_label("Case or referral reference").fill(reference)
@@ -97,6 +131,8 @@ def walk(base_url: str, child: str, typo: str, screenshot: Path | None) -> int:
         keys += len(reference)
         page.wait_for_url("**/family")
         w.ok(f"{child}'s family")
+        w.shoot("family")
+        w.shoot("family-each-person", scroll_to="#people-in-detail")
         members = page.locator("[data-testid=member]").count()
         services = page.locator("[data-testid=involvement]").count()
         phones = page.locator("main a[href^='tel:']").count()
@@ -120,26 +156,46 @@ def walk(base_url: str, child: str, typo: str, screenshot: Path | None) -> int:
             )
             print(f"      screenshot: {screenshot}")
 
+        # Every service of the mother's, from her name on the first screen.
+        first_screen = page.locator("[data-testid=first-screen-person]")
+        mother = first_screen.filter(
+            has=page.locator(".app-first-screen__who", has_text=re.compile(r"^\s*Mother\b"))
+        )
+        mother.locator("h3 a").first.click()
+        mother_id = mother.locator("h3 a").first.get_attribute("href")
+        w.shoot("family-mother-opened", scroll_to=mother_id)
+        page.locator("[data-testid=first-screen] h3 a").filter(
+            has_text=re.compile(f"^{re.escape(child)}$")
+        ).click()
+
         page.get_by_role("link", name="Ecomap and timeline").click()
         page.wait_for_url("**/ecomap")
         w.ok("ecomap and timeline")
+        w.shoot("ecomap")
         page.get_by_role("link", name="Who to call (to print)").click()
         page.wait_for_url("**/who-to-call")
         w.ok("who to call")
+        w.shoot("who-to-call")
+        if shots is not None:
+            page.emulate_media(media="print")
+            page.pdf(path=str(shots / "who-to-call-printed.pdf"), format="A4")
+            page.emulate_media(media="screen")
+            print(f"      printed: {shots / 'who-to-call-printed.pdf'}")
         page.get_by_role("link", name="Family and services").click()
         page.wait_for_url("**/family")
-        # Every service of the mother's, one jump away.
-        page.locator("nav.app-jump li").filter(has_text="(mother)").get_by_role("link").click()
-        page.locator("nav.app-jump").get_by_role("link", name=child).click()
+        names = page.locator("[data-testid=first-screen] h3 a")
+        names.filter(has_text=re.compile(f"^{re.escape(child)}$")).click()
         page.get_by_role("link", name=f"Why we think so about {child}").click()
         page.wait_for_url("**/why")
         w.ok("why these records are one person")
+        w.shoot("why")
         page.get_by_role("link", name="Back to the family").click()
         page.wait_for_url("**/family")
-        page.locator("nav.app-jump").get_by_role("link", name=child).click()
+        names.filter(has_text=re.compile(f"^{re.escape(child)}$")).click()
         page.get_by_role("link", name=f"Report something wrong about {child}").click()
         page.wait_for_url("**/report-problem*")
         w.ok("something looks wrong")
+        w.shoot("report")
         page.get_by_label("A detail is wrong or out of date").check()
         page.get_by_label("Tell us more").fill("Walkthrough: the team name looks out of date.")
         page.get_by_role("button", name="Send to the data steward").click()
@@ -167,12 +223,17 @@ def main() -> int:
     parser.add_argument("--child", default="Sophia Doyle", help="the child to pick")
     parser.add_argument("--typo", default="Sofia Doyel", help="what to type in the search")
     parser.add_argument("--screenshot", type=Path, help="save the family view here (PNG)")
+    parser.add_argument(
+        "--screenshots",
+        type=Path,
+        help="save each page a worker sees here, at 1280 by 900 and 320 wide (PNG)",
+    )
     args = parser.parse_args()
     problem = missing_tools()
     if problem:
         print(problem, file=sys.stderr)
         return 1
-    return walk(args.url, args.child, args.typo, args.screenshot)
+    return walk(args.url, args.child, args.typo, args.screenshot, args.screenshots)
 
 
 if __name__ == "__main__":

@@ -208,12 +208,16 @@ def test_the_readme_walk_lands_on_search_and_a_short_family_page(check, demo):
     axe_at_both_widths(page, "the family page, folded")
     at_phone_width(page, "the family page, folded")
 
-    # A link to each person near the top opens their section: all the mother's services,
-    # her adult mental health involvement with its duty line among them.
-    jump = page.locator("nav.app-jump")
-    assert jump.bounding_box()["y"] < WIDE["height"]
-    assert jump.get_by_role("link").count() == members.count()
-    jump.get_by_role("link", name="Deborah Doyle").click()
+    # Each name on the first screen opens the person's section, said once (no second list
+    # of links to the people): all the mother's services, her adult mental health
+    # involvement with its duty line among them.
+    names = page.locator("[data-testid=first-screen] h3 a")
+    assert names.count() == members.count()
+    assert page.locator("main a[href^='#person-']:not(.app-member__onward a)").count() == (
+        members.count()
+    )
+    assert page.get_by_text("Jump to a person").count() == 0
+    names.filter(has_text=re.compile("^Deborah Doyle$")).click()
     mother = members.filter(has=page.locator("[data-testid=member-name]", has_text="Deborah Doyle"))
     mental_health = mother.locator("[data-testid=involvement]").filter(
         has_text="Adult mental health"
@@ -322,7 +326,9 @@ def test_who_to_call_is_a_list_on_a_phone_with_numbers_as_dialled(check, world):
 def test_the_reporter_hears_when_the_steward_resolves_their_report(check, world):
     family_path = open_family(check, world)
     page = check.page
-    page.locator("nav.app-jump").get_by_role("link", name="Claire Thornbury").click()
+    page.locator("[data-testid=first-screen]").get_by_role(
+        "link", name="Claire Thornbury", exact=True
+    ).click()
     page.get_by_role("link", name="Report something wrong about Claire Thornbury").click()
     page.wait_for_url("**/report-problem")
     check.page_ok()

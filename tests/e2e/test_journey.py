@@ -82,9 +82,11 @@ def test_the_front_line_journey(check, world):
     assert members[0] == "Amelia Thornbury"
     assert {"Claire Thornbury", "Mark Thornbury", "Jack Thornbury"} <= set(members)
 
-    # Open the child's section (a link near the top) and a contact: the lead
+    # Open the child's section (her name on the first screen) and a contact: the lead
     # professional's phone and email are links.
-    page.locator("nav.app-jump").get_by_role("link", name="Amelia Thornbury").click()
+    page.locator("[data-testid=first-screen]").get_by_role(
+        "link", name="Amelia Thornbury", exact=True
+    ).click()
     current = page.locator("[data-testid=involvement]").first
     phone = current.get_by_role("link", name=CHILD_LEAD["lead_phone"])
     email = current.get_by_role("link", name=CHILD_LEAD["lead_email"])
@@ -115,7 +117,9 @@ def test_the_front_line_journey(check, world):
 
     # A family member, under the same case: no purpose asked again.
     page.get_by_role("link", name="Back to the family").click()
-    page.locator("nav.app-jump").get_by_role("link", name="Jack Thornbury").click()
+    page.locator("[data-testid=first-screen]").get_by_role(
+        "link", name="Jack Thornbury", exact=True
+    ).click()
     page.get_by_role("link", name="See Jack Thornbury's own family").click()
     page.wait_for_url(f"**/people/{family.sibling}/family")
     check.page_ok()
@@ -123,7 +127,9 @@ def test_the_front_line_journey(check, world):
 
     # Something looks wrong, about the child's current social care involvement: one link
     # for her, the service chosen on the report page.
-    page.locator("nav.app-jump").get_by_role("link", name="Amelia Thornbury").click()
+    page.locator("[data-testid=first-screen]").get_by_role(
+        "link", name="Amelia Thornbury", exact=True
+    ).click()
     page.get_by_role("link", name="Report something wrong about Amelia Thornbury").click()
     check.page_ok()
     page.get_by_role("radio", name="Children's social care, current").check()

@@ -1,7 +1,8 @@
-"""The family pages a worker moves around: a link to each person near the top, each
-person a section that folds away with one "Report something wrong", a way on to the next
-person and back to the top; phone numbers as they are dialled; no names in titles and no
-jargon (model figures, rule versions, system acronyms) on a worker's page."""
+"""The family pages a worker moves around: each name on the first screen a link to the
+person's section (said once), each person a section that folds away with one "Report
+something wrong", a way on to the next person and back to the top; phone numbers as they
+are dialled; no names in titles and no jargon (model figures, rule versions, systems'
+names) on a worker's page."""
 
 from datetime import date
 
@@ -12,7 +13,7 @@ from familyview.access.purpose import PurposeOfAccess, remember_purpose
 from familyview.families.building import build_families
 from familyview.families.factories import create_involvement
 from familyview.identity.models import LinkedRecord
-from familyview.sources.models import SourceRelationship
+from familyview.sources.models import Source, SourceRelationship
 
 from .frontline_family import a_family
 from .pages import read, text, title
@@ -37,18 +38,24 @@ def family_page(client, family):
     return read(client.get(reverse("web:family", args=[family.child])))
 
 
-def test_a_link_to_each_person_near_the_top_opens_their_section(client, family):
+def test_each_persons_name_on_the_first_screen_opens_their_section_once(client, family):
     page = family_page(client, family)
 
-    jump = page.select_one("nav.app-jump")
-    assert text(jump.select_one("h2")) == "Jump to a person"
-    links = [(text(a), a["href"]) for a in jump.select("a")]
+    first_screen = page.select_one("[data-testid=first-screen]")
+    links = [(text(a), a["href"]) for a in first_screen.select("h3 a")]
     sections = [s["id"] for s in page.select("#people .govuk-accordion__section-content > div")]
-    assert [href for _, href in links] == [f"#{s}" for s in sections]
-    assert links[0] == ("Amelia Thornbury", f"#person-{family.child}")
-    assert "Claire Thornbury (mother)" in text(jump)
-    # The jump links come before the family's first person's section.
-    assert str(page).index("app-jump") < str(page).index('id="people"')
+    assert sorted(href for _, href in links) == sorted(f"#{s}" for s in sections)
+    assert ("Amelia Thornbury", f"#person-{family.child}") in links
+    # Said once: no second list of the same links ("Jump to a person") above or below.
+    to_sections = [
+        a
+        for a in page.select("main a[href^='#person-']")
+        if not a.find_parent(class_="app-member__onward")
+    ]
+    assert len(to_sections) == len(sections)
+    assert "Jump to a person" not in text(page.select_one("main"))
+    # The first screen comes before the family's first person's section.
+    assert str(page).index('data-testid="first-screen"') < str(page).index('id="people"')
 
 
 def test_each_person_folds_away_with_one_report_link_and_a_way_on(client, family):
@@ -86,9 +93,12 @@ def test_no_name_in_any_family_page_title(client, family):
 
 
 def test_no_jargon_on_a_workers_family_pages(client, family):
+    # The systems' own names ("Children's social care case system (Stockport)") are the
+    # data steward's; a worker reads the service and who runs it.
+    systems = [source.name for source in Source.objects.all()]
     for name in ("web:family", "web:who-to-call"):
         main = text(read(client.get(reverse(name, args=[family.child]))).select_one("main"))
-        for jargon in ("Display rules", "rules version", "Probabilistic", "UPRN", "%"):
+        for jargon in ("Display rules", "rules version", "Probabilistic", "UPRN", "%", *systems):
             assert jargon not in main, (name, jargon)
     # The model's figures are on the "why" page.
     why = text(read(client.get(reverse("web:why", args=[family.child]))).select_one("main"))

@@ -168,15 +168,14 @@ def test_freshness_is_said_once_per_source_and_a_warning_only_when_overdue(
     create_involvement(extract, record)
     page = family_page(practitioner_client, family)
     (overdue,) = page.select("[data-testid=overdue-source]")
-    assert text(overdue) == (
-        "Adult social care case system: should be updated weekly, last update 18 days ago."
-    )
+    # Named by its service (it has no organisation): the system's name is the steward's.
+    assert text(overdue) == "Adult social care: should be updated weekly, last update 18 days ago."
     sources = {
         text(li.select_one("span")): text(li) for li in page.select("[data-testid=sources] li")
     }
-    assert "updated weekly, last update 18 days ago" in sources["Adult social care case system"]
-    assert "Overdue." in sources["Adult social care case system"]
-    assert "Overdue." not in sources["Children's social care case system (Stockport)"]
+    assert "updated weekly, last update 18 days ago" in sources["Adult social care"]
+    assert "Overdue." in sources["Adult social care"]
+    assert "Overdue." not in sources["Children's social care, Stockport partners"]
 
 
 def test_two_members_the_review_queue_holds_together_may_be_one_person(practitioner_client, family):

@@ -393,7 +393,8 @@ def test_the_family_view_shows_the_child_then_each_member_with_services_and_cont
     assert current.select_one("a[href^='tel:']")["href"] == "tel:+441614960100"
     assert current.select_one("a[href^='mailto:']")["href"] == f"mailto:{CHILD_LEAD['lead_email']}"
     assert "Duty line" in text(current)
-    assert "Source: Children's social care case system (Stockport)." in text(current)
+    # The source by its service and who runs it: its system's name is the steward's.
+    assert "Source: Children's social care, Stockport partners." in text(current)
     # Which services' records, how sure in words (the figures are on the "why" page).
     assert "2 records, from Children's social care, GP. Very sure they are one person." in text(
         child
@@ -447,7 +448,7 @@ def test_each_fact_names_its_source_and_the_relationship_its_provenance(
     sources = {
         text(li.select_one("span")): text(li) for li in page.select("[data-testid=sources] li")
     }
-    csc = sources["Children's social care case system (Stockport)"]
+    csc = sources["Children's social care, Stockport partners"]
     assert "updated every 100 years, last update" in csc and "(20 November 2026)" in csc
 
 

@@ -6,9 +6,11 @@ family, so the front-line pages name the service each source serves, each once; 
 systems' own names are for the "why" page and the data steward's pages.
 """
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 
 from familyview.families.network import FamilyNetwork
+from familyview.involvements.display import SourceInfo
 
 
 def known_to(service_categories: Iterable[str], names: Mapping[str, str]) -> tuple[str, ...]:
@@ -29,3 +31,28 @@ def family_known_to(network: FamilyNetwork, names: Mapping[str, str]) -> dict[st
         )
         for member in network.members
     }
+
+
+def sources_in_words(sources: Iterable[SourceInfo], names: Mapping[str, str]) -> dict[str, str]:
+    """Each source, by code, as a worker knows it: the service it serves and who runs it,
+    "Adult mental health, Pennine Care NHS Foundation Trust", never the system's name.
+    Two of the page's sources that would read the same (a council's two school feeds)
+    are told apart by number, "Education (school), Stockport Education, 1 of 2", so that
+    a fact's source can be found in "Where this comes from"."""
+    sources = list(sources)
+    words = {}
+    for source in sources:
+        service = known_to([source.service_category], names)[0]
+        words[source.code] = (
+            f"{service}, {source.organisation}"
+            if source.organisation and source.organisation != service
+            else service
+        )
+    same = Counter(words.values())
+    seen: Counter[str] = Counter()
+    for source in sorted(sources, key=lambda s: s.code):
+        said = words[source.code]
+        if same[said] > 1:
+            seen[said] += 1
+            words[source.code] = f"{said}, {seen[said]} of {same[said]}"
+    return words

@@ -60,7 +60,7 @@ from familyview.web.forms_frontline import (
     error_list,
     field_error,
 )
-from familyview.web.known_to import family_known_to, known_to
+from familyview.web.known_to import family_known_to, known_to, sources_in_words
 
 SEARCHES_KEY = "familyview.searches"
 # The searches a session keeps (so that "Back to results" works), newest last.
@@ -231,6 +231,7 @@ def family(request: HttpRequest, person_id: str) -> HttpResponse:
                 s.code: known_to([s.service_category], names)[0] for s in network.sources
             },
             "ask_neighbours": asking_is_set_up(),
+            "source_words": sources_in_words(network.sources, names),
         },
     )
 
