@@ -2,7 +2,10 @@
 what it does and its default, and every variable the table lists is still read."""
 
 import ast
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -144,3 +147,25 @@ def test_every_environment_variable_the_code_reads_is_in_the_readme():
 def test_every_variable_the_readme_lists_is_read_by_the_code():
     stale = set(readme_variables()) - set(code_variables())
     assert not stale, f"in the README's configuration table, read nowhere: {sorted(stale)}"
+
+
+def test_an_empty_var_dir_setting_is_the_default_folder_not_the_current_one(tmp_path):
+    """`FAMILYVIEW_VAR_DIR=` (set but empty, as a shell line clearing it leaves it) means the
+    default folder: it was read as the current folder, so local files (a SQLite database,
+    the audit keyring) landed wherever the command was started."""
+    shown = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import os; os.environ['DJANGO_SETTINGS_MODULE'] = 'familyview.settings'; "
+            "from django.conf import settings; print(settings.VAR_DIR)",
+        ],
+        env={**os.environ, "FAMILYVIEW_VAR_DIR": ""},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    from django.conf import settings
+
+    assert shown.stdout.strip() == str(settings.PROJECT_DIR / "var")

@@ -18,7 +18,8 @@ from familyview import production
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent.parent
-VAR_DIR = Path(os.environ.get("FAMILYVIEW_VAR_DIR", PROJECT_DIR / "var"))
+# Set but empty is unset: an empty path is the current folder, wherever a command ran.
+VAR_DIR = Path(os.environ.get("FAMILYVIEW_VAR_DIR") or PROJECT_DIR / "var")
 # Where `familyview link` keeps every record's features between runs (identity/feature_store.py):
 # unset, in this database's own folder, $FAMILYVIEW_VAR_DIR/<database name>/linkage/.
 LINKAGE_STORE_DIR = os.environ.get("FAMILYVIEW_LINKAGE_STORE") or None
