@@ -7,7 +7,7 @@ from html import unescape
 
 import pytest
 
-from familyview.ecomap import WIDTH, render_svg
+from familyview.ecomap import WIDTH, relationship_words, render_svg
 from familyview.families.network import Viewer, family_network
 from tests.web.factories import create_authority
 from tests.web.frontline_family import a_family
@@ -97,3 +97,27 @@ def test_a_service_whose_status_is_not_recorded_is_drawn_neither_current_nor_pas
     # The key says a dashed pill is a past service: a status not recorded is not one.
     assert 'stroke-dasharray="5 3"' in pill_of(past)
     assert "stroke-dasharray" not in pill_of(unknown)
+
+
+def test_other_relative_is_not_said_beside_a_closer_word_for_the_same_kin(network):
+    mother = network.parents_and_carers[0]
+    (said,) = mother.relationships[:1]
+
+    def as_(*types: tuple[str, str]):
+        return replace(
+            mother,
+            relationships=tuple(
+                replace(said, relationship_type=code, label=label) for code, label in types
+            ),
+        )
+
+    carer = ("carer", "Carer")
+    grandparent = ("grandparent", "Grandparent")
+    relative = ("other_relative", "Other relative")
+    # A grandparent is a relative: "and other relative" repeated it.
+    assert relationship_words(as_(carer, grandparent, relative), network) == (
+        "Carer and grandparent"
+    )
+    assert relationship_words(as_(grandparent, relative), network) == "Grandparent"
+    # A carer is not kin by the word: that they are a relative too is news.
+    assert relationship_words(as_(carer, relative), network) == "Carer and other relative"

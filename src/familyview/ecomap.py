@@ -76,12 +76,19 @@ class TimelineEntry:
 SHORT_LABELS = {"Lives at the same address": "Same address"}
 
 
+# Words for a relationship that do not say how two people are related.
+NOT_KIN = frozenset({"other_relative", "carer", "guardian", "household_member", "cared_for"})
+
+
 def relationship_words(member: FamilyMember, network: FamilyNetwork, short: bool = False) -> str:
-    """'Mother', 'Carer, grandparent and other relative', 'Half-sibling or step-sibling
-    (sources disagree)', 'The child'."""
+    """'Mother', 'Carer and grandparent', 'Half-sibling or step-sibling (sources
+    disagree)', 'The child'."""
     if member.person_id == network.child.person_id:
         return "The child"
     family = [r for r in member.relationships if r.relationship_type != "household_member"]
+    # "Other relative" beside a closer word for the same kin ("grandparent") repeats it.
+    if any(r.relationship_type not in NOT_KIN for r in family):
+        family = [r for r in family if r.relationship_type != "other_relative"]
     # Living at the same address says little more once a family relationship is known.
     labels = list(dict.fromkeys(r.label for r in family or member.relationships))
     if not labels:

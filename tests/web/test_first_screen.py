@@ -103,7 +103,11 @@ def test_a_sensitive_service_is_there_with_its_duty_line_and_nothing_withheld(
     mental_health = next(
         s for s in claire.select("[data-testid=first-screen-service]") if "mental" in text(s)
     )
-    assert "known to the service (when: withheld)" in text(mental_health)
+    # Said in a worker's words: no "(when: withheld)".
+    assert "Adult mental health , known to the service; its dates are not shown." in text(
+        mental_health
+    )
+    assert "withheld)" not in text(mental_health)
     assert "Sensitive service: duty line 0161 496 0999" in text(mental_health)
     assert mental_health.select_one("a[href='tel:+441614960999']")
     assert "Dr Hidden Name" not in text(page)
@@ -324,6 +328,34 @@ def test_the_sheet_to_print_is_the_first_screen(practitioner_client, family):
     mark = text(page.select_one(f"#call-{family.father}").find_parent("div"))
     assert "Neighbourhood Policing Team West" in mark
     assert f"Ended {ended.day} " in mark
+
+
+def test_the_sheet_to_print_says_an_overdue_source_once_not_on_every_row(
+    practitioner_client, family, authority
+):
+    late = create_source(
+        authority,
+        code="ASC",
+        name="Adult social care case system",
+        service_category="adult_social_care",
+        expected_every_days=7,
+    )
+    extract = create_import(late, extracted_at=timezone.now() - timedelta(days=18))
+    record = create_person_record(extract, given_name="Claire", family_name="Thornbury")
+    LinkedRecord.objects.create(
+        person_record=record,
+        person_id=family.mother,
+        match_probability=1,
+        basis="model",
+        linked_by_run=LinkedRecord.objects.filter(person_id=family.mother).first().linked_by_run,
+    )
+    create_involvement(extract, record)
+    create_involvement(extract, record, team="Second team")
+    family_page(practitioner_client, family)
+    page = read(practitioner_client.get(reverse("web:who-to-call", args=[family.child])))
+    assert "not up to date" not in text(page).lower()
+    (overdue,) = page.select("[data-testid=overdue-source]")
+    assert text(overdue) == "Adult social care: should be updated weekly, last update 18 days ago."
 
 
 def test_two_who_look_like_one_person_are_said_to_be_so_with_a_way_to_tell(

@@ -359,8 +359,10 @@ def test_the_family_view_shows_the_child_then_each_member_with_services_and_cont
     assert page.select_one("#people.govuk-accordion[data-module=govuk-accordion]")
     summaries = [text(s) for s in page.select("[data-testid=member-summary]")]
     assert summaries[0].startswith(f"The child, {age_on_today(2016, 3, 9)}. Services now:")
+    # What else there is, said as what it is: "1 other" read as another service now.
     assert (
-        f"Mother, {age_on_today(1988, 6, 4)}. Services now: Housing, Police; 1 other." in summaries
+        f"Mother, {age_on_today(1988, 6, 4)}. Services now: Housing, Police. "
+        "1 more with its details withheld." in summaries
     )
     # Who to call first: the mother at home, the father elsewhere, then the children.
     first = page.select("[data-testid=first-screen-person]")

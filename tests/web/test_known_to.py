@@ -45,6 +45,25 @@ def test_two_sources_that_would_read_the_same_are_numbered():
         NAMES,
     )
     assert words == {
-        "LEGACY": "Education (school), Stockport Education, 1 of 2",
-        "SCHOOLS": "Education (school), Stockport Education, 2 of 2",
+        "LEGACY": "Stockport Education, 1 of 2",
+        "SCHOOLS": "Stockport Education, 2 of 2",
+    }
+
+
+def test_an_organisation_that_names_its_service_is_said_alone():
+    # "GP, GP practices" and "Police, Greater Manchester Police" said the service twice.
+    words = sources_in_words(
+        [
+            source("GP", "GP practices (shared care record extract)", "gp", "GP practices"),
+            source("POLICE", "Niche RMS", "police", "Greater Manchester Police"),
+            source("ASC", "Liquidlogic ASC", "adult_social_care", "Stockport Adult Social Care"),
+            source("AMH", "RiO", "adult_mental_health", "Pennine Care NHS Foundation Trust"),
+        ],
+        NAMES | {"police": "Police", "adult_social_care": "Adult social care"},
+    )
+    assert words == {
+        "GP": "GP practices",
+        "POLICE": "Greater Manchester Police",
+        "ASC": "Stockport Adult Social Care",
+        "AMH": "Adult mental health, Pennine Care NHS Foundation Trust",
     }

@@ -6,6 +6,7 @@ family, so the front-line pages name the service each source serves, each once; 
 systems' own names are for the "why" page and the data steward's pages.
 """
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
@@ -33,21 +34,31 @@ def family_known_to(network: FamilyNetwork, names: Mapping[str, str]) -> dict[st
     }
 
 
+def _names(organisation: str, service: str) -> bool:
+    """Whether the organisation's name says the service already ("Education (school)" is
+    said by "Stockport Education")."""
+    words = re.sub(r"\s*\(.*?\)", "", service).casefold()
+    return re.search(rf"\b{re.escape(words)}\b", organisation.casefold()) is not None
+
+
 def sources_in_words(sources: Iterable[SourceInfo], names: Mapping[str, str]) -> dict[str, str]:
     """Each source, by code, as a worker knows it: the service it serves and who runs it,
     "Adult mental health, Pennine Care NHS Foundation Trust", never the system's name.
     Two of the page's sources that would read the same (a council's two school feeds)
-    are told apart by number, "Education (school), Stockport Education, 1 of 2", so that
+    are told apart by number, "Stockport Education, 1 of 2", so that
     a fact's source can be found in "Where this comes from"."""
     sources = list(sources)
     words = {}
     for source in sources:
         service = known_to([source.service_category], names)[0]
-        words[source.code] = (
-            f"{service}, {source.organisation}"
-            if source.organisation and source.organisation != service
-            else service
-        )
+        organisation = source.organisation
+        if not organisation:
+            words[source.code] = service
+        elif _names(organisation, service):
+            # "GP practices", "Greater Manchester Police": the service said once.
+            words[source.code] = organisation
+        else:
+            words[source.code] = f"{service}, {organisation}"
     same = Counter(words.values())
     seen: Counter[str] = Counter()
     for source in sorted(sources, key=lambda s: s.code):

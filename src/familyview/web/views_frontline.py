@@ -290,6 +290,7 @@ def who_to_call(request: HttpRequest, person_id: str) -> HttpResponse:
             # The family page's first screen, to print: who to call first, in its order.
             "members": [(m, m.recent_involvements) for m in network.who_to_call_first],
             "relationships": _relationships(network),
+            "source_words": sources_in_words(network.sources, service_names()),
         },
     )
 
