@@ -114,12 +114,30 @@ def names_differ(a: dict, b: dict) -> bool:
     if not ga or not gb or ga == gb:
         return False
     na, nb = a["given_name"] or "", b["given_name"] or ""
+    if called_by_middle_name(a, b):
+        return False
     # A familiar form of more than one name ("Chris", "Charlie") is either of them.
     if formal_forms(na) & formal_forms(nb):
         return False
     if one_keystroke_apart(na, nb) or one_keystroke_apart(ga, gb):
         return False
     return jaro_winkler(ga, gb) < 0.92 and jaro_winkler(na, nb) < 0.92
+
+
+def called_by_middle_name(a: dict, b: dict) -> bool:
+    """Whether one record's given name is the other's middle name: Muhammad Imran Khan,
+    called Imran, written "Imran" by one source (a person known by a middle name, in any
+    naming convention)."""
+    for x, y in ((a, b), (b, a)):
+        given, middle = x["given_name"], y.get("middle_name")
+        if (
+            given
+            and middle
+            and len(middle) > 1
+            and (given == middle or given in formal_forms(middle))
+        ):
+            return True
+    return False
 
 
 def _written_apart(x: str | None, y: str | None) -> bool:
