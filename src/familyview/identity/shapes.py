@@ -580,13 +580,14 @@ def _record(
                 line1 = line1[: -len(full)] + short
     if rng.random() < 0.08:
         line1 = ""
-    if postcodes == "area":
-        postcode = postcode.split()[0]
-    elif rng.random() < 0.02:
+    if rng.random() < 0.02:
         postcode = _typo(rng, postcode.replace(" ", ""))
         postcode = postcode[:-3] + " " + postcode[-3:]
     if rng.random() < 0.05:
         postcode = ""
+    if postcodes == "area":
+        # Only the outward code (M14): one population, its postcodes saying less.
+        postcode = postcode[:-4]
     return {
         "given_name": given,
         "middle_names": middle,
