@@ -209,7 +209,7 @@ def main() -> None:
     parser.add_argument(
         "--corpus",
         default=",".join(CORPORA),
-        help=f"comma-separated, from {', '.join(CORPORA)} (default: all)",
+        help=f"comma-separated, from {', '.join((*CORPORA, *SHAPES))} (default: all)",
     )
     parser.add_argument(
         "--layout",
