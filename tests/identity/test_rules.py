@@ -289,3 +289,44 @@ def test_one_source_holding_a_record_without_a_date_of_birth_and_one_with_is_for
     # Across two sources, the model weighs it; so it does a copy of the same name.
     assert must_stay_apart(mother, {**daughter, "source": "HOUSING"}) is None
     assert must_stay_apart(mother, {**daughter, "given_name": "elizabeth"}) is None
+
+
+def test_a_person_called_by_their_middle_name_is_not_a_sibling():
+    # Muhammad Imran Khan is called Imran: one source writes "Muhammad", middle "Imran",
+    # another "Imran". At one address, with one date of birth missing, they looked like
+    # two brothers and were kept apart for good.
+    a = rec(1, "A", given_name="muhammad", middle_name="imran", birth_year=None)
+    b = rec(2, "B", given_name="imran", middle_name=None, birth_year=1990)
+    assert must_stay_apart(a, b) is None
+    # A father and son, the son with his father's name as his middle name, born a
+    # generation apart: still two people by their dates.
+    c = rec(3, "B", given_name="imran", birth_year=2012)
+    assert must_stay_apart(a | {"birth_year": 1990}, c)
+
+
+def test_a_record_without_a_date_of_birth_where_a_father_and_son_of_one_name_live():
+    # James Okafor, 38, and his son James, 6, at one postcode; a housing record of "James
+    # Okafor" there without a date of birth could be either: a steward decides, it is not
+    # joined to the father (nor to the son) by the model.
+    father = rec(
+        1, "GP", given_name="james", family_name="okafor", surnames=["okafor"], birth_year=1988
+    )
+    son = rec(
+        2, "SCHOOL", given_name="james", family_name="okafor", surnames=["okafor"], birth_year=2020
+    )
+    undated = rec(
+        3,
+        "HOUSING",
+        given_name="james",
+        family_name="okafor",
+        surnames=["okafor"],
+        birth_year=None,
+        birth_month=None,
+        birth_day=None,
+    )
+    family = FamilyContext([father, son, undated])
+    why = must_stay_apart(father, undated, context=family)
+    assert why and "father and son" not in why and not is_decisive(why)
+    assert must_stay_apart(son, undated, context=family)
+    # Where only the father is known, his undated record is his.
+    assert must_stay_apart(father, undated, context=FamilyContext([father, undated])) is None

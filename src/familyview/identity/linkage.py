@@ -623,6 +623,7 @@ _FAMILY_COLUMNS = [
     "birth_year",
     "birth_month",
     "birth_day",
+    "postcode",
 ]
 
 

@@ -89,6 +89,13 @@ def _given_name() -> cl.CustomComparison:
             cll.ArrayIntersectLevel("given_forms", 1).configure(
                 label_for_charts="A familiar form of the same name (e.g. Chris and Christopher)"
             ),
+            cll.CustomLevel(
+                '(length("middle_name_l") > 1 AND "given_name_r" = "middle_name_l") OR '
+                '(length("middle_name_r") > 1 AND "given_name_l" = "middle_name_r")',
+                label_for_charts="One record's given name is the other's middle name "
+                "(a person called by a middle name)",
+                base_dialect_str="duckdb",
+            ),
             cll.JaroWinklerLevel("given_name", 0.92),
             cll.JaroWinklerLevel("given_name", 0.8),
             cll.ElseLevel(),

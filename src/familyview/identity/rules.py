@@ -82,6 +82,7 @@ def deterministic_pairs(records: list[dict]) -> list[tuple[int, int]]:
 NO_DATE_OF_BIRTH = "a record without a date of birth and a child's record"
 NO_DATE_NOR_SURNAME = "a record without a date of birth, under another surname"
 DATE_ON_ONE_ONLY = "one source holding a record with a date of birth and one without"
+NAMESAKES = "a record without a date of birth, where a parent and child of one name live"
 TWO_FORMS_ONE_SOURCE = (
     "one source holding a given name and another form of it, on one date of birth"
 )
@@ -93,7 +94,14 @@ def is_decisive(reason: str | None) -> bool:
     twins, a parent and child. A missing date of birth, or a source's possible duplicate
     below its bar, is for a steward."""
     return bool(reason) and not reason.startswith(
-        (NO_DATE_OF_BIRTH, NO_DATE_NOR_SURNAME, DATE_ON_ONE_ONLY, TWO_FORMS_ONE_SOURCE, ONE_SOURCE)
+        (
+            NO_DATE_OF_BIRTH,
+            NO_DATE_NOR_SURNAME,
+            DATE_ON_ONE_ONLY,
+            NAMESAKES,
+            TWO_FORMS_ONE_SOURCE,
+            ONE_SOURCE,
+        )
     )
 
 
@@ -114,12 +122,30 @@ def names_differ(a: dict, b: dict) -> bool:
     if not ga or not gb or ga == gb:
         return False
     na, nb = a["given_name"] or "", b["given_name"] or ""
+    if called_by_middle_name(a, b):
+        return False
     # A familiar form of more than one name ("Chris", "Charlie") is either of them.
     if formal_forms(na) & formal_forms(nb):
         return False
     if one_keystroke_apart(na, nb) or one_keystroke_apart(ga, gb):
         return False
     return jaro_winkler(ga, gb) < 0.92 and jaro_winkler(na, nb) < 0.92
+
+
+def called_by_middle_name(a: dict, b: dict) -> bool:
+    """Whether one record's given name is the other's middle name: Muhammad Imran Khan,
+    called Imran, written "Imran" by one source (a person known by a middle name, in any
+    naming convention)."""
+    for x, y in ((a, b), (b, a)):
+        given, middle = x["given_name"], y.get("middle_name")
+        if (
+            given
+            and middle
+            and len(middle) > 1
+            and (given == middle or given in formal_forms(middle))
+        ):
+            return True
+    return False
 
 
 def _written_apart(x: str | None, y: str | None) -> bool:
@@ -214,6 +240,7 @@ class FamilyContext:
     def __init__(self, records=()):
         self._names: dict[tuple, Counter] = defaultdict(Counter)
         self._years: dict[tuple, Counter] = defaultdict(Counter)
+        self._born_at: dict[tuple, set[int]] = defaultdict(set)
         for r in records:
             self.add(r)
 
@@ -223,6 +250,10 @@ class FamilyContext:
             self._names[(r.get("authority"), family, full_date(r))][(r["source"], given)] += 1
         if family and given and r["birth_year"]:
             self._years[(r.get("authority"), family, given)][(r["source"], r["birth_year"])] += 1
+            if r.get("postcode"):
+                self._born_at[(r.get("authority"), family, given, r["postcode"])].add(
+                    r["birth_year"]
+                )
 
     @staticmethod
     def _both_held(held: Counter, a: tuple, b: tuple, x, y) -> bool:
@@ -249,6 +280,17 @@ class FamilyContext:
         ya, yb = a["birth_year"], b["birth_year"]
         return self._both_held(held, (a["source"], ya), (b["source"], yb), ya, yb)
 
+    def namesakes_known(self, a: dict, b: dict) -> bool:
+        """Whether the records show two people of this name at either record's postcode,
+        born a generation apart (a father and the son named for him): a record of that
+        name without a date of birth there could be either."""
+        for r in (a, b):
+            key = (r.get("authority"), r["family_name"], r["given_canonical"], r.get("postcode"))
+            years = self._born_at.get(key)
+            if years and max(years) - min(years) >= GENERATION:
+                return True
+        return False
+
 
 class _EveryFamilyKnown(FamilyContext):
     """No other records to look at: every twin and parent-child shape is taken as two
@@ -259,6 +301,9 @@ class _EveryFamilyKnown(FamilyContext):
 
     def parent_and_child_known(self, a: dict, b: dict) -> bool:
         return True
+
+    def namesakes_known(self, a: dict, b: dict) -> bool:
+        return False  # a pair alone says nothing of a namesake
 
 
 EVERY_FAMILY_KNOWN = _EveryFamilyKnown()
@@ -310,6 +355,15 @@ def must_stay_apart(
         a["postcode"] and a["postcode"] == b["postcode"]
     )
     child = is_child(a) or is_child(b)
+    if (
+        not (a["birth_year"] and b["birth_year"])
+        and a["given_canonical"]
+        and not names_differ(a, b)
+        and context.namesakes_known(a, b)
+    ):
+        # A father and the son named for him live here: without a date of birth, the
+        # records cannot say whose this is.
+        return f"{NAMESAKES}: a steward decides"
     if (
         a["source"] == b["source"]
         and full_date(a)
