@@ -13,6 +13,8 @@ from familyview.access.factories import create_authority
 from familyview.peers import ask, protocol
 from familyview.peers.registry import add_peer
 from tests.peers.conftest import AGREEMENT, STOCKPORT, Key
+from tests.peers.test_across_borders import _ask, _register, _replies, _worker
+from tests.peers.test_across_borders import family as the_thornburys
 
 pytestmark = pytest.mark.django_db
 
@@ -43,10 +45,13 @@ def _read_request(connection: socket.socket) -> bytes:
     return head + b"\r\n\r\n" + body
 
 
-def _dripping_neighbour(key: Key, name: str) -> tuple[socket.socket, dict, threading.Event]:
+def _dripping_neighbour(
+    key: Key, name: str, services: list[dict] | None = None, seconds: float = 4.0
+) -> tuple[socket.socket, dict, threading.Event]:
     """A neighbour that answers properly, signed, but a few bytes at a time, each piece
     well within the asker's read time-out, for several times the asker's whole limit.
-    `outcome["how"]` says whether it got the whole answer out or the asker hung up."""
+    `outcome["how"]` says whether it got the whole answer out or the asker hung up. Each
+    person asked about is answered with `services` (none by default)."""
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen()
@@ -69,7 +74,10 @@ def _dripping_neighbour(key: Key, name: str) -> tuple[socket.socket, dict, threa
                     "exp": int(time.time()) + 60,
                     "in_reply_to": claims["jti"],
                     "council": "Trafford Council",
-                    "answers": [{"nhs_number": SUBJECT.nhs_number, "services": [], "held": None}],
+                    "answers": [
+                        {"nhs_number": s["nhs_number"], "services": services or [], "held": None}
+                        for s in claims["subjects"]
+                    ],
                 },
                 key.okp,
                 kid=name,
@@ -84,7 +92,7 @@ def _dripping_neighbour(key: Key, name: str) -> tuple[socket.socket, dict, threa
             try:
                 for piece in pieces:
                     connection.sendall(piece)
-                    time.sleep(4.0 / len(pieces))  # about 4 seconds in all
+                    time.sleep(seconds / len(pieces))  # about 4 seconds in all, by default
                 outcome["how"] = "delivered"
             except OSError:
                 outcome["how"] = "hung up"
@@ -115,3 +123,55 @@ def test_a_neighbour_dripping_its_answer_is_hung_up_on_at_the_time_limit(stockpo
     assert ended.wait(timeout=30)
     server.close()
     assert outcome["how"] == "hung up"
+
+
+# ---- what a hostile neighbour's answer can put on the worker's page ----------------------
+
+HOSTILE = {
+    "service": "<script>alert('probation')</script>Probation",
+    "category": "probation",
+    "status": "current",
+    "start_date": "2026-02-01",
+    "end_date": None,
+    "last_contact_date": None,
+    "team": "<b>South</b>",
+    "organisation": "Probation Service",
+    "lead_professional": {
+        "name": "Pat Okafor",
+        "role": "Probation Officer",
+        "phone": "javascript:alert(1)",
+        "email": "pat.okafor@probation.example.gov.uk?bcc=collector@attacker.example&body=x",
+    },
+    "withheld": "",
+    "duty_line": "0161 496 0500",
+    "data_current_as_of": None,
+}
+
+
+family = the_thornburys  # the family in Stockport, a parent's NHS number known
+
+
+def test_a_neighbours_answer_cannot_add_markup_or_hidden_recipients_to_the_page(family, settings):
+    """A neighbour's answer is shown as text: no markup of its own, no tel: link that is
+    not a number, and no mail link that would copy the worker's email to someone else."""
+    trafford = Key.new()
+    server, _, ended = _dripping_neighbour(trafford, "trafford", [HOSTILE], seconds=0)
+    _register("trafford", f"http://127.0.0.1:{server.getsockname()[1]}", trafford.public)
+
+    page = _ask(_worker(family), family)
+
+    assert ended.wait(timeout=30)
+    server.close()
+    assert _replies(page, family.father)["trafford"].startswith(
+        "<script>alert('probation')</script>Probation, <b>South</b>"
+    )
+    section = page.select_one(f"section[data-person='{family.father}']")
+    assert section.select("script, b") == []
+    hrefs = [a["href"] for a in section.select("a[href]")]
+    assert not [h for h in hrefs if h.startswith("tel:") and "javascript" in h]
+    mail = [h for h in hrefs if h.startswith("mailto:")]
+    # The address as given is shown, but not linked: a link would carry its bcc.
+    assert mail == []
+    assert "pat.okafor@probation.example.gov.uk?bcc=collector@attacker.example" in (
+        section.get_text().replace("\u200b", "")
+    )
