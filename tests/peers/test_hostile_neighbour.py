@@ -175,3 +175,26 @@ def test_a_neighbours_answer_cannot_add_markup_or_hidden_recipients_to_the_page(
     assert "pat.okafor@probation.example.gov.uk?bcc=collector@attacker.example" in (
         section.get_text().replace("\u200b", "")
     )
+
+
+def test_a_neighbour_registered_at_plain_http_before_https_was_required_is_not_sent_to(
+    stockport,
+):
+    """A registration made before `peers add` required https (docs/peers.md) is not sent
+    NHS numbers in clear: it did not answer, and the administrator is told why."""
+    from familyview.peers.models import Peer
+
+    authority = create_authority("stockport", "Stockport Council")
+    peer = Peer.objects.create(
+        name="trafford",
+        url="http://familyview.trafford.invalid",
+        public_key=Key.new().public,
+        agreement=AGREEMENT,
+        authority=authority,
+        duty_line="0161 217 6028",
+    )
+
+    (reply,) = ask.ask([peer], {"p1": SUBJECT}, WORKER, "Section 47 enquiry", "CASE-1", 0.5)
+
+    assert reply.outcome == ask.DID_NOT_ANSWER
+    assert reply.why == "its address is not https://: tell your administrator"

@@ -19,6 +19,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import requests
 import urllib3
@@ -34,6 +35,7 @@ from familyview.identity.queries import nhs_numbers_of
 from familyview.peers import protocol
 from familyview.peers.keys import PeerKeyError, deployment_key, peer_key
 from familyview.peers.models import Peer
+from familyview.peers.registry import ON_THIS_MACHINE
 from familyview.reads.door import Caller, Outcome, Shown, open_family
 
 logger = logging.getLogger(__name__)
@@ -227,6 +229,11 @@ def _send(peer: Peer, token: str, jti: str, numbers: dict[str, str], limit: floa
         return PeerReply(peer.name, peer.name, DID_NOT_ANSWER, why=why)
 
     deadline = time.monotonic() + limit
+    address = urlsplit(peer.url)
+    if address.scheme != "https" and address.hostname not in ON_THIS_MACHINE:
+        # Registered before https was required: the request would cross the network in
+        # clear (its signature stops it being changed, not read).
+        return no_answer("its address is not https://: tell your administrator")
     try:
         response = requests.post(
             peer.url.rstrip("/") + protocol.LOOKUP_PATH,
