@@ -157,3 +157,21 @@ def test_a_key_that_cannot_be_used_is_a_503_and_nothing_is_read(asked, settings)
         ("admin.peer_added", "allowed"),
         ("peer.lookup_refused", "refused"),
     ]
+
+
+def test_a_request_naming_a_neighbour_but_not_signed_by_it_is_not_recorded_as_theirs(asked):
+    """Anyone can write "manchester" in a header: until the signature checks, the refusal
+    is recorded as from an unknown deployment (the name it claimed kept as a claim), never
+    as Manchester's (docs/peers.md, "Audit at both ends")."""
+    family, _manchester = asked
+
+    response = _ask(Key.new())  # kid "manchester", signed with someone else's key
+
+    assert response.status_code == 401
+    assert response.json()["type"].endswith("/problems/bad-signature")
+    (event,) = AuditEvent.objects.filter(action="peer.lookup_refused")
+    assert event.username == "peer:unknown"
+    assert "peer" not in event.details
+    assert event.details["claimed"] == "manchester"
+    # Still the privacy officer's of the council the name is registered for.
+    assert event.authority_id == family.authority.pk

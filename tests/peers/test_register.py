@@ -132,3 +132,33 @@ def test_the_agreement_reference_is_required():
     create_authority("stockport")
     with pytest.raises(CommandError, match="--agreement"):
         peers("add", "manchester", "https://m.example.gov.uk", Key.new().public)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://familyview.manchester.example.gov.uk", "http://10.20.0.5:8000", "ftp://x.example"],
+)
+def test_a_neighbour_is_asked_over_https_only_but_on_this_machine(url):
+    """NHS numbers, dates of birth, the worker's name and purpose go in the request: the
+    signature stops them being changed, not read, so only TLS keeps them from the network."""
+    create_authority("stockport", "Stockport Council")
+
+    with pytest.raises(CommandError, match="https://"):
+        peers(
+            "add", "manchester", url, Key.new().public,
+            "--agreement", "GM-ISA-2026-04", "--duty-line", "0161 217 6028",
+        )  # fmt: skip
+
+    assert not Peer.objects.exists()
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8001", "http://localhost:8001"])
+def test_a_neighbour_on_this_machine_may_be_asked_over_http(url):
+    create_authority("stockport", "Stockport Council")
+
+    peers(
+        "add", "manchester", url, Key.new().public,
+        "--agreement", "GM-ISA-2026-04", "--duty-line", "0161 217 6028",
+    )  # fmt: skip
+
+    assert Peer.objects.get().url == url

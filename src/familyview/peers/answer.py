@@ -72,9 +72,19 @@ class Reply:
 class Refusal(Exception):
     """A request refused: the status, the problem's kind and what to say."""
 
-    def __init__(self, status: int, kind: str, detail: str, peer: Peer | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        kind: str,
+        detail: str,
+        peer: Peer | None = None,
+        claimed: Peer | None = None,
+    ) -> None:
         super().__init__(detail)
         self.status, self.kind, self.detail, self.peer = status, kind, detail, peer
+        # The neighbour a request named but whose signature did not check: anyone can
+        # write its name, so the refusal is not recorded as its own.
+        self.claimed = claimed
 
 
 TITLES = {
@@ -131,7 +141,7 @@ def _answer(body: bytes, length: int | None) -> Reply:
     try:
         payload = protocol.checked_payload(envelope, peer_key(peer.public_key))
     except (protocol.BadSignature, PeerKeyError) as e:
-        raise Refusal(401, "bad-signature", str(e), peer) from None
+        raise Refusal(401, "bad-signature", str(e), claimed=peer) from None
     if not peer.answer:
         raise Refusal(403, "answering-off", "This deployment does not answer yours", peer)
     try:
@@ -286,12 +296,17 @@ def _record_refusal(refused: Refusal) -> None:
     peer = refused.peer
     if peer is not None:
         details["peer"] = peer.name
+    claimed = refused.claimed
+    if claimed is not None:
+        details["claimed"] = claimed.name
+    named = peer or claimed
     record_event(
         Actor(f"peer:{peer.name}" if peer else "peer:unknown"),
         Action.PEER_LOOKUP_REFUSED,
         outcome="refused",
         details=details,
-        authority_id=peer.authority_id if peer else _the_only_council(),
+        # The council whose agreement the request named sees it, signed or not.
+        authority_id=named.authority_id if named else _the_only_council(),
     )
 
 

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import requests
 import urllib3
@@ -33,6 +35,7 @@ from familyview.identity.queries import nhs_numbers_of
 from familyview.peers import protocol
 from familyview.peers.keys import PeerKeyError, deployment_key, peer_key
 from familyview.peers.models import Peer
+from familyview.peers.registry import ON_THIS_MACHINE
 from familyview.reads.door import Caller, Outcome, Shown, open_family
 
 logger = logging.getLogger(__name__)
@@ -225,6 +228,12 @@ def _send(peer: Peer, token: str, jti: str, numbers: dict[str, str], limit: floa
     def no_answer(why: str) -> PeerReply:
         return PeerReply(peer.name, peer.name, DID_NOT_ANSWER, why=why)
 
+    deadline = time.monotonic() + limit
+    address = urlsplit(peer.url)
+    if address.scheme != "https" and address.hostname not in ON_THIS_MACHINE:
+        # Registered before https was required: the request would cross the network in
+        # clear (its signature stops it being changed, not read).
+        return no_answer("its address is not https://: tell your administrator")
     try:
         response = requests.post(
             peer.url.rstrip("/") + protocol.LOOKUP_PATH,
@@ -235,8 +244,9 @@ def _send(peer: Peer, token: str, jti: str, numbers: dict[str, str], limit: floa
             stream=True,
         )
         with response:
-            # Read no more than an answer can be.
-            body = response.raw.read(protocol.MAX_ANSWER_BYTES + 1, decode_content=True)
+            body = _read_answer(response, deadline)
+    except _TooSlow:
+        return no_answer("no answer in time")
     except (requests.RequestException, OSError, urllib3.exceptions.HTTPError):
         return no_answer("could not be reached, or no answer in time")
     if 400 <= response.status_code < 500:
@@ -266,6 +276,28 @@ def _send(peer: Peer, token: str, jti: str, numbers: dict[str, str], limit: floa
         ANSWERED,
         dict(zip(order, answer.answers, strict=True)),
     )
+
+
+class _TooSlow(Exception):
+    """The neighbour was still sending its answer when the time limit passed."""
+
+
+def _read_answer(response: requests.Response, deadline: float) -> bytes:
+    """The answer's body, no more than an answer can be (one byte over says too large),
+    read a piece at a time until the time limit: a neighbour that drips its answer a few
+    bytes at a time, each within the read time-out, is hung up on once the limit passes
+    rather than holding the connection (and this deployment's thread) for as long as it
+    likes."""
+    body = bytearray()
+    while len(body) <= protocol.MAX_ANSWER_BYTES:
+        if time.monotonic() > deadline:
+            raise _TooSlow
+        # At most one read from the connection, each within the read time-out.
+        piece = response.raw.read1(protocol.MAX_ANSWER_BYTES + 1 - len(body), decode_content=True)
+        if not piece:
+            break
+        body += piece
+    return bytes(body)
 
 
 def _problem_title(body: bytes) -> str:

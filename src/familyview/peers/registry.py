@@ -3,6 +3,8 @@ listing them. Each change is an audit event (`admin.peer_added`, `admin.peer_cha
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_slug
 from django.db import transaction
@@ -12,6 +14,8 @@ from familyview.audit.actions import Action
 from familyview.audit.events import record_event
 from familyview.peers.keys import PREFIX, PeerKeyError, peer_key
 from familyview.peers.models import Peer
+
+ON_THIS_MACHINE = {"localhost", "127.0.0.1", "::1"}
 
 
 class PeerRefused(ValueError):
@@ -42,6 +46,12 @@ def add_peer(
         URLValidator(schemes=["https", "http"])(url)
     except ValidationError:
         raise PeerRefused(f"{url!r} is not a web address (https://...)") from None
+    # The request's signature stops it being changed, not read: NHS numbers, dates of
+    # birth and the worker's purpose cross the network only under TLS. Plain http is for
+    # a neighbour on this machine (the demo's, a test's).
+    parts = urlsplit(url)
+    if parts.scheme != "https" and parts.hostname not in ON_THIS_MACHINE:
+        raise PeerRefused(f"{url!r} must be an https:// address (plain http only for this machine)")
     try:
         peer_key(public_key)
     except PeerKeyError as e:

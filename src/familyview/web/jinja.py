@@ -1,5 +1,6 @@
 """The Jinja2 environment for the pages, with the GOV.UK Frontend macros on its path."""
 
+import re
 from functools import lru_cache
 
 from django.contrib.messages import get_messages
@@ -51,10 +52,22 @@ def environment(**options) -> Environment:
             "duration": formats.duration,
             "number": formats.number,
             "phone": phone_text,
+            "mail_href": mail_href,
             "labelled": labelled,
         }
     )
     return env
+
+
+# One address and nothing else: no "?" or "&" to add recipients, a subject or a body to the
+# worker's email (a neighbouring council's answer is shown here as it sent it).
+PLAIN_ADDRESS = re.compile(r"[^@\s?&%/:<>\"'#\\]+@[^@\s?&%/:<>\"'#\\]+\.[^@\s?&%/:<>\"'#\\]+")
+
+
+def mail_href(address: str) -> str:
+    """The mailto: link for an address that is one plain address; "" (no link) for
+    anything else, which the page shows as text."""
+    return f"mailto:{address}" if PLAIN_ADDRESS.fullmatch(address) else ""
 
 
 def url(name: str, *args, **kwargs) -> str:
