@@ -312,7 +312,7 @@ def neighbours(
     NHS number and a full date of birth, only those are sent, with your name, role,
     council, purpose and case reference, to every neighbour at once; each answers by its
     own rules, or did not answer in time, or refused. Needs a purpose of access (and
-    break-glass for a shielded child); audited as service details viewed, and by each
+    break-glass for a shielded child); audited as neighbours asked, and by each
     neighbour."""
     asked = opened(ask_neighbours(caller_of(request), person_id)).content
     return {
