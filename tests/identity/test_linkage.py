@@ -4,6 +4,7 @@ incremental runs, steward decisions that survive re-runs, and the hard rules end
 import json
 import re
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -268,3 +269,34 @@ def test_a_level_em_gave_almost_no_true_pairs_weighs_a_little_not_everything():
     levels = floored["comparisons"][0]["comparison_levels"]
     assert [level.get("m_probability") for level in levels] == [None, 0.98, M_FLOOR, None]
     assert model["comparisons"][0]["comparison_levels"][2]["m_probability"] == 8.5e-9
+
+
+def test_the_review_queue_asks_once_about_two_persons(authority):
+    from familyview.identity.models import ReviewPair
+
+    load(authority)
+    link()
+    person = index()
+    open_pairs = list(ReviewPair.objects.filter(status="open").values_list("record_a", "record_b"))
+    asked = [frozenset((person[a], person[b])) for a, b in open_pairs]
+    assert asked and all(len(p) == 2 for p in asked)
+    # One question per two persons, however many records each holds.
+    assert len(asked) == len(set(asked))
+    # A steward who says "different people" answers for the two persons: no other pair
+    # of their records comes back at the next run.
+    size = Counter(person.values())
+    a, b = max(open_pairs, key=lambda p: (size[person[p[0]]] * size[person[p[1]]], p))
+    StewardDecision.objects.create(
+        record_a_id=a,
+        record_b_id=b,
+        ruling="different",
+        reason="checked",
+        decided_by=User.objects.create(username="steward"),
+    )
+    link(incremental=False)
+    person = index()
+    again = {
+        frozenset((person[x], person[y]))
+        for x, y in ReviewPair.objects.filter(status="open").values_list("record_a", "record_b")
+    }
+    assert frozenset((person[a], person[b])) not in again

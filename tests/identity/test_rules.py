@@ -330,3 +330,26 @@ def test_a_record_without_a_date_of_birth_where_a_father_and_son_of_one_name_liv
     assert must_stay_apart(son, undated, context=family)
     # Where only the father is known, his undated record is his.
     assert must_stay_apart(father, undated, context=FamilyContext([father, undated])) is None
+
+
+def test_a_sisters_undated_record_is_two_people_not_a_question():
+    # Reka Kovacs, 15, at school, and her sister Judit, whose housing record at the same
+    # address has no date of birth: different given names at one address settle it. The
+    # missing date of birth used to hide that, and the pair waited for a steward.
+    reka = rec(1, "SCHOOL", given_name="reka", family_name="kovacs", birth_year=2010)
+    judit = rec(
+        2,
+        "HOUSING",
+        given_name="judit",
+        family_name="kovacs",
+        birth_year=None,
+        birth_month=None,
+        birth_day=None,
+        category="housing",
+    )
+    why = must_stay_apart(reka, judit)
+    assert "different given names at one address" in why and is_decisive(why)
+    # The same child's undated record is still for a steward, not settled.
+    undated_reka = {**judit, "given_name": "reka", "given_canonical": "reka"}
+    why = must_stay_apart(reka, undated_reka)
+    assert why and not is_decisive(why)

@@ -502,24 +502,42 @@ def _cluster_persons(
     )
 
     cluster_of = clustering.cluster_of()
-    decided = {frozenset(p) for p in same} | different
+    # A steward who said two records are different people said it of the two persons
+    # they are in: no other pair of their records asks again.
+    ruled_apart = {
+        frozenset((cluster_of[a], cluster_of[b]))
+        for a, b in map(tuple, different)
+        if a in cluster_of and b in cluster_of
+    }
 
-    def uncertain(a: int, b: int, reason: str) -> bool:
-        """Whether a steward should look: not already one person, not decided, and not
-        settled by a rule that knows these are two people."""
-        if cluster_of[a] == cluster_of[b] or frozenset((a, b)) in decided:
-            return False
-        return not is_decisive(reason or keep_apart(a, b))
+    def settled(a: int, b: int, reason: str) -> bool:
+        """Whether no steward need look: already one person, ruled on, or two people by
+        a rule that knows it."""
+        persons = frozenset((cluster_of[a], cluster_of[b]))
+        if len(persons) == 1 or persons in ruled_apart:
+            return True
+        return is_decisive(reason or keep_apart(a, b))
 
-    review = [
-        (a, b, p, reason)
-        for a, b, p, reason in [
-            *((a, b, p, "") for a, b, p, how in edges if how == "model" and p < limits.upper),
-            *clustering.refused,
-        ]
-        if uncertain(a, b, reason)
-    ]
-    return _Clustered(clustering, assignment, review)
+    # One question per two persons: the strongest pair of their records, so that a
+    # steward answers once for a person whose records come from many sources; none where
+    # any pair of their records settles it.
+    strongest: dict[frozenset, tuple[int, int, float, str]] = {}
+    two_people: set[frozenset] = set()
+    for a, b, p, reason in [
+        *((a, b, p, "") for a, b, p, how in edges if how == "model" and p < limits.upper),
+        *clustering.refused,
+    ]:
+        persons = frozenset((cluster_of[a], cluster_of[b]))
+        if persons in two_people:
+            continue
+        if settled(a, b, reason):
+            two_people.add(persons)
+            strongest.pop(persons, None)
+            continue
+        best = strongest.get(persons)
+        if best is None or (p, reason, -min(a, b)) > (best[2], best[3], -min(best[:2])):
+            strongest[persons] = (a, b, p, reason)
+    return _Clustered(clustering, assignment, list(strongest.values()))
 
 
 def _explained(

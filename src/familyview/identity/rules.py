@@ -320,7 +320,11 @@ def must_stay_apart(
     `adult_categories`: the service categories whose records are adults' (the linkage
     settings name them). `context`: the other records, which say whether twins or a parent
     and child of one name exist (without it, they are taken to). Two records of one source
-    are `one_source`'s to decide."""
+    are `one_source`'s to decide.
+
+    A reason that settles the pair (twins, siblings or a parent and child at one address)
+    is given before one that leaves it to a steward (a missing date of birth): a sister's
+    undated record is two people, not a question."""
     if a.get("authority") != b.get("authority"):
         return "records of different authorities"  # each council's index is its own
     if a["nhs_number"] and b["nhs_number"]:
@@ -328,8 +332,11 @@ def must_stay_apart(
             return "different NHS numbers"
         return None  # one NHS number is one person, whatever the names say
     age = _age_conflict(a, b, adult_categories)
-    if age:
+    if age and is_decisive(age):
         return age
+    related = _related(a, b, context)
+    if related or age:
+        return related or age
     if (
         a["source"] == b["source"]
         and bool(a["birth_year"]) != bool(b["birth_year"])
@@ -339,22 +346,12 @@ def must_stay_apart(
         # written otherwise (Elizabeth and Elsie; Grace and Grace Elizabeth), is more often
         # holding a relative entered with fewer details than the person twice.
         return f"{DATE_ON_ONE_ONLY}, the names written otherwise: a steward decides"
-    fa, fb = a["family_name"], b["family_name"]
-    same_surname = bool(
-        fa
-        and fb
-        and (fa == fb or jaro_winkler(fa, fb) >= 0.9 or _share(a["surnames"], b["surnames"]))
-    )
-    if not same_surname:
-        if fa and fb and not (a["birth_year"] and b["birth_year"]):
+    if not _same_surname(a, b):
+        if a["family_name"] and b["family_name"] and not (a["birth_year"] and b["birth_year"]):
             # Without a date of birth, and under another surname, little but a given name
             # and an address is left: what a parent and child, or two lodgers, share.
             return f"{NO_DATE_NOR_SURNAME}: a steward decides"
         return None
-    same_address = (a["uprn"] and a["uprn"] == b["uprn"]) or (
-        a["postcode"] and a["postcode"] == b["postcode"]
-    )
-    child = is_child(a) or is_child(b)
     if (
         not (a["birth_year"] and b["birth_year"])
         and a["given_canonical"]
@@ -374,6 +371,27 @@ def must_stay_apart(
         # Henry and Harry in one school, born the same day: twins, or one child recorded
         # twice under a familiar name. The records cannot say which.
         return f"{TWO_FORMS_ONE_SOURCE} (twins, or one person twice): a steward decides"
+    return None
+
+
+def _same_surname(a: dict, b: dict) -> bool:
+    fa, fb = a["family_name"], b["family_name"]
+    return bool(
+        fa
+        and fb
+        and (fa == fb or jaro_winkler(fa, fb) >= 0.9 or _share(a["surnames"], b["surnames"]))
+    )
+
+
+def _related(a: dict, b: dict, context: FamilyContext) -> str | None:
+    """Why two records of one surname are two people of one family (twins, siblings, a
+    parent and child), or None: reasons that settle a pair."""
+    if not _same_surname(a, b):
+        return None
+    same_address = (a["uprn"] and a["uprn"] == b["uprn"]) or (
+        a["postcode"] and a["postcode"] == b["postcode"]
+    )
+    child = is_child(a) or is_child(b)
     if names_differ(a, b):
         if full_date(a) and full_date(a) == full_date(b):
             # Twins, unless one given name was simply recorded wrong. Twins: a child's
