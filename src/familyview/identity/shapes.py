@@ -281,6 +281,11 @@ class _Population:
         rng = self.rng
         named = kw.pop("given", None)
         given = named or rng.choice(c.female if sex == "female" else c.male)
+        # Parents do not give two of their children one name, nor a daughter her mother's
+        # by chance: only a son named for his father (named) shares a name in a household.
+        taken = {m.given for m in h.members}
+        while not named and given in taken and len(taken) < len(c.female) + len(c.male):
+            given = rng.choice(c.female if sex == "female" else c.male)
         middle = kw.pop("middle", None)
         if middle is None:
             pool = c.female if sex == "female" else c.male
@@ -365,7 +370,9 @@ class _Population:
                     (0, 1),
                     surname=child_surname,
                     born=child.born,
-                    given=rng.choice([n for n in pool if n != child.given]),
+                    given=rng.choice(
+                        [n for n in pool if n not in {m.given for m in h.members}] or pool
+                    ),
                 )
                 twin.twin_of, child.twin_of = child.pid, twin.pid
                 children.append(twin)
