@@ -353,3 +353,14 @@ def test_a_sisters_undated_record_is_two_people_not_a_question():
     undated_reka = {**judit, "given_name": "reka", "given_canonical": "reka"}
     why = must_stay_apart(reka, undated_reka)
     assert why and not is_decisive(why)
+
+
+def test_a_boy_and_a_girl_a_letter_apart_in_name_are_twins_not_a_typo():
+    # Alexandru and Alexandra Stoica, born the same day at one address, recorded as a
+    # boy and a girl: twins. One letter apart used to read as a typo, and they were merged.
+    boy = rec(1, "SCHOOL", given_name="alexandru", family_name="stoica", sex="male")
+    girl = rec(2, "HOUSING", given_name="alexandra", family_name="stoica", sex="female")
+    why = must_stay_apart(boy, girl)
+    assert "twins" in why and is_decisive(why)
+    # Without a sex on one side, a letter apart is still a typo of one name.
+    assert must_stay_apart(boy, {**girl, "sex": None}) is None

@@ -127,6 +127,10 @@ def names_differ(a: dict, b: dict) -> bool:
     # A familiar form of more than one name ("Chris", "Charlie") is either of them.
     if formal_forms(na) & formal_forms(nb):
         return False
+    if _sexes_differ(a, b):
+        # Alexandru and Alexandra, Daniel and Daniela: a letter apart, recorded as a boy
+        # and a girl, is two names (twins are often named so), not a typo.
+        return True
     if one_keystroke_apart(na, nb) or one_keystroke_apart(ga, gb):
         return False
     return jaro_winkler(ga, gb) < 0.92 and jaro_winkler(na, nb) < 0.92
