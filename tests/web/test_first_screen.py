@@ -328,6 +328,8 @@ def test_the_sheet_to_print_is_the_first_screen(practitioner_client, family):
     mark = text(page.select_one(f"#call-{family.father}").find_parent("div"))
     assert "Neighbourhood Policing Team West" in mark
     assert f"Ended {ended.day} " in mark
+    # The offences the first screen shows are on the sheet too.
+    assert "Domestic abuse (28 November 2025)." in mark
 
 
 def test_the_sheet_to_print_says_an_overdue_source_once_not_on_every_row(
