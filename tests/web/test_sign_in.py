@@ -426,3 +426,18 @@ def test_header_has_a_sign_out_button_that_posts(steward_client):
     assert form["action"] == "/sign-out"
     assert form.select_one("input[name=csrfmiddlewaretoken]")
     assert text(form.select_one("button")) == "Sign out"
+
+
+def test_signing_in_reads_the_roles_once_and_the_first_page_reads_none(client, steward):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from familyview.access.sessions import ROLES
+
+    sign_in(client, "ann.steward", PASSWORD)
+    enter_code(client, second_factor_code(steward))
+    assert client.session[ROLES], "the session keeps the roles read at sign-in"
+    with CaptureQueriesContext(connection) as first_page:
+        client.get("/imports")
+    roles_read = [q["sql"] for q in first_page if "membership" in q["sql"].lower()]
+    assert roles_read == []

@@ -31,7 +31,7 @@ from joserfc.errors import JoseError
 from familyview.access import second_factor
 from familyview.access import sign_in as local
 from familyview.access import single_sign_on as sso
-from familyview.access.policy import Permission, has, staff_for
+from familyview.access.policy import Permission, Staff, has, staff_for, staff_in_session
 from familyview.access.rules import public, signed_in
 from familyview.access.sign_in import Step
 from familyview.web.client_address import client_address
@@ -63,13 +63,13 @@ def _locked_message() -> str:
     )
 
 
-def _home(user: AbstractBaseUser, next_url: str | None) -> str:
+def _home(user: AbstractBaseUser, next_url: str | None, staff: Staff | None = None) -> str:
     """Where a member of staff lands once signed in: the page they were going to; else,
     for anyone who searches, the search (every case starts there, with their recent
     families and news of their reports); else the home page."""
     if next_url:
         return next_url
-    if has(staff_for(user), Permission.SEARCH_PEOPLE):
+    if has(staff or staff_for(user), Permission.SEARCH_PEOPLE):
         return reverse("web:search")
     return resolve_url(settings.LOGIN_REDIRECT_URL)
 
@@ -247,8 +247,10 @@ def _start_session(
     request.session.pop(PENDING, None)
     with transaction.atomic():  # no session without its audit event
         login(request, user, backend=MODEL_BACKEND)
-        local.record_sign_in(staff_for(user), method, client_address(request), **details)
-    return redirect(_home(user, next_url))
+        # The roles are read here, once, and kept in the session for its pages.
+        staff = staff_in_session(request.session, user)
+        local.record_sign_in(staff, method, client_address(request), **details)
+    return redirect(_home(user, next_url, staff))
 
 
 def _safe_next_url(request: HttpRequest) -> str | None:
