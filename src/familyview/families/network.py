@@ -610,21 +610,20 @@ def _period(start: date | None, end: date | None) -> str:
 # ---- words ---------------------------------------------------------------------------------
 
 
+# Each scale of words is read from the top: the first band whose floor a value reaches.
+IDENTITY_BANDS = ((0.99, "Very sure"), (0.95, "Sure"), (0.8, "Fairly sure"))
+RELATIONSHIP_BANDS = ((0.85, "Very likely"), (0.6, "Likely"))
+
+
 def identity_words(probability: float) -> str:
     """How sure the index is that a person's records are one person, in words."""
-    if probability >= 0.99:
-        return "Very sure"
-    if probability >= 0.95:
-        return "Sure"
-    if probability >= 0.8:
-        return "Fairly sure"
-    return "Not sure"
+    return _in_words(probability, IDENTITY_BANDS, "Not sure")
 
 
 def relationship_words(confidence: float) -> str:
     """How likely a family link is, in words."""
-    if confidence >= 0.85:
-        return "Very likely"
-    if confidence >= 0.6:
-        return "Likely"
-    return "Possible"
+    return _in_words(confidence, RELATIONSHIP_BANDS, "Possible")
+
+
+def _in_words(value: float, bands: tuple[tuple[float, str], ...], below: str) -> str:
+    return next((words for floor, words in bands if value >= floor), below)
