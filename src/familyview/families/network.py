@@ -286,23 +286,11 @@ def person_services(
     today = today or timezone.localdate()
     people = person_details(person_ids, [viewer.authority_id], today)
     involvements, services, sources, authority_code = _services_of(people, viewer, today, set())
-    rules = rules_for(authority_code)
-    return {
-        pid: (
-            person,
-            shown_involvements(
-                rules,
-                involvements.get(pid, ()),
-                ages=person.ages,
-                shielded=person.shielded,
-                role=viewer.role,
-                services=services,
-                sources=sources,
-                today=today,
-            ),
-        )
-        for pid, person in people.items()
-    }
+    # Assembled as a family's members are, with no links between them.
+    shown = _Assembly(
+        rules_for(authority_code), viewer, today, people, involvements, services, sources, [], ()
+    ).shown
+    return {pid: (person, shown[pid]) for pid, person in people.items()}
 
 
 def _services_of(
