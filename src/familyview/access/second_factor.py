@@ -138,26 +138,26 @@ def confirm_enrolment(user: AbstractBaseUser, secret: str, code: str) -> bool:
         account, _ = StaffAccount.objects.select_for_update().get_or_create(user=user)
         if account.has_second_factor:
             return False
-        account.totp_secret_encrypted = _encrypt(secret)
-        account.totp_confirmed_at = timezone.now()
-        account.totp_last_used_step = step
-        account.save(
-            update_fields=["totp_secret_encrypted", "totp_confirmed_at", "totp_last_used_step"]
-        )
+        _store_secret(account, secret, step)
     return True
 
 
 def enrol(user: AbstractBaseUser, secret: str | None = None) -> str:
     """Enrol a secret without asking for a code (demo accounts, tests); returns it."""
     secret = secret or new_secret()
-    account = account_of(user)
+    _store_secret(account_of(user), secret, None)
+    return secret
+
+
+def _store_secret(account: StaffAccount, secret: str, step: int | None) -> None:
+    """Keep an app's secret (encrypted) as the account's second factor from now on, with
+    the time step of the code that proved it, if one did."""
     account.totp_secret_encrypted = _encrypt(secret)
     account.totp_confirmed_at = timezone.now()
-    account.totp_last_used_step = None
+    account.totp_last_used_step = step
     account.save(
         update_fields=["totp_secret_encrypted", "totp_confirmed_at", "totp_last_used_step"]
     )
-    return secret
 
 
 def secret_of(user: AbstractBaseUser) -> str | None:

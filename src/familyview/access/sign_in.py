@@ -6,6 +6,7 @@ The pages never say which part was wrong, nor whether the account exists; the au
 does, for the privacy officer.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -76,35 +77,39 @@ def check_password(username: str, password: str, address: str) -> Attempt:
 
 def check_code(user: AbstractBaseUser, code: str, address: str) -> Attempt:
     """The second step: the security code from the user's authenticator app."""
-    username = user.get_username()
-    with transaction.atomic():
-        locked = throttling.locked_until(username, address)
-        if locked:
-            record_sign_in_refused(username, address, "locked")
-            return Attempt(Step.LOCKED, locked_until=locked)
+
+    def wrong() -> str | None:
         result = second_factor.check_code(user, code)
-        if result is CodeCheck.ACCEPTED:
-            throttling.record_success(username)
-            return Attempt(Step.SIGNED_IN, user=user)
-        locked = throttling.record_failure(username, address)
-        record_sign_in_refused(username, address, f"{result.value}_security_code")
-        return Attempt(Step.LOCKED if locked else Step.WRONG, locked_until=locked)
+        return None if result is CodeCheck.ACCEPTED else f"{result.value}_security_code"
+
+    return _second_step(user, address, wrong)
 
 
 def set_up_code(user: AbstractBaseUser, secret: str, code: str, address: str) -> Attempt:
     """The second step for an account without a second factor: enrol the app's secret,
     proven by a code from it."""
+
+    def wrong() -> str | None:
+        return None if second_factor.confirm_enrolment(user, secret, code) else "wrong_set_up_code"
+
+    return _second_step(user, address, wrong)
+
+
+def _second_step(user: AbstractBaseUser, address: str, wrong: Callable[[], str | None]) -> Attempt:
+    """A code from the app, counted against the same lock as the password: `wrong` checks
+    it and says why it was refused (None when it is right)."""
     username = user.get_username()
     with transaction.atomic():
         locked = throttling.locked_until(username, address)
         if locked:
             record_sign_in_refused(username, address, "locked")
             return Attempt(Step.LOCKED, locked_until=locked)
-        if second_factor.confirm_enrolment(user, secret, code):
+        refused = wrong()
+        if refused is None:
             throttling.record_success(username)
             return Attempt(Step.SIGNED_IN, user=user)
         locked = throttling.record_failure(username, address)
-        record_sign_in_refused(username, address, "wrong_set_up_code")
+        record_sign_in_refused(username, address, refused)
         return Attempt(Step.LOCKED if locked else Step.WRONG, locked_until=locked)
 
 

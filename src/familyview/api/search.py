@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from familyview.api.problems import ApiProblem, FieldProblem
 from familyview.identity.search import PersonQuery
+from familyview.reads.door import search_criteria
 from familyview.sources.validation import POSTCODE_RE, nhs_number_is_valid
 
 NOTHING_TO_SEARCH = (
@@ -98,13 +99,5 @@ def _birth_problem(year: int | None, month: int | None, day: int | None) -> str:
 def criteria_words(query: PersonQuery) -> dict[str, object]:
     """What was searched for, without the empty criteria (for the audit log, as the
     search page records it)."""
-    given = {
-        "name": query.name,
-        "birth_year": query.birth_year,
-        "birth_month": query.birth_month,
-        "birth_day": query.birth_day,
-        "postcode": query.postcode,
-        "nhs_number": query.nhs_number,
-        "source_id": query.source_record_id,
-    }
+    given = search_criteria(query)
     return {k: v for k, v in given.items() if v not in ("", None)}

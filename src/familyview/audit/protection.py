@@ -100,21 +100,20 @@ def triggers_suspended() -> Iterator[None]:
     triggers. Either way the triggers are back when the block ends, even on error.
     """
     with transaction.atomic():
-        with connection.cursor() as cur:
-            if connection.vendor == "postgresql":
-                # ALTER TABLE waits for no deferred foreign-key check: run them now.
-                cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
-                for table in AUDIT_TABLES:
-                    cur.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
-                cur.execute("SET CONSTRAINTS ALL DEFERRED")
-            else:
-                drop_triggers(connection)
+        _switch_triggers(on=False)
         yield
-        with connection.cursor() as cur:
-            if connection.vendor == "postgresql":
-                cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
-                for table in AUDIT_TABLES:
-                    cur.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
-                cur.execute("SET CONSTRAINTS ALL DEFERRED")
-            else:
-                install_triggers(connection)
+        _switch_triggers(on=True)
+
+
+def _switch_triggers(*, on: bool) -> None:
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            # ALTER TABLE waits for no deferred foreign-key check: run them now.
+            cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            for table in AUDIT_TABLES:
+                cur.execute(f"ALTER TABLE {table} {'ENABLE' if on else 'DISABLE'} TRIGGER USER")
+            cur.execute("SET CONSTRAINTS ALL DEFERRED")
+        elif on:
+            install_triggers(connection)
+        else:
+            drop_triggers(connection)

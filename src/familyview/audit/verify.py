@@ -535,22 +535,23 @@ def _witness_findings(report: VerifyReport, path: Path, floor: int, chunk_size: 
                     )
                 )
             witnessed, event = next(seen, None), next(stored, None)
-    for first, last in _runs(missing):
-        said = (
-            f"event {first} was written (the witness saw it) and is not in the log"
-            if first == last
-            else f"events {first} to {last} were written (the witness saw them) and are not "
-            "in the log"
-        )
-        report.add(Finding("deleted", first, said))
-    for first, last in _runs(unseen):
-        said = (
-            f"event {first} was not written by Family View: the witness never saw it"
-            if first == last
-            else f"events {first} to {last} were not written by Family View: the witness "
-            "never saw them"
-        )
-        report.add(Finding("inserted", first, said))
+    for kind, events, one, many in (
+        (
+            "deleted",
+            missing,
+            "was written (the witness saw it) and is not in the log",
+            "were written (the witness saw them) and are not in the log",
+        ),
+        (
+            "inserted",
+            unseen,
+            "was not written by Family View: the witness never saw it",
+            "were not written by Family View: the witness never saw them",
+        ),
+    ):
+        for first, last in _runs(events):
+            said = f"event {first} {one}" if first == last else f"events {first} to {last} {many}"
+            report.add(Finding(kind, first, said))
 
 
 def _index_findings(report: VerifyReport, after: int, chunk, through: int | None) -> None:

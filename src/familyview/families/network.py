@@ -286,23 +286,11 @@ def person_services(
     today = today or timezone.localdate()
     people = person_details(person_ids, [viewer.authority_id], today)
     involvements, services, sources, authority_code = _services_of(people, viewer, today, set())
-    rules = rules_for(authority_code)
-    return {
-        pid: (
-            person,
-            shown_involvements(
-                rules,
-                involvements.get(pid, ()),
-                ages=person.ages,
-                shielded=person.shielded,
-                role=viewer.role,
-                services=services,
-                sources=sources,
-                today=today,
-            ),
-        )
-        for pid, person in people.items()
-    }
+    # Assembled as a family's members are, with no links between them.
+    shown = _Assembly(
+        rules_for(authority_code), viewer, today, people, involvements, services, sources, [], ()
+    ).shown
+    return {pid: (person, shown[pid]) for pid, person in people.items()}
 
 
 def _services_of(
@@ -610,21 +598,20 @@ def _period(start: date | None, end: date | None) -> str:
 # ---- words ---------------------------------------------------------------------------------
 
 
+# Each scale of words is read from the top: the first band whose floor a value reaches.
+IDENTITY_BANDS = ((0.99, "Very sure"), (0.95, "Sure"), (0.8, "Fairly sure"))
+RELATIONSHIP_BANDS = ((0.85, "Very likely"), (0.6, "Likely"))
+
+
 def identity_words(probability: float) -> str:
     """How sure the index is that a person's records are one person, in words."""
-    if probability >= 0.99:
-        return "Very sure"
-    if probability >= 0.95:
-        return "Sure"
-    if probability >= 0.8:
-        return "Fairly sure"
-    return "Not sure"
+    return _in_words(probability, IDENTITY_BANDS, "Not sure")
 
 
 def relationship_words(confidence: float) -> str:
     """How likely a family link is, in words."""
-    if confidence >= 0.85:
-        return "Very likely"
-    if confidence >= 0.6:
-        return "Likely"
-    return "Possible"
+    return _in_words(confidence, RELATIONSHIP_BANDS, "Possible")
+
+
+def _in_words(value: float, bands: tuple[tuple[float, str], ...], below: str) -> str:
+    return next((words for floor, words in bands if value >= floor), below)

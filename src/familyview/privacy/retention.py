@@ -292,32 +292,21 @@ def _source_rules(
             _removed(records),
         )
     ]
-    years = kept.involvements.ended_keep_years
-    cutoff = years_before(now, years)
-    involvements = Involvement.objects.filter(source=source).filter(
-        Q(end_date__lt=cutoff.date()) | Q(ended_at__lt=cutoff)
-    )
-    outcomes.append(
-        RuleOutcome(
-            "involvements",
-            source.code,
-            f"{source.code} involvements ended more than {_plural(years, 'year', 'years')} ago",
-            _removed(involvements),
+    # Involvements and relationships end alike: on an end date, or when a source stops sending them.
+    for rule, model in (("involvements", Involvement), ("relationships", SourceRelationship)):
+        years = getattr(kept, rule).ended_keep_years
+        cutoff = years_before(now, years)
+        ended = model.objects.filter(source=source).filter(
+            Q(end_date__lt=cutoff.date()) | Q(ended_at__lt=cutoff)
         )
-    )
-    years = kept.relationships.ended_keep_years
-    cutoff = years_before(now, years)
-    relationships = SourceRelationship.objects.filter(source=source).filter(
-        Q(end_date__lt=cutoff.date()) | Q(ended_at__lt=cutoff)
-    )
-    outcomes.append(
-        RuleOutcome(
-            "relationships",
-            source.code,
-            f"{source.code} relationships ended more than {_plural(years, 'year', 'years')} ago",
-            _removed(relationships),
+        outcomes.append(
+            RuleOutcome(
+                rule,
+                source.code,
+                f"{source.code} {rule} ended more than {_plural(years, 'year', 'years')} ago",
+                _removed(ended),
+            )
         )
-    )
     days = kept.quarantine.keep_days
     quarantined = QuarantinedRow.objects.filter(
         extract_import__source=source, extract_import__started_at__lt=now - timedelta(days=days)

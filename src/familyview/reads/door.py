@@ -42,6 +42,7 @@ from familyview.identity import problems
 from familyview.identity.models import ProblemReport
 from familyview.identity.persons import person_details
 from familyview.identity.queries import person_standing
+from familyview.identity.search import PersonQuery
 
 T = TypeVar("T")
 
@@ -223,6 +224,20 @@ def check_person(caller: Caller, person_id: str, permission: Permission) -> Pers
 
 
 # Searches, purposes and reports
+
+
+def search_criteria(query: PersonQuery) -> dict[str, Any]:
+    """A search's criteria by the names the audit log records them under (the search page
+    and the API alike), the empty ones too."""
+    return {
+        "name": query.name,
+        "birth_year": query.birth_year,
+        "birth_month": query.birth_month,
+        "birth_day": query.birth_day,
+        "postcode": query.postcode,
+        "nhs_number": query.nhs_number,
+        "source_id": query.source_record_id,
+    }
 
 
 def record_search(caller: Caller, shown: Sequence[str], details: dict[str, Any]) -> AuditEvent:

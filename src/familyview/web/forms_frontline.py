@@ -12,6 +12,7 @@ from familyview.access.purpose import Purpose, PurposeOfAccess, purpose_problems
 from familyview.identity.models import ProblemReport
 from familyview.identity.problems import WHAT_MAX_LENGTH
 from familyview.identity.search import PersonQuery
+from familyview.reads.door import search_criteria
 from familyview.sources.validation import POSTCODE_RE, nhs_number_is_valid
 
 NOTHING_TO_SEARCH = (
@@ -121,16 +122,7 @@ class SearchForm(forms.Form):
 
     def criteria(self) -> dict[str, Any]:
         """What was searched for, to keep in the session and to record in the audit log."""
-        query = self.query()
-        return {
-            "name": query.name,
-            "birth_year": query.birth_year,
-            "birth_month": query.birth_month,
-            "birth_day": query.birth_day,
-            "postcode": query.postcode,
-            "nhs_number": query.nhs_number,
-            "source_id": query.source_record_id,
-        }
+        return search_criteria(self.query())
 
     @classmethod
     def from_criteria(cls, criteria: dict[str, Any]) -> "SearchForm":

@@ -5,6 +5,8 @@ their own authorities: another authority's pair or person is "not found". URLs c
 opaque identifiers only (pair numbers, person identifiers), never a name or a date.
 """
 
+from collections.abc import Callable
+
 from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
@@ -223,20 +225,9 @@ def person(request: HttpRequest, person_id: str) -> HttpResponse:
 def person_merge(request: HttpRequest, person_id: str) -> HttpResponse:
     _changeable_person_or_404(request, person_id)
     form = MergeForm(request.POST)
-    if form.is_valid():
-        try:
-            outcome = steward_changes.merge_persons(
-                person_id,
-                form.cleaned_data["other_person"],
-                request.user,
-                form.cleaned_data["merge_reason"],
-            )
-        except stewardship.StewardshipRefused as refused:
-            form.add_error("other_person", str(refused))
-        else:
-            _tell(request, outcome.effect, outcome.warnings)
-            return redirect("web:steward-person", person_id)
-    return _person_page(request, person_id, merge_form=form)
+    return _person_change(
+        request, person_id, form, steward_changes.merge_persons, "other_person", "merge_reason"
+    )
 
 
 @requires(Permission.REVIEW_IDENTITY)
@@ -245,34 +236,49 @@ def person_split(request: HttpRequest, person_id: str) -> HttpResponse:
     _changeable_person_or_404(request, person_id)
     found = queries.person_records(person_id, _steward_authority_ids(request))
     form = SplitForm([r.pk for r in found.records], request.POST)
+    return _person_change(
+        request, person_id, form, steward_changes.split_records, "records", "split_reason"
+    )
+
+
+def _person_change(
+    request: HttpRequest,
+    person_id: str,
+    form: MergeForm | SplitForm,
+    change: Callable[..., stewardship.Outcome],
+    field: str,
+    reason: str,
+) -> HttpResponse:
+    """A merge or split as the form asks: made, and back to the person; or refused, with
+    why beside the field, on the person page again."""
     if form.is_valid():
         try:
-            outcome = steward_changes.split_records(
-                person_id,
-                form.cleaned_data["records"],
-                request.user,
-                form.cleaned_data["split_reason"],
+            outcome = change(
+                person_id, form.cleaned_data[field], request.user, form.cleaned_data[reason]
             )
         except stewardship.StewardshipRefused as refused:
-            form.add_error("records", str(refused))
+            form.add_error(field, str(refused))
         else:
             _tell(request, outcome.effect, outcome.warnings)
             return redirect("web:steward-person", person_id)
-    return _person_page(request, person_id, split_form=form)
+    return _person_page(request, person_id, form)
 
 
 def _person_page(
     request: HttpRequest,
     person_id: str,
-    merge_form: MergeForm | None = None,
-    split_form: SplitForm | None = None,
+    posted: MergeForm | SplitForm | None = None,
 ) -> HttpResponse:
     shown = steward_reads.steward_read_person(staff_of(request), person_id, url_name(request))
     if isinstance(shown, steward_reads.NotShown):
         raise Http404("No such person")
     explanation = shown.explanation
-    merge_form = merge_form or MergeForm()
-    split_form = split_form or SplitForm([r.record_id for r in explanation.records])
+    merge_form = posted if isinstance(posted, MergeForm) else MergeForm()
+    split_form = (
+        posted
+        if isinstance(posted, SplitForm)
+        else SplitForm([r.record_id for r in explanation.records])
+    )
     posted = merge_form if merge_form.is_bound else split_form
     return render(
         request,
