@@ -642,3 +642,19 @@ def test_decisions_survive_link_reruns(synthetic_authority, authority, steward):
     assert again.status == ReviewPair.Status.NOT_SURE
     assert (again.not_sure_by, again.not_sure_reason) == (steward, "asked the GP, no answer yet")
     assert again.not_sure_at is not None
+
+
+def test_a_pair_marked_not_sure_stays_the_question_about_its_two_persons(index, steward):
+    from familyview.identity.linkage import _write_review
+
+    decide_pair(index["pair"].pk, "not_sure", steward, "Need to ask the school")
+    # The next run finds another pair of the same two persons stronger (gp2 is big's).
+    person = {r.pk: person_of(r) for r in (index["gp1"], index["gp2"], index["csc2"])}
+    stronger = [(index["gp2"].pk, index["csc2"].pk, 0.97, "")]
+    _write_review(index["run"], stronger, {}, person, None)
+
+    index["pair"].refresh_from_db()
+    assert index["pair"].status == ReviewPair.Status.NOT_SURE
+    assert index["pair"].not_sure_reason == "Need to ask the school"
+    waiting = ReviewPair.objects.filter(status__in=["open", "not_sure"])
+    assert list(waiting.values_list("pk", flat=True)) == [index["pair"].pk]

@@ -802,6 +802,28 @@ def _write_review(
             "not_sure_reason",
         )
     }
+
+    # The queue asks once about two persons: where a pair of theirs already waits with a
+    # steward's "not sure" or a worker's report, that pair stays the question, as it was,
+    # rather than another pair of the same two persons that this run found stronger.
+    def persons(a: int, b: int) -> frozenset:
+        return frozenset((person_of.get(a), person_of.get(b)))
+
+    asked = {persons(*key) for key in unique}
+    kept_as_asked = {
+        key: pk
+        for key, (pk, status, reported, _) in earlier.items()
+        if (
+            status == ReviewPair.Status.NOT_SURE
+            or (reported is not None and status == ReviewPair.Status.OPEN)
+        )
+        and key not in unique
+        and None not in persons(*key)
+        and len(persons(*key)) == 2
+        and persons(*key) in asked
+    }
+    kept_persons = {persons(*key) for key in kept_as_asked}
+    unique = {k: v for k, v in unique.items() if persons(*k) not in kept_persons}
     replaced = [earlier[k][0] for k in unique if k in earlier]
     for i in range(0, len(replaced), 5000):
         ReviewPair.objects.filter(pk__in=replaced[i : i + 5000]).exclude(
@@ -817,7 +839,7 @@ def _write_review(
         )
         if person_of.get(a) is None or person_of.get(a) != person_of.get(b)
     ]
-    waiting = waiting.exclude(pk__in=still_reported)
+    waiting = waiting.exclude(pk__in=[*still_reported, *kept_as_asked.values()])
     if rescored is None:
         waiting.update(status=ReviewPair.Status.GONE)
     else:
