@@ -658,3 +658,19 @@ def test_a_pair_marked_not_sure_stays_the_question_about_its_two_persons(index, 
     assert index["pair"].not_sure_reason == "Need to ask the school"
     waiting = ReviewPair.objects.filter(status__in=["open", "not_sure"])
     assert list(waiting.values_list("pk", flat=True)) == [index["pair"].pk]
+
+
+def test_two_marked_pairs_of_two_persons_both_keep_their_marks(index, steward):
+    from familyview.identity.linkage import _write_review
+
+    other = a_review_pair(index["run"], index["gp2"], index["csc2"], p=0.8)
+    decide_pair(index["pair"].pk, "not_sure", steward, "Need to ask the school")
+    decide_pair(other.pk, "not_sure", steward, "Need to ask the GP")
+    person = {r.pk: person_of(r) for r in (index["gp1"], index["gp2"], index["csc2"])}
+    # This run finds the first marked pair the strongest of the two persons.
+    _write_review(index["run"], [(index["gp1"].pk, index["csc2"].pk, 0.97, "")], {}, person, None)
+
+    # A pair this run found again is written anew, with its mark.
+    for a, b in ((index["gp1"], index["csc2"]), (index["gp2"], index["csc2"])):
+        pair = ReviewPair.objects.get(record_a=a, record_b=b)
+        assert pair.status == ReviewPair.Status.NOT_SURE

@@ -817,13 +817,14 @@ def _write_review(
             status == ReviewPair.Status.NOT_SURE
             or (reported is not None and status == ReviewPair.Status.OPEN)
         )
-        and key not in unique
         and None not in persons(*key)
         and len(persons(*key)) == 2
         and persons(*key) in asked
     }
     kept_persons = {persons(*key) for key in kept_as_asked}
-    unique = {k: v for k, v in unique.items() if persons(*k) not in kept_persons}
+    unique = {
+        k: v for k, v in unique.items() if k in kept_as_asked or persons(*k) not in kept_persons
+    }
     replaced = [earlier[k][0] for k in unique if k in earlier]
     for i in range(0, len(replaced), 5000):
         ReviewPair.objects.filter(pk__in=replaced[i : i + 5000]).exclude(
@@ -839,7 +840,9 @@ def _write_review(
         )
         if person_of.get(a) is None or person_of.get(a) != person_of.get(b)
     ]
-    waiting = waiting.exclude(pk__in=[*still_reported, *kept_as_asked.values()])
+    waiting = waiting.exclude(
+        pk__in=[*still_reported, *(pk for k, pk in kept_as_asked.items() if k not in unique)]
+    )
     if rescored is None:
         waiting.update(status=ReviewPair.Status.GONE)
     else:
