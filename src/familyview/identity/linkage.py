@@ -506,7 +506,7 @@ def _cluster_persons(
     # they are in: no other pair of their records asks again.
     ruled_apart = {
         frozenset((cluster_of[a], cluster_of[b]))
-        for a, b in map(tuple, different)
+        for a, b in (tuple(d) for d in different if len(d) == 2)
         if a in cluster_of and b in cluster_of
     }
 
