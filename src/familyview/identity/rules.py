@@ -338,7 +338,8 @@ def must_stay_apart(
     age = _age_conflict(a, b, adult_categories)
     if age and is_decisive(age):
         return age
-    related = _related(a, b, context)
+    same_surname = _same_surname(a, b)
+    related = _related(a, b, context) if same_surname else None
     if related or age:
         return related or age
     if (
@@ -350,7 +351,7 @@ def must_stay_apart(
         # written otherwise (Elizabeth and Elsie; Grace and Grace Elizabeth), is more often
         # holding a relative entered with fewer details than the person twice.
         return f"{DATE_ON_ONE_ONLY}, the names written otherwise: a steward decides"
-    if not _same_surname(a, b):
+    if not same_surname:
         if a["family_name"] and b["family_name"] and not (a["birth_year"] and b["birth_year"]):
             # Without a date of birth, and under another surname, little but a given name
             # and an address is left: what a parent and child, or two lodgers, share.
@@ -390,8 +391,6 @@ def _same_surname(a: dict, b: dict) -> bool:
 def _related(a: dict, b: dict, context: FamilyContext) -> str | None:
     """Why two records of one surname are two people of one family (twins, siblings, a
     parent and child), or None: reasons that settle a pair."""
-    if not _same_surname(a, b):
-        return None
     same_address = (a["uprn"] and a["uprn"] == b["uprn"]) or (
         a["postcode"] and a["postcode"] == b["postcode"]
     )
