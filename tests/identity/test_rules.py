@@ -364,3 +364,77 @@ def test_a_boy_and_a_girl_a_letter_apart_in_name_are_twins_not_a_typo():
     assert "twins" in why and is_decisive(why)
     # Without a sex on one side, a letter apart is still a typo of one name.
     assert must_stay_apart(boy, {**girl, "sex": None}) is None
+
+
+def _one_source_unless_cleared(records, cleared):
+    def keep_apart(a, b):
+        why = must_stay_apart(records[a], records[b])
+        if why or frozenset((a, b)) in cleared:
+            return why
+        return one_source(records[a], records[b])
+
+    return keep_apart
+
+
+def test_two_copies_of_one_record_each_near_certainly_a_third_are_one_person():
+    # A school holds Jacob twice, once with a typo in his surname; each copy is
+    # near-certainly the first school record (above the duplicates bar, 0.999), but the
+    # two copies compared with each other fall below it. The chain vouches for them.
+    records = {
+        1: rec(1, "SCHOOL"),
+        2: rec(2, "SCHOOL", given_name="jacbo"),
+        3: rec(3, "SCHOOL", family_name="tylor", surnames=["tylor"]),
+    }
+    edges = [(1, 2, 0.9995, "model"), (1, 3, 0.9993, "model"), (2, 3, 0.995, "model")]
+    cleared = {frozenset((1, 2)), frozenset((1, 3))}
+    result = cluster(
+        records,
+        edges,
+        upper=0.99,
+        keep_apart=_one_source_unless_cleared(records, cleared),
+        near_certain=0.999,
+        answered_by_near_certain=lambda reason: reason.startswith("two different records"),
+    )
+    of = result.cluster_of()
+    assert of[1] == of[2] == of[3]
+    assert result.refused == []
+
+
+def test_a_chain_below_the_duplicates_bar_does_not_vouch_for_one_sources_records():
+    records = {1: rec(1, "SCHOOL"), 2: rec(2, "GP"), 3: rec(3, "SCHOOL")}
+    # Each school record is the GP's record above the upper bar but below the
+    # duplicates bar: the second school record is a possible duplicate, for a steward.
+    edges = [(1, 2, 0.998, "model"), (2, 3, 0.997, "model")]
+    result = cluster(
+        records,
+        edges,
+        upper=0.99,
+        keep_apart=_one_source_unless_cleared(records, set()),
+        near_certain=0.999,
+        answered_by_near_certain=lambda reason: reason.startswith("two different records"),
+    )
+    of = result.cluster_of()
+    assert of[1] == of[2] != of[3]
+    assert [r[:2] for r in result.refused] == [(2, 3)]
+
+
+def test_a_chain_of_near_certain_links_does_not_answer_a_family_rule():
+    # Twins in one school: each near-certainly a record elsewhere that is really the
+    # other... the rule that keeps twins apart still holds.
+    records = {
+        1: rec(1, "SCHOOL", given_name="amelia"),
+        2: rec(2, "GP", given_name="amelia"),
+        3: rec(3, "SCHOOL", given_name="olivia"),
+    }
+    edges = [(1, 2, 0.9999, "model"), (2, 3, 0.9995, "model")]
+    result = cluster(
+        records,
+        edges,
+        upper=0.99,
+        keep_apart=_one_source_unless_cleared(records, {frozenset((1, 3))}),
+        near_certain=0.999,
+        answered_by_near_certain=lambda reason: reason.startswith("two different records"),
+    )
+    of = result.cluster_of()
+    assert of[1] == of[2] != of[3]
+    assert result.refused[0][3].startswith("different given names")

@@ -5,9 +5,13 @@ Pure functions over record ids, so that the rules can be tested on their own:
 - pairs at or above the upper threshold join, strongest first, unless joining would put
   two records that must stay apart into one person (different valid NHS numbers, two
   records of one source, related people at one address, a steward's "different people");
+- some reasons (two records of one source below the duplicates bar) are answered by a
+  chain of near-certain links: two copies of one record, each near-certainly a third
+  record, are one person although the two copies compared with each other fall short;
 - identifiers survive: a new cluster takes the identifier most of its records had before.
 """
 
+import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -58,28 +62,57 @@ def cluster(
     upper: float,
     keep_apart: KeepApart,
     same_person: Iterable[tuple[int, int]] = (),
+    near_certain: float = math.inf,
+    answered_by_near_certain: Callable[[str], bool] = lambda reason: False,
 ) -> Clustering:
-    """Join records into persons: stewards' decisions first, then the strongest edges."""
+    """Join records into persons: stewards' decisions first, then the strongest edges.
+
+    `near_certain`: links at or above it (and stewards' decisions) tie records together
+    near-certainly. A reason to keep two records apart that `answered_by_near_certain`
+    accepts does not stop a near-certain link when both records are tied to its two ends
+    by near-certain links: every step of the way from one to the other is then
+    near-certain, and no rule is against any of its pairs."""
     uf = _UnionFind(records)
+    # Records joined by near-certain links only (a finer partition than uf's).
+    tied = _UnionFind(uf.parent)
     probability = dict.fromkeys(uf.parent, 1.0)
     basis = dict.fromkeys(uf.parent, "alone")
     refused: list[tuple[int, int, float, str]] = []
     steward_pairs = {frozenset(p) for p in same_person}
 
-    def conflict(ra: int, rb: int) -> str | None:
+    def conflict(ra: int, rb: int, edge: Edge) -> str | None:
+        a_end, b_end, p, _ = edge
+        ends = (tied.find(a_end), tied.find(b_end)) if p >= near_certain else None
         for a in uf.members[ra]:
             for b in uf.members[rb]:
                 if frozenset((a, b)) in steward_pairs:
                     continue
                 reason = keep_apart(a, b)
-                if reason:
-                    return reason
+                if not reason:
+                    continue
+                if (
+                    ends
+                    and answered_by_near_certain(reason)
+                    and ends
+                    == (
+                        tied.find(a),
+                        tied.find(b),
+                    )
+                ):
+                    continue
+                return reason
         return None
+
+    def tie(a: int, b: int) -> None:
+        ta, tb = tied.find(a), tied.find(b)
+        if ta != tb:
+            tied.union(ta, tb)
 
     for a, b in same_person:
         ra, rb = uf.find(a), uf.find(b)
         if ra != rb:
             uf.union(ra, rb)
+        tie(a, b)
         basis[a] = basis[b] = "steward"
 
     # The index as it stood first (an incremental run's "index" edges), so that a new
@@ -93,11 +126,13 @@ def cluster(
         ra, rb = uf.find(a), uf.find(b)
         if ra == rb:
             continue
-        reason = conflict(ra, rb)
+        reason = conflict(ra, rb, (a, b, p, how))
         if reason:
             refused.append((a, b, p, reason))
             continue
         uf.union(ra, rb)
+        if p >= near_certain:
+            tie(a, b)
         for r in (a, b):
             if basis[r] != "steward" and r not in first_link:
                 first_link[r] = p

@@ -54,6 +54,7 @@ from familyview.identity.models import (
 from familyview.identity.rules import (
     RULE_COLUMNS,
     FamilyContext,
+    answered_by_near_certain,
     deterministic_pairs,
     is_decisive,
     must_stay_apart,
@@ -494,7 +495,13 @@ def _cluster_persons(
     say("Clustering records into persons")
     same = [(a, b) for a, b in same if a in in_play and b in in_play]
     clustering = cluster(
-        in_play, edges, upper=limits.upper, keep_apart=keep_apart, same_person=same
+        in_play,
+        edges,
+        upper=limits.upper,
+        keep_apart=keep_apart,
+        same_person=same,
+        near_certain=limits.duplicates_upper,
+        answered_by_near_certain=answered_by_near_certain,
     )
     created_order = _person_ages(set(claims.values()))
     assignment = assign_persons(

@@ -105,6 +105,13 @@ def is_decisive(reason: str | None) -> bool:
     )
 
 
+def answered_by_near_certain(reason: str) -> bool:
+    """Whether a chain of near-certain links answers a reason to keep two records apart:
+    a source's possible duplicate below its bar is one person when each of its records
+    is near-certainly a third record. A family rule is never answered so."""
+    return reason.startswith(ONE_SOURCE)
+
+
 def one_source(a: dict, b: dict) -> str | None:
     """Two records of one source: one person only above the duplicates bar."""
     if a["source"] == b["source"]:
