@@ -3,6 +3,7 @@
 from familyview.identity.clusters import assign_persons, cluster
 from familyview.identity.features import canonical_given, plain, surname_history
 from familyview.identity.rules import (
+    DATE_ON_ONE_ONLY,
     FamilyContext,
     dates_compatible,
     deterministic_pairs,
@@ -289,6 +290,14 @@ def test_one_source_holding_a_record_without_a_date_of_birth_and_one_with_is_for
     # Across two sources, the model weighs it; so it does a copy of the same name.
     assert must_stay_apart(mother, {**daughter, "source": "HOUSING"}) is None
     assert must_stay_apart(mother, {**daughter, "given_name": "elizabeth"}) is None
+    # Nor does a copy mistyped: Spencer and Spencxr Royans, one undated, are one person
+    # twice for the duplicates bar to weigh, not a relative entered with fewer details.
+    typo = {**daughter, "given_name": "elizabteh", "given_canonical": "elizabteh"}
+    assert (must_stay_apart(mother, typo) or "").startswith(DATE_ON_ONE_ONLY) is False
+    # A middle name on one record only is still written otherwise (Grace, Grace Elizabeth).
+    grace = {**mother, "given_name": "grace", "given_canonical": "grace"}
+    grace_elizabeth = {**daughter, "given_name": "grace", "middle_name": "elizabeth"}
+    assert must_stay_apart(grace, grace_elizabeth).startswith(DATE_ON_ONE_ONLY)
 
 
 def test_a_person_called_by_their_middle_name_is_not_a_sibling():

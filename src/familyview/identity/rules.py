@@ -164,6 +164,13 @@ def _written_apart(x: str | None, y: str | None) -> bool:
     return bool(x and y and x != y and not one_keystroke_apart(x, y))
 
 
+def _names_written_apart(a: dict, b: dict) -> bool:
+    """Given or middle names written otherwise, beyond a typo: Elizabeth and Elsie, Grace
+    and Grace Elizabeth; not Spencer and Spencxr."""
+    pairs = ((a["given_name"], b["given_name"]), (a.get("middle_name"), b.get("middle_name")))
+    return any(bool(x) != bool(y) or _written_apart(x, y) for x, y in pairs)
+
+
 def middle_names_differ(a: dict, b: dict) -> bool:
     """Both records have a middle name, and they are different names (an initial agrees
     with any name it begins)."""
@@ -352,7 +359,7 @@ def must_stay_apart(
     if (
         a["source"] == b["source"]
         and bool(a["birth_year"]) != bool(b["birth_year"])
-        and (a["given_name"], a.get("middle_name")) != (b["given_name"], b.get("middle_name"))
+        and _names_written_apart(a, b)
     ):
         # A source that keeps one record's date of birth and not the other's, under a name
         # written otherwise (Elizabeth and Elsie; Grace and Grace Elizabeth), is more often
