@@ -83,6 +83,7 @@ NO_DATE_OF_BIRTH = "a record without a date of birth and a child's record"
 NO_DATE_NOR_SURNAME = "a record without a date of birth, under another surname"
 DATE_ON_ONE_ONLY = "one source holding a record with a date of birth and one without"
 NAMESAKES = "a record without a date of birth, where a parent and child of one name live"
+BOY_AND_GIRL = "given names alike, one recorded as a boy and one as a girl"
 TWO_FORMS_ONE_SOURCE = (
     "one source holding a given name and another form of it, on one date of birth"
 )
@@ -99,6 +100,7 @@ def is_decisive(reason: str | None) -> bool:
             NO_DATE_NOR_SURNAME,
             DATE_ON_ONE_ONLY,
             NAMESAKES,
+            BOY_AND_GIRL,
             TWO_FORMS_ONE_SOURCE,
             ONE_SOURCE,
         )
@@ -134,13 +136,21 @@ def names_differ(a: dict, b: dict) -> bool:
     # A familiar form of more than one name ("Chris", "Charlie") is either of them.
     if formal_forms(na) & formal_forms(nb):
         return False
-    if _sexes_differ(a, b):
-        # Alexandru and Alexandra, Daniel and Daniela: a letter apart, recorded as a boy
-        # and a girl, is two names (twins are often named so), not a typo.
-        return True
     if one_keystroke_apart(na, nb) or one_keystroke_apart(ga, gb):
         return False
     return jaro_winkler(ga, gb) < 0.92 and jaro_winkler(na, nb) < 0.92
+
+
+def boy_and_girl_of_like_names(a: dict, b: dict) -> bool:
+    """Given names written otherwise but not different names (Alexandru and Alexandra,
+    Daniel and Daniela, Sam and Samuel), one recorded as a boy and the other as a girl:
+    twins are often named so; or one person, with one sex recorded wrong."""
+    return (
+        _sexes_differ(a, b)
+        and bool(a["given_name"] and b["given_name"])
+        and a["given_name"] != b["given_name"]
+        and not names_differ(a, b)
+    )
 
 
 def called_by_middle_name(a: dict, b: dict) -> bool:
@@ -356,6 +366,8 @@ def must_stay_apart(
     related = _related(a, b, context) if same_surname else None
     if related or age:
         return related or age
+    if same_surname and boy_and_girl_of_like_names(a, b):
+        return f"{BOY_AND_GIRL} (twins, or one sex recorded wrong): a steward decides"
     if (
         a["source"] == b["source"]
         and bool(a["birth_year"]) != bool(b["birth_year"])
@@ -409,7 +421,11 @@ def _related(a: dict, b: dict, context: FamilyContext) -> str | None:
         a["postcode"] and a["postcode"] == b["postcode"]
     )
     child = is_child(a) or is_child(b)
-    if names_differ(a, b):
+    # A boy and a girl of like names (Daniel, Daniela) are twins where a source holds
+    # both names on their birthday.
+    if names_differ(a, b) or (
+        boy_and_girl_of_like_names(a, b) and full_date(a) and context.twins_known(a, b)
+    ):
         if full_date(a) and full_date(a) == full_date(b):
             # Twins, unless one given name was simply recorded wrong. Twins: a child's
             # record; one source holding both; different sexes recorded; or another
