@@ -300,3 +300,20 @@ def test_the_review_queue_asks_once_about_two_persons(authority):
         for x, y in ReviewPair.objects.filter(status="open").values_list("record_a", "record_b")
     }
     assert frozenset((person[a], person[b])) not in again
+
+
+def test_an_incremental_run_still_asks_once_about_two_persons(authority):
+    from familyview.identity.models import ReviewPair
+
+    load(authority, codes=["GP", "SCHOOLS", "HOUSING", "POLICE"])
+    link()
+    load(authority)
+    run = link()
+    assert run.mode == "incremental"
+    person = index()
+    waiting = ReviewPair.objects.filter(status__in=["open", "not_sure"])
+    asked = [
+        frozenset((person[a], person[b])) for a, b in waiting.values_list("record_a", "record_b")
+    ]
+    assert asked and all(len(p) == 2 for p in asked)
+    assert len(asked) == len(set(asked))

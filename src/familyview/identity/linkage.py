@@ -775,6 +775,55 @@ def _write_links(
     return [r[0] for r in rows]
 
 
+def _one_question_per_two_persons(
+    unique: dict[tuple[int, int], tuple[float, str]],
+    earlier: dict[tuple[int, int], tuple],
+    persons: Callable[[int, int], frozenset],
+) -> dict[tuple[int, int], tuple[float, str]]:
+    """After an incremental run, one waiting question about any two persons: the pairs
+    still waiting from earlier runs and this run's new pairs, of which a pair a steward
+    marked "not sure" or a worker reported comes first, then one already waiting (a queue
+    that stays put under a steward), then the strongest. The others are retired or not
+    added. Returns this run's pairs to add."""
+    marked = {ReviewPair.Status.NOT_SURE}
+    best: dict[frozenset, tuple[tuple, int | None, tuple[int, int]]] = {}
+    losers: list[int] = []
+    waiting = ReviewPair.objects.filter(
+        status__in=[ReviewPair.Status.OPEN, ReviewPair.Status.NOT_SURE]
+    ).values_list("pk", "record_a", "record_b", "status", "reported_in", "match_probability")
+    candidates = [
+        ((status in marked or reported is not None, True, p, -pk), pk, (a, b))
+        for pk, a, b, status, reported, p in waiting
+    ]
+    for key, (p, _) in unique.items():
+        _, status, reported, _ = earlier.get(key, (None, None, None, None))
+        if status == ReviewPair.Status.DECIDED:
+            continue  # never asked again
+        asked_before = status is not None
+        candidates.append(
+            ((status in marked or reported is not None, asked_before, p, 0), None, key)
+        )
+    for rank, pk, key in candidates:
+        two = persons(*key)
+        if len(two) < 2 or None in two:
+            continue
+        held = best.get(two)
+        if held is None or rank > held[0]:
+            if held is not None and held[1] is not None:
+                losers.append(held[1])
+            best[two] = (rank, pk, key)
+        elif pk is not None:
+            losers.append(pk)
+    for i in range(0, len(losers), 5000):
+        ReviewPair.objects.filter(pk__in=losers[i : i + 5000]).update(status=ReviewPair.Status.GONE)
+    chosen = {key for _, pk, key in best.values() if pk is None}
+    return {
+        key: v
+        for key, v in unique.items()
+        if key in chosen or len(persons(*key)) < 2 or None in persons(*key)
+    }
+
+
 def _write_review(
     run: LinkRun,
     review: list,
@@ -862,6 +911,7 @@ def _write_review(
             ReviewPair.objects.filter(pk__in=settled[i : i + 5000]).update(
                 status=ReviewPair.Status.GONE
             )
+        unique = _one_question_per_two_persons(unique, earlier, persons)
     rows = []
     for (a, b), (p, reason) in unique.items():
         _, status, reported, not_sure = earlier.get(
