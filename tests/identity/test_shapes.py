@@ -66,3 +66,16 @@ def test_an_unknown_postcode_shape_or_share_is_refused(tmp_path):
         write_shapes(tmp_path, postcodes="house")
     with pytest.raises(ValueError, match="between 0 and 1"):
         write_shapes(tmp_path, missing=1.5)
+
+
+def test_every_parent_was_at_least_seventeen_when_their_child_was_born():
+    # The younger parent, not only the older: a father of 32 and a mother of 52 had
+    # made children of 24 and a father of 13 years older than his son.
+    population = _Population(400, random.Random("familyview-shapes:test"))
+    by_id = {p.pid: p for p in population.people}
+    parents = [
+        (by_id[b], by_id[a]) for a, b, kind in population.relations if kind in ("mother", "father")
+    ]
+    assert parents
+    for parent, child in parents:
+        assert (child.born - parent.born).days / 365.25 >= 17, (parent, child)

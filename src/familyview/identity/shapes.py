@@ -337,7 +337,10 @@ class _Population:
             self._relate(father, mother, "partner")
         if shape < 0.3:
             return  # a couple, no children
-        youngest_parent = min(p.born for p in (mother, father) if p)
+        # Children are born when the younger parent is 17 or more; a grandparent is 18 or
+        # more years older than the older parent.
+        youngest_parent = max(p.born for p in (mother, father) if p)
+        oldest_parent = min(p.born for p in (mother, father) if p)
         oldest_child = (TODAY - youngest_parent).days / 365.25 - 17
         child_surname = surname
         if c.double_surname and father:
@@ -388,7 +391,7 @@ class _Population:
                 h,
                 conv,
                 rng.choice(("female", "male")),
-                (max(58, (TODAY - youngest_parent).days / 365.25 + 18), 90),
+                (max(58, (TODAY - oldest_parent).days / 365.25 + 18), 90),
                 surname=mother.surname,
             )
             self._relate(mother, gp, "mother" if gp.sex == "female" else "father")
