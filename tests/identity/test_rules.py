@@ -4,6 +4,7 @@ from familyview.identity.clusters import assign_persons, cluster
 from familyview.identity.features import canonical_given, plain, surname_history
 from familyview.identity.rules import (
     DATE_ON_ONE_ONLY,
+    NO_DATE_OF_BIRTH,
     FamilyContext,
     dates_compatible,
     deterministic_pairs,
@@ -463,3 +464,24 @@ def test_a_chain_of_near_certain_links_does_not_answer_a_family_rule():
     of = result.cluster_of()
     assert of[1] == of[2] != of[3]
     assert result.refused[0][3].startswith("different given names")
+
+
+def test_an_undated_record_of_a_pupil_is_a_childs_record_not_a_parents():
+    # The school holds Jacob with no date of birth, on the roll in 2025; his GP record
+    # says born 2021. A parent's record is what the rule "no date of birth and a child's
+    # record" guards against; a pupil's is not one.
+    pupil = rec(1, "SCHOOL", birth_year=None, birth_month=None, birth_day=None)
+    child = rec(2, "GP")
+    why = must_stay_apart(pupil, child)
+    assert why and why.startswith(NO_DATE_OF_BIRTH)
+    assert must_stay_apart({**pupil, "child_service_year": 2025}, child) is None
+    assert must_stay_apart(child, {**pupil, "child_service_year": 2025}) is None
+
+
+def test_a_record_of_a_service_for_children_before_a_child_was_born_is_not_that_child():
+    # Jacob Taylor the father, at school until 1998, undated in the school's old system;
+    # his son Jacob, born 2021: two people, whatever else they share.
+    father_at_school = rec(1, "SCHOOL", birth_year=None, birth_month=None, birth_day=None)
+    son = rec(2, "GP")
+    why = must_stay_apart({**father_at_school, "child_service_year": 1998}, son)
+    assert why and "before" in why and is_decisive(why)

@@ -23,12 +23,14 @@ class Thresholds(SettingsModel):
     """Above `upper` records of two sources link by themselves; between `lower` and
     `upper` a steward decides. Two records of one source link by themselves only at or
     above `duplicates_upper` (or on a shared NHS number). Records of `adult_categories`
-    are adults' records."""
+    are adults' records; involvements of `child_categories` show a child
+    (identity/service_ages.py)."""
 
     upper: Probability
     lower: Probability
     duplicates_upper: Probability
     adult_categories: Annotated[frozenset[str], FROM_ARRAY]
+    child_categories: Annotated[frozenset[str], FROM_ARRAY]
 
     @model_validator(mode="after")
     def _in_order(self) -> "Thresholds":

@@ -28,6 +28,7 @@ from familyview.identity.configuration import thresholds
 from familyview.identity.feature_store import SCHEMA
 from familyview.identity.models import LinkageModel, LinkedRecord, Person, ReviewPair
 from familyview.identity.rules import must_stay_apart
+from familyview.identity.service_ages import add_child_service_years
 from familyview.sources.models import PersonRecord
 
 # The model's comparisons in the order the pages show them, with their names in words.
@@ -415,6 +416,8 @@ def _rules(ids: list[int], feats: dict[int, dict]) -> dict[tuple[int, int], str]
     """Steward decisions in force, else the hard rules, for every pair of these records."""
     out = {}
     adults = thresholds().adult_categories
+    feats = {rid: dict(f) for rid, f in feats.items()}
+    add_child_service_years(feats)
     for a, b in combinations(ids, 2):
         why = must_stay_apart(feats[a], feats[b], adults)
         if why:

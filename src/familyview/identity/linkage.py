@@ -61,6 +61,7 @@ from familyview.identity.rules import (
     one_source,
 )
 from familyview.identity.search import refresh_search_entries
+from familyview.identity.service_ages import add_child_service_years
 from familyview.sources.loading import cyclic_gc_paused, insert_rows
 from familyview.sources.models import PersonRecord
 
@@ -459,6 +460,7 @@ def _cluster_persons(
     # The records the rules will look at: those in play, and those stewards ruled on.
     ruled = {r for d in decisions for r in (d.record_a_id, d.record_b_id)}
     by_id = _as_dicts(table, None if len(in_play) == table.num_rows else in_play | ruled)
+    add_child_service_years(by_id)
     same = [
         (d.record_a_id, d.record_b_id)
         for d in decisions

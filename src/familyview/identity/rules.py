@@ -248,7 +248,14 @@ def _age_conflict(a: dict, b: dict, adult_categories: frozenset[str]) -> str | N
                 "and a child's record"
             )
         if not x["birth_year"] and not adults_only:
-            return f"{NO_DATE_OF_BIRTH}: joined only on a shared NHS number"
+            # What the undated record's own involvements say: in a service for children
+            # (a school's roll, say) in a year. Before the child was born, it is someone
+            # else's; while the child lived, it is a child's record, not a parent's.
+            year = x.get("child_service_year")
+            if year is None:
+                return f"{NO_DATE_OF_BIRTH}: joined only on a shared NHS number"
+            if year < y["birth_year"]:
+                return f"a record of a service for children in {year}, before the other was born"
     return None
 
 

@@ -43,6 +43,7 @@ from familyview.identity.models import (
 )
 from familyview.identity.queries import record_features
 from familyview.identity.rules import must_stay_apart, one_source
+from familyview.identity.service_ages import add_child_service_years
 from familyview.sources.models import PersonRecord
 from familyview.words import day_words
 
@@ -764,6 +765,7 @@ def _hard_rule_warnings(xs: list[int], ys: list[int], decided: tuple[int, int] |
     if decided:
         joined.add(frozenset(decided))
     by_id = {f["unique_id"]: f for f in record_features(xs + ys)}
+    add_child_service_years(by_id)
     adults = thresholds().adult_categories
     warnings = []
     for x in xs:
