@@ -674,3 +674,63 @@ def test_two_marked_pairs_of_two_persons_both_keep_their_marks(index, steward):
     for a, b in ((index["gp1"], index["csc2"]), (index["gp2"], index["csc2"])):
         pair = ReviewPair.objects.get(record_a=a, record_b=b)
         assert pair.status == ReviewPair.Status.NOT_SURE
+
+
+# One question per two persons after an incremental run (linkage._write_review).
+
+
+@pytest.fixture
+def two_persons(authority):
+    csc, gp = a_source(authority, "CSC"), a_source(authority, "GP")
+    p1, p2 = a_record(csc), a_record(csc)
+    q1, q2 = a_record(gp), a_record(gp)
+    return p1, p2, q1, q2, {p1.pk: "P", p2.pk: "P", q1.pk: "Q", q2.pk: "Q"}
+
+
+def test_a_pair_retired_long_ago_does_not_displace_the_question_waiting(two_persons):
+    from familyview.identity.linkage import _write_review
+
+    p1, p2, q1, q2, person_of = two_persons
+    run = a_run()
+    waiting = a_review_pair(run, p1, q1, p=0.8)  # the question a steward has open
+    a_review_pair(run, p2, q2, p=0.7, status="gone")  # retired in an earlier run
+    # p2 changed since: this incremental run finds its old pair again, a little stronger.
+    _write_review(a_run(), [(p2.pk, q2.pk, 0.85, "")], {}, person_of, rescored={p2.pk})
+    waiting.refresh_from_db()
+    assert waiting.status == "open"
+    assert ReviewPair.objects.filter(status__in=["open", "not_sure"]).count() == 1
+
+
+def test_a_not_sure_question_that_loses_is_retired_with_its_note(two_persons):
+    from familyview.identity.linkage import _write_review
+
+    # Two persons with two "not sure" questions (a steward merged two persons that had
+    # one each); this run scores one of them again.
+    p1, p2, q1, q2, person_of = two_persons
+    run = a_run()
+    a_review_pair(run, p1, q1, p=0.9, status="not_sure", not_sure_reason="asked the GP")
+    a_review_pair(run, p2, q2, p=0.6, status="not_sure", not_sure_reason="asked the school")
+    _write_review(a_run(), [(p2.pk, q2.pk, 0.65, "")], {}, person_of, rescored={p2.pk})
+    statuses = dict(ReviewPair.objects.values_list("not_sure_reason", "status"))
+    assert statuses == {"asked the GP": "not_sure", "asked the school": "gone"}
+
+
+def test_a_workers_reported_pair_waits_through_an_incremental_run(two_persons, authority):
+    from familyview.access.factories import create_staff as staff_of
+    from familyview.identity.linkage import _write_review
+    from familyview.identity.models import ProblemReport
+
+    p1, p2, q1, q2, person_of = two_persons
+    run = a_run()
+    report = ProblemReport.objects.create(
+        authority=authority,
+        person=Person.objects.create(created_by_run=run),
+        same_as=Person.objects.create(created_by_run=run),
+        reported_by=staff_of(Role.PRACTITIONER),
+        kind=ProblemReport.Kind.SAME_PERSON,
+        what="the same boy",
+    )
+    a_review_pair(run, p1, q1, p=0.9, status="not_sure")
+    a_review_pair(run, p2, q2, p=0.6, reported_in=report)
+    _write_review(a_run(), [(p2.pk, q2.pk, 0.65, "")], {}, person_of, rescored={p2.pk})
+    assert report.review_pairs.filter(status="open").exists()

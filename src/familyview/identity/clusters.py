@@ -131,7 +131,9 @@ def cluster(
             refused.append((a, b, p, reason))
             continue
         uf.union(ra, rb)
-        if p >= near_certain:
+        # An incremental run's "index" edges say only that records were one person, not
+        # how near-certainly: they tie nothing.
+        if p >= near_certain and how != "index":
             tie(a, b)
         for r in (a, b):
             if basis[r] != "steward" and r not in first_link:

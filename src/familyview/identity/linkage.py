@@ -781,49 +781,67 @@ def _one_question_per_two_persons(
     unique: dict[tuple[int, int], tuple[float, str]],
     earlier: dict[tuple[int, int], tuple],
     persons: Callable[[int, int], frozenset],
-) -> dict[tuple[int, int], tuple[float, str]]:
-    """After an incremental run, one waiting question about any two persons: the pairs
-    still waiting from earlier runs and this run's new pairs, of which a pair a steward
-    marked "not sure" or a worker reported comes first, then one already waiting (a queue
-    that stays put under a steward), then the strongest. The others are retired or not
-    added. Returns this run's pairs to add."""
-    marked = {ReviewPair.Status.NOT_SURE}
+) -> tuple[dict[tuple[int, int], tuple[float, str]], set[tuple[int, int]]]:
+    """After an incremental run, one waiting question about any two persons, of the pairs
+    still waiting from earlier runs and this run's pairs: a pair a steward marked "not
+    sure" first, then one already waiting (a queue that stays put under a steward), then
+    the strongest. The others are retired. A pair a worker reported always waits (and is
+    the question, where there is one). Returns this run's pairs to add, and which of them
+    to add retired (pairs waiting before, kept with their marks)."""
+    waiting_statuses = (ReviewPair.Status.OPEN, ReviewPair.Status.NOT_SURE)
     best: dict[frozenset, tuple[tuple, int | None, tuple[int, int]]] = {}
     losers: list[int] = []
-    waiting = ReviewPair.objects.filter(
-        status__in=[ReviewPair.Status.OPEN, ReviewPair.Status.NOT_SURE]
-    ).values_list("pk", "record_a", "record_b", "status", "reported_in", "match_probability")
+    retired: set[tuple[int, int]] = set()
     candidates = [
-        ((status in marked or reported is not None, True, p, -pk), pk, (a, b))
-        for pk, a, b, status, reported, p in waiting
+        (
+            (reported is not None, status == ReviewPair.Status.NOT_SURE, True, p, -pk),
+            pk,
+            (a, b),
+        )
+        for pk, a, b, status, reported, p in ReviewPair.objects.filter(
+            status__in=waiting_statuses
+        ).values_list("pk", "record_a", "record_b", "status", "reported_in", "match_probability")
     ]
     for key, (p, _) in unique.items():
         _, status, reported, _ = earlier.get(key, (None, None, None, None))
         if status == ReviewPair.Status.DECIDED:
             continue  # never asked again
-        asked_before = status is not None
-        candidates.append(
-            ((status in marked or reported is not None, asked_before, p, 0), None, key)
+        waited = status in waiting_statuses
+        rank = (
+            waited and reported is not None,
+            status == ReviewPair.Status.NOT_SURE,
+            waited,
+            p,
+            0,
         )
+        candidates.append((rank, None, key))
+
+    def lose(rank: tuple, pk: int | None, key: tuple[int, int]) -> None:
+        if rank[0]:
+            return  # a worker's report waits whatever
+        if pk is not None:
+            losers.append(pk)
+        else:
+            retired.add(key)
+
     for rank, pk, key in candidates:
         two = persons(*key)
         if len(two) < 2 or None in two:
             continue
         held = best.get(two)
         if held is None or rank > held[0]:
-            if held is not None and held[1] is not None:
-                losers.append(held[1])
+            if held is not None:
+                lose(*held)
             best[two] = (rank, pk, key)
-        elif pk is not None:
-            losers.append(pk)
+        else:
+            lose(rank, pk, key)
     for i in range(0, len(losers), 5000):
         ReviewPair.objects.filter(pk__in=losers[i : i + 5000]).update(status=ReviewPair.Status.GONE)
-    chosen = {key for _, pk, key in best.values() if pk is None}
-    return {
-        key: v
-        for key, v in unique.items()
-        if key in chosen or len(persons(*key)) < 2 or None in persons(*key)
-    }
+    # A pair of this run that lost is added retired only where it waited before (a
+    # steward's "not sure" note stays with it); a new one is not added.
+    marked = {key for key in retired if earlier.get(key, (None, None))[1] in waiting_statuses}
+    to_add = {k: v for k, v in unique.items() if k not in retired or k in marked}
+    return to_add, marked
 
 
 def _write_review(
@@ -901,6 +919,7 @@ def _write_review(
     waiting = waiting.exclude(
         pk__in=[*still_reported, *(pk for k, pk in kept_as_asked.items() if k not in unique)]
     )
+    retired: set[tuple[int, int]] = set()
     if rescored is None:
         waiting.update(status=ReviewPair.Status.GONE)
     else:
@@ -913,7 +932,7 @@ def _write_review(
             ReviewPair.objects.filter(pk__in=settled[i : i + 5000]).update(
                 status=ReviewPair.Status.GONE
             )
-        unique = _one_question_per_two_persons(unique, earlier, persons)
+        unique, retired = _one_question_per_two_persons(unique, earlier, persons)
     rows = []
     for (a, b), (p, reason) in unique.items():
         _, status, reported, not_sure = earlier.get(
@@ -923,6 +942,8 @@ def _write_review(
             continue
         if status != ReviewPair.Status.NOT_SURE:
             status, not_sure = ReviewPair.Status.OPEN, None
+        if (a, b) in retired:
+            status = ReviewPair.Status.GONE
         # Who looked and was not sure, when and why, stays with the pair.
         by, at, because = not_sure or (None, None, "")
         why = explanations.get((a, b)) or explanations.get((b, a)) or {}

@@ -174,13 +174,6 @@ def _written_apart(x: str | None, y: str | None) -> bool:
     return bool(x and y and x != y and not one_keystroke_apart(x, y))
 
 
-def _names_written_apart(a: dict, b: dict) -> bool:
-    """Given or middle names written otherwise, beyond a typo: Elizabeth and Elsie, Grace
-    and Grace Elizabeth; not Spencer and Spencxr."""
-    pairs = ((a["given_name"], b["given_name"]), (a.get("middle_name"), b.get("middle_name")))
-    return any(bool(x) != bool(y) or _written_apart(x, y) for x, y in pairs)
-
-
 def middle_names_differ(a: dict, b: dict) -> bool:
     """Both records have a middle name, and they are different names (an initial agrees
     with any name it begins)."""
@@ -222,6 +215,8 @@ def born_years_apart(a: dict, b: dict) -> bool:
     return not same_day or _digits_apart(ya, yb)
 
 
+# A service for children only (a nursery or school, CAMHS) sees a child from this age.
+PUPIL_FROM = 2
 # Under this age, by birth year, a record is a child's (the review queue puts children
 # first by the same age).
 CHILD_UNDER = 18
@@ -252,10 +247,16 @@ def _age_conflict(a: dict, b: dict, adult_categories: frozenset[str]) -> str | N
             # (a school's roll, say) in a year. Before the child was born, it is someone
             # else's; while the child lived, it is a child's record, not a parent's.
             year = x.get("child_service_year")
-            if year is None:
-                return f"{NO_DATE_OF_BIRTH}: joined only on a shared NHS number"
-            if year < y["birth_year"]:
+            if year is not None and year < y["birth_year"]:
                 return f"a record of a service for children in {year}, before the other was born"
+            # A pupil's record of the child's own name, from when the child was of an
+            # age for it, is the child's; a brother's or sister's (Leon and Leo) is not.
+            if (
+                year is None
+                or year < y["birth_year"] + PUPIL_FROM
+                or x["given_canonical"] != y["given_canonical"]
+            ):
+                return f"{NO_DATE_OF_BIRTH}: joined only on a shared NHS number"
     return None
 
 
@@ -378,7 +379,7 @@ def must_stay_apart(
     if (
         a["source"] == b["source"]
         and bool(a["birth_year"]) != bool(b["birth_year"])
-        and _names_written_apart(a, b)
+        and (a["given_name"], a.get("middle_name")) != (b["given_name"], b.get("middle_name"))
     ):
         # A source that keeps one record's date of birth and not the other's, under a name
         # written otherwise (Elizabeth and Elsie; Grace and Grace Elizabeth), is more often
@@ -412,6 +413,12 @@ def must_stay_apart(
     return None
 
 
+def _born_apart(a: dict, b: dict) -> bool:
+    """Both records give a year and month of birth, and they differ."""
+    parts = ("birth_year", "birth_month")
+    return all(a[p] and b[p] for p in parts) and any(a[p] != b[p] for p in parts)
+
+
 def _same_surname(a: dict, b: dict) -> bool:
     fa, fb = a["family_name"], b["family_name"]
     return bool(
@@ -429,11 +436,14 @@ def _related(a: dict, b: dict, context: FamilyContext) -> str | None:
     )
     child = is_child(a) or is_child(b)
     # A boy and a girl of like names (Daniel, Daniela) are twins where a source holds
-    # both names on their birthday.
-    if names_differ(a, b) or (
-        boy_and_girl_of_like_names(a, b) and full_date(a) and context.twins_known(a, b)
-    ):
+    # both names on their birthday, and siblings where both records say they were born
+    # apart.
+    differ = names_differ(a, b)
+    boy_and_girl = not differ and boy_and_girl_of_like_names(a, b)
+    if differ or boy_and_girl:
         if full_date(a) and full_date(a) == full_date(b):
+            if boy_and_girl and not context.twins_known(a, b):
+                return None  # twins, or one person with one sex recorded wrong
             # Twins, unless one given name was simply recorded wrong. Twins: a child's
             # record; one source holding both; different sexes recorded; or another
             # record of a source holding both names.
@@ -444,7 +454,7 @@ def _related(a: dict, b: dict, context: FamilyContext) -> str | None:
                 or context.twins_known(a, b)
             ):
                 return "different given names, one surname and one date of birth (twins)"
-        elif same_address:
+        elif same_address and (differ or _born_apart(a, b)):
             return "different given names at one address (siblings, a parent and child)"
     elif born_years_apart(a, b) and (
         # One name, births years apart: a parent and child of one name, unless one date
