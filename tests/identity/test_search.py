@@ -272,3 +272,63 @@ def test_an_import_makes_search_entries_only_where_search_needs_them_before_link
     )
     entries = dict(SearchEntry.objects.values_list("person_record__source_record_id", "family"))
     assert entries == {"OPEN": "hartlowe", "SHIELDED": "hart"}
+
+
+def test_part_of_a_surname_is_looked_up_in_the_index_of_surnames_as_words(people):
+    """On PostgreSQL, "Jones" finds Catherine Smith-Jones through the index of other
+    surnames as words: the trigram index it replaced read most records with other
+    surnames for a short name's common trigrams."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the index is PostgreSQL's")
+    with CaptureQueriesContext(connection) as captured:
+        found = search_people(PersonQuery(name="Jones"), stockport())
+    assert people["A"] in {m.person_id for m in found}
+    look_up = next(q["sql"] for q in captured if "other_surnames" in q["sql"])
+    with connection.cursor() as cur:
+        cur.execute("SET LOCAL enable_seqscan = off")  # a handful of rows: force the index
+        cur.execute(f"EXPLAIN {look_up}")
+        plan = "\n".join(row[0] for row in cur.fetchall())
+    assert "identity_searchentry_other_surnames_words" in plan
+
+
+def test_new_search_entries_are_in_the_indexes_trees_not_a_list_each_look_up_reads(people):
+    """On PostgreSQL, the entries a link run or an import writes are moved out of the GIN
+    indexes' pending lists (which every trigram look-up reads through) at once, not when
+    autovacuum next comes by."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's GIN indexes")
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT c.relname, gin_clean_pending_list(i.indexrelid) FROM pg_index i "
+            "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam "
+            "WHERE i.indrelid = 'identity_searchentry'::regclass AND a.amname = 'gin'"
+        )
+        left = dict(cur.fetchall())
+    assert left and set(left.values()) == {0}, left
+
+
+def test_a_role_that_does_not_own_the_indexes_still_refreshes_search_entries(people):
+    """Production runs as a role that owns no table (docs/deploying.md): only the owner
+    may clean an index's pending list, so the refresh leaves that to autovacuum."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's roles")
+    PersonRecord.objects.filter(source_record_id="B").update(row_hash="changed")
+    with connection.cursor() as cur:
+        cur.execute("CREATE ROLE familyview_test_not_owner")
+        cur.execute(
+            "GRANT SELECT, INSERT, DELETE ON identity_searchentry, sources_personrecord, "
+            "sources_source TO familyview_test_not_owner"
+        )
+        cur.execute("SET LOCAL ROLE familyview_test_not_owner")
+    try:
+        assert refresh_search_entries() == 1
+    finally:
+        with connection.cursor() as cur:
+            cur.execute("RESET ROLE")

@@ -1,6 +1,7 @@
 """Phone numbers are shown grouped as they are spoken and dialled in their international
 form, however a source typed them."""
 
+import phonenumbers
 import pytest
 
 from familyview.web.phones import PhoneNumber, phone_number, phone_text
@@ -78,3 +79,17 @@ def test_each_number_in_a_field_is_a_link_of_its_own(raw, pieces):
 )
 def test_one_number_is_one_piece_as_phone_number_gives_it(raw):
     assert phone_text(raw) == (phone_number(raw),)
+
+
+def test_a_number_shown_again_is_not_parsed_again(monkeypatch):
+    """The family view shows the same duty lines and lead professionals' numbers on every
+    view: each text is read with libphonenumber once per process."""
+    parsed = []
+    parse = phonenumbers.parse
+    monkeypatch.setattr(phonenumbers, "parse", lambda *a, **k: parsed.append(a) or parse(*a, **k))
+    raw = "0161 496 0771 (duty line, seen twice)"
+    first = phone_text(raw)
+    count = len(parsed)
+    assert count > 0
+    assert phone_text(raw) == first
+    assert len(parsed) == count

@@ -15,11 +15,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from django.db.models import F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
+from familyview.access.models import Authority
 from familyview.families.models import FamilyLink, FamilyRelationship
 from familyview.identity.doubts import PossiblyOnePerson, possibly_one_person
+from familyview.identity.models import LinkedRecord
 from familyview.identity.persons import PersonDetails, person_details
 from familyview.involvements.display import (
     Contact,
@@ -33,7 +35,7 @@ from familyview.involvements.display import (
     shown_involvements,
 )
 from familyview.involvements.models import Involvement, ServiceCategory
-from familyview.sources.models import ExtractImport, Source, is_stale
+from familyview.sources.models import ExtractImport, PersonRecord, Source, is_stale
 from familyview.words import day_words
 
 __all__ = [
@@ -252,7 +254,11 @@ def family_network(
     """
     today = today or timezone.localdate()
     links = list(
-        FamilyLink.objects.filter(person_id=child_person_id, authority_id=viewer.authority_id)
+        FamilyLink.objects.raw(
+            f'SELECT * FROM "{FamilyLink._meta.db_table}" '  # noqa: S608
+            'WHERE "authority_id" = %s AND "person_id" = %s',
+            [viewer.authority_id, child_person_id],
+        )
     )
     member_ids = {link.related_person_id for link in links} - {child_person_id}
     # Only records in the viewer's authority: a member of another cannot be linked to
@@ -303,57 +309,98 @@ def _services_of(
     # query of its own for the service categories.
     involvements: dict[str, list[Involvement]] = defaultdict(list)
     services: dict[str, ServiceName] = {}
-    for inv in Involvement.objects.filter(
-        person_record__link__person_id__in=list(people),
-        person_record__source__authority_id=viewer.authority_id,
-        ended_at__isnull=True,
-    ).annotate(owner=F("person_record__link__person_id"), **_service_of("service_category")):
-        involvements[inv.owner].append(inv)
-        _know_service(services, inv.service_category, inv)
+    if people:
+        for inv in Involvement.objects.raw(
+            _involvements_sql(len(people)), [*people, viewer.authority_id]
+        ):
+            involvements[inv.owner].append(inv)
+            _know_service(services, inv.service_category, inv.service_name, inv.service_sensitive)
     source_ids = {sid for person in people.values() for sid in person.source_ids}
     source_ids |= {inv.source_id for invs in involvements.values() for inv in invs}
     source_ids |= more_source_ids
-    sources = Source.objects.filter(pk__in=source_ids, authority_id=viewer.authority_id)
-    sources = sources.select_related("authority").annotate(
-        latest=Max("imports__extracted_at", filter=Q(imports__status=ExtractImport.Status.LOADED)),
-        **_service_of("service_category"),
-    )
     now = timezone.now()
     source_info, authority_code = {}, ""
+    sources = (
+        Source.objects.raw(
+            _sources_sql(len(source_ids)),
+            [ExtractImport.Status.LOADED.value, *sorted(source_ids), viewer.authority_id],
+        )
+        if source_ids
+        else ()
+    )
     for source in sources:
-        authority_code = source.authority.code  # the viewer's authority's, for its rules
-        _know_service(services, source.service_category, source)
+        authority_code = source.authority_code  # the viewer's authority's, for its rules
+        _know_service(services, source.service_category, source.service_name, source.sensitive)
+        latest = _moment(source.latest)
         source_info[source.pk] = SourceInfo(
             code=source.code,
             name=source.name,
             organisation=source.organisation,
             service_category=source.service_category,
             duty_phone=source.duty_phone,
-            data_current_as_of=source.latest,
-            stale=is_stale(source, source.latest, now),
+            data_current_as_of=latest,
+            stale=is_stale(source, latest, now),
             expected_every_days=source.expected_every_days,
-            days_since_update=(today - timezone.localdate(source.latest)).days
-            if source.latest
-            else None,
+            days_since_update=(today - timezone.localdate(latest)).days if latest else None,
         )
     return involvements, services, source_info, authority_code
 
 
-def _service_of(code_field: str) -> dict[str, Subquery]:
-    """A row's service category's name and sensitivity, read with the row."""
-    category = ServiceCategory.objects.filter(code=OuterRef(code_field))
-    return {
-        "service_name": Subquery(category.values("name")[:1]),
-        "service_sensitive": Subquery(category.values("sensitive")[:1]),
-    }
+# Every family view asks these two: the ORM built and compiled them (a join through the
+# person index, the services' names, the latest loaded import) at more cost than the
+# database took to answer, so they are written out, for any number of people or sources.
 
 
-def _know_service(services: dict[str, ServiceName], code: str, row: object) -> None:
+def _involvements_sql(people: int) -> str:
+    """Open involvements of the people (as many placeholders), in one authority (the last
+    parameter), each with its owner and its service's name and sensitivity."""
+    inv, record = Involvement._meta.db_table, PersonRecord._meta.db_table
+    link, source = LinkedRecord._meta.db_table, Source._meta.db_table
+    category = ServiceCategory._meta.db_table
+    return (
+        f'SELECT i.*, l."person_id" AS "owner", c."name" AS "service_name", '  # noqa: S608
+        f'c."sensitive" AS "service_sensitive" FROM "{inv}" i '
+        f'INNER JOIN "{record}" r ON i."person_record_id" = r."id" '
+        f'INNER JOIN "{link}" l ON r."id" = l."person_record_id" '
+        f'INNER JOIN "{source}" s ON r."source_id" = s."id" '
+        f'LEFT OUTER JOIN "{category}" c ON c."code" = i."service_category" '
+        f'WHERE i."ended_at" IS NULL AND l."person_id" IN ({", ".join(["%s"] * people)}) '
+        f'AND s."authority_id" = %s'
+    )
+
+
+def _sources_sql(sources: int) -> str:
+    """The sources (as many placeholders) of one authority (the last parameter), each with
+    its latest loaded import (the first parameter: the status 'loaded'), its service's
+    name and sensitivity, and its authority's code."""
+    source, extract = Source._meta.db_table, ExtractImport._meta.db_table
+    category, authority = ServiceCategory._meta.db_table, Authority._meta.db_table
+    return (
+        f'SELECT s.*, (SELECT MAX(x."extracted_at") FROM "{extract}" x '  # noqa: S608
+        f'WHERE x."source_id" = s."id" AND x."status" = %s) AS "latest", '
+        f'c."name" AS "service_name", c."sensitive" AS "sensitive", a."code" AS "authority_code" '
+        f'FROM "{source}" s INNER JOIN "{authority}" a ON s."authority_id" = a."id" '
+        f'LEFT OUTER JOIN "{category}" c ON c."code" = s."service_category" '
+        f'WHERE s."id" IN ({", ".join(["%s"] * sources)}) AND s."authority_id" = %s'
+    )
+
+
+def _moment(value: datetime | str | None) -> datetime | None:
+    """A time as the database gave it (SQLite gives text, in UTC), aware."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if value is not None and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
+def _know_service(
+    services: dict[str, ServiceName], code: str, name: str | None, sensitive: object
+) -> None:
     """Note a configured service's name and sensitivity, as read with a row (none for a
     category nobody configured: the rules then treat it as sensitive)."""
-    name = getattr(row, "service_name", None)
     if name is not None and code not in services:
-        services[code] = ServiceName(name, bool(getattr(row, "service_sensitive", True)))
+        services[code] = ServiceName(name, bool(sensitive))
 
 
 class _Assembly:

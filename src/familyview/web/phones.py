@@ -45,9 +45,12 @@ def phone_number(raw: str) -> PhoneNumber:
     return _one_number(raw) or _as_given(raw)
 
 
+@lru_cache(maxsize=8192)
 def phone_text(raw: str) -> tuple[PhoneNumber, ...]:
     """The text in pieces: each number in it (a link of its own) and the words between
-    (no link), in order. Text that is one number is one piece, as `phone_number` gives it."""
+    (no link), in order. Text that is one number is one piece, as `phone_number` gives it.
+    Worked out once per process for each text, as `phone_number` is: the family view
+    shows every lead professional's and duty line's number through this."""
     raw = " ".join(raw.split())
     one = _one_number(raw)
     if one is not None:
