@@ -541,3 +541,27 @@ def test_a_brother_and_sister_of_like_names_born_apart_at_one_address_are_siblin
     girl = rec(2, "GP", given_name="daniela", sex="female", birth_year=2016, birth_month=2)
     why = must_stay_apart(boy, girl, context=FamilyContext([boy, girl]))
     assert "siblings" in why and is_decisive(why)
+
+
+def test_a_near_certain_link_of_an_undated_record_ties_nothing():
+    # Chen Zhou, born 1999 (GP), and his son Chen, named for him: the housing system holds
+    # both, neither with a date of birth. Each housing record is near-certainly the GP
+    # record by name and address alone, which a father and his namesake share: that is no
+    # chain to make the two housing records one person.
+    undated = {"birth_year": None, "birth_month": None, "birth_day": None}
+    records = {
+        1: rec(1, "GP", given_name="chen", family_name="zhou", birth_year=1999),
+        2: rec(2, "HOUSING", given_name="chen", family_name="zhou", **undated),
+        3: rec(3, "HOUSING", given_name="chen", family_name="zhou", **undated),
+    }
+    edges = [(1, 2, 0.9997, "model"), (1, 3, 0.9994, "model"), (2, 3, 0.998, "model")]
+    of = cluster(
+        records,
+        edges,
+        upper=0.99,
+        keep_apart=_one_source_unless_cleared(records, {frozenset((1, 2)), frozenset((1, 3))}),
+        near_certain=0.999,
+        answered_by_near_certain=lambda reason: reason.startswith("two different records"),
+        ties=lambda a, b: bool(records[a]["birth_year"] and records[b]["birth_year"]),
+    ).cluster_of()
+    assert of[2] != of[3]

@@ -64,6 +64,7 @@ def cluster(
     same_person: Iterable[tuple[int, int]] = (),
     near_certain: float = math.inf,
     answered_by_near_certain: Callable[[str], bool] = lambda reason: False,
+    ties: Callable[[int, int], bool] = lambda a, b: True,
 ) -> Clustering:
     """Join records into persons: stewards' decisions first, then the strongest edges.
 
@@ -71,7 +72,9 @@ def cluster(
     near-certainly. A reason to keep two records apart that `answered_by_near_certain`
     accepts does not stop a near-certain link when both records are tied to its two ends
     by near-certain links: every step of the way from one to the other is then
-    near-certain, and no rule is against any of its pairs."""
+    near-certain, and no rule is against any of its pairs. `ties` says which near-certain
+    links count so (a link of a record without a date of birth rests on a name and an
+    address, which a father and the son named for him share)."""
     uf = _UnionFind(records)
     # Records joined by near-certain links only (a finer partition than uf's).
     tied = _UnionFind(uf.parent)
@@ -133,7 +136,7 @@ def cluster(
         uf.union(ra, rb)
         # An incremental run's "index" edges say only that records were one person, not
         # how near-certainly: they tie nothing.
-        if p >= near_certain and how != "index":
+        if p >= near_certain and how != "index" and ties(a, b):
             tie(a, b)
         for r in (a, b):
             if basis[r] != "steward" and r not in first_link:

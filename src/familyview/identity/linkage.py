@@ -504,6 +504,9 @@ def _cluster_persons(
         same_person=same,
         near_certain=limits.duplicates_upper,
         answered_by_near_certain=answered_by_near_certain,
+        # A near-certain link of an undated record rests on a name and an address, which a
+        # father and the son named for him share: it ties nothing.
+        ties=lambda a, b: bool(by_id[a]["birth_year"] and by_id[b]["birth_year"]),
     )
     created_order = _person_ages(set(claims.values()))
     assignment = assign_persons(
