@@ -213,3 +213,33 @@ def test_ctrl_c_while_the_model_trains_says_so_in_one_line_and_writes_nothing(tm
     )
     assert out == b""
     assert nothing_in_the_index() == NOTHING
+
+
+class SwallowedAt(StringIO):
+    """The command's stderr, where Ctrl-C is pressed as the run says `words`, and
+    something swallows the KeyboardInterrupt (as DuckDB turns one into a "query
+    interrupted" error of its own, which a training step then takes for a session that
+    could not run)."""
+
+    def __init__(self, words: str) -> None:
+        super().__init__()
+        self.words = words
+
+    def write(self, text: str) -> int:
+        if self.words in text:
+            try:
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(0.5)  # the handler runs in this thread, between bytecodes
+            except KeyboardInterrupt:
+                pass
+        return super().write(text)
+
+
+def test_a_ctrl_c_something_swallowed_still_stops_the_run_at_its_next_step(two_sources):
+    with pytest.raises(CommandError) as stopped:
+        call_command("link", stderr=SwallowedAt("Training: how often unrelated records agree"))
+
+    assert str(stopped.value) == (
+        "Link run interrupted: nothing was written; the person index is as it was."
+    )
+    assert nothing_in_the_index() == NOTHING

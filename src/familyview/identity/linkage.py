@@ -156,7 +156,17 @@ def link(
     the run is stopped (Ctrl-C): the index is written in one transaction, so a stopped run
     has written it whole or not at all."""
     written: list[LinkRun] = []
+    say = progress or (lambda message: log.info("%s", message))
     with ctrl_c_noted() as pressed:
+
+        def step(message: str) -> None:
+            # A Ctrl-C that something below swallowed (DuckDB's own "query interrupted",
+            # taken for a training session that could not run) still stops the run at
+            # its next step.
+            if pressed.is_set():
+                raise KeyboardInterrupt
+            say(message)
+
         try:
             with (
                 cyclic_gc_paused(),
@@ -168,7 +178,7 @@ def link(
                         "There is nothing to link: no person records have been imported; "
                         "import an extract first (familyview ingest --source CODE PATH)."
                     )
-                run, changed = _link(retrain, incremental, progress, scorer, written.append)
+                run, changed = _link(retrain, incremental, step, scorer, written.append)
         except KeyboardInterrupt:
             raise LinkInterrupted(written[0] if written else None) from None
         except Exception:
