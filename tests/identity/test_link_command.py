@@ -198,6 +198,9 @@ def test_ctrl_c_while_the_model_trains_says_so_in_one_line_and_writes_nothing(tm
         env={**os.environ, "DATABASE_URL": database_url()},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        # Ctrl-C as at a terminal: a suite started in the background by a shell without
+        # job control has SIGINT ignored, and a child would inherit that.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     said = []
     for line in process.stderr:
