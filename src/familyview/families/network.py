@@ -16,13 +16,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from familyview.access.models import Authority
 from familyview.families.models import FamilyLink, FamilyRelationship
 from familyview.identity.doubts import PossiblyOnePerson, possibly_one_person
 from familyview.identity.models import LinkedRecord
-from familyview.identity.persons import PersonDetails, person_details
+from familyview.identity.persons import PersonDetails, aware, person_details
 from familyview.involvements.display import (
     Contact,
     Detail,
@@ -331,7 +330,7 @@ def _services_of(
     for source in sources:
         authority_code = source.authority_code  # the viewer's authority's, for its rules
         _know_service(services, source.service_category, source.service_name, source.sensitive)
-        latest = _moment(source.latest)
+        latest = aware(source.latest)
         source_info[source.pk] = SourceInfo(
             code=source.code,
             name=source.name,
@@ -383,15 +382,6 @@ def _sources_sql(sources: int) -> str:
         f'LEFT OUTER JOIN "{category}" c ON c."code" = s."service_category" '
         f'WHERE s."id" IN ({", ".join(["%s"] * sources)}) AND s."authority_id" = %s'
     )
-
-
-def _moment(value: datetime | str | None) -> datetime | None:
-    """A time as the database gave it (SQLite gives text, in UTC), aware."""
-    if isinstance(value, str):
-        value = parse_datetime(value)
-    if value is not None and value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value
 
 
 def _know_service(

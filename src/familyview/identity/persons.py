@@ -266,7 +266,7 @@ def _records_of(person_ids: list[str], authorities: list[int]) -> list[tuple]:
             _date(row[18]),
             _date(row[19]),
             bool(row[20]),
-            _aware(row[21]),
+            aware(row[21]),
             *row[22:],
         )
         for row in rows
@@ -288,7 +288,8 @@ def _date(value: date | str | None) -> date | None:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
-def _aware(value: datetime | str | None) -> datetime | None:
+def aware(value: datetime | str | None) -> datetime | None:
+    """A time as the database gave it (SQLite gives text, in UTC), aware."""
     if isinstance(value, str):
         value = parse_datetime(value)
     if value is not None and value.tzinfo is None:
